@@ -1,0 +1,13 @@
+import { Command } from "commander";
+import { registerBrokerCommand } from "./broker-command.ts";
+import { registerShadowCommands } from "./shadow-command.ts";
+
+const program = new Command("umbra")
+  .description("Umbra device fabric: MQTT shadows on Automerge and SQLite")
+  .version("0.1.0")
+  .showHelpAfterError();
+
+registerBrokerCommand(program);
+registerShadowCommands(program);
+
+await program.parseAsync(process.argv);

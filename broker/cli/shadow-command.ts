@@ -1,0 +1,107 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+
+interface ClientOpts {
+  url: string;
+  name?: string;
+}
+
+function endpoint(opts: ClientOpts, thing: string, suffix = ""): string {
+  const url = new URL(`/things/${encodeURIComponent(thing)}/shadow${suffix}`, opts.url);
+  if (opts.name) url.searchParams.set("name", opts.name);
+  return url.toString();
+}
+
+async function call(method: string, url: string, body?: string): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      body,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+    });
+  } catch (err) {
+    process.stderr.write(`umbra: cannot reach ${new URL(url).origin}: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const text = await res.text();
+  const out = (() => {
+    try {
+      return JSON.stringify(JSON.parse(text), null, 2);
+    } catch {
+      return text;
+    }
+  })();
+  if (res.ok) process.stdout.write(`${out}\n`);
+  else {
+    process.stderr.write(`${out}\n`);
+    process.exit(1);
+  }
+}
+
+function withClientOptions(cmd: Command): Command {
+  return cmd
+    .option("--url <url>", "node HTTP API", process.env.UMBRA_URL ?? "http://127.0.0.1:8080")
+    .option("-n, --name <shadow>", "named shadow (default: the classic shadow)");
+}
+
+export function registerShadowCommands(program: Command): void {
+  const shadow = program.command("shadow").description("read and write shadows through a node's HTTP API");
+
+  withClientOptions(shadow.command("get <thing>").description("print a shadow document")).action(
+    (thing: string, opts: ClientOpts) => call("GET", endpoint(opts, thing)),
+  );
+
+  withClientOptions(
+    shadow
+      .command("update <thing> <json>")
+      .description("send an update request; <json> is a request document or - for stdin")
+      .addHelpText("after", `\nExample:\n  umbra shadow update pdu-1 '{"state":{"desired":{"outlet1":"off"}}}'`),
+  ).action((thing: string, json: string, opts: ClientOpts) =>
+    call("POST", endpoint(opts, thing), json === "-" ? readFileSync(0, "utf8") : json),
+  );
+
+  withClientOptions(shadow.command("delete <thing>").description("delete a shadow")).action(
+    (thing: string, opts: ClientOpts) => call("DELETE", endpoint(opts, thing)),
+  );
+
+  withClientOptions(
+    shadow.command("list [thing]").description("list things, or the shadows of one thing"),
+  ).action(async (thing: string | undefined, opts: ClientOpts & { cursor?: string; limit?: string }) => {
+    if (thing) return call("GET", new URL(`/things/${encodeURIComponent(thing)}/shadows`, opts.url).toString());
+    const url = new URL("/things", opts.url);
+    if (opts.cursor) url.searchParams.set("cursor", opts.cursor);
+    if (opts.limit) url.searchParams.set("limit", opts.limit);
+    return call("GET", url.toString());
+  });
+
+  withClientOptions(
+    shadow.command("watch <thing>").description("print the shadow, then every change as it happens (one JSON line each)"),
+  ).action(async (thing: string, opts: ClientOpts) => {
+    let res: Response;
+    try {
+      res = await fetch(endpoint(opts, thing, "/events"));
+    } catch (err) {
+      process.stderr.write(`umbra: cannot reach ${opts.url}: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+    if (!res.ok || !res.body) {
+      process.stderr.write(`${await res.text()}\n`);
+      process.exit(1);
+    }
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for await (const chunk of res.body) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end = buffer.indexOf("\n\n");
+      while (end >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(frame)?.[1];
+        const data = /^data: (.*)$/m.exec(frame)?.[1];
+        if (data !== undefined) process.stdout.write(`${JSON.stringify({ event, ...JSON.parse(data) })}\n`);
+        end = buffer.indexOf("\n\n");
+      }
+    }
+  });
+}

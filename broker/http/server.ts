@@ -1,0 +1,107 @@
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import type { JsonObject } from "../../shared/json.ts";
+import { renderShadow } from "../../shared/shadow-document.ts";
+import { CLASSIC_SHADOW, isValidThingName, type ShadowAddress } from "../../shared/topics.ts";
+import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
+import type { ShadowStore } from "../shadow/shadow-store.ts";
+
+export interface HttpDeps {
+  service: ShadowService;
+  store: ShadowStore;
+  site: string;
+  maxRequestBytes: number;
+}
+
+interface ThingParams {
+  thing: string;
+}
+interface ShadowQuery {
+  name?: string;
+}
+
+const JSON_TYPES = /^(application\/json|text\/plain)(\s*;.*)?$/i;
+
+/**
+ * The HTTP API: the same documents and codes as MQTT (HTTP status = shadow code). Bodies are parsed by
+ * the shadow service, not by Fastify, so a malformed body gets the same 400 document as on MQTT.
+ */
+export function buildHttpServer(deps: HttpDeps): FastifyInstance {
+  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: Math.max(deps.maxRequestBytes * 4, 1024 * 1024) });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => {
+    const type = req.headers["content-type"];
+    if (type && !JSON_TYPES.test(type)) {
+      done(Object.assign(new Error(`Unsupported content type '${type}'; send application/json`), { statusCode: 415 }));
+      return;
+    }
+    done(null, body);
+  });
+  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
+    const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    reply.code(code).send({ code, message: err.message, timestamp: Math.floor(Date.now() / 1000) });
+  });
+
+  const addrOf = (thing: string, q: ShadowQuery): ShadowAddress => ({ thing, shadow: q.name ?? CLASSIC_SHADOW });
+  const send = (reply: FastifyReply, result: ShadowResult) =>
+    result.ok ? reply.code(200).send(result.body) : reply.code(result.error.code).send(result.error);
+
+  app.get("/healthz", async () => ({ status: "ok", site: deps.site }));
+
+  app.get<{ Params: ThingParams; Querystring: ShadowQuery }>("/things/:thing/shadow", async (req, reply) =>
+    send(reply, await deps.service.get(addrOf(req.params.thing, req.query))),
+  );
+  app.post<{ Params: ThingParams; Querystring: ShadowQuery }>("/things/:thing/shadow", async (req, reply) =>
+    send(reply, await deps.service.update(addrOf(req.params.thing, req.query), (req.body as Buffer | undefined) ?? "")),
+  );
+  app.delete<{ Params: ThingParams; Querystring: ShadowQuery }>("/things/:thing/shadow", async (req, reply) =>
+    send(reply, await deps.service.delete(addrOf(req.params.thing, req.query), (req.body as Buffer | undefined) ?? "")),
+  );
+
+  app.get<{ Querystring: { cursor?: string; limit?: string } }>("/things", async (req, reply) => {
+    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      return reply.code(400).send(badRequest("limit must be an integer from 1 to 1000"));
+    }
+    return deps.store.listThings(req.query.cursor ?? "", limit);
+  });
+
+  app.get<{ Params: ThingParams }>("/things/:thing/shadows", async (req, reply) => {
+    if (!isValidThingName(req.params.thing)) return reply.code(400).send(badRequest("Invalid thing name"));
+    const names = deps.store.listShadows(req.params.thing);
+    return {
+      thing: req.params.thing,
+      classic: names.includes(CLASSIC_SHADOW),
+      results: names.filter((n) => n !== CLASSIC_SHADOW),
+      timestamp: Math.floor(Date.now() / 1000),
+    };
+  });
+
+  /** Server-sent events: the current document, then every change (what `umbra shadow watch` reads). */
+  app.get<{ Params: ThingParams; Querystring: ShadowQuery }>("/things/:thing/shadow/events", async (req, reply) => {
+    const addr = addrOf(req.params.thing, req.query);
+    const first = await deps.service.get(addr);
+    if (!first.ok && first.error.code !== 404) return send(reply, first);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    const write = (event: string, body: JsonObject) => res.write(`event: ${event}\ndata: ${JSON.stringify(body)}\n\n`);
+    if (first.ok) write("shadow", first.body);
+    const onChange = (change: ShadowChange) => {
+      if (change.addr.thing !== addr.thing || change.addr.shadow !== addr.shadow) return;
+      if (change.kind === "delete") write("deleted", { version: change.current.version, timestamp: change.timestamp });
+      else write("shadow", renderShadow(change.current, change.timestamp) as unknown as JsonObject);
+    };
+    deps.service.on("change", onChange);
+    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+    req.raw.on("close", () => {
+      clearInterval(heartbeat);
+      deps.service.off("change", onChange);
+    });
+  });
+
+  return app;
+}
+
+function badRequest(message: string): JsonObject {
+  return { code: 400, message, timestamp: Math.floor(Date.now() / 1000) };
+}

@@ -1,0 +1,185 @@
+import { EventEmitter } from "node:events";
+import { asShadowError, type ErrorDocument, errorDocument, ShadowError } from "../../shared/errors.ts";
+import type { JsonObject } from "../../shared/json.ts";
+import type { ShadowLimits } from "../../shared/limits.ts";
+import {
+  type Presence,
+  renderDeleteAccepted,
+  renderShadow,
+  renderUpdateAccepted,
+  type ShadowView,
+  stateBytes,
+} from "../../shared/shadow-document.ts";
+import { applyPatchOps, planPatch } from "../../shared/shadow-patch.ts";
+import {
+  clientTokenOf,
+  parseRequestPayload,
+  validatePlainRequest,
+  validateUpdateRequest,
+} from "../../shared/shadow-request.ts";
+import { isValidShadowName, isValidThingName, type ShadowAddress, type ShadowOp } from "../../shared/topics.ts";
+import type { GroupCommit } from "./group-commit.ts";
+import { deleteShadowDoc, updateShadowDoc } from "./shadow-doc.ts";
+import type { ShadowStore } from "./shadow-store.ts";
+
+export type ShadowResult = { ok: true; body: JsonObject } | { ok: false; error: ErrorDocument };
+
+/** Emitted after a change is durable: the MQTT adapter publishes delta/documents, `watch` streams it. */
+export interface ShadowChange {
+  addr: ShadowAddress;
+  kind: "update" | "delete";
+  previous: ShadowView;
+  current: ShadowView;
+  timestamp: number;
+  clientToken?: string;
+}
+
+export type RequestBody = Uint8Array | string | JsonObject;
+
+export interface ShadowServiceStats {
+  requests: Record<ShadowOp, number>;
+  byCode: Record<string, number>;
+  changes: number;
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * The shadow protocol, independent of transport: MQTT and HTTP both call get/update/delete with the
+ * raw request body and receive either the accepted document or the error document (with AWS codes).
+ */
+export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
+  readonly stats: ShadowServiceStats = {
+    requests: { get: 0, update: 0, delete: 0 },
+    byCode: {},
+    changes: 0,
+  };
+
+  constructor(
+    private readonly store: ShadowStore,
+    private readonly commits: GroupCommit,
+    private readonly limits: ShadowLimits,
+    private readonly presenceOf: (thing: string) => Presence | undefined = () => undefined,
+  ) {
+    super();
+  }
+
+  get(addr: ShadowAddress, raw: RequestBody = ""): Promise<ShadowResult> {
+    return this.run("get", raw, async (body, ts) => {
+      const req = validatePlainRequest(body, this.limits);
+      const entry = this.store.open(addr);
+      const view = entry.view;
+      await this.commits.submit();
+      if (!view.exists) throw notFound(addr);
+      return renderShadow(view, ts, req.clientToken, this.presenceOf(addr.thing)) as unknown as JsonObject;
+    }, addr);
+  }
+
+  update(addr: ShadowAddress, raw: RequestBody): Promise<ShadowResult> {
+    return this.run("update", raw, async (body, ts) => {
+      const req = validateUpdateRequest(body, this.limits);
+      const entry = this.store.open(addr);
+      const previous = entry.view;
+      checkVersion(req.version, previous);
+      const merged = {
+        desired: req.desired === undefined ? previous.desired : applyPatchOps(previous.desired, planPatch(previous.desired, req.desired)),
+        reported: req.reported === undefined ? previous.reported : applyPatchOps(previous.reported, planPatch(previous.reported, req.reported)),
+      };
+      const size = stateBytes(merged);
+      if (size > this.limits.maxStateBytes) {
+        throw new ShadowError(413, `The resulting state document is ${size} bytes; the limit is ${this.limits.maxStateBytes}`);
+      }
+      const { doc, changed } = updateShadowDoc(entry.doc, previous, req, ts);
+      if (!changed) {
+        await this.commits.submit();
+        return renderUpdateAccepted(req, previous.version, ts);
+      }
+      this.store.stage(entry, doc);
+      const current = entry.view;
+      await this.commits.submit(entry);
+      this.emitChange({ addr, kind: "update", previous, current, timestamp: ts, clientToken: req.clientToken });
+      return renderUpdateAccepted(req, current.version, ts);
+    }, addr);
+  }
+
+  delete(addr: ShadowAddress, raw: RequestBody = ""): Promise<ShadowResult> {
+    return this.run("delete", raw, async (body, ts) => {
+      const req = validatePlainRequest(body, this.limits);
+      const entry = this.store.open(addr);
+      const previous = entry.view;
+      if (!previous.exists) {
+        await this.commits.submit();
+        throw notFound(addr);
+      }
+      checkVersion(req.version, previous);
+      this.store.stage(entry, deleteShadowDoc(entry.doc, previous, ts));
+      const current = entry.view;
+      await this.commits.submit(entry);
+      this.emitChange({ addr, kind: "delete", previous, current, timestamp: ts, clientToken: req.clientToken });
+      return renderDeleteAccepted(current.version, ts, req.clientToken);
+    }, addr);
+  }
+
+  /** The current view of a shadow (for subscribers that want the delta on subscribe). */
+  peek(addr: ShadowAddress): ShadowView {
+    return this.store.open(addr).view;
+  }
+
+  private emitChange(change: ShadowChange): void {
+    this.stats.changes++;
+    this.emit("change", change);
+  }
+
+  private async run(
+    op: ShadowOp,
+    raw: RequestBody,
+    handle: (body: JsonObject, ts: number) => Promise<JsonObject>,
+    addr: ShadowAddress,
+  ): Promise<ShadowResult> {
+    this.stats.requests[op]++;
+    const ts = nowSeconds();
+    let token: string | undefined;
+    try {
+      const body = isBytesOrString(raw) ? parseRequestPayload(raw, this.limits) : raw;
+      token = clientTokenOf(body, this.limits);
+      checkAddress(addr);
+      const result: ShadowResult = { ok: true, body: await handle(body, ts) };
+      this.count(200);
+      return result;
+    } catch (err) {
+      const error = asShadowError(err);
+      this.count(error.code);
+      return { ok: false, error: errorDocument(error, ts, token) };
+    }
+  }
+
+  private count(code: number): void {
+    this.stats.byCode[code] = (this.stats.byCode[code] ?? 0) + 1;
+  }
+}
+
+function isBytesOrString(raw: RequestBody): raw is Uint8Array | string {
+  return typeof raw === "string" || raw instanceof Uint8Array;
+}
+
+function checkAddress(addr: ShadowAddress): void {
+  if (!isValidThingName(addr.thing)) {
+    throw new ShadowError(400, "Invalid thing name: use 1-128 characters of [a-zA-Z0-9:_-]");
+  }
+  if (addr.shadow !== "" && !isValidShadowName(addr.shadow)) {
+    throw new ShadowError(400, "Invalid shadow name: use 1-64 characters of [$a-zA-Z0-9:_-]");
+  }
+}
+
+function checkVersion(version: number | undefined, view: ShadowView): void {
+  if (version !== undefined && version !== view.version) {
+    throw new ShadowError(409, `Version conflict: the shadow is at version ${view.version}`);
+  }
+}
+
+function notFound(addr: ShadowAddress): ShadowError {
+  return new ShadowError(
+    404,
+    addr.shadow === "" ? `No shadow exists with name: '${addr.thing}'` : `No shadow exists with name: '${addr.thing}~${addr.shadow}'`,
+  );
+}

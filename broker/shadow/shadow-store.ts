@@ -1,0 +1,195 @@
+import type { Heads } from "@automerge/automerge";
+import type { ShadowView } from "../../shared/shadow-document.ts";
+import { type ShadowAddress, shadowKey } from "../../shared/topics.ts";
+import type { Db } from "../store/database.ts";
+import { DocCache } from "./doc-cache.ts";
+import {
+  freeDoc,
+  headsOf,
+  loadShadowDoc,
+  newShadowDoc,
+  type ShadowDoc,
+  saveFull,
+  saveSince,
+  viewOf,
+} from "./shadow-doc.ts";
+
+/** A shadow held in memory: its document, its plain view, and what of it is already on disk. */
+export interface ShadowEntry {
+  readonly addr: ShadowAddress;
+  readonly key: string;
+  doc: ShadowDoc;
+  view: ShadowView;
+  /** Heads already written to SQLite; undefined when the shadow has no row yet. */
+  savedHeads: Heads | undefined;
+  chunkCount: number;
+  chunkBytes: number;
+  /** Changes staged but not yet committed; a pinned entry is never evicted. */
+  pinned: number;
+}
+
+export interface ShadowStoreOptions {
+  cacheSize: number;
+  /** Rewrite the snapshot once a shadow has this many incremental chunks. */
+  compactAfterChunks: number;
+}
+
+export interface ThingPage {
+  things: string[];
+  nextCursor?: string;
+}
+
+/**
+ * Shadows in SQLite with a bounded cache of hot Automerge documents. Each committed change is saved
+ * as an incremental chunk (`saveSince` the heads already on disk); after `compactAfterChunks` chunks
+ * the snapshot is rewritten and the chunks dropped. Nothing is loaded until it is asked for.
+ */
+export class ShadowStore {
+  private readonly cache: DocCache<ShadowEntry>;
+  private readonly q;
+
+  constructor(
+    private readonly db: Db,
+    private readonly actor: string,
+    private readonly options: ShadowStoreOptions,
+  ) {
+    this.cache = new DocCache<ShadowEntry>(options.cacheSize, (e) => freeDoc(e.doc));
+    this.q = {
+      row: db.prepare(
+        "SELECT snapshot, chunk_count, chunk_bytes FROM shadows WHERE thing = ? AND name = ?",
+      ),
+      chunks: db.prepare("SELECT data FROM shadow_chunks WHERE thing = ? AND name = ? ORDER BY id"),
+      insertRow: db.prepare(
+        `INSERT INTO shadows (thing, name, snapshot, version, deleted, updated_at, chunk_count, chunk_bytes)
+         VALUES (?, ?, ?, ?, ?, ?, 0, 0)`,
+      ),
+      replaceSnapshot: db.prepare(
+        `UPDATE shadows SET snapshot = ?, version = ?, deleted = ?, updated_at = ?, chunk_count = 0, chunk_bytes = 0
+         WHERE thing = ? AND name = ?`,
+      ),
+      addChunk: db.prepare("INSERT INTO shadow_chunks (thing, name, data) VALUES (?, ?, ?)"),
+      bumpRow: db.prepare(
+        `UPDATE shadows SET version = ?, deleted = ?, updated_at = ?, chunk_count = chunk_count + 1,
+         chunk_bytes = chunk_bytes + ? WHERE thing = ? AND name = ?`,
+      ),
+      dropChunks: db.prepare("DELETE FROM shadow_chunks WHERE thing = ? AND name = ?"),
+      listThings: db.prepare(
+        "SELECT DISTINCT thing FROM shadows WHERE deleted = 0 AND thing > ? ORDER BY thing LIMIT ?",
+      ),
+      listShadows: db.prepare("SELECT name FROM shadows WHERE thing = ? AND deleted = 0 ORDER BY name"),
+      count: db.prepare("SELECT count(*) AS n FROM shadows WHERE deleted = 0"),
+    };
+  }
+
+  /** The entry for a shadow, loading it from SQLite or starting a new (not yet existing) one. */
+  open(addr: ShadowAddress): ShadowEntry {
+    const key = shadowKey(addr);
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const entry = this.load(addr, key);
+    this.cache.set(key, entry);
+    return entry;
+  }
+
+  private load(addr: ShadowAddress, key: string): ShadowEntry {
+    const row = this.q.row.get(addr.thing, addr.shadow) as
+      | { snapshot: Buffer; chunk_count: number; chunk_bytes: number }
+      | undefined;
+    if (!row) {
+      const doc = newShadowDoc(this.actor);
+      return { addr, key, doc, view: viewOf(doc), savedHeads: undefined, chunkCount: 0, chunkBytes: 0, pinned: 0 };
+    }
+    const chunks = (this.q.chunks.all(addr.thing, addr.shadow) as { data: Buffer }[]).map((r) => r.data);
+    const doc = loadShadowDoc(this.actor, row.snapshot, chunks);
+    return {
+      addr,
+      key,
+      doc,
+      view: viewOf(doc),
+      savedHeads: headsOf(doc),
+      chunkCount: row.chunk_count,
+      chunkBytes: row.chunk_bytes,
+      pinned: 0,
+    };
+  }
+
+  /** Replaces an entry's document with a changed one; it stays pinned until committed. */
+  stage(entry: ShadowEntry, doc: ShadowDoc): void {
+    entry.doc = doc;
+    entry.view = viewOf(doc);
+    entry.pinned++;
+  }
+
+  /** Writes every staged entry in one transaction (the group commit). Throws if SQLite fails. */
+  commit(entries: Iterable<ShadowEntry>): void {
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const entry of entries) this.write(entry, now);
+    })();
+  }
+
+  private write(entry: ShadowEntry, now: number): void {
+    const { thing, shadow } = entry.addr;
+    const { version, exists } = entry.view;
+    const deleted = exists ? 0 : 1;
+    if (entry.savedHeads === undefined) {
+      this.q.insertRow.run(thing, shadow, saveFull(entry.doc), version, deleted, now);
+      entry.chunkCount = 0;
+      entry.chunkBytes = 0;
+    } else if (entry.chunkCount + 1 >= this.options.compactAfterChunks) {
+      this.q.replaceSnapshot.run(saveFull(entry.doc), version, deleted, now, thing, shadow);
+      this.q.dropChunks.run(thing, shadow);
+      entry.chunkCount = 0;
+      entry.chunkBytes = 0;
+    } else {
+      const chunk = saveSince(entry.doc, entry.savedHeads);
+      this.q.addChunk.run(thing, shadow, chunk);
+      this.q.bumpRow.run(version, deleted, now, chunk.byteLength, thing, shadow);
+      entry.chunkCount++;
+      entry.chunkBytes += chunk.byteLength;
+    }
+  }
+
+  /** Called after a successful commit: the entries' current heads are on disk. */
+  markCommitted(entries: Iterable<ShadowEntry>): void {
+    for (const entry of entries) {
+      entry.savedHeads = headsOf(entry.doc);
+      entry.pinned = 0;
+    }
+    this.cache.evictOverflow();
+  }
+
+  /** Called after a failed commit: forget the in-memory state so the next read comes from disk. */
+  discard(entries: Iterable<ShadowEntry>): void {
+    for (const entry of entries) {
+      entry.pinned = 0;
+      if (this.cache.delete(entry.key) === entry) freeDoc(entry.doc);
+    }
+  }
+
+  listThings(cursor: string, limit: number): ThingPage {
+    const rows = this.q.listThings.all(cursor, limit + 1) as { thing: string }[];
+    const things = rows.slice(0, limit).map((r) => r.thing);
+    const page: ThingPage = { things };
+    const last = things[things.length - 1];
+    if (rows.length > limit && last !== undefined) page.nextCursor = last;
+    return page;
+  }
+
+  listShadows(thing: string): string[] {
+    return (this.q.listShadows.all(thing) as { name: string }[]).map((r) => r.name);
+  }
+
+  countShadows(): number {
+    return (this.q.count.get() as { n: number }).n;
+  }
+
+  cacheStats(): { size: number; hits: number; misses: number; evictions: number } {
+    const { size, hits, misses, evictions } = this.cache;
+    return { size, hits, misses, evictions };
+  }
+
+  close(): void {
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,69 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+
+export type Db = Database.Database;
+
+const SCHEMA_VERSION = 1;
+
+/**
+ * Opens (creating if needed) the node's SQLite store in `dataDir`. WAL with `synchronous=FULL`:
+ * a transaction that returned is on disk, which is what an `accepted` reply promises.
+ */
+export function openDatabase(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, "umbra.db"));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("busy_timeout = 5000");
+  db.pragma("foreign_keys = ON");
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS node_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS shadows (
+      thing TEXT NOT NULL,
+      name TEXT NOT NULL,
+      snapshot BLOB NOT NULL,
+      version INTEGER NOT NULL,
+      deleted INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      chunk_count INTEGER NOT NULL DEFAULT 0,
+      chunk_bytes INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (thing, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS shadow_chunks (
+      id INTEGER PRIMARY KEY,
+      thing TEXT NOT NULL,
+      name TEXT NOT NULL,
+      data BLOB NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS shadow_chunks_by_shadow ON shadow_chunks (thing, name, id);
+    CREATE TABLE IF NOT EXISTS presence (
+      thing TEXT PRIMARY KEY,
+      connected INTEGER NOT NULL,
+      since INTEGER NOT NULL,
+      site TEXT NOT NULL
+    ) WITHOUT ROWID;
+  `);
+  const row = db.prepare("SELECT value FROM node_meta WHERE key = 'schema_version'").get() as
+    | { value: string }
+    | undefined;
+  if (!row) {
+    db.prepare("INSERT INTO node_meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+  } else if (Number(row.value) > SCHEMA_VERSION) {
+    throw new Error(`data dir was written by a newer Umbra (schema ${row.value} > ${SCHEMA_VERSION})`);
+  }
+}
+
+/** Reads a node-wide value, creating it with `make()` the first time. */
+export function nodeMetaValue(db: Db, key: string, make: () => string): string {
+  const row = db.prepare("SELECT value FROM node_meta WHERE key = ?").get(key) as { value: string } | undefined;
+  if (row) return row.value;
+  const value = make();
+  db.prepare("INSERT INTO node_meta (key, value) VALUES (?, ?)").run(key, value);
+  return value;
+}

@@ -1,0 +1,64 @@
+/** JSON values as they travel in shadow documents. */
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Structural equality of two JSON values (key order does not matter). */
+export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => jsonEqual(item, b[i]));
+  }
+  if (isJsonObject(a)) {
+    if (!isJsonObject(b)) return false;
+    const keys = Object.keys(a);
+    if (keys.length !== Object.keys(b).length) return false;
+    return keys.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** Nesting depth of objects: `{}` and scalars are 0, `{a:{}}` is 1... arrays do not add a level of their own. */
+export function objectDepth(value: JsonValue): number {
+  if (Array.isArray(value)) {
+    let max = 0;
+    for (const item of value) max = Math.max(max, objectDepth(item));
+    return max;
+  }
+  if (!isJsonObject(value)) return 0;
+  let max = 0;
+  for (const v of Object.values(value)) max = Math.max(max, objectDepth(v));
+  return max + 1;
+}
+
+/** Size in bytes of the compact UTF-8 JSON encoding. */
+export function jsonByteLength(value: JsonValue): number {
+  return Buffer.byteLength(JSON.stringify(value), "utf8");
+}
+
+/** Removes empty objects (recursively); returns undefined when nothing is left. */
+export function pruneEmpty(obj: JsonObject): JsonObject | undefined {
+  const out: JsonObject = {};
+  let any = false;
+  for (const [k, v] of Object.entries(obj)) {
+    if (isJsonObject(v)) {
+      const pruned = pruneEmpty(v);
+      if (pruned !== undefined) {
+        out[k] = pruned;
+        any = true;
+      }
+    } else {
+      out[k] = v;
+      any = true;
+    }
+  }
+  return any ? out : undefined;
+}

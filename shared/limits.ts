@@ -1,0 +1,18 @@
+/** Shadow limits. Defaults follow AWS IoT Device Shadow; every one is configurable on the node. */
+export interface ShadowLimits {
+  /** Max bytes of the compact JSON of `{desired, reported}` after an update is merged (AWS: 8 KiB). */
+  maxStateBytes: number;
+  /** Max bytes of one request payload; larger requests are rejected 413 before parsing. */
+  maxRequestBytes: number;
+  /** Max nesting depth of objects inside `desired` or `reported` (AWS: 8). */
+  maxDepth: number;
+  /** Max UTF-8 bytes of a clientToken (AWS: 64). */
+  maxClientTokenBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ShadowLimits> = Object.freeze({
+  maxStateBytes: 8 * 1024,
+  maxRequestBytes: 16 * 1024,
+  maxDepth: 8,
+  maxClientTokenBytes: 64,
+});
