@@ -1,0 +1,114 @@
+import * as A from "@automerge/automerge";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  deleteShadowDoc,
+  freeDoc,
+  loadShadowDoc,
+  newShadowDoc,
+  type ShadowDoc,
+  saveFull,
+  updateShadowDoc,
+  viewOf,
+} from "../../broker/shadow/shadow-doc.ts";
+import type { JsonObject, JsonValue } from "../../shared/json.ts";
+import { pruneEmpty } from "../../shared/json.ts";
+import { applyPatchOps, planPatch } from "../../shared/shadow-patch.ts";
+
+/** Property runs: small in `npm test`, larger with `npm run test:property`. */
+const RUNS = Number(process.env.UMBRA_PROPERTY_RUNS ?? 60);
+const SEED = Number(process.env.UMBRA_PROPERTY_SEED ?? 20261122);
+
+const key = fc.constantFrom("a", "b", "c", "power", "fan");
+const scalar: fc.Arbitrary<JsonValue> = fc.oneof(
+  fc.integer({ min: -5, max: 5 }),
+  fc.constantFrom("on", "off", ""),
+  fc.boolean(),
+  fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }),
+);
+const patch: fc.Arbitrary<JsonObject> = fc.letrec<{ obj: JsonObject; val: JsonValue | null }>((tie) => ({
+  obj: fc.dictionary(key, tie("val"), { maxKeys: 3 }) as fc.Arbitrary<JsonObject>,
+  val: fc.oneof({ depthSize: "small" }, scalar, fc.constant(null), tie("obj")) as fc.Arbitrary<JsonValue | null>,
+})).obj;
+const op = fc.oneof(
+  fc.record({ kind: fc.constant("update" as const), section: fc.constantFrom("desired", "reported"), patch }),
+  fc.record({ kind: fc.constant("clear" as const), section: fc.constantFrom("desired", "reported") }),
+  fc.record({ kind: fc.constant("delete" as const) }),
+);
+type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+
+interface Model {
+  exists: boolean;
+  version: number;
+  desired: JsonObject;
+  reported: JsonObject;
+}
+
+function applyToDoc(doc: ShadowDoc, o: Op, ts: number): ShadowDoc {
+  const view = viewOf(doc);
+  if (o.kind === "delete") return view.exists ? deleteShadowDoc(doc, view, ts) : doc;
+  const edits = { [o.section]: o.kind === "clear" ? null : o.patch };
+  return updateShadowDoc(doc, view, edits, ts).doc;
+}
+
+function applyToModel(m: Model, o: Op): Model {
+  if (o.kind === "delete") {
+    return m.exists ? { exists: false, version: m.version + 1, desired: {}, reported: {} } : m;
+  }
+  const current = m[o.section];
+  const ops = planPatch(current, o.kind === "clear" ? null : o.patch);
+  if (m.exists && ops.length === 0) return m;
+  return { ...m, exists: true, version: m.version + 1, [o.section]: applyPatchOps(current, ops) };
+}
+
+const visible = (v: JsonObject) => pruneEmpty(v) ?? {};
+
+describe("shadow document properties", () => {
+  it("the Automerge document follows the reference model, and survives save/load", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 25 }), (ops) => {
+        let doc = newShadowDoc("aa".repeat(16));
+        let model: Model = { exists: false, version: 0, desired: {}, reported: {} };
+        ops.forEach((o, i) => {
+          doc = applyToDoc(doc, o, 1000 + i);
+          model = applyToModel(model, o);
+          const view = viewOf(doc);
+          expect(view.exists).toBe(model.exists);
+          expect(view.version).toBe(model.version);
+          expect(visible(view.desired)).toEqual(visible(model.desired));
+          expect(visible(view.reported)).toEqual(visible(model.reported));
+        });
+        const reloaded = loadShadowDoc("bb".repeat(16), saveFull(doc), []);
+        expect(viewOf(reloaded)).toEqual(viewOf(doc));
+        freeDoc(reloaded);
+        freeDoc(doc);
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+
+  it("two sites editing concurrently converge to the same heads and state", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 10 }), fc.array(op, { maxLength: 10 }), (opsA, opsB) => {
+        let a = newShadowDoc("a1".repeat(16));
+        let b = newShadowDoc("b2".repeat(16));
+        opsA.forEach((o, i) => {
+          a = applyToDoc(a, o, 2000 + i);
+        });
+        opsB.forEach((o, i) => {
+          b = applyToDoc(b, o, 3000 + i);
+        });
+        const changesA = opsA.length && viewOf(a).version;
+        const changesB = opsB.length && viewOf(b).version;
+        const ab = A.merge(A.clone(a), b);
+        const ba = A.merge(A.clone(b), a);
+        expect(A.getHeads(ab).sort()).toEqual(A.getHeads(ba).sort());
+        expect(viewOf(ab)).toEqual(viewOf(ba));
+        // The counter sums increments from both sites: converged sites agree on the version.
+        expect(viewOf(ab).version).toBe((changesA || 0) + (changesB || 0));
+        for (const d of [a, b, ab, ba]) freeDoc(d);
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+});
