@@ -89,6 +89,7 @@ export async function startNode(config: NodeConfig, log: Logger = createLogger(c
       await http.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       commits.close();
+      presence.flush();
       store.close();
       db.close();
     })();

@@ -7,9 +7,12 @@ import type { Db } from "./store/database.ts";
  */
 export class PresenceTracker {
   private readonly q;
+  private readonly pending = new Map<string, Presence>();
+  /** Presence not yet written, so reads see it before the batch is flushed. */
+  private readonly latest = new Map<string, Presence>();
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly site: string,
     private readonly announce: (thing: string, presence: Presence) => void,
   ) {
@@ -24,14 +27,34 @@ export class PresenceTracker {
   }
 
   get(thing: string): Presence | undefined {
+    const unwritten = this.latest.get(thing);
+    if (unwritten) return unwritten;
     const row = this.q.get.get(thing) as { connected: number; since: number; site: string } | undefined;
     return row && { connected: row.connected === 1, since: row.since, site: row.site };
   }
 
+  /**
+   * Records and announces a connect or disconnect. Writes are batched into one transaction per
+   * event-loop turn, so a reconnect storm of thousands of devices costs a few fsyncs, not thousands.
+   */
   set(thing: string, connected: boolean): void {
     const presence: Presence = { connected, since: Math.floor(Date.now() / 1000), site: this.site };
-    this.q.put.run(thing, connected ? 1 : 0, presence.since, this.site);
+    this.latest.set(thing, presence);
+    if (!this.db.open) return;
+    if (this.pending.size === 0) setImmediate(() => this.flush());
+    this.pending.set(thing, presence);
     this.announce(thing, presence);
+  }
+
+  /** Writes pending presence changes (also called on shutdown). */
+  flush(): void {
+    if (this.pending.size === 0 || !this.db.open) return;
+    const batch = [...this.pending];
+    this.pending.clear();
+    this.db.transaction(() => {
+      for (const [thing, p] of batch) this.q.put.run(thing, p.connected ? 1 : 0, p.since, p.site);
+    })();
+    for (const [thing, p] of batch) if (this.latest.get(thing) === p) this.latest.delete(thing);
   }
 
   /** At start-up: sessions of the previous process are gone. */

@@ -40,7 +40,9 @@ function defaultSite(): string {
   return name.replace(/[^a-zA-Z0-9:_-]/g, "-") || "site";
 }
 
-type Kind = "string" | "port" | "count";
+type Kind = "string" | "port" | "count" | "level";
+/** pino's levels; anything else makes pino throw at startup, so reject it here with the source named. */
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 const FIELDS: Record<string, { kind: Kind; env: string; limit?: boolean }> = {
   dataDir: { kind: "string", env: "UMBRA_DATA_DIR" },
   host: { kind: "string", env: "UMBRA_HOST" },
@@ -49,7 +51,7 @@ const FIELDS: Record<string, { kind: Kind; env: string; limit?: boolean }> = {
   site: { kind: "string", env: "UMBRA_SITE" },
   cacheSize: { kind: "count", env: "UMBRA_CACHE_SIZE" },
   compactAfterChunks: { kind: "count", env: "UMBRA_COMPACT_AFTER_CHUNKS" },
-  logLevel: { kind: "string", env: "UMBRA_LOG_LEVEL" },
+  logLevel: { kind: "level", env: "UMBRA_LOG_LEVEL" },
   maxStateBytes: { kind: "count", env: "UMBRA_MAX_STATE_BYTES", limit: true },
   maxRequestBytes: { kind: "count", env: "UMBRA_MAX_REQUEST_BYTES", limit: true },
   maxDepth: { kind: "count", env: "UMBRA_MAX_DEPTH", limit: true },
@@ -63,6 +65,12 @@ export class ConfigError extends Error {
 function coerce(key: string, kind: Kind, value: unknown, source: string): string | number {
   if (kind === "string") {
     if (typeof value !== "string" || value === "") throw new ConfigError(`${source}: ${key} must be a non-empty string`);
+    return value;
+  }
+  if (kind === "level") {
+    if (typeof value !== "string" || !LOG_LEVELS.includes(value)) {
+      throw new ConfigError(`${source}: ${key} must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(value)}`);
+    }
     return value;
   }
   const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;

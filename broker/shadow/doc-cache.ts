@@ -32,7 +32,8 @@ export class DocCache<E extends { pinned: number }> {
   set(key: string, entry: E): void {
     this.entries.delete(key);
     this.entries.set(key, entry);
-    this.evictOverflow();
+    // Never the entry just inserted: the caller is about to use it (evicting it would free its doc).
+    this.evictOverflow(key);
   }
 
   delete(key: string): E | undefined {
@@ -42,11 +43,11 @@ export class DocCache<E extends { pinned: number }> {
   }
 
   /** Evicts least recently used unpinned entries while over capacity. */
-  evictOverflow(): void {
+  evictOverflow(keep?: string): void {
     if (this.entries.size <= this.capacity) return;
     for (const [key, entry] of this.entries) {
       if (this.entries.size <= this.capacity) break;
-      if (entry.pinned > 0) continue;
+      if (entry.pinned > 0 || key === keep) continue;
       this.entries.delete(key);
       this.evictions++;
       this.onEvict(entry);

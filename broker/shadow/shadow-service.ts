@@ -125,9 +125,10 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     return this.store.open(addr).view;
   }
 
+  /** Deferred so that the requester's `accepted` reply goes out before `documents` and `delta`. */
   private emitChange(change: ShadowChange): void {
     this.stats.changes++;
-    this.emit("change", change);
+    setImmediate(() => this.emit("change", change));
   }
 
   private async run(
