@@ -1,112 +1,107 @@
 import * as A from "@automerge/automerge";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../shared/json.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
-import { type PatchOp, planMetadata, planPatch } from "../../shared/shadow-patch.ts";
+import { applyPatchOps, type PatchOp, planMetadata, planPatch } from "../../shared/shadow-patch.ts";
+
+/** Automerge's low-level document handle (what `Automerge.getBackend` returns). */
+type RawDoc = ReturnType<typeof A.getBackend>;
+type ObjId = string;
+export type Heads = A.Heads;
 
 /**
- * The Automerge document behind one shadow. Every site creates new shadows from the same
- * deterministic skeleton change (fixed actor, time 0), so two sites that create the same shadow
- * independently share its root objects and their edits merge key by key instead of conflicting whole.
- * The skeleton is a tombstone at version 0: a shadow exists once an update sets `deleted` to false.
+ * The Automerge document behind one shadow:
+ *   { desired: {}, reported: {}, meta: { desired: {}, reported: {} }, version: Counter, deleted: bool }
+ * `meta` mirrors the state with epoch seconds at the leaves (AWS's per-leaf metadata), `version`
+ * counts changes (an Automerge counter, so merged sites agree on it), `deleted` is the tombstone.
+ *
+ * Every site creates a shadow from the same deterministic skeleton change (fixed actor, time 0), so two
+ * sites that create the same shadow independently share its root maps and merge key by key. The
+ * skeleton's hash is therefore part of the wire contract (pinned by a unit test). The skeleton is a
+ * tombstone at version 0: a shadow exists once an update sets `deleted` to false.
+ *
+ * We use Automerge's low-level API (put/delete/commit on object ids) rather than the proxy API: it is
+ * several times cheaper per change, and the plain view is maintained by applying the same planned
+ * edits in JS instead of re-materialising the document after every change.
  */
-export interface ShadowDocData {
-  desired: AmMap;
-  reported: AmMap;
-  meta: { desired: AmMap; reported: AmMap };
-  version: A.Counter;
-  deleted: boolean;
-}
-type AmMap = Record<string, unknown>;
-export type ShadowDoc = A.Doc<ShadowDocData>;
-
 const SKELETON_ACTOR = "0".repeat(32);
-let skeletonBytes: Uint8Array | undefined;
 
-function skeleton(): Uint8Array {
-  if (!skeletonBytes) {
-    const base = A.init<ShadowDocData>({ actor: SKELETON_ACTOR });
-    const doc = A.change(base, { time: 0 }, (d) => {
-      d.desired = {};
-      d.reported = {};
-      d.meta = { desired: {}, reported: {} };
-      d.version = new A.Counter(0);
-      d.deleted = true;
-    });
-    skeletonBytes = A.save(doc);
-    A.free(doc);
+let skeleton: RawDoc | undefined;
+function skeletonDoc(): RawDoc {
+  if (!skeleton) {
+    const raw = A.getBackend(A.init({ actor: SKELETON_ACTOR }));
+    raw.putObject("/", "desired", {});
+    raw.putObject("/", "reported", {});
+    const meta = raw.putObject("/", "meta", {});
+    raw.putObject(meta, "desired", {});
+    raw.putObject(meta, "reported", {});
+    raw.put("/", "version", 0, "counter");
+    raw.put("/", "deleted", true);
+    raw.commit(null, 0);
+    skeleton = raw;
   }
-  return skeletonBytes;
+  return skeleton;
 }
 
-export function newShadowDoc(actor: string): ShadowDoc {
-  return A.load<ShadowDocData>(skeleton(), { actor });
+/** The head of the skeleton change: identical on every site and every Umbra version. */
+export function skeletonHeads(): Heads {
+  return skeletonDoc().getHeads();
 }
 
-export function loadShadowDoc(actor: string, snapshot: Uint8Array, chunks: Iterable<Uint8Array>): ShadowDoc {
-  let doc = A.load<ShadowDocData>(snapshot, { actor });
-  for (const chunk of chunks) doc = A.loadIncremental(doc, chunk);
-  return doc;
+interface Roots {
+  desired: ObjId;
+  reported: ObjId;
+  metaDesired: ObjId;
+  metaReported: ObjId;
 }
 
-/** Materialises the plain view of a shadow document. */
-export function viewOf(doc: ShadowDoc): ShadowView {
-  const js = fromAutomerge(A.toJS(doc)) as unknown as {
-    desired: JsonObject;
-    reported: JsonObject;
-    meta: { desired: JsonObject; reported: JsonObject };
-    version: { value: number } | number;
-    deleted: boolean;
-  };
-  const version = typeof js.version === "number" ? js.version : js.version.value;
-  return {
-    exists: !js.deleted,
-    version,
-    desired: js.desired,
-    reported: js.reported,
-    meta: js.meta,
-  };
+function mapId(raw: RawDoc, obj: ObjId, key: string): ObjId {
+  const found = raw.getWithType(obj, key) as [string, unknown] | null | undefined;
+  if (!found || found[0] !== "map") throw new Error(`shadow document has no map at '${key}'`);
+  return found[1] as ObjId;
 }
 
-/** The plain JSON of a materialised document: immutable strings become strings, counters numbers. */
-function fromAutomerge(value: unknown): unknown {
-  if (value instanceof A.ImmutableString) return value.toString();
-  if (value instanceof A.Counter) return value.value;
-  if (Array.isArray(value)) return value.map(fromAutomerge);
-  if (typeof value === "object" && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = fromAutomerge(v);
-    return out;
+/**
+ * The section maps' object ids. They were created by the skeleton change, whose actor and op counters
+ * are fixed, so the ids are the same in every shadow document: look them up once.
+ */
+let roots: Roots | undefined;
+function rootsOf(): Roots {
+  if (!roots) {
+    const raw = skeletonDoc();
+    const meta = mapId(raw, "/", "meta");
+    roots = {
+      desired: mapId(raw, "/", "desired"),
+      reported: mapId(raw, "/", "reported"),
+      metaDesired: mapId(raw, meta, "desired"),
+      metaReported: mapId(raw, meta, "reported"),
+    };
   }
-  return value;
+  return roots;
 }
 
-/** Strings are stored as immutable scalars (last writer wins), not as collaborative text. */
-function toAutomerge(value: JsonValue): unknown {
-  if (typeof value === "string") return new A.ImmutableString(value);
-  if (Array.isArray(value)) return value.map(toAutomerge);
-  if (isJsonObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toAutomerge(v);
-    return out;
-  }
-  return value;
-}
-
-function applyOps(root: AmMap, ops: readonly PatchOp[]): void {
+/** Applies planned edits under `root`, creating intermediate maps where a path needs one. */
+function applyOps(raw: RawDoc, root: ObjId, ops: readonly PatchOp[]): void {
   for (const op of ops) {
-    let node = root;
+    let obj = root;
     for (const key of op.path.slice(0, -1)) {
-      const next = node[key];
-      if (typeof next !== "object" || next === null || Array.isArray(next) || next instanceof A.ImmutableString) {
-        node[key] = {};
-      }
-      node = node[key] as AmMap;
+      const found = raw.getWithType(obj, key) as [string, unknown] | null | undefined;
+      obj = found && found[0] === "map" ? (found[1] as ObjId) : (raw.putObject(obj, key, {}) as ObjId);
     }
     const leaf = op.path[op.path.length - 1];
     if (leaf === undefined) continue;
-    if (op.kind === "delete") delete node[leaf];
-    else node[leaf] = toAutomerge(op.value);
+    if (op.kind === "delete") raw.delete(obj, leaf);
+    else if (isJsonObject(op.value) || Array.isArray(op.value)) raw.putObject(obj, leaf, op.value as never);
+    else raw.put(obj, leaf, op.value as never);
   }
+}
+
+export interface PreparedUpdate {
+  desiredOps: PatchOp[];
+  reportedOps: PatchOp[];
+  /** The sections after the update. */
+  desired: JsonObject;
+  reported: JsonObject;
+  changed: boolean;
 }
 
 export interface SectionEdits {
@@ -114,56 +109,172 @@ export interface SectionEdits {
   reported?: JsonObject | null;
 }
 
-/**
- * Applies an update's sections to the document. Returns the same document (and `changed: false`) when
- * the update changes nothing, so repeated identical reports create no Automerge change and no version.
- */
-export function updateShadowDoc(
-  doc: ShadowDoc,
-  view: ShadowView,
-  edits: SectionEdits,
-  timestamp: number,
-): { doc: ShadowDoc; changed: boolean } {
-  const desiredOps = edits.desired === undefined ? [] : planPatch(view.desired, edits.desired);
-  const reportedOps = edits.reported === undefined ? [] : planPatch(view.reported, edits.reported);
-  if (view.exists && desiredOps.length === 0 && reportedOps.length === 0) return { doc, changed: false };
-  const next = A.change(doc, { time: timestamp }, (d) => {
-    if (d.deleted) d.deleted = false;
-    applyOps(d.desired, desiredOps);
-    applyOps(d.meta.desired, planMetadata(desiredOps, timestamp));
-    applyOps(d.reported, reportedOps);
-    applyOps(d.meta.reported, planMetadata(reportedOps, timestamp));
-    d.version.increment(1);
-  });
-  return { doc: next, changed: true };
+/** One shadow's document with its plain view kept in step. Free it when it leaves the cache. */
+export class ShadowDocument {
+  private constructor(
+    private readonly raw: RawDoc,
+    private view_: ShadowView,
+  ) {}
+
+  /** A new shadow (the skeleton tombstone) writing as `actor`. */
+  static create(actor: string): ShadowDocument {
+    return new ShadowDocument(skeletonDoc().clone(actor), {
+      exists: false,
+      version: 0,
+      desired: {},
+      reported: {},
+      meta: { desired: {}, reported: {} },
+    });
+  }
+
+  /** Rebuilds a shadow from its saved snapshot and incremental chunks. */
+  static load(actor: string, snapshot: Uint8Array, chunks: Iterable<Uint8Array>): ShadowDocument {
+    const raw = skeletonDoc().clone(actor);
+    raw.loadIncremental(snapshot);
+    for (const chunk of chunks) raw.loadIncremental(chunk);
+    return new ShadowDocument(raw, materialize(raw));
+  }
+
+  get view(): ShadowView {
+    return this.view_;
+  }
+
+  /**
+   * Plans an update without touching the document: the leaf edits and the state they lead to.
+   * `changed` is false when the update repeats the current state, so identical reports create no
+   * Automerge change and no new version.
+   */
+  prepare(edits: SectionEdits): PreparedUpdate {
+    const view = this.view_;
+    const desiredOps = edits.desired === undefined ? [] : planPatch(view.desired, edits.desired);
+    const reportedOps = edits.reported === undefined ? [] : planPatch(view.reported, edits.reported);
+    return {
+      desiredOps,
+      reportedOps,
+      desired: desiredOps.length ? applyPatchOps(view.desired, desiredOps) : view.desired,
+      reported: reportedOps.length ? applyPatchOps(view.reported, reportedOps) : view.reported,
+      changed: !view.exists || desiredOps.length > 0 || reportedOps.length > 0,
+    };
+  }
+
+  /** Applies a prepared update as one Automerge change (no-op when nothing changes). */
+  apply(update: PreparedUpdate, timestamp: number): boolean {
+    if (!update.changed) return false;
+    const { desiredOps, reportedOps } = update;
+    const view = this.view_;
+    const raw = this.raw;
+    const roots = rootsOf();
+    const desiredMeta = planMetadata(desiredOps, timestamp);
+    const reportedMeta = planMetadata(reportedOps, timestamp);
+    if (!view.exists) raw.put("/", "deleted", false);
+    applyOps(raw, roots.desired, desiredOps);
+    applyOps(raw, roots.metaDesired, desiredMeta);
+    applyOps(raw, roots.reported, reportedOps);
+    applyOps(raw, roots.metaReported, reportedMeta);
+    raw.increment("/", "version", 1);
+    raw.commit(null, timestamp);
+    this.view_ = {
+      exists: true,
+      version: view.version + 1,
+      desired: update.desired,
+      reported: update.reported,
+      meta: {
+        desired: desiredMeta.length ? applyPatchOps(view.meta.desired, desiredMeta) : view.meta.desired,
+        reported: reportedMeta.length ? applyPatchOps(view.meta.reported, reportedMeta) : view.meta.reported,
+      },
+    };
+    return true;
+  }
+
+  /** prepare + apply. */
+  update(edits: SectionEdits, timestamp: number): boolean {
+    return this.apply(this.prepare(edits), timestamp);
+  }
+
+  /** Deletes the shadow, leaving a tombstone so a later merge cannot resurrect it; the version continues. */
+  delete(timestamp: number): void {
+    const raw = this.raw;
+    const roots = rootsOf();
+    const view = this.view_;
+    applyOps(raw, roots.desired, planPatch(view.desired, null));
+    applyOps(raw, roots.reported, planPatch(view.reported, null));
+    applyOps(raw, roots.metaDesired, planPatch(view.meta.desired, null));
+    applyOps(raw, roots.metaReported, planPatch(view.meta.reported, null));
+    raw.put("/", "deleted", true);
+    raw.increment("/", "version", 1);
+    raw.commit(null, timestamp);
+    this.view_ = { exists: false, version: view.version + 1, desired: {}, reported: {}, meta: { desired: {}, reported: {} } };
+  }
+
+  /** Merges another copy of this shadow (another site's) into this one. */
+  merge(other: ShadowDocument): void {
+    this.raw.merge(other.raw);
+    this.view_ = materialize(this.raw);
+  }
+
+  /** Re-reads the plain view from the document itself (what `view` must always equal). */
+  materialize(): ShadowView {
+    return materialize(this.raw);
+  }
+
+  heads(): Heads {
+    return this.raw.getHeads();
+  }
+
+  /** The changes since `heads`, in a form `load`/`loadIncremental` accept. */
+  saveSince(heads: Heads): Uint8Array {
+    return this.raw.saveSince(heads);
+  }
+
+  save(): Uint8Array {
+    return this.raw.save();
+  }
+
+  /** Counts for memory and history measurements. */
+  stats(): { changes: number; ops: number } {
+    const doc = A.load(this.raw.save());
+    const s = A.stats(doc);
+    A.free(doc);
+    return { changes: s.numChanges, ops: s.numOps };
+  }
+
+  free(): void {
+    this.raw.free();
+  }
+
+  fork(actor: string): ShadowDocument {
+    return new ShadowDocument(this.raw.clone(actor), this.view_);
+  }
 }
 
-/** Deletes a shadow, leaving a tombstone so a later merge cannot resurrect it; the version continues. */
-export function deleteShadowDoc(doc: ShadowDoc, view: ShadowView, timestamp: number): ShadowDoc {
-  return A.change(doc, { time: timestamp }, (d) => {
-    applyOps(d.desired, planPatch(view.desired, null));
-    applyOps(d.reported, planPatch(view.reported, null));
-    applyOps(d.meta.desired, planPatch(view.meta.desired, null));
-    applyOps(d.meta.reported, planPatch(view.meta.reported, null));
-    d.deleted = true;
-    d.version.increment(1);
-  });
+function materialize(raw: RawDoc): ShadowView {
+  const js = raw.materialize("/") as {
+    desired: JsonObject;
+    reported: JsonObject;
+    meta: { desired: JsonObject; reported: JsonObject };
+    version: number;
+    deleted: boolean;
+  };
+  return {
+    exists: !js.deleted,
+    version: Number(js.version),
+    desired: plain(js.desired),
+    reported: plain(js.reported),
+    meta: { desired: plain(js.meta.desired), reported: plain(js.meta.reported) },
+  };
 }
 
-export function headsOf(doc: ShadowDoc): A.Heads {
-  return A.getHeads(doc);
-}
-
-export function saveSince(doc: ShadowDoc, heads: A.Heads): Uint8Array {
-  return A.saveSince(doc, heads);
-}
-
-export function saveFull(doc: ShadowDoc): Uint8Array {
-  return A.save(doc);
-}
-
-export function freeDoc(doc: ShadowDoc): void {
-  A.free(doc);
+/** Materialised values are plain JSON except for counters and immutable strings; normalise them. */
+function plain<T extends JsonValue>(value: T): T {
+  if (Array.isArray(value)) return value.map(plain) as T;
+  if (value instanceof A.ImmutableString) return value.toString() as T;
+  if (value instanceof A.Counter) return value.value as T;
+  if (isJsonObject(value)) {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) out[k] = plain(v);
+    return out as T;
+  }
+  return value;
 }
 
 /** A random Automerge actor id (hex). */

@@ -10,7 +10,6 @@ import {
   type ShadowView,
   stateBytes,
 } from "../../shared/shadow-document.ts";
-import { applyPatchOps, planPatch } from "../../shared/shadow-patch.ts";
 import {
   clientTokenOf,
   parseRequestPayload,
@@ -19,7 +18,6 @@ import {
 } from "../../shared/shadow-request.ts";
 import { isValidShadowName, isValidThingName, type ShadowAddress, type ShadowOp } from "../../shared/topics.ts";
 import type { GroupCommit } from "./group-commit.ts";
-import { deleteShadowDoc, updateShadowDoc } from "./shadow-doc.ts";
 import type { ShadowStore } from "./shadow-store.ts";
 
 export type ShadowResult = { ok: true; body: JsonObject } | { ok: false; error: ErrorDocument };
@@ -68,7 +66,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     return this.run("get", raw, async (body, ts) => {
       const req = validatePlainRequest(body, this.limits);
       const entry = this.store.open(addr);
-      const view = entry.view;
+      const view = entry.doc.view;
       await this.commits.submit();
       if (!view.exists) throw notFound(addr);
       return renderShadow(view, ts, req.clientToken, this.presenceOf(addr.thing)) as unknown as JsonObject;
@@ -79,23 +77,19 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     return this.run("update", raw, async (body, ts) => {
       const req = validateUpdateRequest(body, this.limits);
       const entry = this.store.open(addr);
-      const previous = entry.view;
+      const previous = entry.doc.view;
       checkVersion(req.version, previous);
-      const merged = {
-        desired: req.desired === undefined ? previous.desired : applyPatchOps(previous.desired, planPatch(previous.desired, req.desired)),
-        reported: req.reported === undefined ? previous.reported : applyPatchOps(previous.reported, planPatch(previous.reported, req.reported)),
-      };
-      const size = stateBytes(merged);
+      const update = entry.doc.prepare(req);
+      const size = stateBytes(update);
       if (size > this.limits.maxStateBytes) {
         throw new ShadowError(413, `The resulting state document is ${size} bytes; the limit is ${this.limits.maxStateBytes}`);
       }
-      const { doc, changed } = updateShadowDoc(entry.doc, previous, req, ts);
-      if (!changed) {
+      if (!entry.doc.apply(update, ts)) {
         await this.commits.submit();
         return renderUpdateAccepted(req, previous.version, ts);
       }
-      this.store.stage(entry, doc);
-      const current = entry.view;
+      this.store.stage(entry);
+      const current = entry.doc.view;
       await this.commits.submit(entry);
       this.emitChange({ addr, kind: "update", previous, current, timestamp: ts, clientToken: req.clientToken });
       return renderUpdateAccepted(req, current.version, ts);
@@ -106,14 +100,15 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     return this.run("delete", raw, async (body, ts) => {
       const req = validatePlainRequest(body, this.limits);
       const entry = this.store.open(addr);
-      const previous = entry.view;
+      const previous = entry.doc.view;
       if (!previous.exists) {
         await this.commits.submit();
         throw notFound(addr);
       }
       checkVersion(req.version, previous);
-      this.store.stage(entry, deleteShadowDoc(entry.doc, previous, ts));
-      const current = entry.view;
+      entry.doc.delete(ts);
+      this.store.stage(entry);
+      const current = entry.doc.view;
       await this.commits.submit(entry);
       this.emitChange({ addr, kind: "delete", previous, current, timestamp: ts, clientToken: req.clientToken });
       return renderDeleteAccepted(current.version, ts, req.clientToken);
@@ -122,7 +117,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
 
   /** The current view of a shadow (for subscribers that want the delta on subscribe). */
   peek(addr: ShadowAddress): ShadowView {
-    return this.store.open(addr).view;
+    return this.store.open(addr).doc.view;
   }
 
   /** Deferred so that the requester's `accepted` reply goes out before `documents` and `delta`. */

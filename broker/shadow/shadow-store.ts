@@ -1,25 +1,14 @@
 import type { Heads } from "@automerge/automerge";
-import type { ShadowView } from "../../shared/shadow-document.ts";
 import { type ShadowAddress, shadowKey } from "../../shared/topics.ts";
 import type { Db } from "../store/database.ts";
 import { DocCache } from "./doc-cache.ts";
-import {
-  freeDoc,
-  headsOf,
-  loadShadowDoc,
-  newShadowDoc,
-  type ShadowDoc,
-  saveFull,
-  saveSince,
-  viewOf,
-} from "./shadow-doc.ts";
+import { ShadowDocument } from "./shadow-doc.ts";
 
 /** A shadow held in memory: its document, its plain view, and what of it is already on disk. */
 export interface ShadowEntry {
   readonly addr: ShadowAddress;
   readonly key: string;
-  doc: ShadowDoc;
-  view: ShadowView;
+  readonly doc: ShadowDocument;
   /** Heads already written to SQLite; undefined when the shadow has no row yet. */
   savedHeads: Heads | undefined;
   chunkCount: number;
@@ -53,7 +42,7 @@ export class ShadowStore {
     private readonly actor: string,
     private readonly options: ShadowStoreOptions,
   ) {
-    this.cache = new DocCache<ShadowEntry>(options.cacheSize, (e) => freeDoc(e.doc));
+    this.cache = new DocCache<ShadowEntry>(options.cacheSize, (e) => e.doc.free());
     this.q = {
       row: db.prepare(
         "SELECT snapshot, chunk_count, chunk_bytes FROM shadows WHERE thing = ? AND name = ?",
@@ -96,27 +85,24 @@ export class ShadowStore {
       | { snapshot: Buffer; chunk_count: number; chunk_bytes: number }
       | undefined;
     if (!row) {
-      const doc = newShadowDoc(this.actor);
-      return { addr, key, doc, view: viewOf(doc), savedHeads: undefined, chunkCount: 0, chunkBytes: 0, pinned: 0 };
+      const doc = ShadowDocument.create(this.actor);
+      return { addr, key, doc, savedHeads: undefined, chunkCount: 0, chunkBytes: 0, pinned: 0 };
     }
     const chunks = (this.q.chunks.all(addr.thing, addr.shadow) as { data: Buffer }[]).map((r) => r.data);
-    const doc = loadShadowDoc(this.actor, row.snapshot, chunks);
+    const doc = ShadowDocument.load(this.actor, row.snapshot, chunks);
     return {
       addr,
       key,
       doc,
-      view: viewOf(doc),
-      savedHeads: headsOf(doc),
+      savedHeads: doc.heads(),
       chunkCount: row.chunk_count,
       chunkBytes: row.chunk_bytes,
       pinned: 0,
     };
   }
 
-  /** Replaces an entry's document with a changed one; it stays pinned until committed. */
-  stage(entry: ShadowEntry, doc: ShadowDoc): void {
-    entry.doc = doc;
-    entry.view = viewOf(doc);
+  /** Marks an entry whose document has changed; it stays pinned until committed. */
+  stage(entry: ShadowEntry): void {
     entry.pinned++;
   }
 
@@ -130,19 +116,19 @@ export class ShadowStore {
 
   private write(entry: ShadowEntry, now: number): void {
     const { thing, shadow } = entry.addr;
-    const { version, exists } = entry.view;
+    const { version, exists } = entry.doc.view;
     const deleted = exists ? 0 : 1;
     if (entry.savedHeads === undefined) {
-      this.q.insertRow.run(thing, shadow, saveFull(entry.doc), version, deleted, now);
+      this.q.insertRow.run(thing, shadow, entry.doc.save(), version, deleted, now);
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
     } else if (entry.chunkCount + 1 >= this.options.compactAfterChunks) {
-      this.q.replaceSnapshot.run(saveFull(entry.doc), version, deleted, now, thing, shadow);
+      this.q.replaceSnapshot.run(entry.doc.save(), version, deleted, now, thing, shadow);
       this.q.dropChunks.run(thing, shadow);
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
     } else {
-      const chunk = saveSince(entry.doc, entry.savedHeads);
+      const chunk = entry.doc.saveSince(entry.savedHeads);
       this.q.addChunk.run(thing, shadow, chunk);
       this.q.bumpRow.run(version, deleted, now, chunk.byteLength, thing, shadow);
       entry.chunkCount++;
@@ -153,7 +139,7 @@ export class ShadowStore {
   /** Called after a successful commit: the entries' current heads are on disk. */
   markCommitted(entries: Iterable<ShadowEntry>): void {
     for (const entry of entries) {
-      entry.savedHeads = headsOf(entry.doc);
+      entry.savedHeads = entry.doc.heads();
       entry.pinned = 0;
     }
     this.cache.evictOverflow();
@@ -163,7 +149,7 @@ export class ShadowStore {
   discard(entries: Iterable<ShadowEntry>): void {
     for (const entry of entries) {
       entry.pinned = 0;
-      if (this.cache.delete(entry.key) === entry) freeDoc(entry.doc);
+      if (this.cache.delete(entry.key) === entry) entry.doc.free();
     }
   }
 

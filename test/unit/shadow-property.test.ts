@@ -1,16 +1,6 @@
-import * as A from "@automerge/automerge";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  deleteShadowDoc,
-  freeDoc,
-  loadShadowDoc,
-  newShadowDoc,
-  type ShadowDoc,
-  saveFull,
-  updateShadowDoc,
-  viewOf,
-} from "../../broker/shadow/shadow-doc.ts";
+import { ShadowDocument } from "../../broker/shadow/shadow-doc.ts";
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import { pruneEmpty } from "../../shared/json.ts";
 import { applyPatchOps, planPatch } from "../../shared/shadow-patch.ts";
@@ -44,11 +34,12 @@ interface Model {
   reported: JsonObject;
 }
 
-function applyToDoc(doc: ShadowDoc, o: Op, ts: number): ShadowDoc {
-  const view = viewOf(doc);
-  if (o.kind === "delete") return view.exists ? deleteShadowDoc(doc, view, ts) : doc;
-  const edits = { [o.section]: o.kind === "clear" ? null : o.patch };
-  return updateShadowDoc(doc, view, edits, ts).doc;
+function applyToDoc(doc: ShadowDocument, o: Op, ts: number): void {
+  if (o.kind === "delete") {
+    if (doc.view.exists) doc.delete(ts);
+    return;
+  }
+  doc.update({ [o.section]: o.kind === "clear" ? null : o.patch }, ts);
 }
 
 function applyToModel(m: Model, o: Op): Model {
@@ -67,21 +58,23 @@ describe("shadow document properties", () => {
   it("the Automerge document follows the reference model, and survives save/load", () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 25 }), (ops) => {
-        let doc = newShadowDoc("aa".repeat(16));
+        const doc = ShadowDocument.create("aa".repeat(16));
         let model: Model = { exists: false, version: 0, desired: {}, reported: {} };
         ops.forEach((o, i) => {
-          doc = applyToDoc(doc, o, 1000 + i);
+          applyToDoc(doc, o, 1000 + i);
           model = applyToModel(model, o);
-          const view = viewOf(doc);
+          const view = doc.view;
+          // The view kept in JS is exactly what the document holds.
+          expect(doc.materialize()).toEqual(view);
           expect(view.exists).toBe(model.exists);
           expect(view.version).toBe(model.version);
           expect(visible(view.desired)).toEqual(visible(model.desired));
           expect(visible(view.reported)).toEqual(visible(model.reported));
         });
-        const reloaded = loadShadowDoc("bb".repeat(16), saveFull(doc), []);
-        expect(viewOf(reloaded)).toEqual(viewOf(doc));
-        freeDoc(reloaded);
-        freeDoc(doc);
+        const reloaded = ShadowDocument.load("bb".repeat(16), doc.save(), []);
+        expect(reloaded.view).toEqual(doc.view);
+        reloaded.free();
+        doc.free();
       }),
       { numRuns: RUNS, seed: SEED },
     );
@@ -90,23 +83,20 @@ describe("shadow document properties", () => {
   it("two sites editing concurrently converge to the same heads and state", () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 10 }), fc.array(op, { maxLength: 10 }), (opsA, opsB) => {
-        let a = newShadowDoc("a1".repeat(16));
-        let b = newShadowDoc("b2".repeat(16));
-        opsA.forEach((o, i) => {
-          a = applyToDoc(a, o, 2000 + i);
-        });
-        opsB.forEach((o, i) => {
-          b = applyToDoc(b, o, 3000 + i);
-        });
-        const changesA = opsA.length && viewOf(a).version;
-        const changesB = opsB.length && viewOf(b).version;
-        const ab = A.merge(A.clone(a), b);
-        const ba = A.merge(A.clone(b), a);
-        expect(A.getHeads(ab).sort()).toEqual(A.getHeads(ba).sort());
-        expect(viewOf(ab)).toEqual(viewOf(ba));
+        const a = ShadowDocument.create("a1".repeat(16));
+        const b = ShadowDocument.create("b2".repeat(16));
+        opsA.forEach((o, i) => applyToDoc(a, o, 2000 + i));
+        opsB.forEach((o, i) => applyToDoc(b, o, 3000 + i));
+        const changes = a.view.version + b.view.version;
+        const ab = a.fork("a1".repeat(16));
+        ab.merge(b);
+        const ba = b.fork("b2".repeat(16));
+        ba.merge(a);
+        expect(ab.heads().sort()).toEqual(ba.heads().sort());
+        expect(ab.view).toEqual(ba.view);
         // The counter sums increments from both sites: converged sites agree on the version.
-        expect(viewOf(ab).version).toBe((changesA || 0) + (changesB || 0));
-        for (const d of [a, b, ab, ba]) freeDoc(d);
+        expect(ab.view.version).toBe(changes);
+        for (const d of [a, b, ab, ba]) d.free();
       }),
       { numRuns: RUNS, seed: SEED },
     );
