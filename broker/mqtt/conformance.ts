@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { Aedes, AuthenticateError, Client, ConnectPacket } from "aedes";
 import { isNodeOwnedTopic, ROOTS } from "../../shared/topics.ts";
 
@@ -39,11 +40,47 @@ export function forwardable(packetClientId: string | undefined, topic: string): 
   return !(packetClientId && isNodeOwnedTopic(topic));
 }
 
+/** [MQTT-4.7.2-1]: a filter that starts with a wildcard never matches a topic that starts with `$`. */
+function mayMatchDollarTopics(filter: string): boolean {
+  return !(filter.startsWith("#") || filter.startsWith("+"));
+}
+
+type RetainedStreams = { createRetainedStreamCombi(patterns: string[]): Readable };
+
+/**
+ * aedes 1.2 applies [MQTT-4.7.2-1] to live messages but not to retained ones: a `#` subscriber got
+ * every retained `$umbra/things/+/presence`. Wildcard-led filters get their retained messages minus `$` topics.
+ */
+function filterRetainedDollarTopics(persistence: RetainedStreams): void {
+  const original = persistence.createRetainedStreamCombi.bind(persistence);
+  persistence.createRetainedStreamCombi = (patterns) => {
+    const explicit = patterns.filter(mayMatchDollarTopics);
+    const wild = patterns.filter((p) => !mayMatchDollarTopics(p));
+    return Readable.from(
+      (async function* () {
+        if (explicit.length > 0) yield* original(explicit);
+        if (wild.length === 0) return;
+        for await (const packet of original(wild)) {
+          if (!(packet as { topic: string }).topic.startsWith("$")) yield packet;
+        }
+      })(),
+    );
+  };
+}
+
 export function installConformance(broker: Aedes): void {
+  filterRetainedDollarTopics((broker as unknown as { persistence: RetainedStreams }).persistence);
   const prevForward = broker.authorizeForward;
   broker.authorizeForward = (client, packet) => {
     const origin = (packet as { clientId?: string }).clientId;
     if (!forwardable(origin, packet.topic)) return null;
     return prevForward.call(broker, client, packet);
+  };
+  // Not forwarding is not enough: aedes stores retained messages before forwarding, so a client's retained
+  // publish (or will) on a node-owned topic would replace, or with an empty payload clear, the node's own.
+  const prevPublish = broker.authorizePublish;
+  broker.authorizePublish = (client, packet, done) => {
+    if (client && isNodeOwnedTopic(packet.topic)) packet.retain = false;
+    prevPublish.call(broker, client, packet, done);
   };
 }

@@ -2,7 +2,7 @@ import type { Aedes, Client, Subscription } from "aedes";
 import { renderDelta, renderDocuments } from "../../shared/shadow-document.ts";
 import { parseShadowTopic, ROOTS, type ShadowTopic, shadowTopic } from "../../shared/topics.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
-import { publishJson, sendJson } from "./publish.ts";
+import { hasSubscribers, publishJson, sendJson } from "./publish.ts";
 
 /**
  * Serves the shadow protocol over MQTT: requests published on `{root}/things/.../{get,update,delete}`
@@ -34,17 +34,26 @@ export class ShadowMqttAdapter {
     if (t.op === "get") result = await this.service.get(addr, payload);
     else if (t.op === "update") result = await this.service.update(addr, payload);
     else result = await this.service.delete(addr, payload);
-    const reply = result.ok ? "accepted" : "rejected";
-    await publishJson(this.broker, shadowTopic(t.root, addr, t.op, reply), result.ok ? result.body : result.error);
+    const topic = shadowTopic(t.root, addr, t.op, result.ok ? "accepted" : "rejected");
+    if (hasSubscribers(this.broker, topic)) {
+      await publishJson(this.broker, topic, result.ok ? result.body : result.error);
+    }
   }
 
+  /** documents and delta on both roots, rendered only for topics that someone subscribes to. */
   private async announce(change: ShadowChange): Promise<void> {
     if (change.kind !== "update") return;
-    const delta = renderDelta(change.current, change.timestamp, change.clientToken);
-    const documents = renderDocuments(change.previous, change.current, change.timestamp, change.clientToken);
-    for (const root of ROOTS) {
-      await publishJson(this.broker, shadowTopic(root, change.addr, "update", "documents"), documents);
-      if (delta) await publishJson(this.broker, shadowTopic(root, change.addr, "update", "delta"), delta);
+    const wanted = (reply: "documents" | "delta") =>
+      ROOTS.map((root) => shadowTopic(root, change.addr, "update", reply)).filter((t) => hasSubscribers(this.broker, t));
+    const documentTopics = wanted("documents");
+    if (documentTopics.length > 0) {
+      const documents = renderDocuments(change.previous, change.current, change.timestamp, change.clientToken);
+      for (const topic of documentTopics) await publishJson(this.broker, topic, documents);
+    }
+    const deltaTopics = wanted("delta");
+    if (deltaTopics.length > 0) {
+      const delta = renderDelta(change.current, change.timestamp, change.clientToken);
+      if (delta) for (const topic of deltaTopics) await publishJson(this.broker, topic, delta);
     }
   }
 
