@@ -72,7 +72,8 @@ export async function startNode(config: NodeConfig, log: Logger = createLogger(c
   broker.on("connectionError", (_client, err) => log.debug({ err: err.message }, "connection error"));
   presence.markAllDisconnected();
 
-  const mqttServer: Server = createServer(broker.handle);
+  // noDelay: aedes writes a packet in several small chunks; with Nagle each reply waits ~40 ms for an ACK.
+  const mqttServer: Server = createServer({ noDelay: true }, broker.handle);
   mqttServer.listen(config.mqttPort, config.host);
   await Promise.race([once(mqttServer, "listening"), once(mqttServer, "error").then(([e]) => Promise.reject(e))]);
   const mqttPort = (mqttServer.address() as AddressInfo).port;

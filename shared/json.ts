@@ -26,16 +26,21 @@ export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
   return false;
 }
 
-/** Nesting depth of objects: `{}` and scalars are 0, `{a:{}}` is 1... arrays do not add a level of their own. */
-export function objectDepth(value: JsonValue): number {
-  if (Array.isArray(value)) {
-    let max = 0;
-    for (const item of value) max = Math.max(max, objectDepth(item));
-    return max;
-  }
-  if (!isJsonObject(value)) return 0;
+/**
+ * Nesting depth: scalars are 0, `{a:1}` and `[1]` are 1, `{a:{b:1}}` and `{a:[1]}` are 2. Arrays count as a
+ * level too (AWS: "levels of nesting"): otherwise `[[[…]]]` thousands deep passed the limit and then failed
+ * with a 500 when stored. With `cap`, the walk stops below `cap` levels and returns `cap + 1` for anything
+ * deeper, so a 16 KiB payload nested 8,000 levels cannot overflow the stack while being checked.
+ */
+export function objectDepth(value: JsonValue, cap = Number.POSITIVE_INFINITY): number {
+  const items = Array.isArray(value) ? value : isJsonObject(value) ? Object.values(value) : undefined;
+  if (items === undefined) return 0;
+  if (cap <= 0) return 1;
   let max = 0;
-  for (const v of Object.values(value)) max = Math.max(max, objectDepth(v));
+  for (const item of items) {
+    max = Math.max(max, objectDepth(item, cap - 1));
+    if (max >= cap) break;
+  }
   return max + 1;
 }
 

@@ -32,7 +32,8 @@ export function planPatch(current: JsonObject, patch: JsonObject | null, prefix:
   }
   for (const [key, value] of Object.entries(patch)) {
     const path = [...prefix, key];
-    const existing = current[key];
+    // Own keys only: `current.toString` is not state (and deleting it must not count as a change).
+    const existing = Object.hasOwn(current, key) ? current[key] : undefined;
     if (value === null) {
       if (existing !== undefined) ops.push({ kind: "delete", path });
     } else if (isJsonObject(value)) {

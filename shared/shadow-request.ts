@@ -100,22 +100,31 @@ export function validateUpdateRequest(body: JsonObject, limits: ShadowLimits): U
       throw new ShadowError(400, `${section === "desired" ? "Desired" : "Reported"} node must be an object`);
     }
     const obj = value as JsonObject;
-    if (objectDepth(obj) > limits.maxDepth) {
+    if (objectDepth(obj, limits.maxDepth) > limits.maxDepth) {
       throw new ShadowError(400, `JSON contains too many levels of nesting; maximum is ${limits.maxDepth}`);
     }
-    checkArrays(obj, section);
+    checkNodes(obj, section);
     out[section] = obj;
   }
   return out;
 }
 
-function checkArrays(value: JsonValue, path: string): void {
+/**
+ * No null inside arrays, and no `__proto__` key: JSON.parse makes it an own key, but the merge code reads
+ * `current[key]`, which for `__proto__` is Object.prototype, and a write through it polluted every object.
+ */
+function checkNodes(value: JsonValue, path: string): void {
   if (Array.isArray(value)) {
     for (const item of value) {
       if (item === null) throw new ShadowError(400, `Arrays may not contain null (at ${path})`);
-      checkArrays(item, path);
+      checkNodes(item, path);
     }
   } else if (isJsonObject(value)) {
-    for (const [k, v] of Object.entries(value)) checkArrays(v, `${path}.${k}`);
+    for (const [k, v] of Object.entries(value)) {
+      if (k === "__proto__") {
+        throw new ShadowError(400, `State contains an invalid key: '__proto__' (at ${path})`);
+      }
+      checkNodes(v, `${path}.${k}`);
+    }
   }
 }

@@ -61,7 +61,8 @@ export function parseShadowTopic(topic: string): ShadowTopic | null {
   let rest = parts.slice(4);
   let shadow = CLASSIC_SHADOW;
   if (rest[0] === "name") {
-    if (rest[1] === undefined) return null;
+    // An empty name (`/name//`) is not a shadow topic: it must not alias the classic shadow.
+    if (rest[1] === undefined || rest[1] === "") return null;
     shadow = rest[1];
     rest = rest.slice(2);
   }

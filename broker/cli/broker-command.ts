@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ConfigError, loadConfig } from "../../shared/config.ts";
 import { createLogger } from "../../shared/logger.ts";
-import { startNode } from "../node.ts";
+import type { RunningNode } from "../node.ts";
 
 export function registerBrokerCommand(program: Command): void {
   program
@@ -29,8 +29,11 @@ export function registerBrokerCommand(program: Command): void {
         throw err;
       }
       const log = createLogger(config.logLevel);
-      let node: Awaited<ReturnType<typeof startNode>>;
+      let node: RunningNode;
       try {
+        // Loaded here, not at the top: the node pulls in aedes, Fastify, Automerge and SQLite (~0.3 s),
+        // which every `umbra shadow …` client call would otherwise pay for.
+        const { startNode } = await import("../node.ts");
         node = await startNode(config, log);
       } catch (err) {
         process.stderr.write(`umbra: cannot start: ${(err as Error).message}\n`);

@@ -6,8 +6,28 @@ interface ClientOpts {
   name?: string;
 }
 
+/** The node's base URL; a malformed --url / UMBRA_URL is a usage error, not a stack trace. */
+function baseUrl(opts: ClientOpts): URL {
+  try {
+    const url = new URL(opts.url);
+    if (url.protocol === "http:" || url.protocol === "https:") return url;
+  } catch {}
+  process.stderr.write(
+    `umbra: invalid node URL '${opts.url}' (--url or UMBRA_URL); expected e.g. http://127.0.0.1:8080\n`,
+  );
+  process.exit(2);
+}
+
+/** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause. */
+function unreachable(url: string | URL, err: unknown): never {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  const reason = cause?.code ?? cause?.message ?? (err as Error).message;
+  process.stderr.write(`umbra: cannot reach ${new URL(url).origin}: ${reason}\n`);
+  process.exit(1);
+}
+
 function endpoint(opts: ClientOpts, thing: string, suffix = ""): string {
-  const url = new URL(`/things/${encodeURIComponent(thing)}/shadow${suffix}`, opts.url);
+  const url = new URL(`/things/${encodeURIComponent(thing)}/shadow${suffix}`, baseUrl(opts));
   if (opts.name) url.searchParams.set("name", opts.name);
   return url.toString();
 }
@@ -21,8 +41,7 @@ async function call(method: string, url: string, body?: string): Promise<void> {
       headers: body === undefined ? {} : { "content-type": "application/json" },
     });
   } catch (err) {
-    process.stderr.write(`umbra: cannot reach ${new URL(url).origin}: ${(err as Error).message}\n`);
-    process.exit(1);
+    unreachable(url, err);
   }
   const text = await res.text();
   const out = (() => {
@@ -66,10 +85,16 @@ export function registerShadowCommands(program: Command): void {
   );
 
   withClientOptions(
-    shadow.command("list [thing]").description("list things, or the shadows of one thing"),
+    shadow
+      .command("list [thing]")
+      .description("list things, or the shadows of one thing")
+      .option("--cursor <thing>", "list things after this one (the nextCursor of the previous page)")
+      .option("--limit <n>", "things per page, 1-1000 (default 100)"),
   ).action(async (thing: string | undefined, opts: ClientOpts & { cursor?: string; limit?: string }) => {
-    if (thing) return call("GET", new URL(`/things/${encodeURIComponent(thing)}/shadows`, opts.url).toString());
-    const url = new URL("/things", opts.url);
+    if (thing) {
+      return call("GET", new URL(`/things/${encodeURIComponent(thing)}/shadows`, baseUrl(opts)).toString());
+    }
+    const url = new URL("/things", baseUrl(opts));
     if (opts.cursor) url.searchParams.set("cursor", opts.cursor);
     if (opts.limit) url.searchParams.set("limit", opts.limit);
     return call("GET", url.toString());
@@ -82,8 +107,7 @@ export function registerShadowCommands(program: Command): void {
     try {
       res = await fetch(endpoint(opts, thing, "/events"));
     } catch (err) {
-      process.stderr.write(`umbra: cannot reach ${opts.url}: ${(err as Error).message}\n`);
-      process.exit(1);
+      unreachable(opts.url, err);
     }
     if (!res.ok || !res.body) {
       process.stderr.write(`${await res.text()}\n`);

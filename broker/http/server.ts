@@ -26,7 +26,13 @@ const JSON_TYPES = /^(application\/json|text\/plain)(\s*;.*)?$/i;
  * the shadow service, not by Fastify, so a malformed body gets the same 400 document as on MQTT.
  */
 export function buildHttpServer(deps: HttpDeps): FastifyInstance {
-  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: Math.max(deps.maxRequestBytes * 4, 1024 * 1024) });
+  // maxParamLength: Fastify's default (100) answers 414 for valid thing names of 101-128 characters.
+  const app = Fastify({
+    logger: false,
+    forceCloseConnections: true,
+    bodyLimit: Math.max(deps.maxRequestBytes * 4, 1024 * 1024),
+    routerOptions: { maxParamLength: 512 },
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => {
     const type = req.headers["content-type"];
@@ -79,24 +85,44 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   /** Server-sent events: the current document, then every change (what `umbra shadow watch` reads). */
   app.get<{ Params: ThingParams; Querystring: ShadowQuery }>("/things/:thing/shadow/events", async (req, reply) => {
     const addr = addrOf(req.params.thing, req.query);
-    const first = await deps.service.get(addr);
-    if (!first.ok && first.error.code !== 404) return send(reply, first);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
-    const write = (event: string, body: JsonObject) => res.write(`event: ${event}\ndata: ${JSON.stringify(body)}\n\n`);
-    if (first.ok) write("shadow", first.body);
+    // Listen before the first read, so a change committed while that read waits for its group commit
+    // is held, not lost; a change no newer than what was sent is already in it (versions only grow).
+    const early: ShadowChange[] = [];
+    let forward = (change: ShadowChange) => void early.push(change);
     const onChange = (change: ShadowChange) => {
-      if (change.addr.thing !== addr.thing || change.addr.shadow !== addr.shadow) return;
-      if (change.kind === "delete") write("deleted", { version: change.current.version, timestamp: change.timestamp });
-      else write("shadow", renderShadow(change.current, change.timestamp) as unknown as JsonObject);
+      if (change.addr.thing === addr.thing && change.addr.shadow === addr.shadow) forward(change);
     };
     deps.service.on("change", onChange);
-    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+    let heartbeat: NodeJS.Timeout | undefined;
     req.raw.on("close", () => {
       clearInterval(heartbeat);
       deps.service.off("change", onChange);
     });
+    const first = await deps.service.get(addr);
+    if (!first.ok && first.error.code !== 404) {
+      deps.service.off("change", onChange);
+      return send(reply, first);
+    }
+    reply.hijack();
+    const res = reply.raw;
+    if (res.destroyed) return; // the client left during the first read; "close" has already cleaned up
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    // Send the headers now: for a shadow that does not exist yet there is no first event to carry them.
+    res.flushHeaders();
+    const write = (event: string, body: JsonObject) => res.write(`event: ${event}\ndata: ${JSON.stringify(body)}\n\n`);
+    let sent = 0;
+    if (first.ok) {
+      write("shadow", first.body);
+      sent = first.body.version as number;
+    }
+    forward = (change) => {
+      if (change.current.version <= sent) return;
+      sent = change.current.version;
+      if (change.kind === "delete") write("deleted", { version: change.current.version, timestamp: change.timestamp });
+      else write("shadow", renderShadow(change.current, change.timestamp) as unknown as JsonObject);
+    };
+    for (const change of early) forward(change);
+    heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
   });
 
   return app;
