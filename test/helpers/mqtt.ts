@@ -29,12 +29,18 @@ export class Inbox {
     const first = queued?.shift();
     if (first) return Promise.resolve(first);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no message on ${topic} within ${timeoutMs} ms`)), timeoutMs);
       const list = this.waiters.get(topic) ?? [];
-      list.push((p) => {
+      const waiter = (p: Buffer) => {
         clearTimeout(timer);
         resolve(p);
-      });
+      };
+      // A waiter that timed out is removed, so it cannot swallow a message meant for the next caller.
+      const timer = setTimeout(() => {
+        const i = list.indexOf(waiter);
+        if (i >= 0) list.splice(i, 1);
+        reject(new Error(`no message on ${topic} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      list.push(waiter);
       this.waiters.set(topic, list);
     });
   }
