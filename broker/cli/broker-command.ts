@@ -43,7 +43,6 @@ export function registerBrokerCommand(program: Command): void {
         { site: config.site, dataDir: config.dataDir, cacheSize: config.cacheSize, limits: config.limits },
         "node started",
       );
-      process.stdout.write(`umbra: ready ${node.mqttUrl} ${node.httpUrl}\n`);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
@@ -59,5 +58,7 @@ export function registerBrokerCommand(program: Command): void {
       };
       process.on("SIGINT", () => stop("SIGINT"));
       process.on("SIGTERM", () => stop("SIGTERM"));
+      // Only now: whoever waits for this line may signal at once, and must get a graceful stop.
+      process.stdout.write(`umbra: ready ${node.mqttUrl} ${node.httpUrl}\n`);
     });
 }
