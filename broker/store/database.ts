@@ -13,7 +13,19 @@ const SCHEMA_VERSION = 1;
 export function openDatabase(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, "umbra.db"));
-  db.pragma("journal_mode = WAL");
+  // One node per data dir: hold SQLite's lock for the life of the process (exclusive locking mode),
+  // so a second node on the same directory fails at start instead of sharing the store.
+  db.pragma("locking_mode = EXCLUSIVE");
+  try {
+    db.pragma("journal_mode = WAL");
+    db.exec("BEGIN IMMEDIATE; COMMIT");
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
+      throw new Error(`data dir ${dataDir} is in use by another Umbra node`);
+    }
+    throw err;
+  }
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
