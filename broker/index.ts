@@ -1,2 +1,2 @@
 export { type RunningNode, startNode } from "./node.ts";
-export { ShadowService, type ShadowChange, type ShadowResult } from "./shadow/shadow-service.ts";
+export { type ShadowChange, type ShadowResult, ShadowService } from "./shadow/shadow-service.ts";

@@ -1,6 +1,6 @@
 import { once } from "node:events";
-import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:net";
 import { Aedes } from "aedes";
 import type { FastifyInstance } from "fastify";
 import type { NodeConfig } from "../shared/config.ts";
@@ -31,15 +31,23 @@ export interface RunningNode {
 }
 
 /** Starts a fabric node: SQLite store, shadow service, embedded aedes broker, HTTP API. */
-export async function startNode(config: NodeConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningNode> {
+export async function startNode(
+  config: NodeConfig,
+  log: Logger = createLogger(config.logLevel),
+): Promise<RunningNode> {
   const db: Db = openDatabase(config.dataDir);
   const actor = nodeMetaValue(db, "actor", newActorId);
-  const store = new ShadowStore(db, actor, { cacheSize: config.cacheSize, compactAfterChunks: config.compactAfterChunks });
+  const store = new ShadowStore(db, actor, {
+    cacheSize: config.cacheSize,
+    compactAfterChunks: config.compactAfterChunks,
+  });
   const commits = new GroupCommit(store);
 
   const broker = await Aedes.createBroker({ id: `umbra-${config.site}` });
   const presence = new PresenceTracker(db, config.site, (thing, p) => {
-    publishJson(broker, presenceTopic(thing), p, true).catch((err) => log.error({ err }, "presence publish failed"));
+    publishJson(broker, presenceTopic(thing), p, true).catch((err) =>
+      log.error({ err }, "presence publish failed"),
+    );
   });
   const service = new ShadowService(store, commits, config.limits, (thing) => presence.get(thing));
   const onError = (err: unknown) => log.error({ err }, "shadow request failed");
@@ -66,19 +74,30 @@ export async function startNode(config: NodeConfig, log: Logger = createLogger(c
   });
   broker.on("clientDisconnect", (client) => {
     const current = (broker as unknown as { clients: Record<string, unknown> }).clients[client.id];
-    if (isThingClient(client.id) && (current === undefined || current === client)) presence.set(client.id, false);
+    if (isThingClient(client.id) && (current === undefined || current === client))
+      presence.set(client.id, false);
   });
-  broker.on("clientError", (client, err) => log.debug({ client: client.id, err: err.message }, "client error"));
+  broker.on("clientError", (client, err) =>
+    log.debug({ client: client.id, err: err.message }, "client error"),
+  );
   broker.on("connectionError", (_client, err) => log.debug({ err: err.message }, "connection error"));
   presence.markAllDisconnected();
 
   // noDelay: aedes writes a packet in several small chunks; with Nagle each reply waits ~40 ms for an ACK.
   const mqttServer: Server = createServer({ noDelay: true }, broker.handle);
   mqttServer.listen(config.mqttPort, config.host);
-  await Promise.race([once(mqttServer, "listening"), once(mqttServer, "error").then(([e]) => Promise.reject(e))]);
+  await Promise.race([
+    once(mqttServer, "listening"),
+    once(mqttServer, "error").then(([e]) => Promise.reject(e)),
+  ]);
   const mqttPort = (mqttServer.address() as AddressInfo).port;
 
-  const http: FastifyInstance = buildHttpServer({ service, store, site: config.site, maxRequestBytes: config.limits.maxRequestBytes });
+  const http: FastifyInstance = buildHttpServer({
+    service,
+    store,
+    site: config.site,
+    maxRequestBytes: config.limits.maxRequestBytes,
+  });
   await http.listen({ port: config.httpPort, host: config.host });
   const httpPort = (http.server.address() as AddressInfo).port;
 

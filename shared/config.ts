@@ -64,18 +64,29 @@ export class ConfigError extends Error {
 
 function coerce(key: string, kind: Kind, value: unknown, source: string): string | number {
   if (kind === "string") {
-    if (typeof value !== "string" || value === "") throw new ConfigError(`${source}: ${key} must be a non-empty string`);
+    if (typeof value !== "string" || value === "")
+      throw new ConfigError(`${source}: ${key} must be a non-empty string`);
     return value;
   }
   if (kind === "level") {
     if (typeof value !== "string" || !LOG_LEVELS.includes(value)) {
-      throw new ConfigError(`${source}: ${key} must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(value)}`);
+      throw new ConfigError(
+        `${source}: ${key} must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(value)}`,
+      );
     }
     return value;
   }
   const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || (kind === "port" && n > 65535) || (kind === "count" && n < 1)) {
-    throw new ConfigError(`${source}: ${key} must be ${kind === "port" ? "a port number (0-65535)" : "a positive integer"}, got ${JSON.stringify(value)}`);
+  if (
+    typeof n !== "number" ||
+    !Number.isInteger(n) ||
+    n < 0 ||
+    (kind === "port" && n > 65535) ||
+    (kind === "count" && n < 1)
+  ) {
+    throw new ConfigError(
+      `${source}: ${key} must be ${kind === "port" ? "a port number (0-65535)" : "a positive integer"}, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }

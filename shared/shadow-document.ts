@@ -76,11 +76,7 @@ export function renderShadow(
 }
 
 /** `update/accepted`: the request's state as sent, with a timestamp for every leaf it named. */
-export function renderUpdateAccepted(
-  request: UpdateRequest,
-  version: number,
-  timestamp: number,
-): JsonObject {
+export function renderUpdateAccepted(request: UpdateRequest, version: number, timestamp: number): JsonObject {
   const state: JsonObject = {};
   const metadata: JsonObject = {};
   for (const section of ["desired", "reported"] as const) {
@@ -96,12 +92,17 @@ export function renderUpdateAccepted(
 
 function mirrorAll(value: JsonObject, timestamp: number): JsonObject {
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(value)) out[k] = v === null ? timestamp : mirrorTimestamps(v, timestamp);
+  for (const [k, v] of Object.entries(value))
+    out[k] = v === null ? timestamp : mirrorTimestamps(v, timestamp);
   return out;
 }
 
 /** `update/delta`: the differing desired leaves with their metadata, or undefined when in sync. */
-export function renderDelta(view: ShadowView, timestamp: number, clientToken?: string): JsonObject | undefined {
+export function renderDelta(
+  view: ShadowView,
+  timestamp: number,
+  clientToken?: string,
+): JsonObject | undefined {
   const delta = computeDelta(view.desired, view.reported);
   if (!delta) return undefined;
   const doc: JsonObject = {

@@ -23,7 +23,10 @@ export interface PlainRequest {
 export function parseRequestPayload(payload: Uint8Array | string, limits: ShadowLimits): JsonObject {
   const size = typeof payload === "string" ? Buffer.byteLength(payload) : payload.byteLength;
   if (size > limits.maxRequestBytes) {
-    throw new ShadowError(413, `The payload exceeds the maximum size allowed (${limits.maxRequestBytes} bytes)`);
+    throw new ShadowError(
+      413,
+      `The payload exceeds the maximum size allowed (${limits.maxRequestBytes} bytes)`,
+    );
   }
   if (size === 0) return {};
   const text = typeof payload === "string" ? payload : decodeUtf8(payload);
@@ -58,7 +61,10 @@ function validateCommon(body: JsonObject, limits: ShadowLimits): PlainRequest {
   if (body.clientToken !== undefined) {
     const token = clientTokenOf(body, limits);
     if (token === undefined) {
-      throw new ShadowError(400, `Invalid clientToken: must be a string of at most ${limits.maxClientTokenBytes} bytes`);
+      throw new ShadowError(
+        400,
+        `Invalid clientToken: must be a string of at most ${limits.maxClientTokenBytes} bytes`,
+      );
     }
     out.clientToken = token;
   }

@@ -75,7 +75,10 @@ export function registerShadowCommands(program: Command): void {
     shadow
       .command("update <thing> <json>")
       .description("send an update request; <json> is a request document or - for stdin")
-      .addHelpText("after", `\nExample:\n  umbra shadow update pdu-1 '{"state":{"desired":{"outlet1":"off"}}}'`),
+      .addHelpText(
+        "after",
+        `\nExample:\n  umbra shadow update pdu-1 '{"state":{"desired":{"outlet1":"off"}}}'`,
+      ),
   ).action((thing: string, json: string, opts: ClientOpts) =>
     call("POST", endpoint(opts, thing), json === "-" ? readFileSync(0, "utf8") : json),
   );
@@ -101,7 +104,9 @@ export function registerShadowCommands(program: Command): void {
   });
 
   withClientOptions(
-    shadow.command("watch <thing>").description("print the shadow, then every change as it happens (one JSON line each)"),
+    shadow
+      .command("watch <thing>")
+      .description("print the shadow, then every change as it happens (one JSON line each)"),
   ).action(async (thing: string, opts: ClientOpts) => {
     let res: Response;
     try {

@@ -37,7 +37,11 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => {
     const type = req.headers["content-type"];
     if (type && !JSON_TYPES.test(type)) {
-      done(Object.assign(new Error(`Unsupported content type '${type}'; send application/json`), { statusCode: 415 }));
+      done(
+        Object.assign(new Error(`Unsupported content type '${type}'; send application/json`), {
+          statusCode: 415,
+        }),
+      );
       return;
     }
     done(null, body);
@@ -47,7 +51,10 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     reply.code(code).send({ code, message: err.message, timestamp: Math.floor(Date.now() / 1000) });
   });
 
-  const addrOf = (thing: string, q: ShadowQuery): ShadowAddress => ({ thing, shadow: q.name ?? CLASSIC_SHADOW });
+  const addrOf = (thing: string, q: ShadowQuery): ShadowAddress => ({
+    thing,
+    shadow: q.name ?? CLASSIC_SHADOW,
+  });
   const send = (reply: FastifyReply, result: ShadowResult) =>
     result.ok ? reply.code(200).send(result.body) : reply.code(result.error.code).send(result.error);
 
@@ -57,10 +64,16 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     send(reply, await deps.service.get(addrOf(req.params.thing, req.query))),
   );
   app.post<{ Params: ThingParams; Querystring: ShadowQuery }>("/things/:thing/shadow", async (req, reply) =>
-    send(reply, await deps.service.update(addrOf(req.params.thing, req.query), (req.body as Buffer | undefined) ?? "")),
+    send(
+      reply,
+      await deps.service.update(addrOf(req.params.thing, req.query), (req.body as Buffer | undefined) ?? ""),
+    ),
   );
   app.delete<{ Params: ThingParams; Querystring: ShadowQuery }>("/things/:thing/shadow", async (req, reply) =>
-    send(reply, await deps.service.delete(addrOf(req.params.thing, req.query), (req.body as Buffer | undefined) ?? "")),
+    send(
+      reply,
+      await deps.service.delete(addrOf(req.params.thing, req.query), (req.body as Buffer | undefined) ?? ""),
+    ),
   );
 
   app.get<{ Querystring: { cursor?: string; limit?: string } }>("/things", async (req, reply) => {
@@ -83,47 +96,56 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   });
 
   /** Server-sent events: the current document, then every change (what `umbra shadow watch` reads). */
-  app.get<{ Params: ThingParams; Querystring: ShadowQuery }>("/things/:thing/shadow/events", async (req, reply) => {
-    const addr = addrOf(req.params.thing, req.query);
-    // Listen before the first read, so a change committed while that read waits for its group commit
-    // is held, not lost; a change no newer than what was sent is already in it (versions only grow).
-    const early: ShadowChange[] = [];
-    let forward = (change: ShadowChange) => void early.push(change);
-    const onChange = (change: ShadowChange) => {
-      if (change.addr.thing === addr.thing && change.addr.shadow === addr.shadow) forward(change);
-    };
-    deps.service.on("change", onChange);
-    let heartbeat: NodeJS.Timeout | undefined;
-    req.raw.on("close", () => {
-      clearInterval(heartbeat);
-      deps.service.off("change", onChange);
-    });
-    const first = await deps.service.get(addr);
-    if (!first.ok && first.error.code !== 404) {
-      deps.service.off("change", onChange);
-      return send(reply, first);
-    }
-    reply.hijack();
-    const res = reply.raw;
-    if (res.destroyed) return; // the client left during the first read; "close" has already cleaned up
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
-    // Send the headers now: for a shadow that does not exist yet there is no first event to carry them.
-    res.flushHeaders();
-    const write = (event: string, body: JsonObject) => res.write(`event: ${event}\ndata: ${JSON.stringify(body)}\n\n`);
-    let sent = 0;
-    if (first.ok) {
-      write("shadow", first.body);
-      sent = first.body.version as number;
-    }
-    forward = (change) => {
-      if (change.current.version <= sent) return;
-      sent = change.current.version;
-      if (change.kind === "delete") write("deleted", { version: change.current.version, timestamp: change.timestamp });
-      else write("shadow", renderShadow(change.current, change.timestamp) as unknown as JsonObject);
-    };
-    for (const change of early) forward(change);
-    heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-  });
+  app.get<{ Params: ThingParams; Querystring: ShadowQuery }>(
+    "/things/:thing/shadow/events",
+    async (req, reply) => {
+      const addr = addrOf(req.params.thing, req.query);
+      // Listen before the first read, so a change committed while that read waits for its group commit
+      // is held, not lost; a change no newer than what was sent is already in it (versions only grow).
+      const early: ShadowChange[] = [];
+      let forward = (change: ShadowChange) => void early.push(change);
+      const onChange = (change: ShadowChange) => {
+        if (change.addr.thing === addr.thing && change.addr.shadow === addr.shadow) forward(change);
+      };
+      deps.service.on("change", onChange);
+      let heartbeat: NodeJS.Timeout | undefined;
+      req.raw.on("close", () => {
+        clearInterval(heartbeat);
+        deps.service.off("change", onChange);
+      });
+      const first = await deps.service.get(addr);
+      if (!first.ok && first.error.code !== 404) {
+        deps.service.off("change", onChange);
+        return send(reply, first);
+      }
+      reply.hijack();
+      const res = reply.raw;
+      if (res.destroyed) return; // the client left during the first read; "close" has already cleaned up
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+      });
+      // Send the headers now: for a shadow that does not exist yet there is no first event to carry them.
+      res.flushHeaders();
+      const write = (event: string, body: JsonObject) =>
+        res.write(`event: ${event}\ndata: ${JSON.stringify(body)}\n\n`);
+      let sent = 0;
+      if (first.ok) {
+        write("shadow", first.body);
+        sent = first.body.version as number;
+      }
+      forward = (change) => {
+        if (change.current.version <= sent) return;
+        sent = change.current.version;
+        if (change.kind === "delete")
+          write("deleted", { version: change.current.version, timestamp: change.timestamp });
+        else write("shadow", renderShadow(change.current, change.timestamp) as unknown as JsonObject);
+      };
+      for (const change of early) forward(change);
+      heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+    },
+  );
 
   return app;
 }

@@ -35,7 +35,8 @@ export function sendJson(client: Client, topic: string, body: unknown): void {
  * and without a matcher every topic counts as subscribed.
  */
 export function hasSubscribers(broker: Aedes, topic: string): boolean {
-  const matcher = (broker as unknown as { mq?: { _matcher?: { match(topic: string): unknown[] } } }).mq?._matcher;
+  const matcher = (broker as unknown as { mq?: { _matcher?: { match(topic: string): unknown[] } } }).mq
+    ?._matcher;
   if (!matcher || typeof matcher.match !== "function") return true;
   return matcher.match(topic).length > 0;
 }

@@ -44,10 +44,17 @@ export class ShadowMqttAdapter {
   private async announce(change: ShadowChange): Promise<void> {
     if (change.kind !== "update") return;
     const wanted = (reply: "documents" | "delta") =>
-      ROOTS.map((root) => shadowTopic(root, change.addr, "update", reply)).filter((t) => hasSubscribers(this.broker, t));
+      ROOTS.map((root) => shadowTopic(root, change.addr, "update", reply)).filter((t) =>
+        hasSubscribers(this.broker, t),
+      );
     const documentTopics = wanted("documents");
     if (documentTopics.length > 0) {
-      const documents = renderDocuments(change.previous, change.current, change.timestamp, change.clientToken);
+      const documents = renderDocuments(
+        change.previous,
+        change.current,
+        change.timestamp,
+        change.clientToken,
+      );
       for (const topic of documentTopics) await publishJson(this.broker, topic, documents);
     }
     const deltaTopics = wanted("delta");
@@ -61,7 +68,7 @@ export class ShadowMqttAdapter {
   onSubscribe(subscriptions: Subscription[], client: Client): void {
     for (const sub of subscriptions) {
       const t = parseShadowTopic(sub.topic);
-      if (!t || t.op !== "update" || t.reply !== "delta") continue;
+      if (t?.op !== "update" || t.reply !== "delta") continue;
       const view = this.service.peek({ thing: t.thing, shadow: t.shadow });
       if (!view.exists) continue;
       const delta = renderDelta(view, Math.floor(Date.now() / 1000));

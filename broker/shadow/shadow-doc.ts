@@ -56,7 +56,7 @@ interface Roots {
 
 function mapId(raw: RawDoc, obj: ObjId, key: string): ObjId {
   const found = raw.getWithType(obj, key) as [string, unknown] | null | undefined;
-  if (!found || found[0] !== "map") throw new Error(`shadow document has no map at '${key}'`);
+  if (found?.[0] !== "map") throw new Error(`shadow document has no map at '${key}'`);
   return found[1] as ObjId;
 }
 
@@ -203,7 +203,13 @@ export class ShadowDocument {
     raw.put("/", "deleted", true);
     raw.increment("/", "version", 1);
     raw.commit(null, timestamp);
-    this.view_ = { exists: false, version: view.version + 1, desired: {}, reported: {}, meta: { desired: {}, reported: {} } };
+    this.view_ = {
+      exists: false,
+      version: view.version + 1,
+      desired: {},
+      reported: {},
+      meta: { desired: {}, reported: {} },
+    };
   }
 
   /** Merges another copy of this shadow (another site's) into this one. */

@@ -16,7 +16,12 @@ import {
   validatePlainRequest,
   validateUpdateRequest,
 } from "../../shared/shadow-request.ts";
-import { isValidShadowName, isValidThingName, type ShadowAddress, type ShadowOp } from "../../shared/topics.ts";
+import {
+  isValidShadowName,
+  isValidThingName,
+  type ShadowAddress,
+  type ShadowOp,
+} from "../../shared/topics.ts";
 import type { GroupCommit } from "./group-commit.ts";
 import type { ShadowStore } from "./shadow-store.ts";
 
@@ -63,56 +68,88 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
   }
 
   get(addr: ShadowAddress, raw: RequestBody = ""): Promise<ShadowResult> {
-    return this.run("get", raw, async (body, ts) => {
-      const req = validatePlainRequest(body, this.limits);
-      const entry = this.store.open(addr);
-      const view = entry.doc.view;
-      await this.commits.submit();
-      if (!view.exists) throw notFound(addr);
-      return renderShadow(view, ts, req.clientToken, this.presenceOf(addr.thing)) as unknown as JsonObject;
-    }, addr);
+    return this.run(
+      "get",
+      raw,
+      async (body, ts) => {
+        const req = validatePlainRequest(body, this.limits);
+        const entry = this.store.open(addr);
+        const view = entry.doc.view;
+        await this.commits.submit();
+        if (!view.exists) throw notFound(addr);
+        return renderShadow(view, ts, req.clientToken, this.presenceOf(addr.thing)) as unknown as JsonObject;
+      },
+      addr,
+    );
   }
 
   update(addr: ShadowAddress, raw: RequestBody): Promise<ShadowResult> {
-    return this.run("update", raw, async (body, ts) => {
-      const req = validateUpdateRequest(body, this.limits);
-      const entry = this.store.open(addr);
-      const previous = entry.doc.view;
-      checkVersion(req.version, previous);
-      const update = entry.doc.prepare(req);
-      const size = stateBytes(update);
-      if (size > this.limits.maxStateBytes) {
-        throw new ShadowError(413, `The resulting state document is ${size} bytes; the limit is ${this.limits.maxStateBytes}`);
-      }
-      if (!entry.doc.apply(update, ts)) {
-        await this.commits.submit();
-        return renderUpdateAccepted(req, previous.version, ts);
-      }
-      this.store.stage(entry);
-      const current = entry.doc.view;
-      await this.commits.submit(entry);
-      this.emitChange({ addr, kind: "update", previous, current, timestamp: ts, clientToken: req.clientToken });
-      return renderUpdateAccepted(req, current.version, ts);
-    }, addr);
+    return this.run(
+      "update",
+      raw,
+      async (body, ts) => {
+        const req = validateUpdateRequest(body, this.limits);
+        const entry = this.store.open(addr);
+        const previous = entry.doc.view;
+        checkVersion(req.version, previous);
+        const update = entry.doc.prepare(req);
+        const size = stateBytes(update);
+        if (size > this.limits.maxStateBytes) {
+          throw new ShadowError(
+            413,
+            `The resulting state document is ${size} bytes; the limit is ${this.limits.maxStateBytes}`,
+          );
+        }
+        if (!entry.doc.apply(update, ts)) {
+          await this.commits.submit();
+          return renderUpdateAccepted(req, previous.version, ts);
+        }
+        this.store.stage(entry);
+        const current = entry.doc.view;
+        await this.commits.submit(entry);
+        this.emitChange({
+          addr,
+          kind: "update",
+          previous,
+          current,
+          timestamp: ts,
+          clientToken: req.clientToken,
+        });
+        return renderUpdateAccepted(req, current.version, ts);
+      },
+      addr,
+    );
   }
 
   delete(addr: ShadowAddress, raw: RequestBody = ""): Promise<ShadowResult> {
-    return this.run("delete", raw, async (body, ts) => {
-      const req = validatePlainRequest(body, this.limits);
-      const entry = this.store.open(addr);
-      const previous = entry.doc.view;
-      if (!previous.exists) {
-        await this.commits.submit();
-        throw notFound(addr);
-      }
-      checkVersion(req.version, previous);
-      entry.doc.delete(ts);
-      this.store.stage(entry);
-      const current = entry.doc.view;
-      await this.commits.submit(entry);
-      this.emitChange({ addr, kind: "delete", previous, current, timestamp: ts, clientToken: req.clientToken });
-      return renderDeleteAccepted(current.version, ts, req.clientToken);
-    }, addr);
+    return this.run(
+      "delete",
+      raw,
+      async (body, ts) => {
+        const req = validatePlainRequest(body, this.limits);
+        const entry = this.store.open(addr);
+        const previous = entry.doc.view;
+        if (!previous.exists) {
+          await this.commits.submit();
+          throw notFound(addr);
+        }
+        checkVersion(req.version, previous);
+        entry.doc.delete(ts);
+        this.store.stage(entry);
+        const current = entry.doc.view;
+        await this.commits.submit(entry);
+        this.emitChange({
+          addr,
+          kind: "delete",
+          previous,
+          current,
+          timestamp: ts,
+          clientToken: req.clientToken,
+        });
+        return renderDeleteAccepted(current.version, ts, req.clientToken);
+      },
+      addr,
+    );
   }
 
   /** The current view of a shadow (for subscribers that want the delta on subscribe). */
@@ -176,6 +213,8 @@ function checkVersion(version: number | undefined, view: ShadowView): void {
 function notFound(addr: ShadowAddress): ShadowError {
   return new ShadowError(
     404,
-    addr.shadow === "" ? `No shadow exists with name: '${addr.thing}'` : `No shadow exists with name: '${addr.thing}~${addr.shadow}'`,
+    addr.shadow === ""
+      ? `No shadow exists with name: '${addr.thing}'`
+      : `No shadow exists with name: '${addr.thing}~${addr.shadow}'`,
   );
 }

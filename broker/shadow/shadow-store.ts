@@ -44,9 +44,7 @@ export class ShadowStore {
   ) {
     this.cache = new DocCache<ShadowEntry>(options.cacheSize, (e) => e.doc.free());
     this.q = {
-      row: db.prepare(
-        "SELECT snapshot, chunk_count, chunk_bytes FROM shadows WHERE thing = ? AND name = ?",
-      ),
+      row: db.prepare("SELECT snapshot, chunk_count, chunk_bytes FROM shadows WHERE thing = ? AND name = ?"),
       chunks: db.prepare("SELECT data FROM shadow_chunks WHERE thing = ? AND name = ? ORDER BY id"),
       insertRow: db.prepare(
         `INSERT INTO shadows (thing, name, snapshot, version, deleted, updated_at, chunk_count, chunk_bytes)

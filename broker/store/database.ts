@@ -73,7 +73,9 @@ function migrate(db: Db): void {
 
 /** Reads a node-wide value, creating it with `make()` the first time. */
 export function nodeMetaValue(db: Db, key: string, make: () => string): string {
-  const row = db.prepare("SELECT value FROM node_meta WHERE key = ?").get(key) as { value: string } | undefined;
+  const row = db.prepare("SELECT value FROM node_meta WHERE key = ?").get(key) as
+    | { value: string }
+    | undefined;
   if (row) return row.value;
   const value = make();
   db.prepare("INSERT INTO node_meta (key, value) VALUES (?, ?)").run(key, value);

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startNode, type RunningNode } from "../../broker/node.ts";
+import { type RunningNode, startNode } from "../../broker/node.ts";
 import { loadConfig, type NodeConfig } from "../../shared/config.ts";
 import { createLogger } from "../../shared/logger.ts";
 
@@ -24,7 +24,11 @@ export interface TestNode extends RunningNode {
 /** Starts a node in this process on free loopback ports with a fresh data dir. */
 export async function startTestNode(overrides: Partial<NodeConfig> = {}): Promise<TestNode> {
   const dataDir = overrides.dataDir ?? tempDir();
-  const config = { ...loadConfig({ flags: { mqttPort: 0, httpPort: 0, site: "test" } }), dataDir, ...overrides };
+  const config = {
+    ...loadConfig({ flags: { mqttPort: 0, httpPort: 0, site: "test" } }),
+    dataDir,
+    ...overrides,
+  };
   const node = await startNode(config, createLogger("silent"));
   return Object.assign(node, {
     mqttPort: Number(new URL(node.mqttUrl).port),
@@ -50,12 +54,20 @@ export interface NodeProcess {
 }
 
 /** Runs `umbra broker` as a child process and waits for its ready line. */
-export async function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [UMBRA_BIN, "broker", "--mqtt-port", "0", "--http-port", "0", ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, UMBRA_LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+export async function spawnNode(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 20_000,
+): Promise<NodeProcess> {
+  const child = spawn(
+    process.execPath,
+    [UMBRA_BIN, "broker", "--mqtt-port", "0", "--http-port", "0", ...args],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, UMBRA_LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let err = "";
   child.stderr?.on("data", (d: Buffer) => {
     err += d.toString();
@@ -63,7 +75,10 @@ export async function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}, tim
   const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
   const ready = await new Promise<string>((res, rej) => {
     let out = "";
-    const timer = setTimeout(() => rej(new Error(`node not ready after ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => rej(new Error(`node not ready after ${timeoutMs} ms; stderr: ${err}`)),
+      timeoutMs,
+    );
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
       const line = /umbra: ready (\S+) (\S+)/.exec(out);

@@ -15,7 +15,10 @@ describe("node smoke", () => {
     const c = await connectClient(node.mqttUrl);
     const inbox = new Inbox(c);
     await c.subscribeAsync("$umbra/things/smoke-1/shadow/#", { qos: 1 });
-    await c.publishAsync("$umbra/things/smoke-1/shadow/update", JSON.stringify({ state: { desired: { power: "on" } } }));
+    await c.publishAsync(
+      "$umbra/things/smoke-1/shadow/update",
+      JSON.stringify({ state: { desired: { power: "on" } } }),
+    );
     const accepted = await inbox.nextJson("$umbra/things/smoke-1/shadow/update/accepted");
     expect(accepted.version).toBe(1);
     const delta = await inbox.nextJson<{ state: unknown }>("$umbra/things/smoke-1/shadow/update/delta");

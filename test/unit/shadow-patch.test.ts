@@ -29,7 +29,9 @@ describe("planPatch", () => {
 
 describe("delta", () => {
   it("contains only the differing desired leaves, arrays compared whole", () => {
-    expect(computeDelta({ a: 1, b: { c: 2, d: 3 }, e: [1, 2] }, { a: 1, b: { c: 2, d: 4 }, e: [1, 2], x: 9 })).toEqual({
+    expect(
+      computeDelta({ a: 1, b: { c: 2, d: 3 }, e: [1, 2] }, { a: 1, b: { c: 2, d: 4 }, e: [1, 2], x: 9 }),
+    ).toEqual({
       b: { d: 3 },
     });
     expect(computeDelta({ e: [1, 2] }, { e: [2, 1] })).toEqual({ e: [1, 2] });

@@ -18,7 +18,12 @@ const scalar: fc.Arbitrary<JsonValue> = fc.oneof(
 );
 const patch: fc.Arbitrary<JsonObject> = fc.letrec<{ obj: JsonObject; val: JsonValue | null }>((tie) => ({
   obj: fc.dictionary(key, tie("val"), { maxKeys: 3 }) as fc.Arbitrary<JsonObject>,
-  val: fc.oneof({ depthSize: "small" }, scalar, fc.constant(null), tie("obj")) as fc.Arbitrary<JsonValue | null>,
+  val: fc.oneof(
+    { depthSize: "small" },
+    scalar,
+    fc.constant(null),
+    tie("obj"),
+  ) as fc.Arbitrary<JsonValue | null>,
 })).obj;
 const op = fc.oneof(
   fc.record({ kind: fc.constant("update" as const), section: fc.constantFrom("desired", "reported"), patch }),
@@ -85,8 +90,8 @@ describe("shadow document properties", () => {
       fc.property(fc.array(op, { maxLength: 10 }), fc.array(op, { maxLength: 10 }), (opsA, opsB) => {
         const a = ShadowDocument.create("a1".repeat(16));
         const b = ShadowDocument.create("b2".repeat(16));
-        opsA.forEach((o, i) => applyToDoc(a, o, 2000 + i));
-        opsB.forEach((o, i) => applyToDoc(b, o, 3000 + i));
+        for (const [i, o] of opsA.entries()) applyToDoc(a, o, 2000 + i);
+        for (const [i, o] of opsB.entries()) applyToDoc(b, o, 3000 + i);
         const changes = a.view.version + b.view.version;
         const ab = a.fork("a1".repeat(16));
         ab.merge(b);

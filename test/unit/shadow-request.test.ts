@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ShadowError } from "../../shared/errors.ts";
 import { DEFAULT_LIMITS } from "../../shared/limits.ts";
-import { parseRequestPayload, validatePlainRequest, validateUpdateRequest } from "../../shared/shadow-request.ts";
+import {
+  parseRequestPayload,
+  validatePlainRequest,
+  validateUpdateRequest,
+} from "../../shared/shadow-request.ts";
 
 const L = DEFAULT_LIMITS;
 

@@ -12,7 +12,13 @@ describe("shadow skeleton", () => {
     const b = ShadowDocument.create("0b".repeat(16));
     expect(a.heads()).toEqual(skeletonHeads());
     expect(b.heads()).toEqual(skeletonHeads());
-    expect(a.view).toEqual({ exists: false, version: 0, desired: {}, reported: {}, meta: { desired: {}, reported: {} } });
+    expect(a.view).toEqual({
+      exists: false,
+      version: 0,
+      desired: {},
+      reported: {},
+      meta: { desired: {}, reported: {} },
+    });
     a.free();
     b.free();
   });
