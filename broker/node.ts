@@ -15,7 +15,7 @@ import { GroupCommit } from "./shadow/group-commit.ts";
 import { newActorId } from "./shadow/shadow-doc.ts";
 import { ShadowService } from "./shadow/shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
-import { type Db, nodeMetaValue, openDatabase } from "./store/database.ts";
+import { type Db, lockDataDir, nodeMetaValue, openDatabase } from "./store/database.ts";
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -35,7 +35,14 @@ export async function startNode(
   config: NodeConfig,
   log: Logger = createLogger(config.logLevel),
 ): Promise<RunningNode> {
-  const db: Db = openDatabase(config.dataDir);
+  const lock = lockDataDir(config.dataDir);
+  let db: Db;
+  try {
+    db = openDatabase(config.dataDir);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const actor = nodeMetaValue(db, "actor", newActorId);
   const store = new ShadowStore(db, actor, {
     cacheSize: config.cacheSize,
@@ -112,6 +119,7 @@ export async function startNode(
       presence.flush();
       store.close();
       db.close();
+      lock.release();
     })();
     return closing;
   };

@@ -13,19 +13,7 @@ const SCHEMA_VERSION = 1;
 export function openDatabase(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, "umbra.db"));
-  // One node per data dir: hold SQLite's lock for the life of the process (exclusive locking mode),
-  // so a second node on the same directory fails at start instead of sharing the store.
-  db.pragma("locking_mode = EXCLUSIVE");
-  try {
-    db.pragma("journal_mode = WAL");
-    db.exec("BEGIN IMMEDIATE; COMMIT");
-  } catch (err) {
-    db.close();
-    if ((err as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
-      throw new Error(`data dir ${dataDir} is in use by another Umbra node`);
-    }
-    throw err;
-  }
+  db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
@@ -69,6 +57,28 @@ function migrate(db: Db): void {
   } else if (Number(row.value) > SCHEMA_VERSION) {
     throw new Error(`data dir was written by a newer Umbra (schema ${row.value} > ${SCHEMA_VERSION})`);
   }
+}
+
+/**
+ * One node per data dir. The node holds an exclusive SQLite lock on `node.lock` for its lifetime (the
+ * OS releases it if the process dies), so a second node on the same directory fails at start, while
+ * admin commands (`umbra device add`, …) can still open `umbra.db` next to a running node.
+ */
+export function lockDataDir(dataDir: string): { release(): void } {
+  mkdirSync(dataDir, { recursive: true });
+  const lock = new Database(join(dataDir, "node.lock"));
+  try {
+    lock.pragma("locking_mode = EXCLUSIVE");
+    lock.exec("CREATE TABLE IF NOT EXISTS node_lock (pid INTEGER); DELETE FROM node_lock;");
+    lock.prepare("INSERT INTO node_lock (pid) VALUES (?)").run(process.pid);
+  } catch (err) {
+    lock.close();
+    if ((err as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
+      throw new Error(`data dir ${dataDir} is in use by another Umbra node`);
+    }
+    throw err;
+  }
+  return { release: () => lock.close() };
 }
 
 /** Reads a node-wide value, creating it with `make()` the first time. */

@@ -1,0 +1,164 @@
+import { type Principal, principal, type Role, type UserRole } from "../../shared/acl.ts";
+import type { Db } from "../store/database.ts";
+import { hashPassword, newSecret, sameDigest, tokenDigest } from "./secrets.ts";
+
+export interface IdentityRecord {
+  name: string;
+  role: Role;
+  things: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  role: UserRole;
+  things: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export class IdentityError extends Error {
+  override name = "IdentityError";
+}
+
+/**
+ * Identities (devices and users, with scrypt password hashes) and HTTP bearer tokens, in the node's
+ * SQLite store. Admin commands write here directly; a running node notices through `changed()`
+ * (SQLite's data_version moves when another connection commits) and reloads.
+ */
+export class IdentityStore {
+  private readonly q;
+  private lastDataVersion: number;
+
+  constructor(private readonly db: Db) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS identities (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        things TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        things TEXT NOT NULL,
+        secret_digest TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) WITHOUT ROWID;
+    `);
+    this.q = {
+      insert: db.prepare(
+        "INSERT INTO identities (name, role, things, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+      ),
+      get: db.prepare("SELECT role, things, password_hash, revoked_at FROM identities WHERE name = ?"),
+      list: db.prepare("SELECT name, role, things, created_at, revoked_at FROM identities ORDER BY name"),
+      revoke: db.prepare("UPDATE identities SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"),
+      insertToken: db.prepare(
+        "INSERT INTO tokens (id, name, role, things, secret_digest, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      getToken: db.prepare("SELECT name, role, things, secret_digest, revoked_at FROM tokens WHERE id = ?"),
+      listTokens: db.prepare("SELECT id, name, role, things, created_at, revoked_at FROM tokens ORDER BY created_at"),
+      revokeToken: db.prepare("UPDATE tokens SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL"),
+      count: db.prepare("SELECT (SELECT count(*) FROM identities) + (SELECT count(*) FROM tokens) AS n"),
+    };
+    this.lastDataVersion = this.dataVersion();
+  }
+
+  private dataVersion(): number {
+    return this.db.pragma("data_version", { simple: true }) as number;
+  }
+
+  /** True once after another connection (an admin command) committed to the store. */
+  changed(): boolean {
+    const v = this.dataVersion();
+    if (v === this.lastDataVersion) return false;
+    this.lastDataVersion = v;
+    return true;
+  }
+
+  isEmpty(): boolean {
+    return (this.q.count.get() as { n: number }).n === 0;
+  }
+
+  /** Creates an identity and returns its generated password (shown once, stored only as a hash). */
+  add(name: string, role: Role, things: string): string {
+    const password = newSecret();
+    try {
+      this.q.insert.run(name, role, role === "device" ? name : things, hashPassword(password), Date.now());
+    } catch (err) {
+      if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+        throw new IdentityError(`an identity named '${name}' already exists (revoke it first, or pick another name)`);
+      }
+      throw err;
+    }
+    return password;
+  }
+
+  /** The stored hash and principal of an active identity, or undefined. */
+  lookup(name: string): { principal: Principal; passwordHash: string } | undefined {
+    const row = this.q.get.get(name) as
+      | { role: Role; things: string; password_hash: string; revoked_at: number | null }
+      | undefined;
+    if (!row || row.revoked_at !== null) return undefined;
+    return { principal: principal(name, row.role, row.things), passwordHash: row.password_hash };
+  }
+
+  list(filter?: (r: IdentityRecord) => boolean): IdentityRecord[] {
+    const rows = this.q.list.all() as {
+      name: string;
+      role: Role;
+      things: string;
+      created_at: number;
+      revoked_at: number | null;
+    }[];
+    return rows
+      .map((r) => ({ name: r.name, role: r.role, things: r.things, createdAt: r.created_at, revokedAt: r.revoked_at }))
+      .filter((r) => !filter || filter(r));
+  }
+
+  revoke(name: string): boolean {
+    return this.q.revoke.run(Date.now(), name).changes > 0;
+  }
+
+  /** Creates a bearer token `umb_<id>_<secret>`; returns it (shown once) and its id. */
+  createToken(name: string, role: UserRole, things: string): { id: string; token: string } {
+    const id = newSecret(6);
+    const secret = newSecret(32);
+    this.q.insertToken.run(id, name, role, things, tokenDigest(secret), Date.now());
+    return { id, token: `umb_${id}_${secret}` };
+  }
+
+  /** The principal a bearer token stands for, or undefined when unknown, malformed or revoked. */
+  verifyToken(token: string): Principal | undefined {
+    const m = /^umb_([A-Za-z0-9_-]{8})_([A-Za-z0-9_-]{20,})$/.exec(token);
+    if (!m?.[1] || !m[2]) return undefined;
+    const row = this.q.getToken.get(m[1]) as
+      | { name: string; role: UserRole; things: string; secret_digest: string; revoked_at: number | null }
+      | undefined;
+    if (!row || row.revoked_at !== null || !sameDigest(tokenDigest(m[2]), row.secret_digest)) return undefined;
+    return principal(row.name, row.role, row.things);
+  }
+
+  listTokens(): TokenRecord[] {
+    return (
+      this.q.listTokens.all() as {
+        id: string;
+        name: string;
+        role: UserRole;
+        things: string;
+        created_at: number;
+        revoked_at: number | null;
+      }[]
+    ).map((r) => ({ id: r.id, name: r.name, role: r.role, things: r.things, createdAt: r.created_at, revokedAt: r.revoked_at }));
+  }
+
+  revokeToken(idOrName: string): number {
+    return this.q.revokeToken.run(Date.now(), idOrName, idOrName).changes;
+  }
+}
