@@ -54,7 +54,10 @@ export class IdentityStore {
     `);
     this.q = {
       insert: db.prepare(
-        "INSERT INTO identities (name, role, things, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        `INSERT INTO identities (name, role, things, password_hash, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET role = excluded.role, things = excluded.things,
+           password_hash = excluded.password_hash, created_at = excluded.created_at, revoked_at = NULL
+         WHERE identities.revoked_at IS NOT NULL`,
       ),
       get: db.prepare("SELECT role, things, password_hash, revoked_at FROM identities WHERE name = ?"),
       list: db.prepare("SELECT name, role, things, created_at, revoked_at FROM identities ORDER BY name"),
@@ -89,13 +92,9 @@ export class IdentityStore {
   /** Creates an identity and returns its generated password (shown once, stored only as a hash). */
   add(name: string, role: Role, things: string): string {
     const password = newSecret();
-    try {
-      this.q.insert.run(name, role, role === "device" ? name : things, hashPassword(password), Date.now());
-    } catch (err) {
-      if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
-        throw new IdentityError(`an identity named '${name}' already exists (revoke it first, or pick another name)`);
-      }
-      throw err;
+    const added = this.q.insert.run(name, role, role === "device" ? name : things, hashPassword(password), Date.now());
+    if (added.changes === 0) {
+      throw new IdentityError(`an active identity named '${name}' already exists (revoke it first to replace it)`);
     }
     return password;
   }

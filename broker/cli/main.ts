@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerBrokerCommand } from "./broker-command.ts";
+import { registerIdentityCommands } from "./identity-commands.ts";
 import { registerShadowCommands } from "./shadow-command.ts";
 
 const program = new Command("umbra")
@@ -9,5 +10,6 @@ const program = new Command("umbra")
 
 registerBrokerCommand(program);
 registerShadowCommands(program);
+registerIdentityCommands(program);
 
 await program.parseAsync(process.argv);

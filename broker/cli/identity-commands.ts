@@ -1,0 +1,160 @@
+import type { Command } from "commander";
+import { USER_ROLES, type UserRole } from "../../shared/acl.ts";
+import { loadConfig } from "../../shared/config.ts";
+import { isValidThingPattern } from "../../shared/glob.ts";
+import { isValidThingName } from "../../shared/topics.ts";
+import { IdentityError, type IdentityRecord, IdentityStore } from "../auth/identity-store.ts";
+import { openDatabase } from "../store/database.ts";
+
+interface StoreOpts {
+  dataDir?: string;
+  json?: boolean;
+}
+
+/** Opens the identity store of a data dir (the node may be running: SQLite WAL allows it). */
+function withStore<T>(opts: StoreOpts, fn: (store: IdentityStore) => T): T {
+  const dataDir = loadConfig({ env: process.env, flags: { dataDir: opts.dataDir } }).dataDir;
+  const db = openDatabase(dataDir);
+  try {
+    return fn(new IdentityStore(db));
+  } catch (err) {
+    if (err instanceof IdentityError) fail(err.message);
+    throw err;
+  } finally {
+    db.close();
+  }
+}
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`umbra: ${message}\n`);
+  process.exit(code);
+}
+
+function print(opts: StoreOpts, json: unknown, text: string): void {
+  process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+}
+
+function table(records: IdentityRecord[]): string {
+  if (records.length === 0) return "(none)";
+  return records
+    .map((r) => `${r.name}\t${r.role}\t${r.things}\t${r.revokedAt ? `revoked ${new Date(r.revokedAt).toISOString()}` : "active"}`)
+    .join("\n");
+}
+
+const dataDirOption = ["--data-dir <dir>", "the node's data dir (default ./data, env UMBRA_DATA_DIR)"] as const;
+
+export function registerIdentityCommands(program: Command): void {
+  const device = program.command("device").description("device identities (one per thing)");
+  device
+    .command("add <thing>")
+    .description("create a device identity and print its credentials (shown only once)")
+    .option(...dataDirOption)
+    .option("--json", 'print {"thing","username","password"}')
+    .action((thing: string, opts: StoreOpts) => {
+      if (!isValidThingName(thing)) fail(`invalid thing name '${thing}': use 1-128 characters of [a-zA-Z0-9:_-]`);
+      const password = withStore(opts, (s) => s.add(thing, "device", thing));
+      print(
+        opts,
+        { thing, username: thing, password },
+        `device '${thing}' created. Save these credentials now, they are not shown again:\n  username: ${thing}\n  password: ${password}`,
+      );
+    });
+  device
+    .command("list")
+    .description("list device identities")
+    .option(...dataDirOption)
+    .option("--json", "print JSON")
+    .action((opts: StoreOpts) => {
+      const records = withStore(opts, (s) => s.list((r) => r.role === "device"));
+      print(opts, records, table(records));
+    });
+  device
+    .command("revoke <thing>")
+    .description("revoke a device identity; a running node disconnects its sessions")
+    .option(...dataDirOption)
+    .action((thing: string, opts: StoreOpts) => {
+      if (!withStore(opts, (s) => s.revoke(thing))) fail(`no active device identity '${thing}'`, 1);
+      process.stdout.write(`device '${thing}' revoked\n`);
+    });
+
+  const user = program.command("user").description("operator, viewer, bridge and site identities");
+  user
+    .command("add <name>")
+    .description("create a user identity and print its credentials (shown only once)")
+    .requiredOption("--role <role>", `one of ${USER_ROLES.join(", ")}`)
+    .option("--things <glob>", "things it acts on: comma-separated globs (default *)", "*")
+    .option(...dataDirOption)
+    .option("--json", 'print {"name","username","password","role"}')
+    .action((name: string, opts: StoreOpts & { role: string; things: string }) => {
+      if (!isValidThingName(name)) fail(`invalid name '${name}': use 1-128 characters of [a-zA-Z0-9:_-]`);
+      if (!(USER_ROLES as readonly string[]).includes(opts.role)) fail(`--role must be one of ${USER_ROLES.join(", ")}`);
+      if (!isValidThingPattern(opts.things)) fail(`invalid --things '${opts.things}': comma-separated globs of thing names`);
+      const password = withStore(opts, (s) => s.add(name, opts.role as UserRole, opts.things));
+      print(
+        opts,
+        { name, username: name, password, role: opts.role, things: opts.things },
+        `${opts.role} '${name}' created (things: ${opts.things}). Save these credentials now, they are not shown again:\n  username: ${name}\n  password: ${password}`,
+      );
+    });
+  user
+    .command("list")
+    .description("list user identities")
+    .option(...dataDirOption)
+    .option("--json", "print JSON")
+    .action((opts: StoreOpts) => {
+      const records = withStore(opts, (s) => s.list((r) => r.role !== "device"));
+      print(opts, records, table(records));
+    });
+  user
+    .command("revoke <name>")
+    .description("revoke a user identity; a running node disconnects its sessions")
+    .option(...dataDirOption)
+    .action((name: string, opts: StoreOpts) => {
+      if (!withStore(opts, (s) => s.revoke(name))) fail(`no active identity '${name}'`, 1);
+      process.stdout.write(`'${name}' revoked\n`);
+    });
+
+  const token = program.command("token").description("bearer tokens for the HTTP API");
+  token
+    .command("create")
+    .description("create a bearer token and print it (shown only once)")
+    .requiredOption("--role <role>", "operator or viewer (bridge and site work too)")
+    .option("--name <name>", "a label to find and revoke it by", "token")
+    .option("--things <glob>", "things it acts on: comma-separated globs (default *)", "*")
+    .option(...dataDirOption)
+    .option("--json", 'print {"id","name","role","token"}')
+    .action((opts: StoreOpts & { role: string; name: string; things: string }) => {
+      if (!(USER_ROLES as readonly string[]).includes(opts.role)) fail(`--role must be one of ${USER_ROLES.join(", ")}`);
+      if (!isValidThingPattern(opts.things)) fail(`invalid --things '${opts.things}'`);
+      const { id, token: secret } = withStore(opts, (s) => s.createToken(opts.name, opts.role as UserRole, opts.things));
+      print(
+        opts,
+        { id, name: opts.name, role: opts.role, things: opts.things, token: secret },
+        `token ${id} (${opts.role}) created. Save it now, it is not shown again:\n  ${secret}\nUse it as: Authorization: Bearer <token>  (or UMBRA_TOKEN for the umbra CLI)`,
+      );
+    });
+  token
+    .command("list")
+    .description("list tokens (ids and names, never the secrets)")
+    .option(...dataDirOption)
+    .option("--json", "print JSON")
+    .action((opts: StoreOpts) => {
+      const tokens = withStore(opts, (s) => s.listTokens());
+      print(
+        opts,
+        tokens,
+        tokens.length === 0
+          ? "(none)"
+          : tokens.map((t) => `${t.id}\t${t.name}\t${t.role}\t${t.things}\t${t.revokedAt ? "revoked" : "active"}`).join("\n"),
+      );
+    });
+  token
+    .command("revoke <idOrName>")
+    .description("revoke a token by id, or every token with that name")
+    .option(...dataDirOption)
+    .action((idOrName: string, opts: StoreOpts) => {
+      const n = withStore(opts, (s) => s.revokeToken(idOrName));
+      if (n === 0) fail(`no active token '${idOrName}'`, 1);
+      process.stdout.write(`${n} token(s) revoked\n`);
+    });
+}
