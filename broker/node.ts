@@ -1,13 +1,17 @@
-import { once } from "node:events";
-import type { AddressInfo } from "node:net";
-import { createServer, type Server } from "node:net";
-import { Aedes } from "aedes";
-import type { FastifyInstance } from "fastify";
+import { Aedes, type Client } from "aedes";
+import type { Principal } from "../shared/acl.ts";
 import type { NodeConfig } from "../shared/config.ts";
 import { createLogger, type Logger } from "../shared/logger.ts";
 import { isValidThingName, presenceTopic } from "../shared/topics.ts";
+import { Authenticator } from "./auth/authenticator.ts";
+import { bootstrapAdmin } from "./auth/bootstrap.ts";
+import { IdentityStore } from "./auth/identity-store.ts";
+import { LoginThrottle } from "./auth/login-throttle.ts";
 import { buildHttpServer } from "./http/server.ts";
-import { connectRefusal, installConformance, isRefusedFilter, markConnect } from "./mqtt/conformance.ts";
+import { ConnectionGate, type Listener, readTlsMaterial, startMqttListeners } from "./listeners.ts";
+import { MqttAccess } from "./mqtt/access.ts";
+import { installConformance } from "./mqtt/conformance.ts";
+import { guardPacketSize } from "./mqtt/packet-guard.ts";
 import { publishJson } from "./mqtt/publish.ts";
 import { ShadowMqttAdapter } from "./mqtt/shadow-adapter.ts";
 import { PresenceTracker } from "./presence.ts";
@@ -15,129 +19,195 @@ import { GroupCommit } from "./shadow/group-commit.ts";
 import { newActorId } from "./shadow/shadow-doc.ts";
 import { ShadowService } from "./shadow/shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
-import { type Db, lockDataDir, nodeMetaValue, openDatabase } from "./store/database.ts";
+import { lockDataDir, nodeMetaValue, openDatabase } from "./store/database.ts";
 
 export interface RunningNode {
   readonly config: NodeConfig;
+  /** The first MQTT listener's URL and the first HTTP API URL (plain before TLS). */
   readonly mqttUrl: string;
   readonly httpUrl: string;
+  /** Every listener: mqtt, mqtts, ws, wss, http, https. */
+  readonly urls: Record<string, string>;
+  /** Set when this start created the first admin credential (DATA_DIR/admin.json). */
+  readonly adminFile?: string;
   readonly service: ShadowService;
   readonly store: ShadowStore;
   readonly commits: GroupCommit;
+  readonly identities: IdentityStore;
+  readonly access: MqttAccess;
   readonly broker: Aedes;
   readonly log: Logger;
   /** Stops accepting, finishes in-flight commits, closes SQLite. Idempotent. */
   close(): Promise<void>;
 }
 
-/** Starts a fabric node: SQLite store, shadow service, embedded aedes broker, HTTP API. */
+/** How often a running node looks for identity changes made by admin commands. */
+const IDENTITY_POLL_MS = 1000;
+
+/** Starts a fabric node: SQLite store, shadow service, embedded aedes broker, listeners, HTTP API. */
 export async function startNode(
   config: NodeConfig,
   log: Logger = createLogger(config.logLevel),
 ): Promise<RunningNode> {
+  const tls = readTlsMaterial(config);
   const lock = lockDataDir(config.dataDir);
-  let db: Db;
+  const cleanup: (() => Promise<void> | void)[] = [() => lock.release()];
+  const unwind = async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  };
   try {
-    db = openDatabase(config.dataDir);
+    const db = openDatabase(config.dataDir);
+    cleanup.push(() => {
+      db.close();
+    });
+    const actor = nodeMetaValue(db, "actor", newActorId);
+    const store = new ShadowStore(db, actor, {
+      cacheSize: config.cacheSize,
+      compactAfterChunks: config.compactAfterChunks,
+    });
+    cleanup.push(() => store.close());
+    const commits = new GroupCommit(store);
+    cleanup.push(() => commits.close());
+    const identities = new IdentityStore(db);
+    const adminFile = config.allowAnonymous ? undefined : bootstrapAdmin(identities, config.dataDir);
+    const s = config.security;
+    const throttle = new LoginThrottle({
+      maxFailures: s.loginMaxFailures,
+      windowMs: s.loginWindowMs,
+      blockMs: s.loginBlockMs,
+      maxBlockMs: 15 * 60_000,
+    });
+    const authenticator = new Authenticator(identities, throttle, config.allowAnonymous);
+
+    const broker = await Aedes.createBroker({
+      id: `umbra-${config.site}`,
+      connectTimeout: s.connectTimeoutMs,
+    });
+    const presence = new PresenceTracker(db, config.site, (thing, p) => {
+      publishJson(broker, presenceTopic(thing), p, true).catch((err) =>
+        log.error({ err }, "presence publish failed"),
+      );
+    });
+    // Unwound in reverse: the broker closes (clients disconnect) before presence is flushed.
+    cleanup.push(() => presence.flush());
+    cleanup.push(() => new Promise<void>((resolve) => broker.close(() => resolve())));
+    const service = new ShadowService(store, commits, config.limits, (thing) => presence.get(thing));
+    const shadows = new ShadowMqttAdapter(broker, service, (err) =>
+      log.error({ err }, "shadow request failed"),
+    );
+    const access = new MqttAccess(broker, authenticator, shadows, s, log);
+    access.install();
+    installConformance(broker);
+    trackPresence(broker, access, presence);
+    broker.on("subscribe", (subs, client) => shadows.onSubscribe(subs, client));
+    broker.on("clientError", (client, err) =>
+      log.debug({ client: client.id, err: err.message }, "client error"),
+    );
+    broker.on("connectionError", (_client, err) => log.debug({ err: err.message }, "connection error"));
+    presence.markAllDisconnected();
+
+    const poll = setInterval(() => {
+      if (!identities.changed()) return;
+      authenticator.reset();
+      access.recheck((p) => refreshPrincipal(identities, p));
+    }, IDENTITY_POLL_MS);
+    poll.unref();
+    cleanup.push(() => clearInterval(poll));
+
+    const gate = new ConnectionGate(s.maxConnections);
+    const listeners: Listener[] = await startMqttListeners(config, tls, gate, (stream, info) => {
+      guardPacketSize(stream, s.maxPacketBytes, (reason) =>
+        log.info({ address: info.address, reason }, "connection closed"),
+      );
+      const client = broker.handle(stream);
+      access.connections.set(client, info);
+    });
+    cleanup.push(() => Promise.all(listeners.map((l) => l.close())).then(() => undefined));
+
+    const urls: Record<string, string> = {};
+    for (const l of listeners) urls[l.kind] ??= l.url;
+    const httpDeps = {
+      service,
+      store,
+      site: config.site,
+      maxRequestBytes: config.limits.maxRequestBytes,
+      authenticate: config.allowAnonymous ? undefined : (token: string) => identities.verifyToken(token),
+    };
+    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    for (const [scheme, port] of [
+      ["http", config.httpPort],
+      ["https", config.httpsPort],
+    ] as const) {
+      if (port === null || (scheme === "https" && !tls)) continue;
+      const app = buildHttpServer(httpDeps, scheme === "https" ? tls : undefined);
+      cleanup.push(() => app.close());
+      await app.listen({ port, host: config.host });
+      const bound = app.server.address();
+      urls[scheme] = `${scheme}://${host}:${typeof bound === "object" && bound ? bound.port : port}`;
+    }
+
+    const closing = { promise: undefined as Promise<void> | undefined };
+    return {
+      config,
+      mqttUrl: urls.mqtt ?? urls.mqtts ?? urls.ws ?? urls.wss ?? "",
+      httpUrl: urls.http ?? urls.https ?? "",
+      urls,
+      adminFile,
+      service,
+      store,
+      commits,
+      identities,
+      access,
+      broker,
+      log,
+      close: () => {
+        closing.promise ??= unwind();
+        return closing.promise;
+      },
+    };
   } catch (err) {
-    lock.release();
+    await unwind();
     throw err;
   }
-  const actor = nodeMetaValue(db, "actor", newActorId);
-  const store = new ShadowStore(db, actor, {
-    cacheSize: config.cacheSize,
-    compactAfterChunks: config.compactAfterChunks,
-  });
-  const commits = new GroupCommit(store);
-
-  const broker = await Aedes.createBroker({ id: `umbra-${config.site}` });
-  const presence = new PresenceTracker(db, config.site, (thing, p) => {
-    publishJson(broker, presenceTopic(thing), p, true).catch((err) =>
-      log.error({ err }, "presence publish failed"),
-    );
-  });
-  const service = new ShadowService(store, commits, config.limits, (thing) => presence.get(thing));
-  const onError = (err: unknown) => log.error({ err }, "shadow request failed");
-  const shadows = new ShadowMqttAdapter(broker, service, onError);
-
-  broker.preConnect = (client, packet, done) => {
-    markConnect(client, packet);
-    done(null, true);
-  };
-  broker.authenticate = (client, _username, _password, done) => {
-    const refusal = connectRefusal(client);
-    done(refusal, refusal === null);
-  };
-  broker.authorizeSubscribe = (_client, sub, done) => done(null, isRefusedFilter(sub.topic) ? null : sub);
-  broker.authorizePublish = (_client, packet, done) => {
-    if (packet.topic.startsWith("$SYS")) return done(new Error("$SYS topics are reserved"));
-    shadows.dispatch(packet.topic, packet.payload);
-    done(null);
-  };
-  installConformance(broker);
-  broker.on("subscribe", (subs, client) => shadows.onSubscribe(subs, client));
-  broker.on("clientReady", (client) => {
-    if (isThingClient(client.id)) presence.set(client.id, true);
-  });
-  broker.on("clientDisconnect", (client) => {
-    const current = (broker as unknown as { clients: Record<string, unknown> }).clients[client.id];
-    if (isThingClient(client.id) && (current === undefined || current === client))
-      presence.set(client.id, false);
-  });
-  broker.on("clientError", (client, err) =>
-    log.debug({ client: client.id, err: err.message }, "client error"),
-  );
-  broker.on("connectionError", (_client, err) => log.debug({ err: err.message }, "connection error"));
-  presence.markAllDisconnected();
-
-  // noDelay: aedes writes a packet in several small chunks; with Nagle each reply waits ~40 ms for an ACK.
-  const mqttServer: Server = createServer({ noDelay: true }, broker.handle);
-  mqttServer.listen(config.mqttPort, config.host);
-  await Promise.race([
-    once(mqttServer, "listening"),
-    once(mqttServer, "error").then(([e]) => Promise.reject(e)),
-  ]);
-  const mqttPort = (mqttServer.address() as AddressInfo).port;
-
-  const http: FastifyInstance = buildHttpServer({
-    service,
-    store,
-    site: config.site,
-    maxRequestBytes: config.limits.maxRequestBytes,
-  });
-  await http.listen({ port: config.httpPort, host: config.host });
-  const httpPort = (http.server.address() as AddressInfo).port;
-
-  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      mqttServer.close();
-      await http.close();
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      commits.close();
-      presence.flush();
-      store.close();
-      db.close();
-      lock.release();
-    })();
-    return closing;
-  };
-
-  return {
-    config,
-    mqttUrl: `mqtt://${host}:${mqttPort}`,
-    httpUrl: `http://${host}:${httpPort}`,
-    service,
-    store,
-    commits,
-    broker,
-    log,
-    close,
-  };
 }
 
-/** A client whose id is a valid thing name is that thing (aedes names anonymous ids `aedes_<uuid>`). */
-function isThingClient(id: string): boolean {
-  return isValidThingName(id) && !id.startsWith("aedes_");
+/** The current principal of an identity, or undefined when it was revoked or removed. */
+function refreshPrincipal(identities: IdentityStore, p: Principal): Principal | undefined {
+  if (p.role === "anonymous") return p;
+  return identities.lookup(p.name)?.principal;
+}
+
+/**
+ * Presence: a device identity is its thing; with anonymous access, a client whose id is a valid thing
+ * name is that thing. Connections are counted per thing, so a session takeover does not flap.
+ */
+function trackPresence(broker: Aedes, access: MqttAccess, presence: PresenceTracker): void {
+  const live = new Map<string, number>();
+  const thingOf = (client: Client): string | undefined => {
+    const p = access.sessions.get(client)?.principal;
+    if (p?.role === "device") return p.name;
+    if (p?.role === "anonymous" && isValidThingName(client.id) && !client.id.startsWith("aedes_"))
+      return client.id;
+    return undefined;
+  };
+  const counted = new WeakSet<Client>();
+  broker.on("clientReady", (client) => {
+    const thing = thingOf(client);
+    if (thing === undefined) return;
+    counted.add(client);
+    const n = (live.get(thing) ?? 0) + 1;
+    live.set(thing, n);
+    if (n === 1) presence.set(thing, true);
+  });
+  broker.on("clientDisconnect", (client) => {
+    const thing = thingOf(client);
+    if (thing === undefined || !counted.has(client)) return;
+    counted.delete(client);
+    const n = (live.get(thing) ?? 1) - 1;
+    if (n > 0) live.set(thing, n);
+    else {
+      live.delete(thing);
+      presence.set(thing, false);
+    }
+  });
 }

@@ -2,16 +2,37 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { DEFAULT_LIMITS, type ShadowLimits } from "./limits.ts";
 
+/** Abuse limits of a node's listeners. */
+export interface SecurityLimits {
+  /** Open MQTT connections (all listeners together); more are refused at accept. */
+  maxConnections: number;
+  /** A connection must send CONNECT within this many milliseconds. */
+  connectTimeoutMs: number;
+  /** Largest MQTT packet accepted; a bigger declared length closes the connection. */
+  maxPacketBytes: number;
+  /** Shadow requests per second per client (token bucket), over which requests get 429. */
+  requestRate: number;
+  /** Burst size of that bucket. */
+  requestBurst: number;
+  /** Shadow requests of one client waiting for their reply; more get 429. */
+  maxInflight: number;
+  /** Failed logins from one address within `loginWindowMs` before it is blocked. */
+  loginMaxFailures: number;
+  loginWindowMs: number;
+  /** First block; doubles on each repeat up to 15 minutes. */
+  loginBlockMs: number;
+}
+
 /** Every setting of a node. Each can come from the config file, an `UMBRA_*` variable or a flag. */
 export interface NodeConfig {
   /** Directory of the SQLite store. */
   dataDir: string;
-  /** Address the MQTT and HTTP listeners bind to. Loopback until authentication exists. */
+  /** Address the listeners bind to: 0.0.0.0 with authentication on, 127.0.0.1 with --allow-anonymous. */
   host: string;
-  /** MQTT (TCP) port; 0 picks a free port. */
-  mqttPort: number;
-  /** HTTP API port; 0 picks a free port. */
-  httpPort: number;
+  /** MQTT (TCP) port; 0 picks a free port; null: no plain MQTT listener. */
+  mqttPort: number | null;
+  /** HTTP API port; 0 picks a free port; null: no plain HTTP listener. */
+  httpPort: number | null;
   /** This node's site id (used in presence and, later, the relay). */
   site: string;
   /** How many shadow documents stay in memory. */
@@ -20,19 +41,53 @@ export interface NodeConfig {
   compactAfterChunks: number;
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string;
+  /** Accept clients without credentials (development only; the node warns). */
+  allowAnonymous: boolean;
+  /** MQTT over TLS port (null: off). Needs tlsCert and tlsKey. */
+  tlsPort: number | null;
+  /** PEM files of the node's certificate chain, private key and the CA that signs client certificates. */
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  /** Refuse TLS clients without a valid certificate from tlsCa (otherwise a certificate is optional). */
+  tlsRequireClientCert: boolean;
+  /** MQTT over WebSocket (ws) and over secure WebSocket (wss) ports (null: off). */
+  wsPort: number | null;
+  wssPort: number | null;
+  /** HTTP API over TLS port (null: off). */
+  httpsPort: number | null;
   limits: ShadowLimits;
+  security: SecurityLimits;
 }
 
-export const DEFAULT_CONFIG: Readonly<NodeConfig> = Object.freeze({
+export const DEFAULT_SECURITY: Readonly<SecurityLimits> = Object.freeze({
+  maxConnections: 20_000,
+  connectTimeoutMs: 10_000,
+  maxPacketBytes: 256 * 1024,
+  requestRate: 50,
+  requestBurst: 100,
+  maxInflight: 64,
+  loginMaxFailures: 10,
+  loginWindowMs: 60_000,
+  loginBlockMs: 30_000,
+});
+
+export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze({
   dataDir: "./data",
-  host: "127.0.0.1",
   mqttPort: 1883,
   httpPort: 8080,
   site: defaultSite(),
   cacheSize: 10_000,
   compactAfterChunks: 64,
   logLevel: "info",
+  allowAnonymous: false,
+  tlsPort: null,
+  tlsRequireClientCert: false,
+  wsPort: null,
+  wssPort: null,
+  httpsPort: null,
   limits: { ...DEFAULT_LIMITS },
+  security: { ...DEFAULT_SECURITY },
 });
 
 function defaultSite(): string {
@@ -40,29 +95,48 @@ function defaultSite(): string {
   return name.replace(/[^a-zA-Z0-9:_-]/g, "-") || "site";
 }
 
-type Kind = "string" | "port" | "count" | "level";
+type Kind = "string" | "port" | "optionalPort" | "count" | "level" | "bool";
+type Group = "limits" | "security";
 /** pino's levels; anything else makes pino throw at startup, so reject it here with the source named. */
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-const FIELDS: Record<string, { kind: Kind; env: string; limit?: boolean }> = {
+const FIELDS: Record<string, { kind: Kind; env: string; group?: Group }> = {
   dataDir: { kind: "string", env: "UMBRA_DATA_DIR" },
   host: { kind: "string", env: "UMBRA_HOST" },
-  mqttPort: { kind: "port", env: "UMBRA_MQTT_PORT" },
-  httpPort: { kind: "port", env: "UMBRA_HTTP_PORT" },
+  mqttPort: { kind: "optionalPort", env: "UMBRA_MQTT_PORT" },
+  httpPort: { kind: "optionalPort", env: "UMBRA_HTTP_PORT" },
   site: { kind: "string", env: "UMBRA_SITE" },
   cacheSize: { kind: "count", env: "UMBRA_CACHE_SIZE" },
   compactAfterChunks: { kind: "count", env: "UMBRA_COMPACT_AFTER_CHUNKS" },
   logLevel: { kind: "level", env: "UMBRA_LOG_LEVEL" },
-  maxStateBytes: { kind: "count", env: "UMBRA_MAX_STATE_BYTES", limit: true },
-  maxRequestBytes: { kind: "count", env: "UMBRA_MAX_REQUEST_BYTES", limit: true },
-  maxDepth: { kind: "count", env: "UMBRA_MAX_DEPTH", limit: true },
-  maxClientTokenBytes: { kind: "count", env: "UMBRA_MAX_CLIENT_TOKEN_BYTES", limit: true },
+  allowAnonymous: { kind: "bool", env: "UMBRA_ALLOW_ANONYMOUS" },
+  tlsPort: { kind: "optionalPort", env: "UMBRA_TLS_PORT" },
+  tlsCert: { kind: "string", env: "UMBRA_TLS_CERT" },
+  tlsKey: { kind: "string", env: "UMBRA_TLS_KEY" },
+  tlsCa: { kind: "string", env: "UMBRA_TLS_CA" },
+  tlsRequireClientCert: { kind: "bool", env: "UMBRA_TLS_REQUIRE_CLIENT_CERT" },
+  wsPort: { kind: "optionalPort", env: "UMBRA_WS_PORT" },
+  wssPort: { kind: "optionalPort", env: "UMBRA_WSS_PORT" },
+  httpsPort: { kind: "optionalPort", env: "UMBRA_HTTPS_PORT" },
+  maxStateBytes: { kind: "count", env: "UMBRA_MAX_STATE_BYTES", group: "limits" },
+  maxRequestBytes: { kind: "count", env: "UMBRA_MAX_REQUEST_BYTES", group: "limits" },
+  maxDepth: { kind: "count", env: "UMBRA_MAX_DEPTH", group: "limits" },
+  maxClientTokenBytes: { kind: "count", env: "UMBRA_MAX_CLIENT_TOKEN_BYTES", group: "limits" },
+  maxConnections: { kind: "count", env: "UMBRA_MAX_CONNECTIONS", group: "security" },
+  connectTimeoutMs: { kind: "count", env: "UMBRA_CONNECT_TIMEOUT_MS", group: "security" },
+  maxPacketBytes: { kind: "count", env: "UMBRA_MAX_PACKET_BYTES", group: "security" },
+  requestRate: { kind: "count", env: "UMBRA_REQUEST_RATE", group: "security" },
+  requestBurst: { kind: "count", env: "UMBRA_REQUEST_BURST", group: "security" },
+  maxInflight: { kind: "count", env: "UMBRA_MAX_INFLIGHT", group: "security" },
+  loginMaxFailures: { kind: "count", env: "UMBRA_LOGIN_MAX_FAILURES", group: "security" },
+  loginWindowMs: { kind: "count", env: "UMBRA_LOGIN_WINDOW_MS", group: "security" },
+  loginBlockMs: { kind: "count", env: "UMBRA_LOGIN_BLOCK_MS", group: "security" },
 };
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-function coerce(key: string, kind: Kind, value: unknown, source: string): string | number {
+function coerce(key: string, kind: Kind, value: unknown, source: string): string | number | boolean | null {
   if (kind === "string") {
     if (typeof value !== "string" || value === "")
       throw new ConfigError(`${source}: ${key} must be a non-empty string`);
@@ -76,33 +150,44 @@ function coerce(key: string, kind: Kind, value: unknown, source: string): string
     }
     return value;
   }
-  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  if (kind === "bool") {
+    if (typeof value === "boolean") return value;
+    if (value === "true" || value === "1" || value === "yes") return true;
+    if (value === "false" || value === "0" || value === "no") return false;
+    throw new ConfigError(`${source}: ${key} must be true or false, got ${JSON.stringify(value)}`);
+  }
+  if (kind === "optionalPort" && (value === null || value === "off")) return null;
+  const n = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  const isPort = kind === "port" || kind === "optionalPort";
   if (
     typeof n !== "number" ||
     !Number.isInteger(n) ||
     n < 0 ||
-    (kind === "port" && n > 65535) ||
+    (isPort && n > 65535) ||
     (kind === "count" && n < 1)
   ) {
-    throw new ConfigError(
-      `${source}: ${key} must be ${kind === "port" ? "a port number (0-65535)" : "a positive integer"}, got ${JSON.stringify(value)}`,
-    );
+    const want = isPort
+      ? `a port number (0-65535)${kind === "optionalPort" ? ' or "off"' : ""}`
+      : "a positive integer";
+    throw new ConfigError(`${source}: ${key} must be ${want}, got ${JSON.stringify(value)}`);
   }
   return n;
 }
 
-function applyLayer(config: NodeConfig, layer: Record<string, unknown>, source: string): void {
+type Building = Omit<NodeConfig, "host"> & { host?: string };
+
+function applyLayer(config: Building, layer: Record<string, unknown>, source: string): void {
   for (const [key, value] of Object.entries(layer)) {
     if (value === undefined) continue;
-    if (key === "limits" && typeof value === "object" && value !== null) {
+    if ((key === "limits" || key === "security") && typeof value === "object" && value !== null) {
       applyLayer(config, value as Record<string, unknown>, source);
       continue;
     }
     const field = FIELDS[key];
     if (!field) throw new ConfigError(`${source}: unknown setting '${key}'`);
     const v = coerce(key, field.kind, value, source);
-    if (field.limit) (config.limits as unknown as Record<string, unknown>)[key] = v;
-    else (config as unknown as Record<string, unknown>)[key] = v;
+    const target = field.group ? config[field.group] : config;
+    (target as unknown as Record<string, unknown>)[key] = v;
   }
 }
 
@@ -116,7 +201,11 @@ export interface ConfigSources {
 
 /** Defaults < config file < `UMBRA_*` environment < flags. Throws ConfigError with a clear message. */
 export function loadConfig(sources: ConfigSources = {}): NodeConfig {
-  const config: NodeConfig = { ...DEFAULT_CONFIG, limits: { ...DEFAULT_CONFIG.limits } };
+  const config: Building = {
+    ...DEFAULT_CONFIG,
+    limits: { ...DEFAULT_CONFIG.limits },
+    security: { ...DEFAULT_CONFIG.security },
+  };
   const env = sources.env ?? {};
   const file = sources.file ?? env.UMBRA_CONFIG;
   if (file) {
@@ -137,5 +226,23 @@ export function loadConfig(sources: ConfigSources = {}): NodeConfig {
   }
   applyLayer(config, fromEnv, "environment");
   applyLayer(config, sources.flags ?? {}, "command line");
+  return checkConsistency({
+    ...config,
+    host: config.host ?? (config.allowAnonymous ? "127.0.0.1" : "0.0.0.0"),
+  });
+}
+
+function checkConsistency(config: NodeConfig): NodeConfig {
+  const tlsListeners = (["tlsPort", "wssPort", "httpsPort"] as const).filter((k) => config[k] !== null);
+  if (tlsListeners.length > 0 && (!config.tlsCert || !config.tlsKey)) {
+    throw new ConfigError(`${tlsListeners.join(", ")} need tlsCert and tlsKey (--tls-cert, --tls-key)`);
+  }
+  if (config.tlsRequireClientCert && !config.tlsCa) {
+    throw new ConfigError(
+      "tlsRequireClientCert needs tlsCa (--tls-ca): the CA that signs client certificates",
+    );
+  }
+  if (config.security.requestBurst < config.security.requestRate)
+    config.security.requestBurst = config.security.requestRate;
   return config;
 }

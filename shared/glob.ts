@@ -10,7 +10,15 @@ export function compileThingPattern(spec: string): ThingPattern {
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "")
-    .map((glob) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`));
+    .map(
+      (glob) =>
+        new RegExp(
+          `^${glob
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+        ),
+    );
 }
 
 export function matchesThing(pattern: ThingPattern, thing: string): boolean {

@@ -7,7 +7,9 @@ import { verifyPassword } from "./secrets.ts";
 /** CONNACK return codes of MQTT 3.1.1 that authentication can produce. */
 export type RefusalCode = 4 | 5;
 
-export type AuthResult = { ok: true; principal: Principal } | { ok: false; code: RefusalCode; reason: string };
+export type AuthResult =
+  | { ok: true; principal: Principal }
+  | { ok: false; code: RefusalCode; reason: string };
 
 export interface Credentials {
   username?: string;
@@ -42,14 +44,23 @@ export class Authenticator {
     if (c.certificateName !== undefined && c.username === undefined) {
       const principal = this.identities.lookup(c.certificateName)?.principal;
       if (principal) return { ok: true, principal };
-      return { ok: false, code: 5, reason: `certificate CN '${c.certificateName}' is not an active identity` };
+      return {
+        ok: false,
+        code: 5,
+        reason: `certificate CN '${c.certificateName}' is not an active identity`,
+      };
     }
     if (c.username === undefined) {
       if (this.allowAnonymous) return { ok: true, principal: ANONYMOUS };
       return { ok: false, code: 5, reason: "anonymous connections are not allowed" };
     }
     const wait = this.throttle.blockedFor(c.address);
-    if (wait > 0) return { ok: false, code: 5, reason: `too many failed logins from ${c.address}; retry in ${Math.ceil(wait / 1000)} s` };
+    if (wait > 0)
+      return {
+        ok: false,
+        code: 5,
+        reason: `too many failed logins from ${c.address}; retry in ${Math.ceil(wait / 1000)} s`,
+      };
     const password = c.password === undefined ? "" : c.password.toString();
     const digest = createHash("sha256").update(password).digest("base64url");
     const cached = this.verified.get(c.username);

@@ -66,8 +66,12 @@ export class IdentityStore {
         "INSERT INTO tokens (id, name, role, things, secret_digest, created_at) VALUES (?, ?, ?, ?, ?, ?)",
       ),
       getToken: db.prepare("SELECT name, role, things, secret_digest, revoked_at FROM tokens WHERE id = ?"),
-      listTokens: db.prepare("SELECT id, name, role, things, created_at, revoked_at FROM tokens ORDER BY created_at"),
-      revokeToken: db.prepare("UPDATE tokens SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL"),
+      listTokens: db.prepare(
+        "SELECT id, name, role, things, created_at, revoked_at FROM tokens ORDER BY created_at",
+      ),
+      revokeToken: db.prepare(
+        "UPDATE tokens SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL",
+      ),
       count: db.prepare("SELECT (SELECT count(*) FROM identities) + (SELECT count(*) FROM tokens) AS n"),
     };
     this.lastDataVersion = this.dataVersion();
@@ -92,9 +96,17 @@ export class IdentityStore {
   /** Creates an identity and returns its generated password (shown once, stored only as a hash). */
   add(name: string, role: Role, things: string): string {
     const password = newSecret();
-    const added = this.q.insert.run(name, role, role === "device" ? name : things, hashPassword(password), Date.now());
+    const added = this.q.insert.run(
+      name,
+      role,
+      role === "device" ? name : things,
+      hashPassword(password),
+      Date.now(),
+    );
     if (added.changes === 0) {
-      throw new IdentityError(`an active identity named '${name}' already exists (revoke it first to replace it)`);
+      throw new IdentityError(
+        `an active identity named '${name}' already exists (revoke it first to replace it)`,
+      );
     }
     return password;
   }
@@ -117,7 +129,13 @@ export class IdentityStore {
       revoked_at: number | null;
     }[];
     return rows
-      .map((r) => ({ name: r.name, role: r.role, things: r.things, createdAt: r.created_at, revokedAt: r.revoked_at }))
+      .map((r) => ({
+        name: r.name,
+        role: r.role,
+        things: r.things,
+        createdAt: r.created_at,
+        revokedAt: r.revoked_at,
+      }))
       .filter((r) => !filter || filter(r));
   }
 
@@ -140,7 +158,8 @@ export class IdentityStore {
     const row = this.q.getToken.get(m[1]) as
       | { name: string; role: UserRole; things: string; secret_digest: string; revoked_at: number | null }
       | undefined;
-    if (!row || row.revoked_at !== null || !sameDigest(tokenDigest(m[2]), row.secret_digest)) return undefined;
+    if (!row || row.revoked_at !== null || !sameDigest(tokenDigest(m[2]), row.secret_digest))
+      return undefined;
     return principal(row.name, row.role, row.things);
   }
 
@@ -154,7 +173,14 @@ export class IdentityStore {
         created_at: number;
         revoked_at: number | null;
       }[]
-    ).map((r) => ({ id: r.id, name: r.name, role: r.role, things: r.things, createdAt: r.created_at, revokedAt: r.revoked_at }));
+    ).map((r) => ({
+      id: r.id,
+      name: r.name,
+      role: r.role,
+      things: r.things,
+      createdAt: r.created_at,
+      revokedAt: r.revoked_at,
+    }));
   }
 
   revokeToken(idOrName: string): number {

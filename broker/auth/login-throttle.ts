@@ -42,7 +42,11 @@ export class LoginThrottle {
 
   recordFailure(address: string): void {
     const now = this.now();
-    const state = this.byAddress.get(address) ?? { failures: [], blockedUntil: 0, nextBlockMs: this.options.blockMs };
+    const state = this.byAddress.get(address) ?? {
+      failures: [],
+      blockedUntil: 0,
+      nextBlockMs: this.options.blockMs,
+    };
     state.failures = state.failures.filter((t) => now - t < this.options.windowMs);
     state.failures.push(now);
     if (state.failures.length >= this.options.maxFailures) {
@@ -63,7 +67,8 @@ export class LoginThrottle {
   private prune(now: number): void {
     if (this.byAddress.size < 10_000) return;
     for (const [address, s] of this.byAddress) {
-      if (s.blockedUntil < now && s.failures.every((t) => now - t >= this.options.windowMs)) this.byAddress.delete(address);
+      if (s.blockedUntil < now && s.failures.every((t) => now - t >= this.options.windowMs))
+        this.byAddress.delete(address);
     }
   }
 }

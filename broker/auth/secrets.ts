@@ -25,7 +25,8 @@ export function verifyPassword(password: string, stored: string): Promise<boolea
       Buffer.from(salt, "base64url"),
       expected.length,
       { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 },
-      (err, derived) => resolve(!err && derived.length === expected.length && timingSafeEqual(derived, expected)),
+      (err, derived) =>
+        resolve(!err && derived.length === expected.length && timingSafeEqual(derived, expected)),
     );
   });
 }

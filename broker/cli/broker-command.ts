@@ -9,18 +9,43 @@ export function registerBrokerCommand(program: Command): void {
     .description("run a fabric node (MQTT broker, shadow service, HTTP API)")
     .option("-c, --config <file>", "JSON config file (env UMBRA_CONFIG)")
     .option("--data-dir <dir>", "SQLite store directory (default ./data, env UMBRA_DATA_DIR)")
-    .option("--host <addr>", "listen address (default 127.0.0.1, env UMBRA_HOST)")
-    .option("--mqtt-port <port>", "MQTT port, 0 = any free port (default 1883, env UMBRA_MQTT_PORT)")
-    .option("--http-port <port>", "HTTP API port, 0 = any free port (default 8080, env UMBRA_HTTP_PORT)")
+    .option(
+      "--host <addr>",
+      "listen address (default 0.0.0.0; 127.0.0.1 with --allow-anonymous; env UMBRA_HOST)",
+    )
+    .option("--mqtt-port <port>", "MQTT port, 0 = any free port, off = none (default 1883)")
+    .option("--http-port <port>", "HTTP API port, 0 = any free port, off = none (default 8080)")
     .option("--site <id>", "site id (default: host name, env UMBRA_SITE)")
-    .option("--cache-size <n>", "shadow documents kept in memory (default 10000, env UMBRA_CACHE_SIZE)")
+    .option(
+      "--allow-anonymous",
+      "accept clients without credentials: development only (env UMBRA_ALLOW_ANONYMOUS)",
+    )
+    .option("--tls-port <port>", "MQTT over TLS port (needs --tls-cert and --tls-key)")
+    .option("--tls-cert <file>", "PEM certificate chain of the node")
+    .option("--tls-key <file>", "PEM private key of the node")
+    .option(
+      "--tls-ca <file>",
+      "PEM CA for client certificates: enables mutual TLS (certificate CN = identity)",
+    )
+    .option("--tls-require-client-cert", "refuse TLS clients without a valid client certificate")
+    .option("--ws-port <port>", "MQTT over WebSocket port (path /mqtt)")
+    .option("--wss-port <port>", "MQTT over secure WebSocket port (path /mqtt)")
+    .option("--https-port <port>", "HTTP API over TLS port")
+    .option("--cache-size <n>", "shadow documents kept in memory (default 10000)")
     .option("--max-state-bytes <n>", "max bytes of desired+reported (default 8192)")
+    .option("--max-connections <n>", "open MQTT connections (default 20000)")
+    .option("--max-packet-bytes <n>", "largest MQTT packet (default 262144)")
+    .option("--request-rate <n>", "shadow requests per second per client before 429 (default 50)")
     .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent (default info)")
-    .action(async (opts: Record<string, string | undefined>) => {
+    .addHelpText(
+      "after",
+      "\nEvery option can also be set in the JSON config file or as UMBRA_<NAME> (e.g. UMBRA_TLS_PORT);\nsee docs/security.md for all limits.",
+    )
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
       let config: ReturnType<typeof loadConfig>;
       try {
         const { config: file, ...flags } = opts;
-        config = loadConfig({ file, env: process.env, flags });
+        config = loadConfig({ file: typeof file === "string" ? file : undefined, env: process.env, flags });
       } catch (err) {
         if (err instanceof ConfigError) {
           process.stderr.write(`umbra: ${err.message}\n`);
@@ -40,9 +65,19 @@ export function registerBrokerCommand(program: Command): void {
         process.exit(1);
       }
       log.info(
-        { site: config.site, dataDir: config.dataDir, cacheSize: config.cacheSize, limits: config.limits },
+        { site: config.site, dataDir: config.dataDir, urls: node.urls, anonymous: config.allowAnonymous },
         "node started",
       );
+      if (config.allowAnonymous) {
+        process.stderr.write(
+          "umbra: WARNING: --allow-anonymous: any client can read and write every shadow. For development only.\n",
+        );
+      }
+      if (node.adminFile) {
+        process.stderr.write(
+          `umbra: created the first operator credential (user admin, MQTT password and HTTP token) in ${node.adminFile}; keep it secret\n`,
+        );
+      }
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
@@ -59,6 +94,7 @@ export function registerBrokerCommand(program: Command): void {
       process.on("SIGINT", () => stop("SIGINT"));
       process.on("SIGTERM", () => stop("SIGTERM"));
       // Only now: whoever waits for this line may signal at once, and must get a graceful stop.
-      process.stdout.write(`umbra: ready ${node.mqttUrl} ${node.httpUrl}\n`);
+      const others = Object.values(node.urls).filter((u) => u !== node.mqttUrl && u !== node.httpUrl);
+      process.stdout.write(`umbra: ready ${[node.mqttUrl, node.httpUrl, ...others].join(" ")}\n`);
     });
 }

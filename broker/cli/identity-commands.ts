@@ -37,11 +37,17 @@ function print(opts: StoreOpts, json: unknown, text: string): void {
 function table(records: IdentityRecord[]): string {
   if (records.length === 0) return "(none)";
   return records
-    .map((r) => `${r.name}\t${r.role}\t${r.things}\t${r.revokedAt ? `revoked ${new Date(r.revokedAt).toISOString()}` : "active"}`)
+    .map(
+      (r) =>
+        `${r.name}\t${r.role}\t${r.things}\t${r.revokedAt ? `revoked ${new Date(r.revokedAt).toISOString()}` : "active"}`,
+    )
     .join("\n");
 }
 
-const dataDirOption = ["--data-dir <dir>", "the node's data dir (default ./data, env UMBRA_DATA_DIR)"] as const;
+const dataDirOption = [
+  "--data-dir <dir>",
+  "the node's data dir (default ./data, env UMBRA_DATA_DIR)",
+] as const;
 
 export function registerIdentityCommands(program: Command): void {
   const device = program.command("device").description("device identities (one per thing)");
@@ -51,7 +57,8 @@ export function registerIdentityCommands(program: Command): void {
     .option(...dataDirOption)
     .option("--json", 'print {"thing","username","password"}')
     .action((thing: string, opts: StoreOpts) => {
-      if (!isValidThingName(thing)) fail(`invalid thing name '${thing}': use 1-128 characters of [a-zA-Z0-9:_-]`);
+      if (!isValidThingName(thing))
+        fail(`invalid thing name '${thing}': use 1-128 characters of [a-zA-Z0-9:_-]`);
       const password = withStore(opts, (s) => s.add(thing, "device", thing));
       print(
         opts,
@@ -87,8 +94,10 @@ export function registerIdentityCommands(program: Command): void {
     .option("--json", 'print {"name","username","password","role"}')
     .action((name: string, opts: StoreOpts & { role: string; things: string }) => {
       if (!isValidThingName(name)) fail(`invalid name '${name}': use 1-128 characters of [a-zA-Z0-9:_-]`);
-      if (!(USER_ROLES as readonly string[]).includes(opts.role)) fail(`--role must be one of ${USER_ROLES.join(", ")}`);
-      if (!isValidThingPattern(opts.things)) fail(`invalid --things '${opts.things}': comma-separated globs of thing names`);
+      if (!(USER_ROLES as readonly string[]).includes(opts.role))
+        fail(`--role must be one of ${USER_ROLES.join(", ")}`);
+      if (!isValidThingPattern(opts.things))
+        fail(`invalid --things '${opts.things}': comma-separated globs of thing names`);
       const password = withStore(opts, (s) => s.add(name, opts.role as UserRole, opts.things));
       print(
         opts,
@@ -124,9 +133,12 @@ export function registerIdentityCommands(program: Command): void {
     .option(...dataDirOption)
     .option("--json", 'print {"id","name","role","token"}')
     .action((opts: StoreOpts & { role: string; name: string; things: string }) => {
-      if (!(USER_ROLES as readonly string[]).includes(opts.role)) fail(`--role must be one of ${USER_ROLES.join(", ")}`);
+      if (!(USER_ROLES as readonly string[]).includes(opts.role))
+        fail(`--role must be one of ${USER_ROLES.join(", ")}`);
       if (!isValidThingPattern(opts.things)) fail(`invalid --things '${opts.things}'`);
-      const { id, token: secret } = withStore(opts, (s) => s.createToken(opts.name, opts.role as UserRole, opts.things));
+      const { id, token: secret } = withStore(opts, (s) =>
+        s.createToken(opts.name, opts.role as UserRole, opts.things),
+      );
       print(
         opts,
         { id, name: opts.name, role: opts.role, things: opts.things, token: secret },
@@ -145,7 +157,9 @@ export function registerIdentityCommands(program: Command): void {
         tokens,
         tokens.length === 0
           ? "(none)"
-          : tokens.map((t) => `${t.id}\t${t.name}\t${t.role}\t${t.things}\t${t.revokedAt ? "revoked" : "active"}`).join("\n"),
+          : tokens
+              .map((t) => `${t.id}\t${t.name}\t${t.role}\t${t.things}\t${t.revokedAt ? "revoked" : "active"}`)
+              .join("\n"),
       );
     });
   token

@@ -1,9 +1,32 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 
 interface ClientOpts {
   url: string;
   name?: string;
+  token?: string;
+}
+
+/**
+ * The bearer token: --token, else UMBRA_TOKEN, else the token in the local node's first-start
+ * credential file (DATA_DIR/admin.json), so `umbra shadow …` works out of the box next to `npm start`.
+ */
+function tokenOf(opts: ClientOpts): string | undefined {
+  if (opts.token) return opts.token;
+  if (process.env.UMBRA_TOKEN) return process.env.UMBRA_TOKEN;
+  try {
+    const file = join(process.env.UMBRA_DATA_DIR ?? "./data", "admin.json");
+    const parsed = JSON.parse(readFileSync(file, "utf8")) as { token?: unknown };
+    return typeof parsed.token === "string" ? parsed.token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function authHeaders(opts: ClientOpts): Record<string, string> {
+  const token = tokenOf(opts);
+  return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 /** The node's base URL; a malformed --url / UMBRA_URL is a usage error, not a stack trace. */
@@ -32,13 +55,16 @@ function endpoint(opts: ClientOpts, thing: string, suffix = ""): string {
   return url.toString();
 }
 
-async function call(method: string, url: string, body?: string): Promise<void> {
+async function call(opts: ClientOpts, method: string, url: string, body?: string): Promise<void> {
   let res: Response;
   try {
     res = await fetch(url, {
       method,
       body,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: {
+        ...authHeaders(opts),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
     });
   } catch (err) {
     unreachable(url, err);
@@ -61,14 +87,15 @@ async function call(method: string, url: string, body?: string): Promise<void> {
 function withClientOptions(cmd: Command): Command {
   return cmd
     .option("--url <url>", "node HTTP API", process.env.UMBRA_URL ?? "http://127.0.0.1:8080")
-    .option("-n, --name <shadow>", "named shadow (default: the classic shadow)");
+    .option("-n, --name <shadow>", "named shadow (default: the classic shadow)")
+    .option("--token <token>", "bearer token (default: UMBRA_TOKEN, then ./data/admin.json)");
 }
 
 export function registerShadowCommands(program: Command): void {
   const shadow = program.command("shadow").description("read and write shadows through a node's HTTP API");
 
   withClientOptions(shadow.command("get <thing>").description("print a shadow document")).action(
-    (thing: string, opts: ClientOpts) => call("GET", endpoint(opts, thing)),
+    (thing: string, opts: ClientOpts) => call(opts, "GET", endpoint(opts, thing)),
   );
 
   withClientOptions(
@@ -80,11 +107,11 @@ export function registerShadowCommands(program: Command): void {
         `\nExample:\n  umbra shadow update pdu-1 '{"state":{"desired":{"outlet1":"off"}}}'`,
       ),
   ).action((thing: string, json: string, opts: ClientOpts) =>
-    call("POST", endpoint(opts, thing), json === "-" ? readFileSync(0, "utf8") : json),
+    call(opts, "POST", endpoint(opts, thing), json === "-" ? readFileSync(0, "utf8") : json),
   );
 
   withClientOptions(shadow.command("delete <thing>").description("delete a shadow")).action(
-    (thing: string, opts: ClientOpts) => call("DELETE", endpoint(opts, thing)),
+    (thing: string, opts: ClientOpts) => call(opts, "DELETE", endpoint(opts, thing)),
   );
 
   withClientOptions(
@@ -95,12 +122,16 @@ export function registerShadowCommands(program: Command): void {
       .option("--limit <n>", "things per page, 1-1000 (default 100)"),
   ).action(async (thing: string | undefined, opts: ClientOpts & { cursor?: string; limit?: string }) => {
     if (thing) {
-      return call("GET", new URL(`/things/${encodeURIComponent(thing)}/shadows`, baseUrl(opts)).toString());
+      return call(
+        opts,
+        "GET",
+        new URL(`/things/${encodeURIComponent(thing)}/shadows`, baseUrl(opts)).toString(),
+      );
     }
     const url = new URL("/things", baseUrl(opts));
     if (opts.cursor) url.searchParams.set("cursor", opts.cursor);
     if (opts.limit) url.searchParams.set("limit", opts.limit);
-    return call("GET", url.toString());
+    return call(opts, "GET", url.toString());
   });
 
   withClientOptions(
@@ -110,7 +141,7 @@ export function registerShadowCommands(program: Command): void {
   ).action(async (thing: string, opts: ClientOpts) => {
     let res: Response;
     try {
-      res = await fetch(endpoint(opts, thing, "/events"));
+      res = await fetch(endpoint(opts, thing, "/events"), { headers: authHeaders(opts) });
     } catch (err) {
       unreachable(opts.url, err);
     }

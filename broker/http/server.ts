@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { ANONYMOUS, type Principal } from "../../shared/acl.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import { renderShadow } from "../../shared/shadow-document.ts";
 import { CLASSIC_SHADOW, isValidThingName, type ShadowAddress } from "../../shared/topics.ts";
@@ -10,6 +11,8 @@ export interface HttpDeps {
   store: ShadowStore;
   site: string;
   maxRequestBytes: number;
+  /** Checks a bearer token; undefined means anonymous access (every request is ANONYMOUS). */
+  authenticate?: (token: string) => Principal | undefined;
 }
 
 interface ThingParams {
@@ -25,9 +28,10 @@ const JSON_TYPES = /^(application\/json|text\/plain)(\s*;.*)?$/i;
  * The HTTP API: the same documents and codes as MQTT (HTTP status = shadow code). Bodies are parsed by
  * the shadow service, not by Fastify, so a malformed body gets the same 400 document as on MQTT.
  */
-export function buildHttpServer(deps: HttpDeps): FastifyInstance {
+export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffer }): FastifyInstance {
   // maxParamLength: Fastify's default (100) answers 414 for valid thing names of 101-128 characters.
   const app = Fastify({
+    ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
     logger: false,
     forceCloseConnections: true,
     bodyLimit: Math.max(deps.maxRequestBytes * 4, 1024 * 1024),
@@ -51,6 +55,39 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     reply.code(code).send({ code, message: err.message, timestamp: Math.floor(Date.now() / 1000) });
   });
 
+  // Who is asking: a bearer token checked against the node's identities (401 without a valid one).
+  const principals = new WeakMap<object, Principal>();
+  const who = (req: FastifyRequest): Principal => principals.get(req) ?? ANONYMOUS;
+  app.addHook("onRequest", async (req, reply) => {
+    if (!deps.authenticate || req.url === "/healthz") return;
+    const header = req.headers.authorization;
+    const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+    const principal = token ? deps.authenticate(token) : undefined;
+    if (!principal) {
+      reply.header("www-authenticate", 'Bearer realm="umbra"');
+      return reply.code(401).send({
+        code: 401,
+        message: token
+          ? "Invalid or revoked bearer token"
+          : "Missing bearer token (Authorization: Bearer <token>)",
+        timestamp: Math.floor(Date.now() / 1000),
+      });
+    }
+    principals.set(req, principal);
+  });
+  const forbidListing = (req: FastifyRequest, reply: FastifyReply) => {
+    const role = who(req).role;
+    if (role === "operator" || role === "viewer" || role === "anonymous") return false;
+    reply
+      .code(403)
+      .send({
+        code: 403,
+        message: `role ${role} may not list things`,
+        timestamp: Math.floor(Date.now() / 1000),
+      });
+    return true;
+  };
+
   const addrOf = (thing: string, q: ShadowQuery): ShadowAddress => ({
     thing,
     shadow: q.name ?? CLASSIC_SHADOW,
@@ -61,22 +98,31 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   app.get("/healthz", async () => ({ status: "ok", site: deps.site }));
 
   app.get<{ Params: ThingParams; Querystring: ShadowQuery }>("/things/:thing/shadow", async (req, reply) =>
-    send(reply, await deps.service.get(addrOf(req.params.thing, req.query))),
+    send(reply, await deps.service.get(addrOf(req.params.thing, req.query), "", who(req))),
   );
   app.post<{ Params: ThingParams; Querystring: ShadowQuery }>("/things/:thing/shadow", async (req, reply) =>
     send(
       reply,
-      await deps.service.update(addrOf(req.params.thing, req.query), (req.body as Buffer | undefined) ?? ""),
+      await deps.service.update(
+        addrOf(req.params.thing, req.query),
+        (req.body as Buffer | undefined) ?? "",
+        who(req),
+      ),
     ),
   );
   app.delete<{ Params: ThingParams; Querystring: ShadowQuery }>("/things/:thing/shadow", async (req, reply) =>
     send(
       reply,
-      await deps.service.delete(addrOf(req.params.thing, req.query), (req.body as Buffer | undefined) ?? ""),
+      await deps.service.delete(
+        addrOf(req.params.thing, req.query),
+        (req.body as Buffer | undefined) ?? "",
+        who(req),
+      ),
     ),
   );
 
   app.get<{ Querystring: { cursor?: string; limit?: string } }>("/things", async (req, reply) => {
+    if (forbidListing(req, reply)) return reply;
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       return reply.code(400).send(badRequest("limit must be an integer from 1 to 1000"));
@@ -85,6 +131,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   });
 
   app.get<{ Params: ThingParams }>("/things/:thing/shadows", async (req, reply) => {
+    if (forbidListing(req, reply)) return reply;
     if (!isValidThingName(req.params.thing)) return reply.code(400).send(badRequest("Invalid thing name"));
     const names = deps.store.listShadows(req.params.thing);
     return {
@@ -113,7 +160,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
         clearInterval(heartbeat);
         deps.service.off("change", onChange);
       });
-      const first = await deps.service.get(addr);
+      const first = await deps.service.get(addr, "", who(req));
       if (!first.ok && first.error.code !== 404) {
         deps.service.off("change", onChange);
         return send(reply, first);

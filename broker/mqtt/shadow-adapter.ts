@@ -1,8 +1,18 @@
 import type { Aedes, Client, Subscription } from "aedes";
+import { ANONYMOUS, maySubscribe, type Principal } from "../../shared/acl.ts";
+import { ShadowError } from "../../shared/errors.ts";
 import { renderDelta, renderDocuments } from "../../shared/shadow-document.ts";
 import { parseShadowTopic, ROOTS, type ShadowTopic, shadowTopic } from "../../shared/topics.ts";
+import type { RequestLimiter } from "../auth/request-limiter.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
 import { hasSubscribers, publishJson, sendJson } from "./publish.ts";
+
+/** Who sent a shadow request over MQTT. */
+export interface Requester {
+  client: Client;
+  principal: Principal;
+  limiter?: RequestLimiter;
+}
 
 /**
  * Serves the shadow protocol over MQTT: requests published on `{root}/things/.../{get,update,delete}`
@@ -20,24 +30,35 @@ export class ShadowMqttAdapter {
     });
   }
 
-  /** Returns true when `topic` is a shadow request and it has been dispatched. */
-  dispatch(topic: string, payload: Buffer | string): boolean {
+  /**
+   * Answers `topic` if it is a shadow request; returns whether it was one. The reply goes to whoever
+   * subscribed to it; a requester that may not subscribe to that reply topic (a device asking about
+   * another thing's shadow, which gets 403) receives it directly, so it still learns why.
+   */
+  dispatch(topic: string, payload: Buffer | string, requester?: Requester): boolean {
     const parsed = parseShadowTopic(topic);
     if (!parsed || parsed.reply !== undefined) return false;
-    this.answer(parsed, payload).catch(this.onError);
+    this.answer(parsed, payload, requester).catch(this.onError);
     return true;
   }
 
-  private async answer(t: ShadowTopic, payload: Buffer | string): Promise<void> {
+  private async answer(t: ShadowTopic, payload: Buffer | string, requester?: Requester): Promise<void> {
     const addr = { thing: t.thing, shadow: t.shadow };
+    const principal = requester?.principal ?? ANONYMOUS;
+    const refusal = requester?.limiter?.acquire() ?? null;
     let result: ShadowResult;
-    if (t.op === "get") result = await this.service.get(addr, payload);
-    else if (t.op === "update") result = await this.service.update(addr, payload);
-    else result = await this.service.delete(addr, payload);
-    const topic = shadowTopic(t.root, addr, t.op, result.ok ? "accepted" : "rejected");
-    if (hasSubscribers(this.broker, topic)) {
-      await publishJson(this.broker, topic, result.ok ? result.body : result.error);
+    try {
+      if (refusal !== null) result = this.service.refuse(payload, new ShadowError(429, refusal));
+      else if (t.op === "get") result = await this.service.get(addr, payload, principal);
+      else if (t.op === "update") result = await this.service.update(addr, payload, principal);
+      else result = await this.service.delete(addr, payload, principal);
+    } finally {
+      if (refusal === null) requester?.limiter?.done();
     }
+    const topic = shadowTopic(t.root, addr, t.op, result.ok ? "accepted" : "rejected");
+    const body = result.ok ? result.body : result.error;
+    if (requester && !maySubscribe(principal, topic)) sendJson(requester.client, topic, body);
+    else if (hasSubscribers(this.broker, topic)) await publishJson(this.broker, topic, body);
   }
 
   /** documents and delta on both roots, rendered only for topics that someone subscribes to. */

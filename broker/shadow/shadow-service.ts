@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { ANONYMOUS, type Principal, shadowDenial } from "../../shared/acl.ts";
 import { asShadowError, type ErrorDocument, errorDocument, ShadowError } from "../../shared/errors.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import type { ShadowLimits } from "../../shared/limits.ts";
@@ -67,10 +68,11 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     super();
   }
 
-  get(addr: ShadowAddress, raw: RequestBody = ""): Promise<ShadowResult> {
+  get(addr: ShadowAddress, raw: RequestBody = "", principal: Principal = ANONYMOUS): Promise<ShadowResult> {
     return this.run(
       "get",
       raw,
+      principal,
       async (body, ts) => {
         const req = validatePlainRequest(body, this.limits);
         const entry = this.store.open(addr);
@@ -83,12 +85,19 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     );
   }
 
-  update(addr: ShadowAddress, raw: RequestBody): Promise<ShadowResult> {
+  update(addr: ShadowAddress, raw: RequestBody, principal: Principal = ANONYMOUS): Promise<ShadowResult> {
     return this.run(
       "update",
       raw,
+      principal,
       async (body, ts) => {
         const req = validateUpdateRequest(body, this.limits);
+        forbidIf(
+          shadowDenial(principal, addr.thing, "update", {
+            desired: req.desired !== undefined,
+            reported: req.reported !== undefined,
+          }),
+        );
         const entry = this.store.open(addr);
         const previous = entry.doc.view;
         checkVersion(req.version, previous);
@@ -121,10 +130,15 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     );
   }
 
-  delete(addr: ShadowAddress, raw: RequestBody = ""): Promise<ShadowResult> {
+  delete(
+    addr: ShadowAddress,
+    raw: RequestBody = "",
+    principal: Principal = ANONYMOUS,
+  ): Promise<ShadowResult> {
     return this.run(
       "delete",
       raw,
+      principal,
       async (body, ts) => {
         const req = validatePlainRequest(body, this.limits);
         const entry = this.store.open(addr);
@@ -163,9 +177,22 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     setImmediate(() => this.emit("change", change));
   }
 
+  /** An error reply decided outside the service (e.g. 429 from a rate limit), with the request's clientToken. */
+  refuse(raw: RequestBody, error: ShadowError): ShadowResult {
+    let token: string | undefined;
+    try {
+      token = clientTokenOf(isBytesOrString(raw) ? parseRequestPayload(raw, this.limits) : raw, this.limits);
+    } catch {
+      token = undefined;
+    }
+    this.count(error.code);
+    return { ok: false, error: errorDocument(error, nowSeconds(), token) };
+  }
+
   private async run(
     op: ShadowOp,
     raw: RequestBody,
+    principal: Principal,
     handle: (body: JsonObject, ts: number) => Promise<JsonObject>,
     addr: ShadowAddress,
   ): Promise<ShadowResult> {
@@ -176,6 +203,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
       const body = isBytesOrString(raw) ? parseRequestPayload(raw, this.limits) : raw;
       token = clientTokenOf(body, this.limits);
       checkAddress(addr);
+      if (op !== "update") forbidIf(shadowDenial(principal, addr.thing, op));
       const result: ShadowResult = { ok: true, body: await handle(body, ts) };
       this.count(200);
       return result;
@@ -189,6 +217,10 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
   private count(code: number): void {
     this.stats.byCode[code] = (this.stats.byCode[code] ?? 0) + 1;
   }
+}
+
+function forbidIf(denial: string | null): void {
+  if (denial !== null) throw new ShadowError(403, denial);
 }
 
 function isBytesOrString(raw: RequestBody): raw is Uint8Array | string {

@@ -24,8 +24,19 @@ export interface TestNode extends RunningNode {
 /** Starts a node in this process on free loopback ports with a fresh data dir. */
 export async function startTestNode(overrides: Partial<NodeConfig> = {}): Promise<TestNode> {
   const dataDir = overrides.dataDir ?? tempDir();
+  // Tests of the shadow protocol run with anonymous access; security tests pass allowAnonymous: false.
   const config = {
-    ...loadConfig({ flags: { mqttPort: 0, httpPort: 0, site: "test" } }),
+    ...loadConfig({
+      // Load tests send far more than a real device; the rate limit has its own tests.
+      flags: {
+        mqttPort: 0,
+        httpPort: 0,
+        site: "test",
+        host: "127.0.0.1",
+        allowAnonymous: true,
+        requestRate: 1_000_000,
+      },
+    }),
     dataDir,
     ...overrides,
   };
@@ -53,21 +64,33 @@ export interface NodeProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `umbra broker` as a child process and waits for its ready line. */
+/**
+ * Runs `umbra broker` as a child process on loopback and waits for its ready line. Anonymous access is
+ * on unless `secure` is set (then the node requires credentials, as in production).
+ */
 export async function spawnNode(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 20_000,
+  opts: { secure?: boolean } = {},
 ): Promise<NodeProcess> {
-  const child = spawn(
-    process.execPath,
-    [UMBRA_BIN, "broker", "--mqtt-port", "0", "--http-port", "0", ...args],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, UMBRA_LOG_LEVEL: "warn", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const base = [
+    "broker",
+    "--host",
+    "127.0.0.1",
+    "--mqtt-port",
+    "0",
+    "--http-port",
+    "0",
+    "--request-rate",
+    "1000000",
+  ];
+  if (!opts.secure) base.push("--allow-anonymous");
+  const child = spawn(process.execPath, [UMBRA_BIN, ...base, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, UMBRA_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let err = "";
   child.stderr?.on("data", (d: Buffer) => {
     err += d.toString();

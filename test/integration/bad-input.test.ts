@@ -116,7 +116,7 @@ const CASES: Case[] = [
     payload: { state: { reported: { blob: "x".repeat(17 * 1024) } }, clientToken: T },
     code: 413,
   },
-  { name: "1 MiB of random bytes", payload: pseudoRandomBytes(7, 1024 * 1024), code: 413 },
+  { name: "200 KiB of random bytes", payload: pseudoRandomBytes(7, 200 * 1024), code: 413 },
   {
     name: "invalid UTF-8",
     payload: Buffer.from([0x7b, 0x22, 0x73, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]),
@@ -160,6 +160,16 @@ describe("bad input on shadow topics", () => {
     // None of them created the shadow.
     expectRejected(await bad.request(target, "get"), 404);
     expect(bad.client.connected).toBe(true);
+  });
+
+  it("closes the connection of a client sending a packet over the max packet size, and serves others", async () => {
+    const big = await pool.connect();
+    const closed = new Promise<void>((resolve) => big.client.once("close", () => resolve()));
+    big.client.publish("$umbra/things/bi-huge/shadow/update", pseudoRandomBytes(7, 1024 * 1024));
+    await closed;
+    const good = await pool.connect();
+    await good.watch("bi-healthy");
+    await healthy(good, 1000);
   });
 
   it("rejects garbage on get and delete with 400 without touching the shadow", async () => {

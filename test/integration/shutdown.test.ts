@@ -170,7 +170,7 @@ describe("start-up errors", () => {
     const dataDir = join(dir(), "never-created");
     const r = await runUmbra(["broker", "--data-dir", dataDir, "--mqtt-port", "abc"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^umbra: .*mqttPort must be a port number \(0-65535\), got "abc"/m);
+    expect(r.stderr).toMatch(/^umbra: .*mqttPort must be a port number \(0-65535\) or "off", got "abc"/m);
     expect(r.stdout).toBe("");
     expect(existsSync(dataDir)).toBe(false);
   });

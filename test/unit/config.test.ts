@@ -31,15 +31,34 @@ describe("loadConfig defaults", () => {
     const config = loadConfig();
     expect(config).toEqual({
       dataDir: "./data",
-      host: "127.0.0.1",
+      // Authentication is on by default, so the node listens on every interface.
+      host: "0.0.0.0",
       mqttPort: 1883,
       httpPort: 8080,
       site: DEFAULT_CONFIG.site,
       cacheSize: 10_000,
       compactAfterChunks: 64,
       logLevel: "info",
+      allowAnonymous: false,
+      tlsPort: null,
+      tlsRequireClientCert: false,
+      wsPort: null,
+      wssPort: null,
+      httpsPort: null,
       limits: { maxStateBytes: 8192, maxRequestBytes: 16384, maxDepth: 8, maxClientTokenBytes: 64 },
+      security: {
+        maxConnections: 20_000,
+        connectTimeoutMs: 10_000,
+        maxPacketBytes: 262_144,
+        requestRate: 50,
+        requestBurst: 100,
+        maxInflight: 64,
+        loginMaxFailures: 10,
+        loginWindowMs: 60_000,
+        loginBlockMs: 30_000,
+      },
     });
+    expect(loadConfig({ flags: { allowAnonymous: true } }).host).toBe("127.0.0.1");
     // The default site comes from the host name and must itself be a usable site id.
     expect(config.site).toMatch(/^[a-zA-Z0-9:_-]+$/);
   });

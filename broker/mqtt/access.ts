@@ -1,0 +1,153 @@
+import type { TLSSocket } from "node:tls";
+import type { Aedes, AuthenticateError, Client } from "aedes";
+import { mayPublish, maySubscribe, type Principal } from "../../shared/acl.ts";
+import type { SecurityLimits } from "../../shared/config.ts";
+import type { Logger } from "../../shared/logger.ts";
+import { isNodeOwnedTopic } from "../../shared/topics.ts";
+import type { Authenticator } from "../auth/authenticator.ts";
+import { RequestLimiter } from "../auth/request-limiter.ts";
+import { connectRefusal, isRefusedFilter, markConnect } from "./conformance.ts";
+import type { ShadowMqttAdapter } from "./shadow-adapter.ts";
+
+/** Publishes the ACL refuses are acknowledged (MQTT 3.1.1 has no way to say no) and routed here: nobody may subscribe. */
+export const SINK_TOPIC = "$umbra/denied";
+
+export interface Session {
+  principal: Principal;
+  limiter: RequestLimiter;
+}
+
+export interface ConnectionInfo {
+  address: string;
+  tls?: TLSSocket;
+}
+
+/**
+ * Authentication and authorization on the broker: who a connection is (password or client
+ * certificate), what it may subscribe to (SUBACK 0x80 otherwise) and publish (otherwise acknowledged
+ * and dropped), and its shadow requests with their rate limit. Sessions are looked up per client.
+ */
+export class MqttAccess {
+  readonly sessions = new WeakMap<Client, Session>();
+  readonly connections = new WeakMap<Client, ConnectionInfo>();
+  deniedPublishes = 0;
+  deniedSubscriptions = 0;
+
+  constructor(
+    private readonly broker: Aedes,
+    private readonly authenticator: Authenticator,
+    private readonly shadows: ShadowMqttAdapter,
+    private readonly limits: SecurityLimits,
+    private readonly log: Logger,
+  ) {}
+
+  install(): void {
+    const broker = this.broker;
+    broker.preConnect = (client, packet, done) => {
+      markConnect(client, packet);
+      done(null, true);
+    };
+    broker.authenticate = (client, username, password, done) => {
+      const refusal = connectRefusal(client);
+      if (refusal) return done(refusal, false);
+      this.authenticate(client, username, password).then(
+        (err) => done(err, err === null),
+        (err) => {
+          this.log.error({ err }, "authentication failed unexpectedly");
+          done(refusalError(3, "server unavailable"), false);
+        },
+      );
+    };
+    broker.authorizeSubscribe = (client, sub, done) => {
+      const principal = this.sessions.get(client)?.principal;
+      const allowed =
+        principal !== undefined &&
+        !isRefusedFilter(sub.topic) &&
+        !sub.topic.startsWith(SINK_TOPIC) &&
+        maySubscribe(principal, sub.topic);
+      if (!allowed) this.deniedSubscriptions++;
+      done(null, allowed ? sub : null);
+    };
+    broker.authorizePublish = (client, packet, done) => {
+      if (packet.topic.startsWith("$SYS")) return done(new Error("$SYS topics are reserved"));
+      const session = client ? this.sessions.get(client) : undefined;
+      if (!client || !session) return done(null); // the broker's own publishes (e.g. wills of gone clients)
+      if (isNodeOwnedTopic(packet.topic)) return done(null); // acknowledged, never forwarded (conformance)
+      this.shadows.dispatch(packet.topic, packet.payload, { client, ...session });
+      if (!mayPublish(session.principal, packet.topic)) {
+        this.deniedPublishes++;
+        this.log.debug({ client: client.id, topic: packet.topic }, "publish denied");
+        packet.topic = SINK_TOPIC;
+        packet.retain = false;
+      }
+      done(null);
+    };
+  }
+
+  private async authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<AuthenticateError | null> {
+    const info = this.connections.get(client);
+    const tls = info?.tls;
+    let certificateName: string | undefined;
+    const cert = tls?.getPeerCertificate();
+    if (cert && Object.keys(cert).length > 0) {
+      // A certificate that did not verify against the CA (wrong CA, expired, …) is refused outright.
+      if (!tls?.authorized)
+        return refusalError(5, `client certificate not accepted: ${tls?.authorizationError}`);
+      certificateName = typeof cert.subject?.CN === "string" ? cert.subject.CN : undefined;
+      if (username !== undefined && certificateName !== undefined && username !== certificateName) {
+        return refusalError(5, "user name does not match the client certificate");
+      }
+      if (certificateName !== undefined) username = undefined;
+    }
+    const result = await this.authenticator.authenticate({
+      username,
+      password,
+      certificateName,
+      address: info?.address ?? "unknown",
+    });
+    if (!result.ok) {
+      this.log.info(
+        { client: client.id, address: info?.address, reason: result.reason },
+        "connection refused",
+      );
+      return refusalError(result.code, result.reason);
+    }
+    const s = this.limits;
+    this.sessions.set(client, {
+      principal: result.principal,
+      limiter: new RequestLimiter(s.requestRate, s.requestBurst, s.maxInflight),
+    });
+    return null;
+  }
+
+  /** Re-checks every live session against the identity store; revoked ones are disconnected. */
+  recheck(lookup: (principal: Principal) => Principal | undefined): number {
+    let kicked = 0;
+    const clients = (this.broker as unknown as { clients: Record<string, Client> }).clients;
+    for (const client of Object.values(clients)) {
+      const session = this.sessions.get(client);
+      if (!session) continue;
+      const fresh = lookup(session.principal);
+      if (fresh) session.principal = fresh;
+      else {
+        kicked++;
+        this.log.info(
+          { client: client.id, identity: session.principal.name },
+          "identity revoked: disconnecting",
+        );
+        client.close();
+      }
+    }
+    return kicked;
+  }
+}
+
+function refusalError(code: number, message: string): AuthenticateError {
+  const err = new Error(message) as AuthenticateError;
+  (err as { returnCode: number }).returnCode = code;
+  return err;
+}

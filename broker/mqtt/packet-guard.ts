@@ -1,0 +1,76 @@
+import type { Duplex } from "node:stream";
+
+/**
+ * Tracks MQTT packet boundaries on a raw byte stream (fixed header + remaining-length varint) and
+ * reports a packet whose declared length is over the limit, or a malformed length, as soon as its
+ * header arrives — before the parser buffers megabytes waiting for a body that may never come.
+ */
+export class PacketSizeGuard {
+  private state: "type" | "length" | "body" = "type";
+  private length = 0;
+  private multiplier = 1;
+  private lengthBytes = 0;
+  private remaining = 0;
+
+  constructor(private readonly maxPacketBytes: number) {}
+
+  /** Returns an error message for the first violation in `chunk`, or null. */
+  feed(chunk: Uint8Array): string | null {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.state === "type") {
+        i++;
+        this.state = "length";
+        this.length = 0;
+        this.multiplier = 1;
+        this.lengthBytes = 0;
+      } else if (this.state === "length") {
+        const byte = chunk[i++] as number;
+        this.length += (byte & 0x7f) * this.multiplier;
+        this.multiplier *= 128;
+        this.lengthBytes++;
+        if (byte & 0x80) {
+          if (this.lengthBytes >= 4) return "malformed remaining length (more than 4 bytes)";
+          continue;
+        }
+        // +1 type byte +n length bytes: the whole packet counts against the limit.
+        if (this.length + 1 + this.lengthBytes > this.maxPacketBytes) {
+          return `packet of ${this.length + 1 + this.lengthBytes} bytes exceeds the limit of ${this.maxPacketBytes}`;
+        }
+        this.remaining = this.length;
+        this.state = this.remaining === 0 ? "type" : "body";
+      } else {
+        const take = Math.min(this.remaining, chunk.length - i);
+        i += take;
+        this.remaining -= take;
+        if (this.remaining === 0) this.state = "type";
+      }
+    }
+    return null;
+  }
+}
+
+/**
+ * Puts a PacketSizeGuard in front of aedes on one connection. aedes pulls bytes with `read()` on
+ * 'readable'; the guard sees every chunk it pulls and destroys the connection on a violation.
+ */
+export function guardPacketSize(
+  conn: Duplex,
+  maxPacketBytes: number,
+  onViolation: (reason: string) => void,
+): void {
+  const guard = new PacketSizeGuard(maxPacketBytes);
+  const read = conn.read.bind(conn);
+  conn.read = (size?: number) => {
+    const chunk = read(size) as Buffer | string | null;
+    if (chunk !== null && typeof chunk !== "string") {
+      const violation = guard.feed(chunk);
+      if (violation) {
+        onViolation(violation);
+        conn.destroy();
+        return null;
+      }
+    }
+    return chunk;
+  };
+}
