@@ -69,6 +69,7 @@ export function lockDataDir(dataDir: string): { release(): void } {
   const lock = new Database(join(dataDir, "node.lock"));
   try {
     lock.pragma("locking_mode = EXCLUSIVE");
+    lock.pragma("journal_mode = MEMORY");
     lock.exec("CREATE TABLE IF NOT EXISTS node_lock (pid INTEGER); DELETE FROM node_lock;");
     lock.prepare("INSERT INTO node_lock (pid) VALUES (?)").run(process.pid);
   } catch (err) {
