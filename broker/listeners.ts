@@ -106,14 +106,17 @@ export async function startMqttListeners(
           ca: tls.ca,
           requestCert: tls.ca !== undefined,
           rejectUnauthorized: config.tlsRequireClientCert,
+          // The broker's connect timeout only starts after the handshake; Node's default is 120 s.
+          handshakeTimeout: config.security.connectTimeoutMs,
         },
         (socket) => {
           socket.setNoDelay(true);
           if (gate.admit(socket)) handle(socket, { address: socket.remoteAddress ?? "unknown", tls: socket });
         },
       );
-      // A failed handshake is the client's problem, not the node's.
-      server.on("tlsClientError", () => {});
+      // A failed handshake is the client's problem, not the node's; but tls.Server leaves the socket
+      // open after a handshake error or timeout (only https.Server destroys it), so close it here.
+      server.on("tlsClientError", (_err, socket) => socket.destroy());
       const port = await listen(server, config.tlsPort, host);
       listeners.push({ kind: "mqtts", url: `mqtts://${h}:${port}`, close: () => closeServer(server) });
     }
@@ -127,8 +130,12 @@ export async function startMqttListeners(
             ca: tls?.ca,
             requestCert: tls?.ca !== undefined,
             rejectUnauthorized: config.tlsRequireClientCert,
+            handshakeTimeout: config.security.connectTimeoutMs,
           })
         : createHttpServer();
+      // Until the upgrade the broker's connect timeout does not apply: drop sockets idle that long
+      // (Node's defaults keep them 60 s and more). ws clears the socket timeout once upgraded.
+      httpServer.timeout = config.security.connectTimeoutMs;
       const wss = new WebSocketServer({
         server: httpServer,
         handleProtocols: (protocols) => (protocols.has("mqtt") ? "mqtt" : false),
