@@ -1,5 +1,5 @@
 import * as A from "@automerge/automerge";
-import { isJsonObject, type JsonObject, type JsonValue } from "../../shared/json.ts";
+import { isJsonObject, type JsonObject, type JsonValue, jsonEqual } from "../../shared/json.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
 import { applyPatchOps, type PatchOp, planMetadata, planPatch } from "../../shared/shadow-patch.ts";
 
@@ -10,14 +10,18 @@ export type Heads = A.Heads;
 
 /**
  * The Automerge document behind one shadow:
- *   { desired: {}, reported: {}, meta: { desired: {}, reported: {} }, version: Counter, deleted: bool }
- * `meta` mirrors the state with epoch seconds at the leaves (AWS's per-leaf metadata), `version`
+ *   { desired: {}, reported: {}, version: Counter, deleted: bool }
+ * `version`
  * counts changes (an Automerge counter, so merged sites agree on it), `deleted` is the tombstone.
  *
  * Every site creates a shadow from the same deterministic skeleton change (fixed actor, time 0), so two
  * sites that create the same shadow independently share its root maps and merge key by key. The
  * skeleton's hash is therefore part of the wire contract (pinned by a unit test). The skeleton is a
  * tombstone at version 0: a shadow exists once an update sets `deleted` to false.
+ *
+ * Per-leaf metadata (AWS's timestamps) is not in the document: it would double the ops of every change
+ * and the bytes the relay sends. It lives beside the document (SQLite `shadows.meta`) and is stamped from
+ * the time of the change that wrote a leaf — locally the request time, on merge the other site's stamp.
  *
  * We use Automerge's low-level API (put/delete/commit on object ids) rather than the proxy API: it is
  * several times cheaper per change, and the plain view is maintained by applying the same planned
@@ -31,9 +35,6 @@ function skeletonDoc(): RawDoc {
     const raw = A.getBackend(A.init({ actor: SKELETON_ACTOR }));
     raw.putObject("/", "desired", {});
     raw.putObject("/", "reported", {});
-    const meta = raw.putObject("/", "meta", {});
-    raw.putObject(meta, "desired", {});
-    raw.putObject(meta, "reported", {});
     raw.put("/", "version", 0, "counter");
     raw.put("/", "deleted", true);
     raw.commit(null, 0);
@@ -50,8 +51,6 @@ export function skeletonHeads(): Heads {
 interface Roots {
   desired: ObjId;
   reported: ObjId;
-  metaDesired: ObjId;
-  metaReported: ObjId;
 }
 
 function mapId(raw: RawDoc, obj: ObjId, key: string): ObjId {
@@ -68,13 +67,7 @@ let roots: Roots | undefined;
 function rootsOf(): Roots {
   if (!roots) {
     const raw = skeletonDoc();
-    const meta = mapId(raw, "/", "meta");
-    roots = {
-      desired: mapId(raw, "/", "desired"),
-      reported: mapId(raw, "/", "reported"),
-      metaDesired: mapId(raw, meta, "desired"),
-      metaReported: mapId(raw, meta, "reported"),
-    };
+    roots = { desired: mapId(raw, "/", "desired"), reported: mapId(raw, "/", "reported") };
   }
   return roots;
 }
@@ -127,12 +120,17 @@ export class ShadowDocument {
     });
   }
 
-  /** Rebuilds a shadow from its saved snapshot and incremental chunks. */
-  static load(actor: string, snapshot: Uint8Array, chunks: Iterable<Uint8Array>): ShadowDocument {
+  /** Rebuilds a shadow from its saved snapshot and incremental chunks, with its stored metadata. */
+  static load(
+    actor: string,
+    snapshot: Uint8Array,
+    chunks: Iterable<Uint8Array>,
+    meta: ShadowView["meta"] = { desired: {}, reported: {} },
+  ): ShadowDocument {
     const raw = skeletonDoc().clone(actor);
     raw.loadIncremental(snapshot);
     for (const chunk of chunks) raw.loadIncremental(chunk);
-    return new ShadowDocument(raw, materialize(raw));
+    return new ShadowDocument(raw, { ...materialize(raw), meta });
   }
 
   get view(): ShadowView {
@@ -168,9 +166,7 @@ export class ShadowDocument {
     const reportedMeta = planMetadata(reportedOps, timestamp);
     if (!view.exists) raw.put("/", "deleted", false);
     applyOps(raw, roots.desired, desiredOps);
-    applyOps(raw, roots.metaDesired, desiredMeta);
     applyOps(raw, roots.reported, reportedOps);
-    applyOps(raw, roots.metaReported, reportedMeta);
     raw.increment("/", "version", 1);
     raw.commit(null, timestamp);
     this.view_ = {
@@ -198,8 +194,6 @@ export class ShadowDocument {
     const view = this.view_;
     applyOps(raw, roots.desired, planPatch(view.desired, null));
     applyOps(raw, roots.reported, planPatch(view.reported, null));
-    applyOps(raw, roots.metaDesired, planPatch(view.meta.desired, null));
-    applyOps(raw, roots.metaReported, planPatch(view.meta.reported, null));
     raw.put("/", "deleted", true);
     raw.increment("/", "version", 1);
     raw.commit(null, timestamp);
@@ -212,15 +206,42 @@ export class ShadowDocument {
     };
   }
 
-  /** Merges another copy of this shadow (another site's) into this one. */
-  merge(other: ShadowDocument): void {
+  /**
+   * Merges another copy of this shadow (another site's) into this one. Metadata is not part of the
+   * document: a leaf the merge changed takes the other copy's timestamp when the other copy holds
+   * that value, else the time of the merge.
+   */
+  merge(other: ShadowDocument, now = Math.floor(Date.now() / 1000)): void {
+    const before = this.view_;
     this.raw.merge(other.raw);
-    this.view_ = materialize(this.raw);
+    const after = materialize(this.raw);
+    const theirs = other.view_;
+    this.view_ = {
+      ...after,
+      meta: {
+        desired: mergeMeta(
+          before.desired,
+          before.meta.desired,
+          after.desired,
+          theirs.desired,
+          theirs.meta.desired,
+          now,
+        ),
+        reported: mergeMeta(
+          before.reported,
+          before.meta.reported,
+          after.reported,
+          theirs.reported,
+          theirs.meta.reported,
+          now,
+        ),
+      },
+    };
   }
 
-  /** Re-reads the plain view from the document itself (what `view` must always equal). */
+  /** Re-reads the state from the document itself (what `view` must always equal, metadata aside). */
   materialize(): ShadowView {
-    return materialize(this.raw);
+    return { ...materialize(this.raw), meta: this.view_.meta };
   }
 
   heads(): Heads {
@@ -253,11 +274,10 @@ export class ShadowDocument {
   }
 }
 
-function materialize(raw: RawDoc): ShadowView {
+function materialize(raw: RawDoc): Omit<ShadowView, "meta"> {
   const js = raw.materialize("/") as {
     desired: JsonObject;
     reported: JsonObject;
-    meta: { desired: JsonObject; reported: JsonObject };
     version: number;
     deleted: boolean;
   };
@@ -266,8 +286,39 @@ function materialize(raw: RawDoc): ShadowView {
     version: Number(js.version),
     desired: plain(js.desired),
     reported: plain(js.reported),
-    meta: { desired: plain(js.meta.desired), reported: plain(js.meta.reported) },
   };
+}
+
+/** The metadata mirror of `after`: unchanged leaves keep ours, changed ones take theirs or `now`. */
+function mergeMeta(
+  ours: JsonObject,
+  ourMeta: JsonObject,
+  after: JsonObject,
+  theirs: JsonObject,
+  theirMeta: JsonObject,
+  now: number,
+): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(after)) {
+    const sub = (o: JsonObject): JsonObject => {
+      const v = o[key];
+      return isJsonObject(v) ? v : {};
+    };
+    if (isJsonObject(value)) {
+      out[key] = mergeMeta(sub(ours), sub(ourMeta), value, sub(theirs), sub(theirMeta), now);
+    } else if (jsonEqual(ours[key], value) && ourMeta[key] !== undefined && !isJsonObject(ourMeta[key])) {
+      out[key] = ourMeta[key] as JsonValue;
+    } else if (
+      jsonEqual(theirs[key], value) &&
+      theirMeta[key] !== undefined &&
+      !isJsonObject(theirMeta[key])
+    ) {
+      out[key] = theirMeta[key] as JsonValue;
+    } else {
+      out[key] = now;
+    }
+  }
+  return out;
 }
 
 /** Materialised values are plain JSON except for counters and immutable strings; normalise them. */

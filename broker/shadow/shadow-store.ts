@@ -1,4 +1,5 @@
 import type { Heads } from "@automerge/automerge";
+import type { ShadowView } from "../../shared/shadow-document.ts";
 import { type ShadowAddress, shadowKey } from "../../shared/topics.ts";
 import type { Db } from "../store/database.ts";
 import { DocCache } from "./doc-cache.ts";
@@ -44,20 +45,22 @@ export class ShadowStore {
   ) {
     this.cache = new DocCache<ShadowEntry>(options.cacheSize, (e) => e.doc.free());
     this.q = {
-      row: db.prepare("SELECT snapshot, chunk_count, chunk_bytes FROM shadows WHERE thing = ? AND name = ?"),
+      row: db.prepare(
+        "SELECT snapshot, chunk_count, chunk_bytes, meta FROM shadows WHERE thing = ? AND name = ?",
+      ),
       chunks: db.prepare("SELECT data FROM shadow_chunks WHERE thing = ? AND name = ? ORDER BY id"),
       insertRow: db.prepare(
-        `INSERT INTO shadows (thing, name, snapshot, version, deleted, updated_at, chunk_count, chunk_bytes)
-         VALUES (?, ?, ?, ?, ?, ?, 0, 0)`,
+        `INSERT INTO shadows (thing, name, snapshot, version, deleted, updated_at, chunk_count, chunk_bytes, meta)
+         VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)`,
       ),
       replaceSnapshot: db.prepare(
-        `UPDATE shadows SET snapshot = ?, version = ?, deleted = ?, updated_at = ?, chunk_count = 0, chunk_bytes = 0
-         WHERE thing = ? AND name = ?`,
+        `UPDATE shadows SET snapshot = ?, version = ?, deleted = ?, updated_at = ?, chunk_count = 0, chunk_bytes = 0,
+         meta = ? WHERE thing = ? AND name = ?`,
       ),
       addChunk: db.prepare("INSERT INTO shadow_chunks (thing, name, data) VALUES (?, ?, ?)"),
       bumpRow: db.prepare(
         `UPDATE shadows SET version = ?, deleted = ?, updated_at = ?, chunk_count = chunk_count + 1,
-         chunk_bytes = chunk_bytes + ? WHERE thing = ? AND name = ?`,
+         chunk_bytes = chunk_bytes + ?, meta = ? WHERE thing = ? AND name = ?`,
       ),
       dropChunks: db.prepare("DELETE FROM shadow_chunks WHERE thing = ? AND name = ?"),
       listThings: db.prepare(
@@ -80,14 +83,14 @@ export class ShadowStore {
 
   private load(addr: ShadowAddress, key: string): ShadowEntry {
     const row = this.q.row.get(addr.thing, addr.shadow) as
-      | { snapshot: Buffer; chunk_count: number; chunk_bytes: number }
+      | { snapshot: Buffer; chunk_count: number; chunk_bytes: number; meta: string }
       | undefined;
     if (!row) {
       const doc = ShadowDocument.create(this.actor);
       return { addr, key, doc, savedHeads: undefined, chunkCount: 0, chunkBytes: 0, pinned: 0 };
     }
     const chunks = (this.q.chunks.all(addr.thing, addr.shadow) as { data: Buffer }[]).map((r) => r.data);
-    const doc = ShadowDocument.load(this.actor, row.snapshot, chunks);
+    const doc = ShadowDocument.load(this.actor, row.snapshot, chunks, parseMeta(row.meta));
     return {
       addr,
       key,
@@ -115,20 +118,21 @@ export class ShadowStore {
   private write(entry: ShadowEntry, now: number): void {
     const { thing, shadow } = entry.addr;
     const { version, exists } = entry.doc.view;
+    const meta = JSON.stringify(entry.doc.view.meta);
     const deleted = exists ? 0 : 1;
     if (entry.savedHeads === undefined) {
-      this.q.insertRow.run(thing, shadow, entry.doc.save(), version, deleted, now);
+      this.q.insertRow.run(thing, shadow, entry.doc.save(), version, deleted, now, meta);
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
     } else if (entry.chunkCount + 1 >= this.options.compactAfterChunks) {
-      this.q.replaceSnapshot.run(entry.doc.save(), version, deleted, now, thing, shadow);
+      this.q.replaceSnapshot.run(entry.doc.save(), version, deleted, now, meta, thing, shadow);
       this.q.dropChunks.run(thing, shadow);
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
     } else {
       const chunk = entry.doc.saveSince(entry.savedHeads);
       this.q.addChunk.run(thing, shadow, chunk);
-      this.q.bumpRow.run(version, deleted, now, chunk.byteLength, thing, shadow);
+      this.q.bumpRow.run(version, deleted, now, chunk.byteLength, meta, thing, shadow);
       entry.chunkCount++;
       entry.chunkBytes += chunk.byteLength;
     }
@@ -175,5 +179,15 @@ export class ShadowStore {
 
   close(): void {
     this.cache.clear();
+  }
+}
+
+/** Metadata (per-leaf timestamps) is kept beside the document, not in it: see shadow-doc.ts. */
+function parseMeta(text: string): ShadowView["meta"] {
+  try {
+    const m = JSON.parse(text) as Partial<ShadowView["meta"]>;
+    return { desired: m.desired ?? {}, reported: m.reported ?? {} };
+  } catch {
+    return { desired: {}, reported: {} };
   }
 }

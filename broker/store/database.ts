@@ -33,6 +33,7 @@ function migrate(db: Db): void {
       updated_at INTEGER NOT NULL,
       chunk_count INTEGER NOT NULL DEFAULT 0,
       chunk_bytes INTEGER NOT NULL DEFAULT 0,
+      meta TEXT NOT NULL DEFAULT '{}',
       PRIMARY KEY (thing, name)
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS shadow_chunks (

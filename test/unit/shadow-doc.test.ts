@@ -161,7 +161,8 @@ describe("ShadowDocument", () => {
       doc.update({ desired: { v: i } }, T0 + i);
       chunks.push(doc.saveSince(heads));
     }
-    const loaded = ShadowDocument.load(newActorId(), snapshot, chunks);
+    // Metadata is stored beside the document (shadows.meta), so it is handed to load.
+    const loaded = ShadowDocument.load(newActorId(), snapshot, chunks, doc.view.meta);
     docs.push(loaded);
     expect(loaded.view).toEqual(doc.view);
     expect(loaded.heads()).toEqual(doc.heads());

@@ -76,7 +76,7 @@ describe("shadow document properties", () => {
           expect(visible(view.desired)).toEqual(visible(model.desired));
           expect(visible(view.reported)).toEqual(visible(model.reported));
         });
-        const reloaded = ShadowDocument.load("bb".repeat(16), doc.save(), []);
+        const reloaded = ShadowDocument.load("bb".repeat(16), doc.save(), [], doc.view.meta);
         expect(reloaded.view).toEqual(doc.view);
         reloaded.free();
         doc.free();

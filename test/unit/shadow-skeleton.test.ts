@@ -4,7 +4,7 @@ import { ShadowDocument, skeletonHeads } from "../../broker/shadow/shadow-doc.ts
 describe("shadow skeleton", () => {
   it("has a fixed hash: it is part of the contract between sites and versions", () => {
     // Changing the skeleton makes shadows created by older nodes conflict with new ones at the root.
-    expect(skeletonHeads()).toEqual(["5cd12e3aec18efe63f89029a2ad139f3279daeb875624e0a1c86bc4f2d89a0d3"]);
+    expect(skeletonHeads()).toEqual(["3f025b980014eec3d2ecda747448b5620967c99fc67a2ee1a43fee2364d5d58b"]);
   });
 
   it("is where every new shadow starts, whatever the actor", () => {
@@ -32,6 +32,8 @@ describe("shadow skeleton", () => {
     expect(a.view.desired).toEqual({ fan: "auto", outlet1: "off" });
     expect(a.view.reported).toEqual({ outlet1: "on" });
     expect(a.view.version).toBe(2);
+    // Metadata lives beside the document: merged leaves keep the stamp of the site that wrote them.
+    expect(a.view.meta).toEqual({ desired: { fan: 10, outlet1: 11 }, reported: { outlet1: 11 } });
     a.free();
     b.free();
   });
