@@ -1,5 +1,5 @@
 import { compileThingPattern, matchesThing, type ThingPattern } from "./glob.ts";
-import { ROOTS } from "./topics.ts";
+import { parseShadowTopic, ROOTS } from "./topics.ts";
 
 /**
  * Who may do what. Roles:
@@ -45,13 +45,21 @@ function actsFor(p: Principal, thing: string): boolean {
   return thing !== "+" && thing !== "#" && matchesThing(p.things, thing);
 }
 
+/**
+ * Whether a filter can match `$umbra/relay/…` (site-only) or another `$umbra/<x>` topic that is not a
+ * thing's: `$umbra/#` and `$umbra/+/…` would also match the sink of denied publishes (`$umbra/denied`).
+ */
+function mayMatchRelayOrSink(levels: string[]): boolean {
+  return levels[0] === "$umbra" && (levels[1] === "relay" || levels[1] === "+" || levels[1] === "#");
+}
+
 const reads = (role: Role) => role === "operator" || role === "viewer" || role === "anonymous";
 
 /** May `p` subscribe to `filter` (wildcards allowed)? Every topic the filter can match must be readable. */
 export function maySubscribe(p: Principal, filter: string): boolean {
   const levels = filter.split("/");
   if (p.role === "site") return levels[0] === "$umbra" && levels[1] === "relay";
-  if (reads(p.role)) return !(levels[0] === "$umbra" && levels[1] === "relay");
+  if (reads(p.role)) return !mayMatchRelayOrSink(levels);
   // device and bridge: only filters pinned to one of their things.
   const scoped = thingLevel(levels);
   return scoped !== null && actsFor(p, scoped.thing);
@@ -68,7 +76,11 @@ export function mayPublish(p: Principal, topic: string): boolean {
   if (levels[0] === "$umbra" && levels[1] === "relay") return false;
   if (p.role === "anonymous" || p.role === "operator") return true;
   const scoped = thingLevel(levels);
-  if (p.role === "viewer") return scoped !== null && scoped.rest[0] === "shadow";
+  if (p.role === "viewer") {
+    // Read-only: shadow get requests, nothing that could reach another subscriber as a write.
+    const shadow = parseShadowTopic(topic);
+    return shadow !== null && shadow.op === "get" && shadow.reply === undefined;
+  }
   return scoped !== null && actsFor(p, scoped.thing);
 }
 

@@ -31,6 +31,8 @@ export class IdentityError extends Error {
 export class IdentityStore {
   private readonly q;
   private lastDataVersion: number;
+  /** data_version does not move for this connection's own commits, so they are flagged here. */
+  private ownWrite = false;
 
   constructor(private readonly db: Db) {
     db.exec(`
@@ -81,11 +83,12 @@ export class IdentityStore {
     return this.db.pragma("data_version", { simple: true }) as number;
   }
 
-  /** True once after another connection (an admin command) committed to the store. */
+  /** True once after another connection (an admin command) committed to the store, or this one revoked. */
   changed(): boolean {
     const v = this.dataVersion();
-    if (v === this.lastDataVersion) return false;
+    if (v === this.lastDataVersion && !this.ownWrite) return false;
     this.lastDataVersion = v;
+    this.ownWrite = false;
     return true;
   }
 
@@ -139,8 +142,15 @@ export class IdentityStore {
       .filter((r) => !filter || filter(r));
   }
 
-  revoke(name: string): boolean {
-    return this.q.revoke.run(Date.now(), name).changes > 0;
+  /** Revokes an active identity; with `scope`, only a device (or only a non-device) identity of that name. */
+  revoke(name: string, scope?: "device" | "user"): boolean {
+    if (scope !== undefined) {
+      const row = this.q.get.get(name) as { role: Role } | undefined;
+      if (!row || (row.role === "device") !== (scope === "device")) return false;
+    }
+    const revoked = this.q.revoke.run(Date.now(), name).changes > 0;
+    if (revoked) this.ownWrite = true;
+    return revoked;
   }
 
   /** Creates a bearer token `umb_<id>_<secret>`; returns it (shown once) and its id. */
@@ -184,6 +194,8 @@ export class IdentityStore {
   }
 
   revokeToken(idOrName: string): number {
-    return this.q.revokeToken.run(Date.now(), idOrName, idOrName).changes;
+    const n = this.q.revokeToken.run(Date.now(), idOrName, idOrName).changes;
+    if (n > 0) this.ownWrite = true;
+    return n;
   }
 }

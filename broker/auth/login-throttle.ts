@@ -58,9 +58,16 @@ export class LoginThrottle {
     this.prune(now);
   }
 
+  /**
+   * A success clears the failure count but not the escalation: an address that was blocked before
+   * (a NAT shared with working devices, or an attacker holding one valid credential) gets the doubled
+   * block on its next offence, until the state ages out.
+   */
   recordSuccess(address: string): void {
     const state = this.byAddress.get(address);
-    if (state && state.blockedUntil <= this.now()) this.byAddress.delete(address);
+    if (!state) return;
+    state.failures = [];
+    if (state.nextBlockMs === this.options.blockMs && state.blockedUntil <= this.now()) this.byAddress.delete(address);
   }
 
   /** Bounds memory: forget addresses with nothing recent (checked when the map grows). */

@@ -80,7 +80,7 @@ export function registerIdentityCommands(program: Command): void {
     .description("revoke a device identity; a running node disconnects its sessions")
     .option(...dataDirOption)
     .action((thing: string, opts: StoreOpts) => {
-      if (!withStore(opts, (s) => s.revoke(thing))) fail(`no active device identity '${thing}'`, 1);
+      if (!withStore(opts, (s) => s.revoke(thing, "device"))) fail(`no active device identity '${thing}'`, 1);
       process.stdout.write(`device '${thing}' revoked\n`);
     });
 
@@ -119,7 +119,7 @@ export function registerIdentityCommands(program: Command): void {
     .description("revoke a user identity; a running node disconnects its sessions")
     .option(...dataDirOption)
     .action((name: string, opts: StoreOpts) => {
-      if (!withStore(opts, (s) => s.revoke(name))) fail(`no active identity '${name}'`, 1);
+      if (!withStore(opts, (s) => s.revoke(name, "user"))) fail(`no active user identity '${name}' (devices: umbra device revoke)`, 1);
       process.stdout.write(`'${name}' revoked\n`);
     });
 

@@ -59,7 +59,7 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   const principals = new WeakMap<object, Principal>();
   const who = (req: FastifyRequest): Principal => principals.get(req) ?? ANONYMOUS;
   app.addHook("onRequest", async (req, reply) => {
-    if (!deps.authenticate || req.url === "/healthz") return;
+    if (!deps.authenticate || req.url.split("?")[0] === "/healthz") return;
     const header = req.headers.authorization;
     const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
     const principal = token ? deps.authenticate(token) : undefined;

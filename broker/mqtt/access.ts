@@ -32,6 +32,12 @@ export class MqttAccess {
   readonly connections = new WeakMap<Client, ConnectionInfo>();
   deniedPublishes = 0;
   deniedSubscriptions = 0;
+  /**
+   * Identity behind each client id whose session outlives its connection (clean session 0): without
+   * it another identity could connect with that id and inherit the session's subscriptions and queued
+   * messages, past the ACL.
+   */
+  private readonly persistentOwners = new Map<string, string>();
 
   constructor(
     private readonly broker: Aedes,
@@ -69,8 +75,14 @@ export class MqttAccess {
       done(null, allowed ? sub : null);
     };
     broker.authorizePublish = (client, packet, done) => {
-      if (packet.topic.startsWith("$SYS")) return done(new Error("$SYS topics are reserved"));
       const session = client ? this.sessions.get(client) : undefined;
+      if (packet.topic.startsWith("$SYS")) {
+        // Reserved for the broker. Denied like any other publish (acknowledged, delivered to nobody):
+        // an error here would make aedes drop the connection, which mosquitto does not do either.
+        packet.topic = SINK_TOPIC;
+        packet.retain = false;
+        return done(null);
+      }
       if (!client || !session) return done(null); // the broker's own publishes (e.g. wills of gone clients)
       if (isNodeOwnedTopic(packet.topic)) return done(null); // acknowledged, never forwarded (conformance)
       this.shadows.dispatch(packet.topic, packet.payload, { client, ...session });
@@ -116,12 +128,32 @@ export class MqttAccess {
       );
       return refusalError(result.code, result.reason);
     }
+    // A client id held by another identity (live, or a persistent session) is not taken over: MQTT's
+    // takeover would kick that client and hand over its subscriptions and queued messages.
+    const owner = ownerKey(result.principal);
+    const holder = this.holderOf(client.id);
+    if (holder !== undefined && holder !== owner) {
+      this.log.info(
+        { client: client.id, address: info?.address },
+        "connection refused: client id held by another identity",
+      );
+      return refusalError(2, "client id is in use by another identity");
+    }
+    if (client.clean) this.persistentOwners.delete(client.id);
+    else this.persistentOwners.set(client.id, owner);
     const s = this.limits;
     this.sessions.set(client, {
       principal: result.principal,
       limiter: new RequestLimiter(s.requestRate, s.requestBurst, s.maxInflight),
     });
     return null;
+  }
+
+  /** Who holds a client id: the identity of its live connection, else of its persistent session. */
+  private holderOf(clientId: string): string | undefined {
+    const live = (this.broker as unknown as { clients: Record<string, Client> }).clients[clientId];
+    const principal = live ? this.sessions.get(live)?.principal : undefined;
+    return principal ? ownerKey(principal) : this.persistentOwners.get(clientId);
   }
 
   /** Re-checks every live session against the identity store; revoked ones are disconnected. */
@@ -144,6 +176,10 @@ export class MqttAccess {
     }
     return kicked;
   }
+}
+
+function ownerKey(p: Principal): string {
+  return `${p.role}:${p.name}`;
 }
 
 function refusalError(code: number, message: string): AuthenticateError {

@@ -29,6 +29,8 @@ export function connectRefusal(client: Client): AuthenticateError | null {
 export function isRefusedFilter(filter: string): boolean {
   const [root, second] = filter.split("/");
   if (!ROOTS.includes(root as (typeof ROOTS)[number])) return false;
+  // `$umbra/relay/…` is the site relay's topic space (the ACL decides who may subscribe there).
+  if (root === "$umbra" && second === "relay") return false;
   return !(second === undefined || second === "things" || second === "+" || second === "#");
 }
 
