@@ -1,0 +1,70 @@
+import type { JsonObject } from "../../shared/json.ts";
+
+/**
+ * The public contract of the device SDK. `connectDevice(options)` (device-agent/sdk/connect.ts) returns a
+ * `Device`. The host agent and the firmware bridge build on exactly this interface.
+ */
+export interface DeviceOptions {
+  /** mqtt://, mqtts://, ws:// or wss:// URL of a node (or any broker speaking the AWS shadow protocol). */
+  url: string;
+  /** Thing name; also the MQTT client id unless `clientId` is given. */
+  thing: string;
+  username?: string;
+  password?: string;
+  /** TLS material for mqtts/wss: CA to trust, and a client certificate for mutual TLS. */
+  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; rejectUnauthorized?: boolean };
+  /** Named shadow; the classic shadow when absent. */
+  shadowName?: string;
+  /** Topic root: `$aws` (default, works against AWS IoT too) or `$umbra`. */
+  root?: "$aws" | "$umbra";
+  clientId?: string;
+  /** Path of the durable offline report queue (SQLite). Default: in memory (lost on exit). */
+  queuePath?: string;
+  /** Retry of failed handlers: exponential backoff with full jitter. */
+  retry?: { initialMs?: number; maxMs?: number };
+  /** Reconnect backoff of the MQTT connection. */
+  reconnect?: { initialMs?: number; maxMs?: number };
+  /** Optional logger (pino-compatible: info/warn/error/debug). */
+  log?: { debug(o: unknown, m?: string): void; info(o: unknown, m?: string): void; warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
+}
+
+/** What a delta handler returns: the values to report, or that it cannot apply the change (and why). */
+export type HandlerResult =
+  | { reported?: JsonObject }
+  | { cannot: string; retry?: boolean }
+  | undefined
+  | void;
+
+export interface DeltaContext {
+  /** Shadow version the delta belongs to. */
+  version: number;
+  /** The full desired state at that version. */
+  desired: JsonObject;
+  /** Attempt number for this delta (1 on the first call, higher on retries). */
+  attempt: number;
+}
+
+export type DeltaHandler = (delta: JsonObject, ctx: DeltaContext) => Promise<HandlerResult> | HandlerResult;
+
+export interface Device {
+  readonly thing: string;
+  /** Last known state (from the node's documents or our own accepted reports). */
+  readonly reported: JsonObject;
+  readonly desired: JsonObject;
+  /** Desired leaves that differ from reported, or undefined when in sync. */
+  readonly delta: JsonObject | undefined;
+  readonly version: number;
+  readonly connected: boolean;
+  /** Resolves once connected, subscribed and the full shadow has been fetched the first time. */
+  ready(): Promise<void>;
+  /**
+   * Reports state. Online: resolves when the node accepted it. Offline: resolves once the report is in
+   * the durable queue; queued reports are coalesced (latest value per key) and sent in order on reconnect.
+   */
+  report(patch: JsonObject): Promise<void>;
+  /** Registers the reconcile handler (one per device); called for the current delta at once if any. */
+  onDelta(handler: DeltaHandler): () => void;
+  /** Called with the full desired state whenever it changes. */
+  onDesired(listener: (desired: JsonObject, version: number) => void): () => void;
+  close(): Promise<void>;
+}
