@@ -12,7 +12,16 @@ export class PacketSizeGuard {
   private lengthBytes = 0;
   private remaining = 0;
 
-  constructor(private readonly maxPacketBytes: number) {}
+  private packets = 0;
+
+  /**
+   * @param firstPacketBytes limit for the first packet (CONNECT): an unauthenticated connection should
+   * not make the node buffer a full-size packet for up to the connect timeout.
+   */
+  constructor(
+    private readonly maxPacketBytes: number,
+    private readonly firstPacketBytes = maxPacketBytes,
+  ) {}
 
   /** Returns an error message for the first violation in `chunk`, or null. */
   feed(chunk: Uint8Array): string | null {
@@ -34,8 +43,11 @@ export class PacketSizeGuard {
           continue;
         }
         // +1 type byte +n length bytes: the whole packet counts against the limit.
-        if (this.length + 1 + this.lengthBytes > this.maxPacketBytes) {
-          return `packet of ${this.length + 1 + this.lengthBytes} bytes exceeds the limit of ${this.maxPacketBytes}`;
+        const limit =
+          this.packets === 0 ? Math.min(this.firstPacketBytes, this.maxPacketBytes) : this.maxPacketBytes;
+        this.packets++;
+        if (this.length + 1 + this.lengthBytes > limit) {
+          return `packet of ${this.length + 1 + this.lengthBytes} bytes exceeds the limit of ${limit}`;
         }
         this.remaining = this.length;
         this.state = this.remaining === 0 ? "type" : "body";
@@ -49,6 +61,9 @@ export class PacketSizeGuard {
     return null;
   }
 }
+
+/** CONNECT with a will and credentials fits easily; before authentication nobody gets more. */
+export const FIRST_PACKET_BYTES = 64 * 1024;
 
 /**
  * Puts a PacketSizeGuard in front of aedes on one connection. aedes pulls bytes with `read()` on

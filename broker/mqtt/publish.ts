@@ -29,14 +29,21 @@ export function sendJson(client: Client, topic: string, body: unknown): void {
 }
 
 /**
- * Whether any subscription could match `topic`. Uses the broker's subscription matcher (mqemitter's
- * Qlobber), so the node can skip rendering and publishing messages nobody would receive. Errs on the
+ * Whether any subscription could match `topic`: a live one (the broker's mqemitter matcher), or one of
+ * a persistent session that is offline (aedes' persistence), so the node can skip rendering and
+ * publishing messages nobody would receive. Errs on the
  * side of publishing: `#`-style filters that aedes later filters out for `$` topics count as matches,
  * and without a matcher every topic counts as subscribed.
  */
-export function hasSubscribers(broker: Aedes, topic: string): boolean {
+export async function hasSubscribers(broker: Aedes, topic: string): Promise<boolean> {
   const matcher = (broker as unknown as { mq?: { _matcher?: { match(topic: string): unknown[] } } }).mq
     ?._matcher;
   if (!matcher || typeof matcher.match !== "function") return true;
-  return matcher.match(topic).length > 0;
+  if (matcher.match(topic).length > 0) return true;
+  // Persistent sessions (clean session 0) that are offline right now still want the message queued.
+  const persistence = (
+    broker as unknown as { persistence?: { subscriptionsByTopic?(t: string): Promise<unknown[]> } }
+  ).persistence;
+  if (!persistence?.subscriptionsByTopic) return true;
+  return (await persistence.subscriptionsByTopic(topic)).length > 0;
 }

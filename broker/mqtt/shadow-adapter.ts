@@ -58,17 +58,18 @@ export class ShadowMqttAdapter {
     const topic = shadowTopic(t.root, addr, t.op, result.ok ? "accepted" : "rejected");
     const body = result.ok ? result.body : result.error;
     if (requester && !maySubscribe(principal, topic)) sendJson(requester.client, topic, body);
-    else if (hasSubscribers(this.broker, topic)) await publishJson(this.broker, topic, body);
+    else if (await hasSubscribers(this.broker, topic)) await publishJson(this.broker, topic, body);
   }
 
   /** documents and delta on both roots, rendered only for topics that someone subscribes to. */
   private async announce(change: ShadowChange): Promise<void> {
     if (change.kind !== "update") return;
-    const wanted = (reply: "documents" | "delta") =>
-      ROOTS.map((root) => shadowTopic(root, change.addr, "update", reply)).filter((t) =>
-        hasSubscribers(this.broker, t),
-      );
-    const documentTopics = wanted("documents");
+    const wanted = async (reply: "documents" | "delta") => {
+      const topics = ROOTS.map((root) => shadowTopic(root, change.addr, "update", reply));
+      const flags = await Promise.all(topics.map((t) => hasSubscribers(this.broker, t)));
+      return topics.filter((_, i) => flags[i]);
+    };
+    const documentTopics = await wanted("documents");
     if (documentTopics.length > 0) {
       const documents = renderDocuments(
         change.previous,
@@ -78,7 +79,7 @@ export class ShadowMqttAdapter {
       );
       for (const topic of documentTopics) await publishJson(this.broker, topic, documents);
     }
-    const deltaTopics = wanted("delta");
+    const deltaTopics = await wanted("delta");
     if (deltaTopics.length > 0) {
       const delta = renderDelta(change.current, change.timestamp, change.clientToken);
       if (delta) for (const topic of deltaTopics) await publishJson(this.broker, topic, delta);
