@@ -24,8 +24,36 @@ export interface DeviceOptions {
   retry?: { initialMs?: number; maxMs?: number };
   /** Reconnect backoff of the MQTT connection. */
   reconnect?: { initialMs?: number; maxMs?: number };
+  /**
+   * Retained status topic that carries the MQTT last will: `{"connected":true,"since":…}` after each
+   * connect, `{"connected":false,"reason":"closed","since":…}` on close(), and the will
+   * `{"connected":false,"reason":"connection lost"}` published by the broker when the link dies.
+   * Default `things/{thing}/status`; `false` for none.
+   */
+  statusTopic?: string | false;
+  /** How long a shadow request waits for its reply before it is retried (default 10000). */
+  requestTimeoutMs?: number;
+  /** MQTT keepalive in seconds (default 30): bounds how long a silently dead link goes unnoticed. */
+  keepaliveSec?: number;
+  /** Timeout of one connection attempt (TCP, TLS, CONNACK) in ms (default 10000). */
+  connectTimeoutMs?: number;
+  /**
+   * `connectDevice` resolves once `ready()` does (default true). With false it resolves at once: the
+   * device keeps connecting in the background and reports are queued meanwhile.
+   */
+  waitForReady?: boolean;
+  /**
+   * Errors with no caller to hand them to: a queued report the node refused for good (400/403/413), a
+   * resynchronisation that failed after a reconnect. Default: logged with `log.error`.
+   */
+  onError?: (err: Error) => void;
   /** Optional logger (pino-compatible: info/warn/error/debug). */
-  log?: { debug(o: unknown, m?: string): void; info(o: unknown, m?: string): void; warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
+  log?: {
+    debug(o: unknown, m?: string): void;
+    info(o: unknown, m?: string): void;
+    warn(o: unknown, m?: string): void;
+    error(o: unknown, m?: string): void;
+  };
 }
 
 /** What a delta handler returns: the values to report, or that it cannot apply the change (and why). */

@@ -1,0 +1,7 @@
+/** The device-agent folder's public face: the device SDK. */
+
+export { type Condition, REASONS, RECONCILED, STATUS_KEY } from "./sdk/conditions.ts";
+export { connectDevice } from "./sdk/connect.ts";
+export type { DeviceStats, ShadowDevice } from "./sdk/device.ts";
+export { DeviceConnectionError, isTransient, ShadowRejectedError } from "./sdk/errors.ts";
+export type { DeltaContext, DeltaHandler, Device, DeviceOptions, HandlerResult } from "./sdk/types.ts";

@@ -1,0 +1,27 @@
+import { isValidShadowName, isValidThingName } from "../../shared/topics.ts";
+import { ShadowDevice } from "./device.ts";
+import type { Device, DeviceOptions } from "./types.ts";
+
+/**
+ * Connects a device to a node (or any MQTT 3.1.1 broker serving the AWS IoT shadow topics) and resolves
+ * once it is subscribed and has fetched its shadow (`ready()`), unless `waitForReady` is false. Rejects
+ * when the broker refuses the credentials (DeviceConnectionError, reason "refused") or the identity may
+ * not use this thing's shadow (ShadowRejectedError 403); an unreachable broker is retried with backoff.
+ */
+export async function connectDevice(options: DeviceOptions): Promise<Device> {
+  if (!isValidThingName(options.thing))
+    throw new TypeError(`invalid thing name: ${JSON.stringify(options.thing)}`);
+  if (options.shadowName !== undefined && !isValidShadowName(options.shadowName)) {
+    throw new TypeError(`invalid shadow name: ${JSON.stringify(options.shadowName)}`);
+  }
+  const device = new ShadowDevice(options);
+  device.start();
+  if (options.waitForReady === false) return device;
+  try {
+    await device.ready();
+  } catch (err) {
+    await device.close();
+    throw err;
+  }
+  return device;
+}

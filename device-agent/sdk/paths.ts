@@ -1,0 +1,93 @@
+import { isJsonObject, type JsonObject, type JsonValue, jsonEqual, pruneEmpty } from "../../shared/json.ts";
+
+/**
+ * Shadow state as leaves: a path of keys and a value that is not an object (scalar, array or `null`,
+ * which deletes). Reports are queued and coalesced per leaf; the reconcile loop tracks handled leaves.
+ */
+export interface Leaf {
+  path: string[];
+  value: JsonValue;
+}
+
+/** The leaves of a patch in document order. Empty objects are not state and yield nothing. */
+export function leavesOf(obj: JsonObject, prefix: string[] = []): Leaf[] {
+  const out: Leaf[] = [];
+  for (const [key, value] of Object.entries(obj)) {
+    const path = [...prefix, key];
+    if (isJsonObject(value)) out.push(...leavesOf(value, path));
+    else out.push({ path, value });
+  }
+  return out;
+}
+
+/** A stable string for a path (JSON, so keys may contain any character). */
+export function pathKey(path: readonly string[]): string {
+  return JSON.stringify(path);
+}
+
+/** Whether `a` is `b` or one of its ancestors. */
+export function isPathPrefix(a: readonly string[], b: readonly string[]): boolean {
+  return a.length <= b.length && a.every((k, i) => k === b[i]);
+}
+
+/** Whether two paths address overlapping state (one is the other or its ancestor). */
+export function pathsOverlap(a: readonly string[], b: readonly string[]): boolean {
+  return isPathPrefix(a, b) || isPathPrefix(b, a);
+}
+
+/** Sets `value` at `path` in `target`, creating (or replacing non-objects with) objects on the way. */
+export function setLeaf(target: JsonObject, path: readonly string[], value: JsonValue): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (isJsonObject(next)) node = next;
+    else {
+      const created: JsonObject = {};
+      node[key] = created;
+      node = created;
+    }
+  }
+  const last = path[path.length - 1];
+  if (last !== undefined) node[last] = value;
+}
+
+/** The value at `path`, or undefined. */
+export function getLeaf(obj: JsonObject, path: readonly string[]): JsonValue | undefined {
+  let node: JsonValue | undefined = obj;
+  for (const key of path) {
+    if (!isJsonObject(node)) return undefined;
+    node = node[key];
+  }
+  return node;
+}
+
+/** Builds a patch from leaves (later leaves win where paths coincide). */
+export function patchOf(leaves: readonly Leaf[]): JsonObject {
+  const out: JsonObject = {};
+  for (const leaf of leaves) setLeaf(out, leaf.path, structuredClone(leaf.value));
+  return out;
+}
+
+/**
+ * Applies a shadow patch the way the node does: objects merge recursively, `null` deletes, scalars and
+ * arrays replace, empty objects disappear. Returns a new object; the inputs are not modified.
+ */
+export function mergePatch(target: JsonObject, patch: JsonObject): JsonObject {
+  const out: JsonObject = structuredClone(target);
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else if (isJsonObject(value)) {
+      const base = out[key];
+      out[key] = mergePatch(isJsonObject(base) ? base : {}, value);
+    } else out[key] = structuredClone(value);
+  }
+  return pruneEmpty(out) ?? {};
+}
+
+/** Leaves of `patch` whose value differs from what `current` holds (what a report would actually change). */
+export function changedLeaves(current: JsonObject, patch: JsonObject): Leaf[] {
+  return leavesOf(patch).filter((leaf) => {
+    const have = getLeaf(current, leaf.path);
+    return leaf.value === null ? have !== undefined : !jsonEqual(have, leaf.value);
+  });
+}
