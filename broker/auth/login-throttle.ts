@@ -67,7 +67,8 @@ export class LoginThrottle {
     const state = this.byAddress.get(address);
     if (!state) return;
     state.failures = [];
-    if (state.nextBlockMs === this.options.blockMs && state.blockedUntil <= this.now()) this.byAddress.delete(address);
+    if (state.nextBlockMs === this.options.blockMs && state.blockedUntil <= this.now())
+      this.byAddress.delete(address);
   }
 
   /** Bounds memory: forget addresses with nothing recent (checked when the map grows). */

@@ -119,7 +119,8 @@ export function registerIdentityCommands(program: Command): void {
     .description("revoke a user identity; a running node disconnects its sessions")
     .option(...dataDirOption)
     .action((name: string, opts: StoreOpts) => {
-      if (!withStore(opts, (s) => s.revoke(name, "user"))) fail(`no active user identity '${name}' (devices: umbra device revoke)`, 1);
+      if (!withStore(opts, (s) => s.revoke(name, "user")))
+        fail(`no active user identity '${name}' (devices: umbra device revoke)`, 1);
       process.stdout.write(`'${name}' revoked\n`);
     });
 

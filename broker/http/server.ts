@@ -78,13 +78,11 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   const forbidListing = (req: FastifyRequest, reply: FastifyReply) => {
     const role = who(req).role;
     if (role === "operator" || role === "viewer" || role === "anonymous") return false;
-    reply
-      .code(403)
-      .send({
-        code: 403,
-        message: `role ${role} may not list things`,
-        timestamp: Math.floor(Date.now() / 1000),
-      });
+    reply.code(403).send({
+      code: 403,
+      message: `role ${role} may not list things`,
+      timestamp: Math.floor(Date.now() / 1000),
+    });
     return true;
   };
 
