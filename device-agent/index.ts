@@ -5,3 +5,4 @@ export { connectDevice } from "./sdk/connect.ts";
 export type { DeviceStats, ShadowDevice } from "./sdk/device.ts";
 export { DeviceConnectionError, isTransient, ShadowRejectedError } from "./sdk/errors.ts";
 export type { DeltaContext, DeltaHandler, Device, DeviceOptions, HandlerResult } from "./sdk/types.ts";
+export { type AgentOptions, type RunningAgent, startAgent } from "./agent/agent.ts";

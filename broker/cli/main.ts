@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerAgentCommand } from "./agent-command.ts";
 import { registerBrokerCommand } from "./broker-command.ts";
 import { registerIdentityCommands } from "./identity-commands.ts";
 import { registerShadowCommands } from "./shadow-command.ts";
@@ -11,5 +12,6 @@ const program = new Command("umbra")
 registerBrokerCommand(program);
 registerShadowCommands(program);
 registerIdentityCommands(program);
+registerAgentCommand(program);
 
 await program.parseAsync(process.argv);

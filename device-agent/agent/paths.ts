@@ -1,0 +1,86 @@
+import { isJsonObject, type JsonObject, type JsonValue } from "../../shared/json.ts";
+
+/**
+ * Dot-separated paths into shadow state (`ntp.server`). The agent config names desired and reported
+ * locations this way; segments are restricted to a conservative character set so a path is never
+ * ambiguous (no dots or wildcards inside a key).
+ */
+export type Path = readonly string[];
+
+export const PATH_SEGMENT = /^[A-Za-z0-9_:$-]{1,128}$/;
+
+/** Parses `a.b.c`; returns an error message instead of a path when it is not valid. */
+export function parsePath(text: string): Path | string {
+  if (text.length === 0) return "must not be empty";
+  const segments = text.split(".");
+  const bad = segments.find((s) => !PATH_SEGMENT.test(s));
+  if (bad !== undefined) {
+    return `segment '${bad}' of '${text}' is not valid (letters, digits, _ : $ - only, dot-separated)`;
+  }
+  return segments;
+}
+
+export function formatPath(path: Path): string {
+  return path.join(".");
+}
+
+export function getPath(obj: JsonObject | undefined, path: Path): JsonValue | undefined {
+  let cur: JsonValue | undefined = obj;
+  for (const key of path) {
+    if (!isJsonObject(cur) || !Object.hasOwn(cur, key)) return undefined;
+    cur = cur[key];
+  }
+  return cur;
+}
+
+/** Sets `value` at `path`, creating intermediate objects (replacing non-objects on the way). */
+export function setPath(obj: JsonObject, path: Path, value: JsonValue): void {
+  let cur = obj;
+  path.forEach((key, i) => {
+    if (i === path.length - 1) {
+      cur[key] = value;
+      return;
+    }
+    const next = cur[key];
+    if (isJsonObject(next)) cur = next;
+    else {
+      const created: JsonObject = {};
+      cur[key] = created;
+      cur = created;
+    }
+  });
+}
+
+/** Whether `a` is `b` or lies under it (or the other way round): the two locations overlap. */
+export function overlaps(a: Path, b: Path): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Every leaf path of a JSON object (arrays and scalars are leaves, as in a shadow delta). */
+export function leafPaths(obj: JsonObject, prefix: string[] = []): string[][] {
+  const out: string[][] = [];
+  for (const [key, value] of Object.entries(obj)) {
+    const here = [...prefix, key];
+    if (isJsonObject(value)) out.push(...leafPaths(value, here));
+    else out.push(here);
+  }
+  return out;
+}
+
+/**
+ * A patch that turns `prev` into `next` when merged the shadow's way: keys of `prev` missing from `next`
+ * become `null` (deleted), objects recurse. A plain report of `next` would leave removed keys behind (an
+ * interface that went away would stay in the facts forever).
+ */
+export function replacePatch(prev: JsonValue | undefined, next: JsonObject): JsonObject {
+  const out: JsonObject = { ...next };
+  if (!isJsonObject(prev)) return out;
+  for (const [key, old] of Object.entries(prev)) {
+    const now = next[key];
+    if (now === undefined) out[key] = null;
+    else if (isJsonObject(now) && isJsonObject(old)) out[key] = replacePatch(old, now);
+  }
+  return out;
+}
