@@ -61,6 +61,7 @@ export type HandlerResult =
   | { reported?: JsonObject }
   | { cannot: string; retry?: boolean }
   | undefined
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing (`void`) reports nothing.
   | void;
 
 export interface DeltaContext {
