@@ -79,9 +79,13 @@ export async function startNode(
     });
     const authenticator = new Authenticator(identities, throttle, config.allowAnonymous);
 
+    // concurrency 0: mqemitter queues emits beyond `concurrency` (aedes' default 100) and drains the
+    // queue recursively (released → _do → released …); under a burst from thousands of devices that
+    // recursion can overflow the stack. Unlimited concurrency never queues (messages are in memory anyway).
     const broker = await Aedes.createBroker({
       id: `umbra-${config.site}`,
       connectTimeout: s.connectTimeoutMs,
+      concurrency: 0,
     });
     const presence = new PresenceTracker(db, config.site, (thing, p) => {
       publishJson(broker, presenceTopic(thing), p, true).catch((err) =>
