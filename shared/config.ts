@@ -77,7 +77,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze(
   mqttPort: 1883,
   httpPort: 8080,
   site: defaultSite(),
-  cacheSize: 10_000,
+  cacheSize: 20_000,
   compactAfterChunks: 64,
   logLevel: "info",
   allowAnonymous: false,

@@ -31,7 +31,7 @@ export function registerBrokerCommand(program: Command): void {
     .option("--ws-port <port>", "MQTT over WebSocket port (path /mqtt)")
     .option("--wss-port <port>", "MQTT over secure WebSocket port (path /mqtt)")
     .option("--https-port <port>", "HTTP API over TLS port")
-    .option("--cache-size <n>", "shadow documents kept in memory (default 10000)")
+    .option("--cache-size <n>", "shadow documents kept in memory (default 20000)")
     .option("--max-state-bytes <n>", "max bytes of desired+reported (default 8192)")
     .option("--max-connections <n>", "open MQTT connections (default 20000)")
     .option("--max-packet-bytes <n>", "largest MQTT packet (default 262144)")

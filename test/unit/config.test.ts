@@ -36,7 +36,7 @@ describe("loadConfig defaults", () => {
       mqttPort: 1883,
       httpPort: 8080,
       site: DEFAULT_CONFIG.site,
-      cacheSize: 10_000,
+      cacheSize: 20_000,
       compactAfterChunks: 64,
       logLevel: "info",
       allowAnonymous: false,
