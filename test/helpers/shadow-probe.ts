@@ -1,6 +1,7 @@
 import type { IClientOptions, IClientPublishOptions, MqttClient } from "mqtt";
-import { expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { connectClient } from "./mqtt.ts";
+import { startTestNode, type TestNode } from "./node.ts";
 
 /** The documents the node publishes, loosely typed: tests assert on shapes with toEqual/toMatchObject. */
 export interface WireDoc {
@@ -182,4 +183,39 @@ export function expectRejected(m: Received, code: number, clientToken?: string):
 export function expectAccepted(m: Received): WireDoc {
   expect(m.topic, `expected accepted, got ${m.raw.toString()}`).toMatch(/\/accepted$/);
   return m.body ?? {};
+}
+
+/**
+ * The common setup of the shadow protocol tests: one anonymous node for the file, and a pool of probes
+ * closed after each test. `device(thing)` is a probe already watching that thing's shadow topics.
+ */
+export interface ProbeNode {
+  readonly node: TestNode;
+  pool: ProbePool;
+  device(thing: string): Promise<ShadowProbe>;
+}
+
+export function useProbeNode(): ProbeNode {
+  let current: TestNode | undefined;
+  const nodeOf = (): TestNode => {
+    if (!current) throw new Error("the test node is not started yet");
+    return current;
+  };
+  const pool = new ProbePool(() => nodeOf().mqttUrl);
+  beforeAll(async () => {
+    current = await startTestNode();
+  });
+  afterEach(() => pool.closeAll());
+  afterAll(() => current?.stop());
+  return {
+    get node() {
+      return nodeOf();
+    },
+    pool,
+    async device(thing: string): Promise<ShadowProbe> {
+      const p = await pool.connect();
+      await p.watch(thing);
+      return p;
+    },
+  };
 }

@@ -1,24 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestNode, type TestNode } from "../helpers/node.ts";
+import { describe, expect, it } from "vitest";
 import {
   expectAccepted,
   nowSeconds,
-  ProbePool,
   type ShadowProbe,
   shadowBase,
+  useProbeNode,
 } from "../helpers/shadow-probe.ts";
 
 const presence = (thing: string) => `$umbra/things/${thing}/presence`;
 
 /** Presence of things (client id = thing name), and the node's ownership of presence and reply topics. */
 describe("presence and node-owned topics over MQTT", () => {
-  let node: TestNode;
-  const pool = new ProbePool(() => node.mqttUrl);
-  beforeAll(async () => {
-    node = await startTestNode();
-  });
-  afterEach(() => pool.closeAll());
-  afterAll(() => node.stop());
+  const ctx = useProbeNode();
+  const { pool } = ctx;
 
   /** A fresh subscriber's view of the retained presence of `thing` (after a round trip, so none is missed). */
   async function retainedPresence(thing: string): Promise<ShadowProbe> {

@@ -1,29 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestNode, type TestNode } from "../helpers/node.ts";
+import { describe, expect, it } from "vitest";
 import {
   expectAccepted,
   expectRejected,
   nowSeconds,
-  ProbePool,
-  type ShadowProbe,
   shadowBase,
+  useProbeNode,
 } from "../helpers/shadow-probe.ts";
 
 /** get, update/documents and delete over MQTT, including the tombstone a delete leaves. */
 describe("shadow get, documents and delete over MQTT", () => {
-  let node: TestNode;
-  const pool = new ProbePool(() => node.mqttUrl);
-  beforeAll(async () => {
-    node = await startTestNode();
-  });
-  afterEach(() => pool.closeAll());
-  afterAll(() => node.stop());
-
-  async function device(thing: string): Promise<ShadowProbe> {
-    const p = await pool.connect();
-    await p.watch(thing);
-    return p;
-  }
+  const { device } = useProbeNode();
 
   it("answers get and delete of a shadow that never existed with 404", async () => {
     const base = shadowBase("gd-missing");

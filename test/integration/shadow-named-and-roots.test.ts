@@ -1,22 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestNode, type TestNode } from "../helpers/node.ts";
+import { describe, expect, it } from "vitest";
 import {
   expectAccepted,
   expectRejected,
-  ProbePool,
   type ShadowProbe,
   shadowBase,
+  useProbeNode,
 } from "../helpers/shadow-probe.ts";
 
 /** Named shadows, the `$aws` alias root, and AWS's thing/shadow name rules. */
 describe("named shadows, roots and names over MQTT", () => {
-  let node: TestNode;
-  const pool = new ProbePool(() => node.mqttUrl);
-  beforeAll(async () => {
-    node = await startTestNode();
-  });
-  afterEach(() => pool.closeAll());
-  afterAll(() => node.stop());
+  const ctx = useProbeNode();
+  const { pool } = ctx;
 
   async function watching(...bases: string[]): Promise<ShadowProbe> {
     const p = await pool.connect();

@@ -1,29 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestNode, type TestNode } from "../helpers/node.ts";
+import { describe, expect, it } from "vitest";
 import {
   expectAccepted,
   expectRejected,
   nowSeconds,
-  ProbePool,
   type ShadowProbe,
   shadowBase,
+  useProbeNode,
 } from "../helpers/shadow-probe.ts";
 
 /** update over MQTT: sections, merge rules, metadata, version, clientToken, optimistic locking, size limits. */
 describe("shadow update over MQTT", () => {
-  let node: TestNode;
-  const pool = new ProbePool(() => node.mqttUrl);
-  beforeAll(async () => {
-    node = await startTestNode();
-  });
-  afterEach(() => pool.closeAll());
-  afterAll(() => node.stop());
-
-  async function device(thing: string): Promise<ShadowProbe> {
-    const p = await pool.connect();
-    await p.watch(thing);
-    return p;
-  }
+  const { device } = useProbeNode();
 
   async function getState(p: ShadowProbe, thing: string) {
     return expectAccepted(await p.request(shadowBase(thing), "get"));
