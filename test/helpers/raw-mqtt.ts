@@ -41,7 +41,8 @@ function utf8Field(s: string | Buffer): Buffer {
   return Buffer.concat([len, b]);
 }
 
-function remainingLength(n: number): Buffer {
+/** Encodes an MQTT remaining length (variable byte integer; values over 2^28-1 need a 5th byte). */
+export function remainingLength(n: number): Buffer {
   const out: number[] = [];
   do {
     let byte = n % 128;

@@ -151,17 +151,7 @@ describe("guardPacketSize", () => {
 
 describe("first packet limit", () => {
   it("holds the first packet (CONNECT) to the smaller limit, later packets to the full one", () => {
-    const header = (len: number) => {
-      const bytes = [0x30];
-      let n = len;
-      do {
-        let b = n % 128;
-        n = Math.floor(n / 128);
-        if (n > 0) b |= 0x80;
-        bytes.push(b);
-      } while (n > 0);
-      return Uint8Array.from(bytes);
-    };
+    const header = (len: number) => Buffer.concat([Buffer.from([0x30]), varint(len)]);
     const first = new PacketSizeGuard(256 * 1024, 1024);
     expect(first.feed(header(2000))).toMatch(/exceeds the limit of 1024/);
     const later = new PacketSizeGuard(256 * 1024, 1024);
