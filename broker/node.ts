@@ -1,4 +1,5 @@
 import { Aedes, type Client } from "aedes";
+import { Registry } from "prom-client";
 import type { Principal } from "../shared/acl.ts";
 import type { NodeConfig } from "../shared/config.ts";
 import { createLogger, type Logger } from "../shared/logger.ts";
@@ -7,6 +8,8 @@ import { Authenticator } from "./auth/authenticator.ts";
 import { bootstrapAdmin } from "./auth/bootstrap.ts";
 import { IdentityStore } from "./auth/identity-store.ts";
 import { LoginThrottle } from "./auth/login-throttle.ts";
+import type { NodeContext, NodeExtension } from "./extension.ts";
+import { EXTENSIONS } from "./extensions.ts";
 import { buildHttpServer } from "./http/server.ts";
 import { ConnectionGate, type Listener, readTlsMaterial, startMqttListeners } from "./listeners.ts";
 import { MqttAccess } from "./mqtt/access.ts";
@@ -37,6 +40,10 @@ export interface RunningNode {
   readonly access: MqttAccess;
   readonly broker: Aedes;
   readonly log: Logger;
+  readonly presence: PresenceTracker;
+  readonly metrics: Registry;
+  /** The capabilities started beside the shadow core (telemetry, sparkplug, relay, metrics), by name. */
+  readonly extensions: ReadonlyMap<string, NodeExtension>;
   /** Stops accepting, finishes in-flight commits, closes SQLite. Idempotent. */
   close(): Promise<void>;
 }
@@ -110,6 +117,28 @@ export async function startNode(
     broker.on("connectionError", (_client, err) => log.debug({ err: err.message }, "connection error"));
     presence.markAllDisconnected();
 
+    const metrics = new Registry();
+    const extensions = new Map<string, NodeExtension>();
+    const ctx: NodeContext = {
+      config,
+      db,
+      log,
+      store,
+      service,
+      commits,
+      broker,
+      identities,
+      access,
+      presence,
+      metrics,
+      extension: <T extends NodeExtension>(name: string) => extensions.get(name) as T | undefined,
+    };
+    for (const def of EXTENSIONS) {
+      const ext = await def.start(ctx);
+      extensions.set(def.name, ext);
+      if (ext.close) cleanup.push(() => ext.close?.());
+    }
+
     const poll = setInterval(() => {
       if (!identities.changed()) return;
       authenticator.reset();
@@ -136,6 +165,7 @@ export async function startNode(
       site: config.site,
       maxRequestBytes: config.limits.maxRequestBytes,
       authenticate: config.allowAnonymous ? undefined : (token: string) => identities.verifyToken(token),
+      extensions: [...extensions.values()],
     };
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     for (const [scheme, port] of [
@@ -164,6 +194,9 @@ export async function startNode(
       access,
       broker,
       log,
+      presence,
+      metrics,
+      extensions,
       close: () => {
         closing.promise ??= unwind();
         return closing.promise;

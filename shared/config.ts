@@ -95,7 +95,11 @@ function defaultSite(): string {
   return name.replace(/[^a-zA-Z0-9:_-]/g, "-") || "site";
 }
 
-type Kind = "string" | "port" | "optionalPort" | "count" | "level" | "bool";
+/**
+ * list: an array of strings (a comma-separated string from the environment; a repeated flag);
+ * object: a JSON object from the config file, checked by the capability that reads it.
+ */
+type Kind = "string" | "port" | "optionalPort" | "count" | "level" | "bool" | "list" | "object";
 type Group = "limits" | "security";
 /** pino's levels; anything else makes pino throw at startup, so reject it here with the source named. */
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -136,7 +140,21 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-function coerce(key: string, kind: Kind, value: unknown, source: string): string | number | boolean | null {
+function coerce(key: string, kind: Kind, value: unknown, source: string): unknown {
+  if (kind === "list") {
+    const items = typeof value === "string" ? value.split(",").map((v) => v.trim()) : value;
+    if (!Array.isArray(items) || items.some((v) => typeof v !== "string" || v === "")) {
+      throw new ConfigError(`${source}: ${key} must be a list of non-empty strings`);
+    }
+    return [...items];
+  }
+  if (kind === "object") {
+    const parsed = typeof value === "string" ? parseJsonSetting(key, value, source) : value;
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(`${source}: ${key} must be a JSON object`);
+    }
+    return parsed;
+  }
   if (kind === "string") {
     if (typeof value !== "string" || value === "")
       throw new ConfigError(`${source}: ${key} must be a non-empty string`);
@@ -172,6 +190,14 @@ function coerce(key: string, kind: Kind, value: unknown, source: string): string
     throw new ConfigError(`${source}: ${key} must be ${want}, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+function parseJsonSetting(key: string, value: string, source: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (err) {
+    throw new ConfigError(`${source}: ${key} is not valid JSON: ${(err as Error).message}`);
+  }
 }
 
 type Building = Omit<NodeConfig, "host"> & { host?: string };

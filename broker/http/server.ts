@@ -3,6 +3,7 @@ import { ANONYMOUS, type Principal } from "../../shared/acl.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import { renderShadow } from "../../shared/shadow-document.ts";
 import { CLASSIC_SHADOW, isValidThingName, type ShadowAddress } from "../../shared/topics.ts";
+import type { NodeExtension } from "../extension.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
 
@@ -13,6 +14,8 @@ export interface HttpDeps {
   maxRequestBytes: number;
   /** Checks a bearer token; undefined means anonymous access (every request is ANONYMOUS). */
   authenticate?: (token: string) => Principal | undefined;
+  /** Capabilities that add routes (telemetry queries, metrics, peers…). */
+  extensions?: readonly NodeExtension[];
 }
 
 interface ThingParams {
@@ -191,6 +194,8 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
       heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
     },
   );
+
+  for (const ext of deps.extensions ?? []) ext.routes?.(app, who);
 
   return app;
 }
