@@ -1,0 +1,112 @@
+/**
+ * The firmware bridge's contract between its engine (polling, change detection, shadow link, desired
+ * writes) and its protocol drivers (Modbus TCP, SNMP, Redfish, IPMI).
+ *
+ * A profile maps shadow paths to device data points. The engine owns everything that is the same for
+ * every protocol: scaling, units, enum mapping, read-only vs writable, report-on-change, read-back
+ * verification, unreachable marking and backoff. A driver only moves primitive values to and from one
+ * device, addressed by the driver-specific `address` object of each point.
+ */
+
+/** A value as a driver reads or writes it, before scaling / enum mapping by the engine. */
+export type RawValue = number | boolean | string | bigint;
+
+/** Register / wire data types. Drivers that know the type from the wire (SNMP, Redfish) may ignore it. */
+export type PointType =
+  | "bool"
+  | "int16"
+  | "uint16"
+  | "int32"
+  | "uint32"
+  | "float32"
+  | "int64"
+  | "uint64"
+  | "string";
+
+/** One data point of a profile, as validated by the profile loader. */
+export interface PointSpec {
+  /**
+   * Dotted shadow path under `reported` (and `desired` when writable), e.g. `outlets.3.on`. A table
+   * point (SNMP walk, Redfish collection) uses `{index}` in its path: one value per row.
+   */
+  path: string;
+  type?: PointType;
+  /** Modbus 32-bit word order: big (high word first, default) or little. */
+  wordOrder?: "big" | "little";
+  /** shadow = raw * scale + offset (numbers only). */
+  scale?: number;
+  offset?: number;
+  /** Informational unit, published in the profile docs and `reported.$units`. */
+  unit?: string;
+  /** Whether `desired` at this path is written to the device. Default false (read-only). */
+  writable?: boolean;
+  /** Shadow value ↔ raw value, both ways, e.g. `{ on: 1, off: 2, reboot: 3 }`. */
+  enum?: Record<string, RawValue>;
+  /** After a write, read the point again and fail unless it holds the written value. Default true. */
+  verify?: boolean;
+  /** Raw value to read back after a write when it differs from the written one (e.g. reboot → on). */
+  verifyValue?: RawValue;
+  /** Driver-specific address: Modbus {table, address, unit?}, SNMP {oid} / {table oid, column}, … */
+  address: Record<string, unknown>;
+}
+
+export interface Profile {
+  name: string;
+  description?: string;
+  driver: DriverName;
+  points: PointSpec[];
+}
+
+export type DriverName = "modbus" | "snmp" | "redfish" | "ipmi";
+
+/** A reading: the expanded shadow path (table `{index}` filled in) and the raw value. */
+export interface Reading {
+  path: string;
+  value: RawValue;
+}
+
+/** A device entry of bridge.yaml, as the engine passes it to the driver factory. */
+export interface DeviceSpec {
+  /** Thing name of the device. */
+  thing: string;
+  driver: DriverName;
+  /** host[:port] or URL, driver-specific. */
+  address: string;
+  /** Driver-specific options: Modbus `unitId`; SNMP `version`, `community`, v3 user/auth/priv; Redfish `username`, `password`, `ca`, `insecure`; IPMI `username`, `password`, `interface`. */
+  options: Record<string, unknown>;
+  /** Poll interval in milliseconds. */
+  pollMs: number;
+  /** Timeout of one request to the device in milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * One device's connection. Calls are never concurrent for one Driver instance: the engine awaits
+ * each before the next. Errors are thrown as `DriverError` (unreachable vs. refused).
+ */
+export interface Driver {
+  /** Reads these points (table points expand to one reading per row). */
+  read(points: readonly PointSpec[]): Promise<Reading[]>;
+  /** Writes one raw value to one point (`path` is the expanded path, for table points). */
+  write(point: PointSpec, path: string, value: RawValue): Promise<void>;
+  /** Releases sockets / sessions. */
+  close(): Promise<void>;
+}
+
+export type DriverFactory = (device: DeviceSpec) => Driver;
+
+/**
+ * `unreachable`: no answer, timeout, connection refused, unknown unit id (the device is marked
+ * unreachable and retried with backoff). `refused`: the device answered but rejected the request
+ * (bad OID, read-only, illegal address, authentication failure): reported as an error, not unreachable.
+ */
+export class DriverError extends Error {
+  override name = "DriverError";
+  constructor(
+    readonly kind: "unreachable" | "refused",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
