@@ -22,7 +22,7 @@ import { GroupCommit } from "./shadow/group-commit.ts";
 import { newActorId } from "./shadow/shadow-doc.ts";
 import { ShadowService } from "./shadow/shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
-import { lockDataDir, nodeMetaValue, openDatabase } from "./store/database.ts";
+import { lockDataDir, openDatabase } from "./store/database.ts";
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -67,9 +67,16 @@ export async function startNode(
     cleanup.push(() => {
       db.close();
     });
-    const actor = nodeMetaValue(db, "actor", newActorId);
+    // A fresh Automerge actor on every start: a change written but not committed before a crash (or a
+    // data dir restored from a backup) may already have reached another site; a stable actor would
+    // reuse its sequence number for a different change, which no merge can repair.
+    const actor = newActorId();
+    db.prepare(
+      "INSERT INTO node_meta (key, value) VALUES ('actor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ).run(actor);
     const store = new ShadowStore(db, actor, {
       cacheSize: config.cacheSize,
+      site: config.site,
       compactAfterChunks: config.compactAfterChunks,
     });
     cleanup.push(() => store.close());

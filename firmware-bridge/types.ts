@@ -46,6 +46,12 @@ export interface PointSpec {
   verify?: boolean;
   /** Raw value to read back after a write when it differs from the written one (e.g. reboot → on). */
   verifyValue?: RawValue;
+  /**
+   * Per desired value (enum name or shadow value as a string): the raw value to read back after writing
+   * it, e.g. `{ reboot: 1, cycle: "on" }` for commands that end in another state. Wins over
+   * `verifyValue` for the values it names.
+   */
+  verifyValues?: Record<string, RawValue>;
   /** Driver-specific address: Modbus {table, address, unit?}, SNMP {oid} / {table oid, column}, … */
   address: Record<string, unknown>;
 }
@@ -85,6 +91,12 @@ export interface DeviceSpec {
  * each before the next. Errors are thrown as `DriverError` (unreachable vs. refused).
  */
 export interface Driver {
+  /**
+   * True when every request of this driver is bounded by its own timeouts (Modbus): a call may then be
+   * slow without being hung, e.g. queued behind silent unit ids on a shared gateway, and the engine
+   * does not race it against its hung-call guard (which would mark an answering device unreachable).
+   */
+  readonly timesItself?: boolean;
   /** Reads these points (table points expand to one reading per row). */
   read(points: readonly PointSpec[]): Promise<Reading[]>;
   /** Writes one raw value to one point (`path` is the expanded path, for table points). */
@@ -102,11 +114,17 @@ export type DriverFactory = (device: DeviceSpec) => Driver;
  */
 export class DriverError extends Error {
   override name = "DriverError";
+  /**
+   * A `refused` read may carry the readings of the points that did answer (e.g. one register block
+   * of several was refused): the engine reports those and shows the error in `$bridge.error`.
+   */
+  readonly readings: Reading[] | undefined;
   constructor(
     readonly kind: "unreachable" | "refused",
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; readings?: Reading[] },
   ) {
     super(message, options);
+    this.readings = options?.readings;
   }
 }

@@ -1,13 +1,23 @@
 import { compileThingPattern, matchesThing, type ThingPattern } from "./glob.ts";
+import {
+  EDGE_MESSAGE_TYPES,
+  edgeThingOf,
+  parseSparkplugTopic,
+  SPARKPLUG_NAMESPACE,
+  sparkplugFilterScope,
+  sparkplugThing,
+} from "./sparkplug-topics.ts";
 import { parseShadowTopic, ROOTS } from "./topics.ts";
 
 /**
  * Who may do what. Roles:
  * - device: its own thing only — its shadow topics (both roots), `things/{thing}/#` (telemetry), presence.
  * - bridge: acts as the device for every thing its pattern grants.
- * - operator: reads everything; writes `desired` (and deletes) shadows of the things it is scoped to.
+ * - operator: reads everything; writes `desired` (and deletes) shadows of the things it is scoped to;
+ *   publishes anywhere except a thing's telemetry (`things/{t}/telemetry[/…]`).
  * - viewer: reads everything, writes nothing.
- * - site: a peer node's relay identity: `$umbra/relay/#` only (the relay adds what it needs).
+ * - site: a peer node's relay identity: `$umbra/relay/{its own name}/#` only (up: its frames, down:
+ *   the frames addressed to it); its things grant is the relay's share policy.
  * - anonymous: only with --allow-anonymous (development): may do everything an operator may, and
  *   write `reported` too, so any plain MQTT client can play device and operator.
  */
@@ -58,8 +68,11 @@ const reads = (role: Role) => role === "operator" || role === "viewer" || role =
 /** May `p` subscribe to `filter` (wildcards allowed)? Every topic the filter can match must be readable. */
 export function maySubscribe(p: Principal, filter: string): boolean {
   const levels = filter.split("/");
-  if (p.role === "site") return levels[0] === "$umbra" && levels[1] === "relay";
+  // A site sees only its own relay topics (`…/down` carries the frames addressed to it).
+  if (p.role === "site") return filter.startsWith(`$umbra/relay/${p.name}/`);
   if (reads(p.role)) return !mayMatchRelayOrSink(levels);
+  const sparkplug = sparkplugFilterScope(filter);
+  if (sparkplug !== null) return maySubscribeSparkplug(p, sparkplug);
   // device and bridge: only filters pinned to one of their things.
   const scoped = thingLevel(levels);
   return scoped !== null && actsFor(p, scoped.thing);
@@ -72,9 +85,18 @@ export function maySubscribe(p: Principal, filter: string): boolean {
  */
 export function mayPublish(p: Principal, topic: string): boolean {
   const levels = topic.split("/");
-  if (p.role === "site") return levels[0] === "$umbra" && levels[1] === "relay";
+  // A site publishes only under its own name (`…/up`): a child cannot speak for another site.
+  if (p.role === "site") return topic.startsWith(`$umbra/relay/${p.name}/`);
   if (levels[0] === "$umbra" && levels[1] === "relay") return false;
-  if (p.role === "anonymous" || p.role === "operator") return true;
+  if (p.role === "anonymous") return true;
+  if (levels[0] === SPARKPLUG_NAMESPACE) return mayPublishSparkplug(p, topic);
+  // Telemetry is a thing's own measurement: only its device or a bridge granted it publishes it (not
+  // operators, who may publish anywhere else), so stored telemetry always comes from the thing's side.
+  if (levels[0] === "things" && levels[2] === "telemetry") {
+    const t = thingLevel(levels);
+    return (p.role === "device" || p.role === "bridge") && t !== null && actsFor(p, t.thing);
+  }
+  if (p.role === "operator") return true;
   const scoped = thingLevel(levels);
   if (p.role === "viewer") {
     // Read-only: shadow get requests, nothing that could reach another subscriber as a write.
@@ -82,6 +104,35 @@ export function mayPublish(p: Principal, topic: string): boolean {
     return shadow !== null && shadow.op === "get" && shadow.reply === undefined;
   }
   return scoped !== null && actsFor(p, scoped.thing);
+}
+
+/**
+ * Sparkplug B (docs/sparkplug.md): an edge node `{group}:{edge}` — a device identity of that name, or
+ * a bridge granted it — publishes its births, data and deaths and those of its devices, and receives
+ * its NCMD/DCMD. Everyone may read host application state (`spBv1.0/STATE/…`). Operators (an
+ * external SCADA host) may command the things they are granted and publish STATE, but never forge
+ * edge messages. The node's own host application publishes in-process, outside these rules.
+ */
+function maySubscribeSparkplug(
+  p: Principal,
+  scope: NonNullable<ReturnType<typeof sparkplugFilterScope>>,
+): boolean {
+  if (scope.kind === "state") return true;
+  return scope.kind === "commands" && actsFor(p, scope.edgeThing);
+}
+
+function mayPublishSparkplug(p: Principal, topic: string): boolean {
+  const t = parseSparkplugTopic(topic);
+  if (t === null) return p.role === "operator" && topic.startsWith(`${SPARKPLUG_NAMESPACE}/STATE/`);
+  const edge = edgeThingOf(t);
+  if (edge === null) return false;
+  if (p.role === "operator") {
+    if (t.type !== "NCMD" && t.type !== "DCMD") return false;
+    const target = t.device === undefined ? edge : sparkplugThing(t.group, t.edge, t.device);
+    return target !== null && actsFor(p, target);
+  }
+  if (p.role !== "device" && p.role !== "bridge") return false;
+  return (EDGE_MESSAGE_TYPES as readonly string[]).includes(t.type) && actsFor(p, edge);
 }
 
 export type ShadowOperation = "get" | "update" | "delete";

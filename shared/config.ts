@@ -58,6 +58,38 @@ export interface NodeConfig {
   httpsPort: number | null;
   limits: ShadowLimits;
   security: SecurityLimits;
+  // Telemetry (broker/telemetry, docs/telemetry.md): how long each tier is kept, and the optional
+  // rate-bounded copy of chosen metrics into `reported` ({ "<metric>": { path, minIntervalSeconds } }).
+  telemetryRawHours: number;
+  telemetryMinuteDays: number;
+  telemetryHourDays: number;
+  telemetrySummary: Record<string, unknown>;
+  // Sparkplug B host application (broker/sparkplug, docs/sparkplug.md): on by default; its
+  // spBv1.0/STATE/{host_id} id (default umbra-{site}); which numeric DATA metrics (globs on the
+  // Sparkplug metric name) also update `reported`, at most once per interval per thing.
+  sparkplugEnabled: boolean;
+  sparkplugHostId?: string;
+  sparkplugReportedMetrics: string[];
+  sparkplugReportedIntervalMs: number;
+  // Site relay (broker/relay, docs/relay.md): the parent(s) this node dials (one via flags, several in
+  // the config file as [{url, user, password | passwordFile, things?, ca?, name?}], checked by the
+  // relay), when to flush (HORAO's SYNC_DELTA / SYNC_MAX), the byte budget per link, the plain topics
+  // forwarded upstream, and how long a frame may go unacknowledged before it is resent.
+  parent?: string;
+  parentUser?: string;
+  parentPassword?: string;
+  parentCa?: string;
+  parentThings?: string;
+  parents?: Record<string, unknown>[];
+  syncDeltaMs?: number;
+  syncMax?: number;
+  linkRate?: number;
+  relayTopics?: string[];
+  relayAckTimeoutMs?: number;
+  // The plain-topic outbox: byte bound of the backlog and what happens when it is full
+  // ("refuse-new" or "drop-oldest", broker/relay/outbox.ts); checked by the relay.
+  relayOutboxBytes?: number;
+  relayOutboxPolicy?: string;
 }
 
 export const DEFAULT_SECURITY: Readonly<SecurityLimits> = Object.freeze({
@@ -79,7 +111,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze(
   site: defaultSite(),
   cacheSize: 20_000,
   compactAfterChunks: 64,
-  logLevel: "info",
+  logLevel: "warn",
   allowAnonymous: false,
   tlsPort: null,
   tlsRequireClientCert: false,
@@ -88,6 +120,15 @@ export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze(
   httpsPort: null,
   limits: { ...DEFAULT_LIMITS },
   security: { ...DEFAULT_SECURITY },
+  // Telemetry retention per tier, and no summary into `reported` unless configured.
+  telemetryRawHours: 48,
+  telemetryMinuteDays: 30,
+  telemetryHourDays: 400,
+  telemetrySummary: {},
+  // Sparkplug: every metric mirrored into `reported`, at most every 5 s per thing.
+  sparkplugEnabled: true,
+  sparkplugReportedMetrics: ["*"],
+  sparkplugReportedIntervalMs: 5000,
 });
 
 function defaultSite(): string {
@@ -99,7 +140,7 @@ function defaultSite(): string {
  * list: an array of strings (a comma-separated string from the environment; a repeated flag);
  * object: a JSON object from the config file, checked by the capability that reads it.
  */
-type Kind = "string" | "port" | "optionalPort" | "count" | "level" | "bool" | "list" | "object";
+type Kind = "string" | "port" | "optionalPort" | "count" | "level" | "bool" | "list" | "object" | "objects";
 type Group = "limits" | "security";
 /** pino's levels; anything else makes pino throw at startup, so reject it here with the source named. */
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -134,6 +175,30 @@ const FIELDS: Record<string, { kind: Kind; env: string; group?: Group }> = {
   loginMaxFailures: { kind: "count", env: "UMBRA_LOGIN_MAX_FAILURES", group: "security" },
   loginWindowMs: { kind: "count", env: "UMBRA_LOGIN_WINDOW_MS", group: "security" },
   loginBlockMs: { kind: "count", env: "UMBRA_LOGIN_BLOCK_MS", group: "security" },
+  // Telemetry (broker/telemetry): retention per tier; telemetrySummary is checked by the capability.
+  telemetryRawHours: { kind: "count", env: "UMBRA_TELEMETRY_RAW_HOURS" },
+  telemetryMinuteDays: { kind: "count", env: "UMBRA_TELEMETRY_MINUTE_DAYS" },
+  telemetryHourDays: { kind: "count", env: "UMBRA_TELEMETRY_HOUR_DAYS" },
+  telemetrySummary: { kind: "object", env: "UMBRA_TELEMETRY_SUMMARY" },
+  // Sparkplug B host application (broker/sparkplug); the host id is checked by the capability.
+  sparkplugEnabled: { kind: "bool", env: "UMBRA_SPARKPLUG_ENABLED" },
+  sparkplugHostId: { kind: "string", env: "UMBRA_SPARKPLUG_HOST_ID" },
+  sparkplugReportedMetrics: { kind: "list", env: "UMBRA_SPARKPLUG_REPORTED_METRICS" },
+  sparkplugReportedIntervalMs: { kind: "count", env: "UMBRA_SPARKPLUG_REPORTED_INTERVAL_MS" },
+  // Site relay (broker/relay): defaults live in broker/relay/relay-config.ts; parents is checked there.
+  parent: { kind: "string", env: "UMBRA_PARENT" },
+  parentUser: { kind: "string", env: "UMBRA_PARENT_USER" },
+  parentPassword: { kind: "string", env: "UMBRA_PARENT_PASSWORD" },
+  parentCa: { kind: "string", env: "UMBRA_PARENT_CA" },
+  parentThings: { kind: "string", env: "UMBRA_PARENT_THINGS" },
+  parents: { kind: "objects", env: "UMBRA_PARENTS" },
+  syncDeltaMs: { kind: "count", env: "UMBRA_SYNC_DELTA_MS" },
+  syncMax: { kind: "count", env: "UMBRA_SYNC_MAX" },
+  linkRate: { kind: "count", env: "UMBRA_LINK_RATE" },
+  relayTopics: { kind: "list", env: "UMBRA_RELAY_TOPICS" },
+  relayAckTimeoutMs: { kind: "count", env: "UMBRA_RELAY_ACK_TIMEOUT_MS" },
+  relayOutboxBytes: { kind: "count", env: "UMBRA_RELAY_OUTBOX_BYTES" },
+  relayOutboxPolicy: { kind: "string", env: "UMBRA_RELAY_OUTBOX_POLICY" },
 };
 
 export class ConfigError extends Error {
@@ -147,6 +212,17 @@ function coerce(key: string, kind: Kind, value: unknown, source: string): unknow
       throw new ConfigError(`${source}: ${key} must be a list of non-empty strings`);
     }
     return [...items];
+  }
+  // objects: a JSON array of objects (the relay's parents), checked by the capability that reads it.
+  if (kind === "objects") {
+    const parsed = typeof value === "string" ? parseJsonSetting(key, value, source) : value;
+    if (
+      !Array.isArray(parsed) ||
+      parsed.some((o) => typeof o !== "object" || o === null || Array.isArray(o))
+    ) {
+      throw new ConfigError(`${source}: ${key} must be a JSON array of objects`);
+    }
+    return parsed;
   }
   if (kind === "object") {
     const parsed = typeof value === "string" ? parseJsonSetting(key, value, source) : value;

@@ -19,6 +19,18 @@ export interface ShadowView {
   reported: JsonObject;
   /** Mirrors of desired/reported with epoch seconds at the leaves. */
   meta: { desired: JsonObject; reported: JsonObject };
+  /** Losing values of concurrent writes at different sites (absent when there are none). */
+  conflicts?: ShadowConflicts;
+}
+
+/**
+ * Mirrors of desired/reported whose leaves are arrays of the values that lost a concurrent write of
+ * that key at another site: `{value, site, actor, timestamp}`. The winner (Automerge's rule: highest
+ * op id) is the same at every site; the losers stay visible until someone writes the key again.
+ */
+export interface ShadowConflicts {
+  desired?: JsonObject;
+  reported?: JsonObject;
 }
 
 export interface StateSections {
@@ -34,6 +46,7 @@ export interface ShadowDocument {
   timestamp: number;
   clientToken?: string;
   connection?: Presence;
+  conflicts?: ShadowConflicts;
 }
 
 /** Turns the epoch-second leaves of a metadata mirror into AWS's `{timestamp}` objects. */
@@ -72,6 +85,7 @@ export function renderShadow(
   if (delta) state.delta = delta;
   const doc: ShadowDocument = withToken({ state, metadata, version: view.version, timestamp }, clientToken);
   if (connection) doc.connection = connection;
+  if (view.conflicts) doc.conflicts = view.conflicts;
   return doc;
 }
 

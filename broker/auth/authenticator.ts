@@ -9,7 +9,12 @@ export type RefusalCode = 4 | 5;
 
 export type AuthResult =
   | { ok: true; principal: Principal }
-  | { ok: false; code: RefusalCode; reason: string };
+  | {
+      ok: false;
+      code: RefusalCode;
+      reason: string /** this failure blocked the address */;
+      blocked?: boolean;
+    };
 
 export interface Credentials {
   username?: string;
@@ -71,8 +76,8 @@ export class Authenticator {
     const found = this.identities.lookup(c.username);
     const ok = found !== undefined && (await verifyPassword(password, found.passwordHash));
     if (!ok || !found) {
-      this.throttle.recordFailure(c.address);
-      return { ok: false, code: 4, reason: "bad user name or password" };
+      const blocked = this.throttle.recordFailure(c.address);
+      return { ok: false, code: 4, reason: "bad user name or password", blocked };
     }
     this.throttle.recordSuccess(c.address);
     this.verified.set(c.username, { digest, principal: found.principal });

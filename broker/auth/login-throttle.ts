@@ -40,7 +40,8 @@ export class LoginThrottle {
     return Math.max(0, wait);
   }
 
-  recordFailure(address: string): void {
+  /** Counts a failed login; true when this failure starts a block of the address. */
+  recordFailure(address: string): boolean {
     const now = this.now();
     const state = this.byAddress.get(address) ?? {
       failures: [],
@@ -53,9 +54,13 @@ export class LoginThrottle {
       state.blockedUntil = now + state.nextBlockMs;
       state.nextBlockMs = Math.min(state.nextBlockMs * 2, this.options.maxBlockMs);
       state.failures = [];
+      this.byAddress.set(address, state);
+      this.prune(now);
+      return true;
     }
     this.byAddress.set(address, state);
     this.prune(now);
+    return false;
   }
 
   /**

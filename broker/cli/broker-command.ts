@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { ConfigError, loadConfig } from "../../shared/config.ts";
 import { createLogger } from "../../shared/logger.ts";
 import type { RunningNode } from "../node.ts";
+import { formatStartupSummary, startupFacts } from "./startup-summary.ts";
 
 export function registerBrokerCommand(program: Command): void {
   program
@@ -36,7 +37,38 @@ export function registerBrokerCommand(program: Command): void {
     .option("--max-connections <n>", "open MQTT connections (default 20000)")
     .option("--max-packet-bytes <n>", "largest MQTT packet (default 262144)")
     .option("--request-rate <n>", "shadow requests per second per client before 429 (default 50)")
-    .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent (default info)")
+    .option(
+      "--log-level <level>",
+      "fatal|error|warn|info|debug|trace|silent (default warn; env UMBRA_LOG_LEVEL)",
+    )
+    // Site relay (broker/relay, docs/relay.md).
+    .option("--parent <url>", "dial this parent site: mqtt(s)://host:port (env UMBRA_PARENT)")
+    .option("--parent-user <name>", "this site's identity on the parent (default: --site)")
+    .option(
+      "--parent-password <password>",
+      "its password (prefer env UMBRA_PARENT_PASSWORD: flags are visible in ps)",
+    )
+    .option("--parent-ca <file>", "PEM CA of the parent's certificate (mqtts)")
+    .option("--parent-things <glob>", "things shared with the parent (default all)")
+    .option(
+      "--sync-delta-ms <ms>",
+      "relay flush interval in ms (default 1000; raise it on metered links: HORAO used 180000)",
+    )
+    .option("--sync-max <n>", "relay flushes at once past this many pending shadows (default 1000)")
+    .option(
+      "--link-rate <bytes/s>",
+      "byte budget per relay link, bytes/s (default unlimited; e.g. 7600 on a 64 kbit/s link, docs/relay.md)",
+    )
+    .option(
+      "--relay-topic <filter>",
+      "plain topic filter forwarded upstream (repeatable)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    // Sparkplug B host application (broker/sparkplug, docs/sparkplug.md; off: UMBRA_SPARKPLUG_ENABLED=false).
+    .option(
+      "--sparkplug-host-id <id>",
+      "Sparkplug host id, publishes spBv1.0/STATE/<id> (default umbra-<site>)",
+    )
     .addHelpText(
       "after",
       "\nEvery option can also be set in the JSON config file or as UMBRA_<NAME> (e.g. UMBRA_TLS_PORT);\nsee docs/security.md for all limits.",
@@ -44,7 +76,8 @@ export function registerBrokerCommand(program: Command): void {
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       let config: ReturnType<typeof loadConfig>;
       try {
-        const { config: file, ...flags } = opts;
+        const { config: file, relayTopic, ...flags } = opts as Record<string, unknown>;
+        if (relayTopic !== undefined) flags.relayTopics = relayTopic;
         config = loadConfig({ file: typeof file === "string" ? file : undefined, env: process.env, flags });
       } catch (err) {
         if (err instanceof ConfigError) {
@@ -68,6 +101,8 @@ export function registerBrokerCommand(program: Command): void {
         { site: config.site, dataDir: config.dataDir, urls: node.urls, anonymous: config.allowAnonymous },
         "node started",
       );
+      // Not a log line: logs are quiet by default (warn), and this is what a person starting a node reads.
+      process.stderr.write(formatStartupSummary(startupFacts(node)));
       if (config.allowAnonymous) {
         process.stderr.write(
           "umbra: WARNING: --allow-anonymous: any client can read and write every shadow. For development only.\n",

@@ -1,8 +1,11 @@
 import { Command } from "commander";
 import { registerAgentCommand } from "./agent-command.ts";
+import { registerBridgeCommand } from "./bridge-command.ts";
 import { registerBrokerCommand } from "./broker-command.ts";
 import { registerIdentityCommands } from "./identity-commands.ts";
+import { registerPeersCommand } from "./peers-command.ts";
 import { registerShadowCommands } from "./shadow-command.ts";
+import { registerTelemetryCommand } from "./telemetry-command.ts";
 
 const program = new Command("umbra")
   .description("Umbra device fabric: MQTT shadows on Automerge and SQLite")
@@ -12,6 +15,9 @@ const program = new Command("umbra")
 registerBrokerCommand(program);
 registerShadowCommands(program);
 registerIdentityCommands(program);
+registerPeersCommand(program);
 registerAgentCommand(program);
+registerBridgeCommand(program);
+registerTelemetryCommand(program);
 
 await program.parseAsync(process.argv);

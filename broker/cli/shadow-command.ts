@@ -1,32 +1,11 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
+import { authHeaders } from "./api-token.ts";
 
 interface ClientOpts {
   url: string;
   name?: string;
   token?: string;
-}
-
-/**
- * The bearer token: --token, else UMBRA_TOKEN, else the token in the local node's first-start
- * credential file (DATA_DIR/admin.json), so `umbra shadow …` works out of the box next to `npm start`.
- */
-function tokenOf(opts: ClientOpts): string | undefined {
-  if (opts.token) return opts.token;
-  if (process.env.UMBRA_TOKEN) return process.env.UMBRA_TOKEN;
-  try {
-    const file = join(process.env.UMBRA_DATA_DIR ?? "./data", "admin.json");
-    const parsed = JSON.parse(readFileSync(file, "utf8")) as { token?: unknown };
-    return typeof parsed.token === "string" ? parsed.token : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function authHeaders(opts: ClientOpts): Record<string, string> {
-  const token = tokenOf(opts);
-  return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 /** The node's base URL; a malformed --url / UMBRA_URL is a usage error, not a stack trace. */
@@ -62,7 +41,7 @@ async function call(opts: ClientOpts, method: string, url: string, body?: string
       method,
       body,
       headers: {
-        ...authHeaders(opts),
+        ...authHeaders(opts.token),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
     });
@@ -141,7 +120,7 @@ export function registerShadowCommands(program: Command): void {
   ).action(async (thing: string, opts: ClientOpts) => {
     let res: Response;
     try {
-      res = await fetch(endpoint(opts, thing, "/events"), { headers: authHeaders(opts) });
+      res = await fetch(endpoint(opts, thing, "/events"), { headers: authHeaders(opts.token) });
     } catch (err) {
       unreachable(opts.url, err);
     }

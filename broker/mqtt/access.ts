@@ -122,6 +122,9 @@ export class MqttAccess {
       address: info?.address ?? "unknown",
     });
     if (!result.ok) {
+      // Each refusal at info (a brute force must not flood the log); the start of a block at warn.
+      if (result.blocked)
+        this.log.warn({ address: info?.address }, "address blocked after repeated failed logins");
       this.log.info(
         { client: client.id, address: info?.address, reason: result.reason },
         "connection refused",

@@ -28,6 +28,11 @@ export class GroupCommit {
     totalCommitMs: 0,
     failures: 0,
   };
+  /**
+   * Told of every committed batch that wrote something: its size and how long the SQLite transaction
+   * took (the metrics capability turns these into histograms; the counters above cannot give a spread).
+   */
+  readonly batchObservers: ((size: number, ms: number) => void)[] = [];
 
   constructor(
     private readonly store: ShadowStore,
@@ -71,7 +76,9 @@ export class GroupCommit {
     s.committedChanges += entries.size;
     s.lastBatchSize = entries.size;
     s.maxBatchSize = Math.max(s.maxBatchSize, entries.size);
-    s.totalCommitMs += performance.now() - started;
+    const ms = performance.now() - started;
+    s.totalCommitMs += ms;
+    if (entries.size > 0) for (const observe of this.batchObservers) observe(entries.size, ms);
     for (const w of waiters) w.resolve();
   }
 

@@ -2,6 +2,7 @@ import * as A from "@automerge/automerge";
 import { isJsonObject, type JsonObject, type JsonValue, jsonEqual } from "../../shared/json.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
 import { applyPatchOps, type PatchOp, planMetadata, planPatch } from "../../shared/shadow-patch.ts";
+import { findConflicts, stampMergedLeaves } from "./shadow-merge.ts";
 
 /** Automerge's low-level document handle (what `Automerge.getBackend` returns). */
 type RawDoc = ReturnType<typeof A.getBackend>;
@@ -83,9 +84,43 @@ function applyOps(raw: RawDoc, root: ObjId, ops: readonly PatchOp[]): void {
     const leaf = op.path[op.path.length - 1];
     if (leaf === undefined) continue;
     if (op.kind === "delete") raw.delete(obj, leaf);
-    else if (isJsonObject(op.value) || Array.isArray(op.value)) raw.putObject(obj, leaf, op.value as never);
-    else raw.put(obj, leaf, op.value as never);
+    else putValue(raw, obj, leaf, op.value);
   }
+}
+
+/**
+ * Puts a JSON value. Automerge stores an integral JS number as an int64: 1e300 would come back clamped
+ * to 2^63-1 and as a BigInt. Numbers beyond the safe-integer range are therefore stored as f64, also
+ * inside objects and arrays (built element by element only when they hold such a number).
+ */
+function putValue(raw: RawDoc, obj: ObjId, key: string | number, value: JsonValue, insert = false): void {
+  const container = isJsonObject(value) || Array.isArray(value);
+  if (container && !holdsUnsafeNumber(value)) {
+    if (insert) raw.insertObject(obj, key as number, value as never);
+    else raw.putObject(obj, key as string, value as never);
+    return;
+  }
+  if (container) {
+    const empty = Array.isArray(value) ? [] : {};
+    const child = (
+      insert
+        ? raw.insertObject(obj, key as number, empty as never)
+        : raw.putObject(obj, key as string, empty as never)
+    ) as ObjId;
+    if (Array.isArray(value)) for (const [i, v] of value.entries()) putValue(raw, child, i, v, true);
+    else for (const [k, v] of Object.entries(value as JsonObject)) putValue(raw, child, k, v);
+    return;
+  }
+  const f64 = typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value);
+  if (insert) raw.insert(obj, key as number, value as never, f64 ? "f64" : undefined);
+  else raw.put(obj, key as string, value as never, f64 ? "f64" : undefined);
+}
+
+function holdsUnsafeNumber(value: JsonValue): boolean {
+  if (typeof value === "number") return Number.isInteger(value) && !Number.isSafeInteger(value);
+  if (Array.isArray(value)) return value.some(holdsUnsafeNumber);
+  if (isJsonObject(value)) return Object.values(value).some(holdsUnsafeNumber);
+  return false;
 }
 
 export interface PreparedUpdate {
@@ -107,17 +142,23 @@ export class ShadowDocument {
   private constructor(
     private readonly raw: RawDoc,
     private view_: ShadowView,
+    /** Written as each local change's message, so other sites can say who wrote a losing value. */
+    private readonly site: string | null = null,
   ) {}
 
-  /** A new shadow (the skeleton tombstone) writing as `actor`. */
-  static create(actor: string): ShadowDocument {
-    return new ShadowDocument(skeletonDoc().clone(actor), {
-      exists: false,
-      version: 0,
-      desired: {},
-      reported: {},
-      meta: { desired: {}, reported: {} },
-    });
+  /** A new shadow (the skeleton tombstone) writing as `actor` (changes signed with `site`). */
+  static create(actor: string, site?: string): ShadowDocument {
+    return new ShadowDocument(
+      skeletonDoc().clone(actor),
+      {
+        exists: false,
+        version: 0,
+        desired: {},
+        reported: {},
+        meta: { desired: {}, reported: {} },
+      },
+      site ?? null,
+    );
   }
 
   /** Rebuilds a shadow from its saved snapshot and incremental chunks, with its stored metadata. */
@@ -126,11 +167,12 @@ export class ShadowDocument {
     snapshot: Uint8Array,
     chunks: Iterable<Uint8Array>,
     meta: ShadowView["meta"] = { desired: {}, reported: {} },
+    site?: string,
   ): ShadowDocument {
     const raw = skeletonDoc().clone(actor);
     raw.loadIncremental(snapshot);
     for (const chunk of chunks) raw.loadIncremental(chunk);
-    return new ShadowDocument(raw, { ...materialize(raw), meta });
+    return new ShadowDocument(raw, withConflicts(raw, { ...materialize(raw), meta }), site ?? null);
   }
 
   get view(): ShadowView {
@@ -168,8 +210,8 @@ export class ShadowDocument {
     applyOps(raw, roots.desired, desiredOps);
     applyOps(raw, roots.reported, reportedOps);
     raw.increment("/", "version", 1);
-    raw.commit(null, timestamp);
-    this.view_ = {
+    raw.commit(this.site, timestamp);
+    const next: ShadowView = {
       exists: true,
       version: view.version + 1,
       desired: update.desired,
@@ -179,6 +221,8 @@ export class ShadowDocument {
         reported: reportedMeta.length ? applyPatchOps(view.meta.reported, reportedMeta) : view.meta.reported,
       },
     };
+    // A local write supersedes every concurrent value of the keys it writes: rescan only when needed.
+    this.view_ = view.conflicts ? withConflicts(raw, next) : next;
     return true;
   }
 
@@ -196,14 +240,75 @@ export class ShadowDocument {
     applyOps(raw, roots.reported, planPatch(view.reported, null));
     raw.put("/", "deleted", true);
     raw.increment("/", "version", 1);
-    raw.commit(null, timestamp);
-    this.view_ = {
+    raw.commit(this.site, timestamp);
+    const next: ShadowView = {
       exists: false,
       version: view.version + 1,
       desired: {},
       reported: {},
       meta: { desired: {}, reported: {} },
     };
+    this.view_ = view.conflicts ? withConflicts(raw, next) : next;
+  }
+
+  /**
+   * Applies changes another site made (raw Automerge change bytes, in any order; duplicates are
+   * ignored). Returns whether the document's heads moved. A leaf the changes altered is stamped with
+   * the time of the change that wrote its winning value (the other site's request time). Changes whose
+   * dependencies are missing wait inside Automerge; `missingDeps()` says whether any are waiting.
+   */
+  applyRemote(changes: readonly Uint8Array[], now = Math.floor(Date.now() / 1000)): boolean {
+    const raw = this.raw;
+    const before = raw.getHeads();
+    raw.applyChanges(changes as Uint8Array[]);
+    const after = raw.getHeads();
+    if (sameHeads(before, after)) return false;
+    const previous = this.view_;
+    const plainView = materialize(raw);
+    const meta = stampMergedLeaves(raw, rootsOf(), previous, plainView, raw.getChangesMeta(before), now);
+    this.view_ = withConflicts(raw, { ...plainView, meta });
+    return true;
+  }
+
+  /** The changes this document has beyond `heads` (hashes it does not know are ignored). */
+  changesSince(heads: readonly string[]): Uint8Array[] {
+    const raw = this.raw;
+    const known = heads.filter((h) => raw.getChangeByHash(h) !== null);
+    // Every copy of every shadow starts from the skeleton, so it is never worth sending.
+    return raw.getChanges(known.length > 0 ? known : skeletonHeads());
+  }
+
+  /**
+   * Expands abbreviated hashes (hex prefixes) to the full hashes of this document's changes; `missing`
+   * counts prefixes that match none. Heads are tried first; the whole history only when needed.
+   */
+  resolvePrefixes(prefixes: readonly string[]): { hashes: string[]; missing: number } {
+    const hashes: string[] = [];
+    let rest = prefixes.filter((p) => {
+      const hit = this.raw.getHeads().find((h) => h.startsWith(p));
+      if (hit) hashes.push(hit);
+      return !hit;
+    });
+    if (rest.length > 0) {
+      for (const meta of this.raw.getChangesMeta([])) {
+        const i = rest.findIndex((p) => meta.hash.startsWith(p));
+        if (i < 0) continue;
+        hashes.push(meta.hash);
+        rest = rest.filter((_, j) => j !== i);
+        if (rest.length === 0) break;
+      }
+    }
+    return { hashes, missing: rest.length };
+  }
+
+  /** Whether every hash in `heads` is a change of this document. */
+  hasAll(heads: readonly string[]): boolean {
+    return heads.every((h) => this.raw.getChangeByHash(h) !== null);
+  }
+
+  /** Dependencies of received changes that have not arrived (those changes are not applied yet). */
+  missingDeps(): Heads {
+    return this.raw.getMissingDeps();
   }
 
   /**
@@ -216,7 +321,7 @@ export class ShadowDocument {
     this.raw.merge(other.raw);
     const after = materialize(this.raw);
     const theirs = other.view_;
-    this.view_ = {
+    this.view_ = withConflicts(this.raw, {
       ...after,
       meta: {
         desired: mergeMeta(
@@ -236,7 +341,7 @@ export class ShadowDocument {
           now,
         ),
       },
-    };
+    });
   }
 
   /** Re-reads the state from the document itself (what `view` must always equal, metadata aside). */
@@ -269,9 +374,24 @@ export class ShadowDocument {
     this.raw.free();
   }
 
-  fork(actor: string): ShadowDocument {
-    return new ShadowDocument(this.raw.clone(actor), this.view_);
+  fork(actor: string, site?: string): ShadowDocument {
+    return new ShadowDocument(this.raw.clone(actor), this.view_, site ?? this.site);
   }
+}
+
+/** Heads as Automerge returns them are sorted, so equal sets are equal arrays. */
+export function sameHeads(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sa = [...a].sort();
+  const sb = [...b].sort();
+  return sa.every((h, i) => h === sb[i]);
+}
+
+/** The view with its `conflicts` (only present when some leaf holds concurrent values). */
+function withConflicts(raw: RawDoc, view: ShadowView): ShadowView {
+  const conflicts = findConflicts(raw, rootsOf());
+  const { conflicts: _old, ...rest } = view;
+  return conflicts ? { ...rest, conflicts } : rest;
 }
 
 function materialize(raw: RawDoc): Omit<ShadowView, "meta"> {

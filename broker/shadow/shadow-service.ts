@@ -36,6 +36,8 @@ export interface ShadowChange {
   current: ShadowView;
   timestamp: number;
   clientToken?: string;
+  /** The peer site whose changes were merged (absent for local requests). */
+  origin?: string;
 }
 
 export type RequestBody = Uint8Array | string | JsonObject;
@@ -59,6 +61,12 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     changes: 0,
   };
 
+  /**
+   * Set by the relay: per peer site, whether this shadow is known to be there ("synced"), on its way
+   * ("pending") or not known yet ("unknown"); shown as `sync` in get replies (beyond AWS).
+   */
+  syncStatus?: (addr: ShadowAddress) => Record<string, string> | undefined;
+
   constructor(
     private readonly store: ShadowStore,
     private readonly commits: GroupCommit,
@@ -79,7 +87,15 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
         const view = entry.doc.view;
         await this.commits.submit();
         if (!view.exists) throw notFound(addr);
-        return renderShadow(view, ts, req.clientToken, this.presenceOf(addr.thing)) as unknown as JsonObject;
+        const doc = renderShadow(
+          view,
+          ts,
+          req.clientToken,
+          this.presenceOf(addr.thing),
+        ) as unknown as JsonObject;
+        const sync = this.syncStatus?.(addr);
+        if (sync && Object.keys(sync).length > 0) doc.sync = sync;
+        return doc;
       },
       addr,
     );
@@ -164,6 +180,42 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
       },
       addr,
     );
+  }
+
+  /**
+   * Merges changes from peer `origin` (the relay). Goes through the group commit like any update, so
+   * when this resolves the changes are durable; `change` is emitted with `origin` so local devices get
+   * their delta and the relay forwards the changes to the other peers. Returns the heads afterwards and
+   * whether some dependency is still missing (then the waiting changes are not applied yet).
+   */
+  async merge(
+    addr: ShadowAddress,
+    changes: readonly Uint8Array[],
+    origin: string,
+  ): Promise<{ heads: string[]; changed: boolean; missing: boolean }> {
+    checkAddress(addr);
+    const ts = nowSeconds();
+    const entry = this.store.open(addr);
+    const previous = entry.doc.view;
+    const changed = entry.doc.applyRemote(changes, ts);
+    const missing = entry.doc.missingDeps().length > 0;
+    if (!changed) {
+      await this.commits.submit();
+      return { heads: entry.doc.heads(), changed, missing };
+    }
+    this.store.stage(entry);
+    const current = entry.doc.view;
+    const heads = entry.doc.heads();
+    await this.commits.submit(entry);
+    this.emitChange({
+      addr,
+      kind: current.exists ? "update" : "delete",
+      previous,
+      current,
+      timestamp: ts,
+      origin,
+    });
+    return { heads, changed, missing };
   }
 
   /** The current view of a shadow (for subscribers that want the delta on subscribe). */

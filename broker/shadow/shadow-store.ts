@@ -22,6 +22,15 @@ export interface ShadowStoreOptions {
   cacheSize: number;
   /** Rewrite the snapshot once a shadow has this many incremental chunks. */
   compactAfterChunks: number;
+  /** This node's site id, written into every local change (so conflicts can name the writer). */
+  site?: string;
+}
+
+/** One stored shadow's key and heads (null for rows written before heads were stored). */
+export interface StoredHeads {
+  addr: ShadowAddress;
+  key: string;
+  heads: string[] | null;
 }
 
 export interface ThingPage {
@@ -44,23 +53,24 @@ export class ShadowStore {
     private readonly options: ShadowStoreOptions,
   ) {
     this.cache = new DocCache<ShadowEntry>(options.cacheSize, (e) => e.doc.free());
+    ensureHeadsColumn(db);
     this.q = {
       row: db.prepare(
         "SELECT snapshot, chunk_count, chunk_bytes, meta FROM shadows WHERE thing = ? AND name = ?",
       ),
       chunks: db.prepare("SELECT data FROM shadow_chunks WHERE thing = ? AND name = ? ORDER BY id"),
       insertRow: db.prepare(
-        `INSERT INTO shadows (thing, name, snapshot, version, deleted, updated_at, chunk_count, chunk_bytes, meta)
-         VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)`,
+        `INSERT INTO shadows (thing, name, snapshot, version, deleted, updated_at, chunk_count, chunk_bytes, meta, heads)
+         VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?)`,
       ),
       replaceSnapshot: db.prepare(
         `UPDATE shadows SET snapshot = ?, version = ?, deleted = ?, updated_at = ?, chunk_count = 0, chunk_bytes = 0,
-         meta = ? WHERE thing = ? AND name = ?`,
+         meta = ?, heads = ? WHERE thing = ? AND name = ?`,
       ),
       addChunk: db.prepare("INSERT INTO shadow_chunks (thing, name, data) VALUES (?, ?, ?)"),
       bumpRow: db.prepare(
         `UPDATE shadows SET version = ?, deleted = ?, updated_at = ?, chunk_count = chunk_count + 1,
-         chunk_bytes = chunk_bytes + ?, meta = ? WHERE thing = ? AND name = ?`,
+         chunk_bytes = chunk_bytes + ?, meta = ?, heads = ? WHERE thing = ? AND name = ?`,
       ),
       dropChunks: db.prepare("DELETE FROM shadow_chunks WHERE thing = ? AND name = ?"),
       listThings: db.prepare(
@@ -68,6 +78,7 @@ export class ShadowStore {
       ),
       listShadows: db.prepare("SELECT name FROM shadows WHERE thing = ? AND deleted = 0 ORDER BY name"),
       count: db.prepare("SELECT count(*) AS n FROM shadows WHERE deleted = 0"),
+      allHeads: db.prepare("SELECT thing, name, heads FROM shadows"),
     };
   }
 
@@ -86,11 +97,11 @@ export class ShadowStore {
       | { snapshot: Buffer; chunk_count: number; chunk_bytes: number; meta: string }
       | undefined;
     if (!row) {
-      const doc = ShadowDocument.create(this.actor);
+      const doc = ShadowDocument.create(this.actor, this.options.site);
       return { addr, key, doc, savedHeads: undefined, chunkCount: 0, chunkBytes: 0, pinned: 0 };
     }
     const chunks = (this.q.chunks.all(addr.thing, addr.shadow) as { data: Buffer }[]).map((r) => r.data);
-    const doc = ShadowDocument.load(this.actor, row.snapshot, chunks, parseMeta(row.meta));
+    const doc = ShadowDocument.load(this.actor, row.snapshot, chunks, parseMeta(row.meta), this.options.site);
     return {
       addr,
       key,
@@ -120,19 +131,20 @@ export class ShadowStore {
     const { version, exists } = entry.doc.view;
     const meta = JSON.stringify(entry.doc.view.meta);
     const deleted = exists ? 0 : 1;
+    const heads = entry.doc.heads().join(",");
     if (entry.savedHeads === undefined) {
-      this.q.insertRow.run(thing, shadow, entry.doc.save(), version, deleted, now, meta);
+      this.q.insertRow.run(thing, shadow, entry.doc.save(), version, deleted, now, meta, heads);
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
     } else if (entry.chunkCount + 1 >= this.options.compactAfterChunks) {
-      this.q.replaceSnapshot.run(entry.doc.save(), version, deleted, now, meta, thing, shadow);
+      this.q.replaceSnapshot.run(entry.doc.save(), version, deleted, now, meta, heads, thing, shadow);
       this.q.dropChunks.run(thing, shadow);
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
     } else {
       const chunk = entry.doc.saveSince(entry.savedHeads);
       this.q.addChunk.run(thing, shadow, chunk);
-      this.q.bumpRow.run(version, deleted, now, chunk.byteLength, meta, thing, shadow);
+      this.q.bumpRow.run(version, deleted, now, chunk.byteLength, meta, heads, thing, shadow);
       entry.chunkCount++;
       entry.chunkBytes += chunk.byteLength;
     }
@@ -168,6 +180,21 @@ export class ShadowStore {
     return (this.q.listShadows.all(thing) as { name: string }[]).map((r) => r.name);
   }
 
+  /**
+   * Every stored shadow (tombstones included) with the heads written in the same transaction as its
+   * last change, so they never run ahead of or behind the document on disk. The relay's digest.
+   */
+  *storedHeads(): Generator<StoredHeads> {
+    for (const row of this.q.allHeads.iterate() as Iterable<{
+      thing: string;
+      name: string;
+      heads: string | null;
+    }>) {
+      const addr = { thing: row.thing, shadow: row.name };
+      yield { addr, key: shadowKey(addr), heads: row.heads ? row.heads.split(",") : null };
+    }
+  }
+
   countShadows(): number {
     return (this.q.count.get() as { n: number }).n;
   }
@@ -180,6 +207,12 @@ export class ShadowStore {
   close(): void {
     this.cache.clear();
   }
+}
+
+/** Adds `shadows.heads` to stores created before the relay (SQLite has no ADD COLUMN IF NOT EXISTS). */
+function ensureHeadsColumn(db: Db): void {
+  const columns = db.prepare("PRAGMA table_info(shadows)").all() as { name: string }[];
+  if (!columns.some((c) => c.name === "heads")) db.exec("ALTER TABLE shadows ADD COLUMN heads TEXT");
 }
 
 /** Metadata (per-leaf timestamps) is kept beside the document, not in it: see shadow-doc.ts. */

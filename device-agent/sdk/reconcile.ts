@@ -46,6 +46,11 @@ export class Reconciler {
   readonly stats: ReconcileStats = { calls: 0, failures: 0, staleDeltas: 0 };
   private handler: DeltaHandler | undefined;
   private readonly settled = new Map<string, { path: string[]; value: JsonValue }>();
+  /**
+   * Leaves the handler said it cannot apply, with the reason: while one is still desired and not
+   * reported, `Reconciled` stays False even after later work succeeds.
+   */
+  private readonly refused = new Map<string, { path: string[]; value: JsonValue; reason: string }>();
   private active = false;
   private stopped = false;
   private running = false;
@@ -206,11 +211,12 @@ export class Reconciler {
       this.settle(work);
       this.failing = undefined;
       const values = outcome.reported ?? work;
-      const status = conditionPatch(
-        reported,
-        { type: RECONCILED, status: "True", reason: REASONS.applied, message: "", observedVersion: version },
-        now,
-      );
+      for (const leaf of leavesOf(work)) this.refused.delete(pathKey(leaf.path));
+      const open = this.openRefusals({ ...reported, ...values });
+      const condition = open
+        ? { type: RECONCILED, status: "False" as const, reason: REASONS.cannot, message: open }
+        : { type: RECONCILED, status: "True" as const, reason: REASONS.applied, message: "" };
+      const status = conditionPatch(reported, { ...condition, observedVersion: version }, now);
       this.send({ ...values, ...status });
       return;
     }
@@ -234,6 +240,8 @@ export class Reconciler {
       current.observedVersion === version;
     if (!unchanged) this.send(conditionPatch(reported, condition, now));
     if (cannot && !outcome.retry) {
+      for (const leaf of leavesOf(work))
+        this.refused.set(pathKey(leaf.path), { path: leaf.path, value: leaf.value, reason: message });
       this.settle(work);
       this.failing = undefined;
       return;
@@ -244,6 +252,21 @@ export class Reconciler {
       this.retryTimer = undefined;
       this.poke();
     }, delay);
+  }
+
+  /**
+   * The reasons of refusals that still stand (desired unchanged, not reported since), or undefined.
+   * Refusals of values no longer desired, or that the device now reports, are forgotten.
+   */
+  private openRefusals(reported: JsonObject): string | undefined {
+    const desired = this.opts.state.desired;
+    const reasons = new Set<string>();
+    for (const [key, r] of this.refused) {
+      const stillDesired = jsonEqual(getLeaf(desired, r.path), r.value);
+      if (!stillDesired || jsonEqual(getLeaf(reported, r.path), r.value)) this.refused.delete(key);
+      else reasons.add(r.reason);
+    }
+    return reasons.size > 0 ? [...reasons].join("; ") : undefined;
   }
 
   private settle(work: JsonObject): void {

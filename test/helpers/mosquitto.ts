@@ -87,14 +87,17 @@ export interface Mosquitto {
   stop(): Promise<void>;
 }
 
-/** Starts Debian's mosquitto on a free loopback port with anonymous access and no persistence file. */
-export async function startMosquitto(timeoutMs = 10_000): Promise<Mosquitto> {
+/**
+ * Starts Debian's mosquitto on a free loopback port with anonymous access and no persistence file;
+ * `extraConfig` lines are appended to its config (e.g. a bridge `connection` section).
+ */
+export async function startMosquitto(timeoutMs = 10_000, extraConfig: string[] = []): Promise<Mosquitto> {
   let lastError: unknown;
   // freePort() releases the port before mosquitto binds it; another process may grab it meanwhile.
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     try {
-      return await startOn(port, timeoutMs);
+      return await startOn(port, timeoutMs, extraConfig);
     } catch (err) {
       lastError = err;
       if (!/Address already in use/.test((err as Error).message)) break;
@@ -103,14 +106,19 @@ export async function startMosquitto(timeoutMs = 10_000): Promise<Mosquitto> {
   throw lastError;
 }
 
-async function startOn(port: number, timeoutMs: number): Promise<Mosquitto> {
+async function startOn(port: number, timeoutMs: number, extraConfig: string[]): Promise<Mosquitto> {
   const dir = tempDir("umbra-mosquitto-");
   const conf = join(dir, "mosquitto.conf");
   writeFileSync(
     conf,
-    [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "log_dest stderr", ""].join(
-      "\n",
-    ),
+    [
+      `listener ${port} 127.0.0.1`,
+      "allow_anonymous true",
+      "persistence false",
+      "log_dest stderr",
+      ...extraConfig,
+      "",
+    ].join("\n"),
   );
   const child: ChildProcess = spawn(MOSQUITTO_BIN, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
@@ -167,8 +175,8 @@ export interface PeerRun {
 }
 
 /** Runs an external client with a hard time limit, so a peer that hangs cannot hang the test. */
-export function runPeer(cmd: string, args: string[], limitMs = 15_000): PeerRun {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+export function runPeer(cmd: string, args: string[], limitMs = 15_000, env: NodeJS.ProcessEnv = {}): PeerRun {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let stdout = "";
   let stderr = "";
   const listeners = new Set<() => void>();

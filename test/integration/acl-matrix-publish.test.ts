@@ -8,7 +8,7 @@ import type { TestNode } from "../helpers/node.ts";
  * ACL matrix, publishes: every role × every topic class. MQTT 3.1.1 has no negative PUBACK, so every
  * QoS 1 publish must be acknowledged and the client must stay connected; what differs is whether the
  * message reaches a subscriber. Observers: an unscoped operator subscribed to `#`, to both shadow roots,
- * to `$SYS/#` and to every exact topic below, and a site subscribed to `$umbra/relay/#`.
+ * to `$SYS/#` and to every exact topic below, and a site subscribed to its own `$umbra/relay/watch-site/#`.
  */
 
 // topic                                          device bridge operator viewer site   (Y = delivered)
@@ -21,15 +21,16 @@ const MATRIX: [string, string][] = [
   ["$aws/things/{own}/shadow/update/accepted", "- - - - -"],
   ["$umbra/things/{own}/shadow/get/rejected", "- - - - -"],
   ["$umbra/things/{own}/presence", "- - - - -"],
-  ["things/{own}/telemetry", "Y Y Y - -"],
+  ["things/{own}/telemetry", "Y Y - - -"],
   ["things/{own}/shadow/x", "Y Y Y - -"],
   ["$aws/things/{other}/shadow/get", "- - Y Y -"],
   ["$umbra/things/{other}/shadow/name/cfg/update", "- - Y - -"],
-  ["things/{other}/telemetry", "- - Y - -"],
+  ["things/{other}/telemetry", "- - - - -"],
   ["$aws/things/ups-1/shadow/get", "- Y Y Y -"],
-  ["things/ups-1/telemetry", "- Y Y - -"],
+  ["things/ups-1/telemetry", "- Y - - -"],
   ["plant/a/b", "- - Y - -"],
-  ["$umbra/relay/x", "- - - - Y"],
+  // A site may publish only under its own name, and only that site can observe it: nobody here.
+  ["$umbra/relay/x", "- - - - -"],
   ["$SYS/x", "- - - - -"],
   ["$umbra/denied", "- - - - -"],
 ];
@@ -73,7 +74,7 @@ describe("ACL matrix: publish", () => {
       expect(await grantOf(op, f, 0), f).toBe(0);
     for (const own of new Set(ACTORS.map((a) => a.own)))
       for (const t of EXACT_TOPICS(own)) await grantOf(op, t, 0); // relay, sink: refused (0x80)
-    expect(await grantOf(cast.client("watch-site"), "$umbra/relay/#", 0)).toBe(0);
+    expect(await grantOf(cast.client("watch-site"), "$umbra/relay/watch-site/#", 0)).toBe(0);
   });
   afterAll(async () => {
     await cast?.end();
@@ -102,7 +103,7 @@ describe("ACL matrix: publish", () => {
       }
     }
     await fence(cast.client("watch-op"), cast.recorder("watch-op"), "fence/op");
-    await fence(cast.client("watch-site"), cast.recorder("watch-site"), "$umbra/relay/fence");
+    await fence(cast.client("watch-site"), cast.recorder("watch-site"), "$umbra/relay/watch-site/fence");
     const observers = [cast.recorder("watch-op"), cast.recorder("watch-site")];
     for (const o of outcomes) o.delivered = observers.some((r) => r.has(o.topic, o.payload));
 

@@ -41,8 +41,10 @@ const MATRIX: [string, string][] = [
   // Could match the relay (site-only) and the sink of denied publishes: nobody but... nobody.
   ["$umbra/#", "- - - - -"],
   ["$umbra/+/x", "- - - - -"],
-  ["$umbra/relay/x", "- - - - Y"],
-  ["$umbra/relay/#", "- - - - Y"],
+  // A site only under its own name (site-b is the site actor).
+  ["$umbra/relay/x", "- - - - -"],
+  ["$umbra/relay/#", "- - - - -"],
+  ["$umbra/relay/site-b/down", "- - - - Y"],
   ["$umbra/denied", "- - - - -"],
   ["$SYS/#", "- - Y Y -"],
 ];
@@ -99,7 +101,8 @@ describe("ACL matrix: subscribe", () => {
     for (const actor of ACTORS) {
       const c = cast.client(actor.name);
       expect(c.connected, actor.label).toBe(true);
-      const allowed = actor.role === "site" ? "$umbra/relay/still-here" : `things/${actor.own}/still-here`;
+      const allowed =
+        actor.role === "site" ? `$umbra/relay/${actor.name}/still-here` : `things/${actor.own}/still-here`;
       expect(await grantOf(c, allowed, 0), actor.label).toBe(0);
     }
   });

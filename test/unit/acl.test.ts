@@ -74,9 +74,14 @@ describe("maySubscribe", () => {
     ["$umbra/#", false, false, false, false, false],
     ["$umbra/+", false, false, false, false, false],
     ["$umbra/+/x", false, false, false, false, false],
-    ["$umbra/relay/#", false, false, false, false, true],
-    ["$umbra/relay/x", false, false, false, false, true],
-    ["$umbra/relay", false, false, false, false, true],
+    ["$umbra/relay/#", false, false, false, false, false],
+    ["$umbra/relay/x", false, false, false, false, false],
+    ["$umbra/relay", false, false, false, false, false],
+    // A site sees only its own relay topics.
+    ["$umbra/relay/site-b/down", false, false, false, false, true],
+    ["$umbra/relay/site-b/#", false, false, false, false, true],
+    ["$umbra/relay/site-c/down", false, false, false, false, false],
+    ["$umbra/relay/+/down", false, false, false, false, false],
   ];
 
   it.each(table)("%s", (filter, d, b, o, v, s) => {
@@ -108,8 +113,13 @@ describe("mayPublish", () => {
     ["$aws/things/dev-1/shadow/update", true, false, true, false, false],
     ["$umbra/things/dev-1/shadow/get", true, false, true, true, false],
     ["$aws/things/dev-1/shadow/name/cfg/get", true, false, true, true, false],
-    ["things/dev-1/telemetry", true, false, true, false, false],
-    ["things/dev-2/telemetry", false, false, true, false, false],
+    // Telemetry: the thing's own device or a bridge granted it; not operators (not even scoped ones).
+    ["things/dev-1/telemetry", true, false, false, false, false],
+    ["things/dev-1/telemetry/temp/c", true, false, false, false, false],
+    ["things/dev-2/telemetry", false, false, false, false, false],
+    ["things/pdu-7/telemetry", false, true, false, false, false],
+    ["things/pdu-7/telemetry/watts", false, true, false, false, false],
+    ["things/pdu-7/telemetryx", false, true, true, false, false],
     ["$aws/things/ups-1/shadow/update", false, true, true, false, false],
     ["$aws/things/ups-12/shadow/get", false, false, true, true, false],
     ["$umbra/things/pdu-7/shadow/delete", false, true, true, false, false],
@@ -117,7 +127,9 @@ describe("mayPublish", () => {
     ["$umbra/things/pdu-7/shadow/get/accepted", false, true, true, false, false],
     ["things/pdu-7/shadow/get", false, true, true, false, false],
     ["plant/a/b", false, false, true, false, false],
-    ["$umbra/relay/x", false, false, false, false, true],
+    ["$umbra/relay/x", false, false, false, false, false],
+    ["$umbra/relay/site-b/up", false, false, false, false, true],
+    ["$umbra/relay/site-c/up", false, false, false, false, false],
     ["$umbra/relayx", false, false, true, false, false],
   ];
 
@@ -133,6 +145,7 @@ describe("mayPublish", () => {
 
   it("lets anonymous publish anything but the relay", () => {
     expect(mayPublish(ANONYMOUS, "plant/a")).toBe(true);
+    expect(mayPublish(ANONYMOUS, "things/any-1/telemetry")).toBe(true);
     expect(mayPublish(ANONYMOUS, "$umbra/relay/x")).toBe(false);
   });
 });

@@ -152,6 +152,28 @@ describe("sdk reconcile loop", () => {
     await until("call for 2.0", () => h.calls.length === 2);
   });
 
+  it("a refused leaf still desired keeps Reconciled False after later work on other leaves succeeds", async () => {
+    const h = harness();
+    h.reconciler.setHandler(
+      h.record((d) => (d.firmware === "9.9" ? { cannot: "firmware 9.9 is not signed" } : undefined)),
+    );
+    h.full(2, { firmware: "9.9" }, { firmware: "1.0" });
+    h.reconciler.activate();
+    await until("refused", () => h.reconciled()?.status === "False");
+    h.reconciler.onDelta({ state: { firmware: "9.9", fan: 40 }, version: 3 });
+    await until("fan applied", () => h.state.reported.fan === 40);
+    expect(h.reconciled()).toMatchObject({
+      status: "False",
+      reason: "CannotApply",
+      message: "firmware 9.9 is not signed",
+      observedVersion: 3,
+    });
+    // A new desired firmware the handler accepts clears the refusal: everything is reconciled.
+    h.reconciler.onDelta({ state: { firmware: "2.0" }, version: 5 });
+    await until("True", () => h.reconciled()?.status === "True");
+    expect(h.state.reported.firmware).toBe("2.0");
+  });
+
   it("'cannot' with retry: true is retried", async () => {
     const h = harness();
     let n = 0;

@@ -1,0 +1,58 @@
+import { Gauge } from "prom-client";
+import type { Role } from "../../shared/acl.ts";
+import type { ExtensionDefinition } from "../extension.ts";
+import { registerMqttMetrics } from "./mqtt-metrics.ts";
+import { processRegistry } from "./process-metrics.ts";
+import { registerShadowMetrics } from "./shadow-metrics.ts";
+import { registerStoreMetrics } from "./store-metrics.ts";
+
+/**
+ * Roles that may scrape `/metrics`: the ones that may read the whole fabric anyway (connection counts
+ * and request rates say something about every thing). A device, bridge or site token gets 403.
+ * With --allow-anonymous every request is anonymous and may read it, as it may read everything.
+ */
+const METRICS_READERS: ReadonlySet<Role> = new Set(["operator", "viewer", "anonymous"]);
+
+/**
+ * `GET /metrics` in Prometheus text format, from the node's own registry (`ctx.metrics`; never
+ * prom-client's global one, so several nodes in one process keep apart). Started last, so the
+ * capabilities before it have registered their own metrics (telemetry ingest, relay lag) on the same
+ * registry and the MQTT forward hook it wraps is the final one. The process metrics (CPU, memory…)
+ * are appended from a registry shared by the nodes of this process.
+ */
+export const metricsExtension: ExtensionDefinition = {
+  name: "metrics",
+  start(ctx) {
+    const registry = ctx.metrics;
+    const processMetrics = processRegistry();
+    new Gauge({
+      name: "umbra_node_info",
+      help: "always 1; labels say which site this node is",
+      labelNames: ["site"],
+      registers: [registry],
+    }).set({ site: ctx.config.site }, 1);
+    const stopMqtt = registerMqttMetrics(registry, ctx.broker);
+    const stopShadow = registerShadowMetrics(registry, ctx.service, ctx.commits, ctx.store);
+    registerStoreMetrics(registry, ctx.db, ctx.config.dataDir);
+    return {
+      routes(app, principalOf) {
+        app.get("/metrics", async (req, reply) => {
+          const role = principalOf(req).role;
+          if (!METRICS_READERS.has(role)) {
+            return reply.code(403).send({
+              code: 403,
+              message: `role ${role} may not read metrics; use an operator or viewer token (umbra token create --role viewer)`,
+              timestamp: Math.floor(Date.now() / 1000),
+            });
+          }
+          const body = (await registry.metrics()) + (await processMetrics.metrics());
+          return reply.header("content-type", registry.contentType).send(body);
+        });
+      },
+      close() {
+        stopMqtt();
+        stopShadow();
+      },
+    };
+  },
+};

@@ -1,0 +1,52 @@
+import type { LinkStats } from "./link.ts";
+
+function ago(ms: number | null, now: number): string {
+  if (ms === null) return "never";
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+}
+
+function bytes(n: number): string {
+  return n < 10_000
+    ? `${n} B`
+    : n < 10_000_000
+      ? `${Math.round(n / 1024)} KiB`
+      : `${Math.round(n / 1048576)} MiB`;
+}
+
+/** `umbra peers`: one row per relay link. Pure, so it is tested without a node. */
+export function formatPeersTable(site: string, peers: LinkStats[], now = Date.now()): string {
+  if (peers.length === 0)
+    return `site ${site}: no relay peers (no --parent, and no child site has connected)\n`;
+  const head = [
+    "PEER",
+    "SITE",
+    "STATE",
+    "LAST CONTACT",
+    "PENDING",
+    "IN FLIGHT",
+    "LAG",
+    "SENT",
+    "RECEIVED",
+    "RETRIED",
+  ];
+  const rows = peers.map((p) => [
+    p.peer,
+    p.site ?? "-",
+    p.connected ? "up" : "down",
+    ago(p.lastContact, now),
+    String(p.pendingChanges),
+    bytes(p.pendingBytes),
+    `${(p.lagMs / 1000).toFixed(1)}s`,
+    bytes(p.bytesSent),
+    bytes(p.bytesReceived),
+    String(p.framesRetried),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return `site ${site}\n${[line(head), ...rows.map(line)].join("\n")}\n`;
+}

@@ -1,0 +1,332 @@
+import { leavesOf } from "../device-agent/sdk/paths.ts";
+import type { DeltaHandler, HandlerResult } from "../device-agent/sdk/types.ts";
+import { type JsonObject, type JsonValue, jsonEqual } from "../shared/json.ts";
+import { ConvertError, pointFor, rawEquals, setPath, toRaw, toShadow } from "./convert.ts";
+import {
+  type DeviceSpec,
+  type Driver,
+  DriverError,
+  type PointSpec,
+  type Profile,
+  type RawValue,
+  type Reading,
+} from "./types.ts";
+
+/**
+ * One runner per bridged device: polls the driver at the device's interval, turns readings into
+ * shadow values, reports only what changed (plus a full report every `fullReportMs`), writes desired
+ * values back with read-back verification, and marks the device unreachable in its shadow.
+ *
+ * Every device has its own loop and its own driver: a slow or dead device only delays itself. Driver
+ * calls of one device are serialized (a poll and a write never overlap), as the Driver contract says.
+ */
+
+/** The bridge's own section of `reported` (documented in docs/bridge.md). */
+export const BRIDGE_KEY = "$bridge";
+export const UNITS_KEY = "$units";
+
+/** The part of a connected SDK device the runner uses (tests pass a fake). */
+export interface ShadowLink {
+  report(patch: JsonObject): Promise<void>;
+  onDelta(handler: DeltaHandler): () => void;
+}
+
+export interface RunnerLog {
+  info(o: unknown, m?: string): void;
+  warn(o: unknown, m?: string): void;
+  error(o: unknown, m?: string): void;
+}
+
+export interface RunnerOptions {
+  /** Everything is re-reported this often even when unchanged (default 5 min). */
+  fullReportMs?: number;
+  /** Retry of an unreachable device: the delay doubles from initialMs up to maxMs (default pollMs … 60 s). */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** Delays before each read-back after a write (default [0, 250, 1000] ms: relays take a moment). */
+  verifyDelaysMs?: number[];
+  log?: RunnerLog;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface DeviceStatus {
+  reachable: boolean | undefined;
+  error: string | undefined;
+  since: number;
+  failures: number;
+  polls: number;
+}
+
+const SILENT: RunnerLog = { info() {}, warn() {}, error() {} };
+
+export class DeviceRunner {
+  private readonly readable: PointSpec[];
+  private readonly last = new Map<string, JsonValue>();
+  private lastFullAt = Number.NEGATIVE_INFINITY;
+  private tail: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+  private loopDone: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private unregister: (() => void) | undefined;
+  private readonly s: DeviceStatus;
+  private readonly fullReportMs: number;
+  private readonly backoff: { initialMs: number; maxMs: number };
+  private readonly log: RunnerLog;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly verifyDelays: number[];
+  /** Write counter and, per path, the count when it was last written: a poll that read before a write must not report over it. */
+  private writeCount = 0;
+  private readonly writtenAt = new Map<string, number>();
+  /** The last report error logged (cleared by a report that goes through). */
+  private reportError: string | undefined;
+
+  constructor(
+    readonly spec: DeviceSpec,
+    readonly profile: Profile,
+    private readonly driver: Driver,
+    private readonly link: ShadowLink,
+    opts: RunnerOptions = {},
+  ) {
+    this.readable = profile.points;
+    this.fullReportMs = opts.fullReportMs ?? 300_000;
+    const initialMs = opts.backoff?.initialMs ?? spec.pollMs;
+    this.backoff = { initialMs, maxMs: Math.max(initialMs, opts.backoff?.maxMs ?? 60_000) };
+    this.log = opts.log ?? SILENT;
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+    this.verifyDelays = opts.verifyDelaysMs ?? [0, 250, 1000];
+    this.s = { reachable: undefined, error: undefined, since: this.now(), failures: 0, polls: 0 };
+  }
+
+  get status(): Readonly<DeviceStatus> {
+    return { ...this.s };
+  }
+
+  /** Starts the poll loop and takes over desired state for this device. */
+  start(): void {
+    this.unregister = this.link.onDelta((delta) => this.applyDesired(delta));
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unregister?.();
+    this.wake?.();
+    await this.loopDone;
+    await this.tail;
+    await this.driver.close();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const started = this.now();
+      await this.pollOnce();
+      if (this.stopped) break;
+      await this.sleep(Math.max(0, this.nextDelay() - (this.now() - started)));
+    }
+  }
+
+  /**
+   * Until the next poll: the interval while reads succeed (wholly or in part), exponential backoff
+   * (equal jitter) after a poll that read nothing: no answer, or a refusal of everything such as a
+   * wrong password, which retried at the poll interval would get the account locked on many BMCs.
+   */
+  nextDelay(): number {
+    if (this.s.failures === 0) return this.spec.pollMs;
+    const cap = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** Math.min(this.s.failures - 1, 30));
+    // Half fixed, half random: retries stay predictable for an operator yet devices that failed together spread out.
+    return Math.round(cap / 2 + (this.random() * cap) / 2);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** Driver calls one at a time, in order. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A hung driver call must not stall the device forever: it counts as no answer. */
+  private guarded<T>(what: string, p: Promise<T>): Promise<T> {
+    if (this.driver.timesItself) return p;
+    const ms = this.spec.timeoutMs * 4 + 1000;
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new DriverError("unreachable", `${what}: no result within ${ms} ms`)),
+          ms,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /** One poll: read every point, report what changed (or everything when a full report is due). */
+  async pollOnce(): Promise<void> {
+    this.s.polls++;
+    const writesBefore = this.writeCount;
+    let readings: Reading[];
+    let partial: DriverError | undefined;
+    try {
+      readings = await this.exclusive(() => this.guarded("read", this.driver.read(this.readable)));
+    } catch (err) {
+      if (!(err instanceof DriverError && err.kind === "refused" && err.readings?.length)) {
+        await this.failed(err);
+        return;
+      }
+      readings = err.readings;
+      partial = err;
+    }
+    const values = new Map<string, JsonValue>();
+    for (const r of readings) {
+      const point = pointFor(this.readable, r.path);
+      // Read before a write to this path completed: stale; the write reported the fresh value.
+      if ((this.writtenAt.get(r.path) ?? -1) >= writesBefore) continue;
+      if (point) values.set(r.path, toShadow(point, r.value));
+    }
+    const full = this.now() - this.lastFullAt >= this.fullReportMs;
+    const patch: JsonObject = {};
+    for (const [path, value] of values) {
+      if (full || !this.last.has(path) || !jsonEqual(this.last.get(path), value)) setPath(patch, path, value);
+    }
+    const error = partial?.message;
+    const changed = this.s.reachable !== true || this.s.error !== error;
+    if (changed) this.transition(true, error);
+    if (changed || full) patch[BRIDGE_KEY] = this.bridgeSection();
+    if (full) patch[UNITS_KEY] = this.units();
+    this.s.failures = 0;
+    if (Object.keys(patch).length === 0) return;
+    try {
+      await this.link.report(patch);
+      for (const [path, value] of values) this.last.set(path, value);
+      if (full) this.lastFullAt = this.now();
+      this.reportError = undefined;
+    } catch (err) {
+      // Refused by the node (e.g. a value too large): logged; the next poll tries again.
+      this.reportRefused(err);
+    }
+  }
+
+  private async failed(err: unknown): Promise<void> {
+    const e =
+      err instanceof DriverError
+        ? err
+        : new DriverError("refused", (err as Error)?.message ?? String(err), { cause: err });
+    const reachable = e.kind === "refused";
+    this.s.failures++;
+    if (this.s.reachable === reachable && this.s.error === e.message) return;
+    this.transition(reachable, e.message);
+    try {
+      await this.link.report({ [BRIDGE_KEY]: this.bridgeSection() });
+    } catch (reportErr) {
+      this.reportRefused(reportErr);
+    }
+  }
+
+  /** Logs a refused report once per distinct error: a wrong role would otherwise log every poll. */
+  private reportRefused(err: unknown): void {
+    const message = (err as Error)?.message ?? String(err);
+    if (message === this.reportError) return;
+    this.reportError = message;
+    this.log.error({ thing: this.spec.thing, err: message }, "report refused");
+  }
+
+  private transition(reachable: boolean, error: string | undefined): void {
+    if (this.s.reachable !== reachable) {
+      this.s.since = this.now();
+      if (reachable) this.log.info({ thing: this.spec.thing }, "device answers");
+      else this.log.warn({ thing: this.spec.thing, error }, "device unreachable: retrying with backoff");
+    } else if (error)
+      this.log.warn(
+        { thing: this.spec.thing, error },
+        reachable ? "device refused a request" : "device still unreachable",
+      );
+    this.s.reachable = reachable;
+    this.s.error = error;
+  }
+
+  /** `reported.$bridge`: whether the device answers, since when, and the last error (null when none). */
+  private bridgeSection(): JsonObject {
+    return {
+      reachable: this.s.reachable === true,
+      since: new Date(this.s.since).toISOString(),
+      error: this.s.error ?? null,
+      driver: this.spec.driver,
+      profile: this.profile.name,
+    };
+  }
+
+  private units(): JsonObject {
+    const units: JsonObject = {};
+    for (const p of this.readable) if (p.unit) setPath(units, p.path.replace("{index}", "*"), p.unit);
+    return units;
+  }
+
+  /** The delta handler: desired → raw → driver.write → read back → reported. */
+  async applyDesired(delta: JsonObject): Promise<HandlerResult> {
+    const reported: JsonObject = {};
+    const problems: string[] = [];
+    let retry = false;
+    for (const leaf of leavesOf(delta)) {
+      const path = leaf.path.join(".");
+      if (path.startsWith("$")) continue;
+      const point = pointFor(this.readable, path);
+      if (!point) {
+        problems.push(`${path}: not a point of profile '${this.profile.name}'`);
+        continue;
+      }
+      if (!point.writable) {
+        problems.push(`${path}: read-only`);
+        continue;
+      }
+      try {
+        const raw = toRaw(point, leaf.value);
+        const expected = point.verifyValues?.[String(leaf.value)] ?? point.verifyValue ?? raw;
+        const value = await this.exclusive(() => this.writeAndVerify(point, path, raw, expected));
+        setPath(reported, path, value);
+        this.last.set(path, value);
+        this.writtenAt.set(path, this.writeCount++);
+      } catch (err) {
+        if (err instanceof DriverError && err.kind === "unreachable") retry = true;
+        else if (!(err instanceof DriverError || err instanceof ConvertError)) throw err;
+        problems.push(err.message.startsWith(path) ? err.message : `${path}: ${err.message}`);
+      }
+    }
+    if (problems.length === 0) return { reported };
+    // The SDK reports either values or a condition: values already written go out on their own first.
+    if (Object.keys(reported).length > 0) await this.link.report(reported);
+    return { cannot: problems.join("; "), retry };
+  }
+
+  private async writeAndVerify(
+    point: PointSpec,
+    path: string,
+    raw: RawValue,
+    expected: RawValue,
+  ): Promise<JsonValue> {
+    await this.guarded(`write ${path}`, this.driver.write(point, path, raw));
+    if (point.verify === false) return toShadow(point, expected);
+    let seen: RawValue | undefined;
+    for (const delay of this.verifyDelays) {
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      const readings = await this.guarded(`read back ${path}`, this.driver.read([point]));
+      seen = readings.find((r) => r.path === path)?.value;
+      if (seen !== undefined && rawEquals(point, seen, expected)) return toShadow(point, seen);
+    }
+    const shown = (v: RawValue | undefined) =>
+      v === undefined ? "nothing" : JSON.stringify(toShadow(point, v));
+    throw new DriverError("refused", `${path}: wrote ${shown(raw)} but the device reads back ${shown(seen)}`);
+  }
+}
