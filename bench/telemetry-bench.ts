@@ -27,6 +27,16 @@ import { createLogger } from "../shared/logger.ts";
 import type { TelemetrySample } from "../shared/telemetry.ts";
 import { REPO_ROOT, tempDir, track } from "./procs.ts";
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write(`Usage: npm run bench:telemetry -- [--quick] [--devices N] [--seconds S]
+
+Telemetry ingest (N MQTT devices in 2 client processes, 10 metrics per message, offered rate stepped up
+until the node stops keeping up), query latency over a day of 1 Hz data (raw, 1 m, 1 h), and bytes
+per sample on disk. Defaults: 10,000 devices, 10 s per step; --quick: 2,000 devices, 5 s per step.
+Results: docs/benchmarks.md.
+`);
+  process.exit(0);
+}
 const quick = process.argv.includes("--quick");
 const argNum = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
