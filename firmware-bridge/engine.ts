@@ -29,6 +29,8 @@ export const UNITS_KEY = "$units";
 export interface ShadowLink {
   report(patch: JsonObject): Promise<void>;
   onDelta(handler: DeltaHandler): () => void;
+  /** Removes desired keys after a one-shot command ran (the SDK Device has it; `--once` has none). */
+  clearDesired?(paths: readonly string[]): Promise<void>;
 }
 
 export interface RunnerLog {
@@ -278,6 +280,7 @@ export class DeviceRunner {
   async applyDesired(delta: JsonObject): Promise<HandlerResult> {
     const reported: JsonObject = {};
     const problems: string[] = [];
+    const commandsDone: string[] = [];
     let retry = false;
     for (const leaf of leavesOf(delta)) {
       const path = leaf.path.join(".");
@@ -293,6 +296,13 @@ export class DeviceRunner {
       }
       try {
         const raw = toRaw(point, leaf.value);
+        if (point.commands?.includes(String(leaf.value))) {
+          // A one-shot command (power cycle, reboot): sent once, never verified against a state (the
+          // device passes through others meanwhile), then removed from desired; polls report the state.
+          await this.exclusive(() => this.guarded(`write ${path}`, this.driver.write(point, path, raw)));
+          commandsDone.push(path);
+          continue;
+        }
         const expected = point.verifyValues?.[String(leaf.value)] ?? point.verifyValue ?? raw;
         const value = await this.exclusive(() => this.writeAndVerify(point, path, raw, expected));
         setPath(reported, path, value);
@@ -304,10 +314,27 @@ export class DeviceRunner {
         problems.push(err.message.startsWith(path) ? err.message : `${path}: ${err.message}`);
       }
     }
+    if (commandsDone.length > 0) await this.clearCommands(commandsDone);
     if (problems.length === 0) return { reported };
     // The SDK reports either values or a condition: values already written go out on their own first.
     if (Object.keys(reported).length > 0) await this.link.report(reported);
     return { cannot: problems.join("; "), retry };
+  }
+
+  /**
+   * A one-shot command that ran must not stay desired: a restarted bridge would see the same delta and
+   * run it again. If the node cannot be told now, the SDK still never repeats it in this process.
+   */
+  private async clearCommands(paths: string[]): Promise<void> {
+    if (!this.link.clearDesired) return;
+    try {
+      await this.link.clearDesired(paths);
+    } catch (err) {
+      this.log.warn(
+        { thing: this.spec.thing, paths, error: (err as Error).message },
+        "could not clear a one-shot command from desired; it stays there until an operator clears it",
+      );
+    }
   }
 
   private async writeAndVerify(

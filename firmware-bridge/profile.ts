@@ -53,6 +53,7 @@ export const PROFILE_SCHEMA = {
           verify: { type: "boolean" },
           verifyValue: rawValue,
           verifyValues: { type: "object", minProperties: 1, additionalProperties: rawValue },
+          commands: { type: "array", minItems: 1, items: { type: "string" } },
           address: { type: "object" },
         },
       },
@@ -92,7 +93,13 @@ export function parseProfile(data: unknown, source: string): Profile {
       throw new ProfileError(
         `${source}: /points/${i}: a writable point needs a type or an enum (desired values are converted by it; e.g. type: bool for a coil, string for a name)`,
       );
-    for (const key of ["verifyValue", "verifyValues"] as const) {
+    for (const name of p.commands ?? []) {
+      if (!p.enum || !(name in p.enum))
+        throw new ProfileError(
+          `${source}: /points/${i}/commands: '${name}' is not a value of this point's enum`,
+        );
+    }
+    for (const key of ["verifyValue", "verifyValues", "commands"] as const) {
       if (p[key] !== undefined && !p.writable)
         throw new ProfileError(`${source}: /points/${i}/${key}: only for writable points`);
     }

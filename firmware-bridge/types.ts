@@ -52,6 +52,11 @@ export interface PointSpec {
    * `verifyValue` for the values it names.
    */
   verifyValues?: Record<string, RawValue>;
+  /**
+   * Enum names that are one-shot commands (e.g. `cycle`, `reboot`): once written and verified, the
+   * bridge removes the desired key, so the command never runs again (not after a bridge restart either).
+   */
+  commands?: string[];
   /** Driver-specific address: Modbus {table, address, unit?}, SNMP {oid} / {table oid, column}, … */
   address: Record<string, unknown>;
 }

@@ -175,6 +175,25 @@ export class ShadowDevice implements Device {
     return this.reporter.report(patch);
   }
 
+  async clearDesired(paths: readonly string[]): Promise<void> {
+    if (this.closed) throw new DeviceConnectionError("closed", "the device is closed");
+    const patch: JsonObject = {};
+    for (const path of paths) {
+      const keys = path.split(".");
+      let obj = patch;
+      for (const key of keys.slice(0, -1)) {
+        const next = isJsonObject(obj[key]) ? (obj[key] as JsonObject) : {};
+        obj[key] = next;
+        obj = next;
+      }
+      obj[keys[keys.length - 1] as string] = null;
+    }
+    if (Object.keys(patch).length === 0) return;
+    const accepted = await this.shadow.request("update", { state: { desired: patch } });
+    this.state.applyDesiredPatch(patch);
+    if (typeof accepted.version === "number") this.state.noteVersion(accepted.version);
+  }
+
   onDelta(handler: DeltaHandler): () => void {
     return this.reconciler.setHandler(handler);
   }

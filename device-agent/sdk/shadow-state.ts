@@ -62,6 +62,11 @@ export class ShadowState {
     this.reported = mergePatch(this.reported, patch);
   }
 
+  /** Our own accepted update that removed desired keys (a patch of nulls). */
+  applyDesiredPatch(patch: JsonObject): void {
+    this.desired = mergePatch(this.desired, patch);
+  }
+
   /** The version an accepted update produced. */
   noteVersion(version: number): void {
     if (version > this.version) this.version = version;

@@ -91,6 +91,12 @@ export interface Device {
    * the durable queue; queued reports are coalesced (latest value per key) and sent in order on reconnect.
    */
   report(patch: JsonObject): Promise<void>;
+  /**
+   * Removes desired keys (dotted paths, e.g. `["power"]`): for one-shot commands such as a reboot,
+   * so the command is not run again after a restart. Online only: rejects when the node is not
+   * reachable or refuses (the caller decides whether to retry).
+   */
+  clearDesired(paths: readonly string[]): Promise<void>;
   /** Registers the reconcile handler (one per device); called for the current delta at once if any. */
   onDelta(handler: DeltaHandler): () => void;
   /** Called with the full desired state whenever it changes. */

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./node.ts";
 
@@ -23,6 +23,8 @@ export interface IpmiSim {
   setPower(on: boolean): void;
   /** Sets the CPU Temp sensor (whole degrees C, 0–255); ipmi_sim polls the file every 200 ms. */
   setTemperature(celsius: number): void;
+  /** Every `set` the simulator asked of the chassis control script, e.g. ["power 0", "power 1"]. */
+  controlLog(): string[];
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ get) for p in "$@"; do
        echo "$p:$v"
      done;;
 set) while [ $# -gt 1 ]; do
+       echo "$1 $2" >> "$(dirname "$0")/control.log"
        case $1 in power) echo "$2" > "$state";; reset|boot) ;; *) echo "unknown parameter $1"; exit 1;; esac
        shift 2
      done;;
@@ -135,6 +138,14 @@ mc_enable 0x20
     username,
     password,
     power: () => (readFileSync(join(dir, "power"), "utf8").trim() === "0" ? "off" : "on"),
+    controlLog: () => {
+      const file = join(dir, "control.log");
+      return existsSync(file)
+        ? readFileSync(file, "utf8")
+            .split("\n")
+            .filter((l) => l !== "")
+        : [];
+    },
     setPower: (on) => writeFileSync(join(dir, "power"), on ? "1\n" : "0\n"),
     setTemperature: (c) => writeFileSync(join(dir, "cpu-temp"), `${c}\n`),
     stop: async () => {

@@ -192,6 +192,24 @@ describe.runIf(shouldRunPeerSuite("ipmi_sim + ipmitool", peer))("IPMI driver aga
       expect((await desire("on")).code).toBe(200);
       expect((await until("on")).power).toBe("on");
       expect(sim.power()).toBe("on");
+      // A one-shot command: the chassis is cycled once, reads back on, and `cycle` leaves desired.
+      const before = sim.controlLog().length;
+      expect((await desire("cycle")).code).toBe(200);
+      let doc = await httpShadow(node.httpUrl, "bmc-1", { op: "get" });
+      for (let i = 0; i < 80 && (doc.body.state as { desired?: Json }).desired?.power !== undefined; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        doc = await httpShadow(node.httpUrl, "bmc-1", { op: "get" });
+      }
+      const state = doc.body.state as { desired?: Json; reported?: Json; delta?: Json };
+      expect(state.desired?.power).toBeUndefined();
+      expect(state.delta?.power).toBeUndefined();
+      // Cycled exactly once: off, then on again (ipmi_sim powers back on after its cycle delay).
+      for (let i = 0; i < 100 && !sim.controlLog().slice(before).includes("power 1"); i++)
+        await new Promise((res) => setTimeout(res, 100));
+      const cycle = sim.controlLog().slice(before);
+      expect(cycle).toContain("power 1");
+      expect(cycle.filter((l) => l === "power 0")).toHaveLength(1);
+      expect(sim.power()).toBe("on");
     } finally {
       await bridge.close();
       await node.stop();

@@ -95,6 +95,20 @@ describe("bridge → Redfish server through a node", () => {
     expect(after.power).toBe("off");
     expect(bmc.state.powerState).toBe("Off");
     expect(bmc.state.resets).toEqual(["ForceOff"]);
+
+    // A one-shot restart: sent once (ForceRestart), then removed from desired; no delta is left.
+    const restart = await httpShadow(node.httpUrl, "srv-1", {
+      op: "update",
+      body: JSON.stringify({ state: { desired: { power: "restart" } } }),
+    });
+    expect(restart.code).toBe(200);
+    const cleared = await until(
+      "restart cleared from desired",
+      async () => (await httpShadow(node.httpUrl, "srv-1", { op: "get" })).body.state as Record<string, Json>,
+      (st) => (st.desired as Json | undefined)?.power === undefined,
+    );
+    expect(cleared.delta).toBeUndefined();
+    expect(bmc.state.resets).toEqual(["ForceOff", "ForceRestart"]);
   });
 
   it("polls the BMC once from a bridge.yaml with the password taken from the environment", async () => {

@@ -61,6 +61,10 @@ class FakeDriver implements Driver {
 
 class FakeLink implements ShadowLink {
   reports: JsonObject[] = [];
+  cleared: string[][] = [];
+  async clearDesired(paths: readonly string[]): Promise<void> {
+    this.cleared.push([...paths]);
+  }
   handler: DeltaHandler | undefined;
   async report(patch: JsonObject): Promise<void> {
     this.reports.push(structuredClone(patch));
@@ -94,6 +98,7 @@ const profile: Profile = {
       enum: { on: 1, off: 2, reboot: 3 },
       writable: true,
       verifyValues: { reboot: 1 },
+      commands: ["reboot"],
       address: {},
     },
   ],
@@ -311,13 +316,18 @@ describe("desired → device", () => {
     expect(driver.writes).toEqual([["mode", 1]]);
   });
 
-  it("accepts a per-command read-back value (verifyValues): reboot ends in on", async () => {
-    const { driver, runner } = setup();
+  it("sends a one-shot command once, unverified, and clears it from desired; states are still verified", async () => {
+    const { driver, link, runner } = setup();
     driver.stuck.set("power", 1);
-    expect(await runner.applyDesired({ power: "reboot" })).toEqual({ reported: { power: "on" } });
-    // Only the values it names: "off" must still read back off.
+    expect(await runner.applyDesired({ power: "reboot" })).toEqual({ reported: {} });
+    // reboot is a one-shot command: written once, not verified, removed from desired so it never runs
+    // again; the polls report the state the device comes back in.
+    expect(driver.writes).toEqual([["power", 3]]);
+    expect(link.cleared).toEqual([["power"]]);
+    // Only the values it names: "off" must still read back off (verifyValues: reboot only).
     const failed = await runner.applyDesired({ power: "off" });
     expect(failed).toMatchObject({ cannot: 'power: wrote "off" but the device reads back "on"' });
+    expect(link.cleared).toEqual([["power"]]); // off is a state, not a command
   });
 
   it("reports what was written before a failure, and asks for a retry when the device is unreachable", async () => {
