@@ -46,6 +46,16 @@ export function parseInstant(text: string, now: number): number | null {
   }
   // Date.parse accepts many loose forms; require something ISO-like (a year and a month).
   if (!/^\d{4}-\d{2}/.test(t)) return null;
-  const ms = Date.parse(t);
+  return parseIsoUtc(t);
+}
+
+/**
+ * An ISO 8601 date or date-time as Unix milliseconds, or null. A date-time without a zone designator is
+ * UTC: `Date.parse` would read it as the node's local time, so the same sample would land at another
+ * instant on a node in another time zone.
+ */
+export function parseIsoUtc(text: string): number | null {
+  const noZone = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text);
+  const ms = Date.parse(noZone ? `${text}Z` : text);
   return Number.isNaN(ms) ? null : ms;
 }

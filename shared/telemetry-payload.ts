@@ -1,4 +1,5 @@
 import type { TelemetrySample } from "./telemetry.ts";
+import { parseIsoUtc } from "./telemetry-duration.ts";
 import { isValidThingName } from "./topics.ts";
 
 /**
@@ -48,14 +49,13 @@ function numeric(v: unknown): number | undefined {
 }
 
 /**
- * A timestamp field: Unix milliseconds (a number), or an ISO 8601 string. Values that look like
+ * A timestamp field: Unix milliseconds (a number), or an ISO 8601 string (UTC when it has no zone). Values that look like
  * seconds (before 2001 as milliseconds) are refused rather than guessed, so a unit mistake is visible.
  */
 export function parseTimestamp(v: unknown): number | null {
   if (typeof v === "number") return Number.isFinite(v) && v >= 1e12 && v < 1e14 ? Math.round(v) : null;
   if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v)) {
-    const ms = Date.parse(v);
-    return Number.isNaN(ms) ? null : ms;
+    return parseIsoUtc(v);
   }
   return null;
 }

@@ -101,6 +101,22 @@ describe("telemetry payloads", () => {
     expect(parseTelemetryPayload(obj, '{"ts":"yesterday","t":1}', NOW).ok).toBe(false);
   });
 
+  it("reads an ISO timestamp without a zone as UTC, whatever the node's time zone", () => {
+    const saved = process.env.TZ;
+    process.env.TZ = "America/New_York";
+    try {
+      expect(parseTimestamp("2026-11-22T10:00:00")).toBe(Date.UTC(2026, 10, 22, 10));
+      expect(parseTimestamp("2026-11-22T10:00:00.250")).toBe(Date.UTC(2026, 10, 22, 10, 0, 0, 250));
+      expect(parseTimestamp("2026-11-22T10:00")).toBe(Date.UTC(2026, 10, 22, 10));
+      // An explicit zone is kept.
+      expect(parseTimestamp("2026-11-22T10:00:00+02:00")).toBe(Date.UTC(2026, 10, 22, 8));
+      expect(parseTimestamp("2026-11-22T10:00:00Z")).toBe(Date.UTC(2026, 10, 22, 10));
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
   it("reads a bare number (or true/false) on the single-metric topic", () => {
     const topic = { thing: "pdu-1", metric: "temp/c" };
     expect(parseTelemetryPayload(topic, " 21.5 ", NOW)).toEqual({
