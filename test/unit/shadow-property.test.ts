@@ -4,6 +4,7 @@ import { ShadowDocument } from "../../broker/shadow/shadow-doc.ts";
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import { pruneEmpty } from "../../shared/json.ts";
 import { applyPatchOps, planPatch } from "../../shared/shadow-patch.ts";
+import { patchArbitrary } from "../helpers/json-arbitraries.ts";
 
 /** Property runs: small in `npm test`, larger with `npm run test:property`. */
 const RUNS = Number(process.env.UMBRA_PROPERTY_RUNS ?? 60);
@@ -16,15 +17,7 @@ const scalar: fc.Arbitrary<JsonValue> = fc.oneof(
   fc.boolean(),
   fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }),
 );
-const patch: fc.Arbitrary<JsonObject> = fc.letrec<{ obj: JsonObject; val: JsonValue | null }>((tie) => ({
-  obj: fc.dictionary(key, tie("val"), { maxKeys: 3 }) as fc.Arbitrary<JsonObject>,
-  val: fc.oneof(
-    { depthSize: "small" },
-    scalar,
-    fc.constant(null),
-    tie("obj"),
-  ) as fc.Arbitrary<JsonValue | null>,
-})).obj;
+const patch = patchArbitrary(key, scalar);
 const op = fc.oneof(
   fc.record({ kind: fc.constant("update" as const), section: fc.constantFrom("desired", "reported"), patch }),
   fc.record({ kind: fc.constant("clear" as const), section: fc.constantFrom("desired", "reported") }),
