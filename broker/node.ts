@@ -78,6 +78,7 @@ export async function startNode(
       cacheSize: config.cacheSize,
       site: config.site,
       compactAfterChunks: config.compactAfterChunks,
+      epochAfterChanges: config.epochAfterChanges,
     });
     cleanup.push(() => store.close());
     const commits = new GroupCommit(store);

@@ -39,6 +39,8 @@ export interface NodeConfig {
   cacheSize: number;
   /** Rewrite a shadow's snapshot after this many incremental chunks. */
   compactAfterChunks: number;
+  /** Start a new epoch of an unshared shadow after this many changes (docs/shadow-engine.md). */
+  epochAfterChanges: number;
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string;
   /** Accept clients without credentials (development only; the node warns). */
@@ -111,6 +113,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze(
   site: defaultSite(),
   cacheSize: 20_000,
   compactAfterChunks: 64,
+  epochAfterChanges: 128,
   logLevel: "warn",
   allowAnonymous: false,
   tlsPort: null,
@@ -152,6 +155,7 @@ const FIELDS: Record<string, { kind: Kind; env: string; group?: Group }> = {
   site: { kind: "string", env: "UMBRA_SITE" },
   cacheSize: { kind: "count", env: "UMBRA_CACHE_SIZE" },
   compactAfterChunks: { kind: "count", env: "UMBRA_COMPACT_AFTER_CHUNKS" },
+  epochAfterChanges: { kind: "count", env: "UMBRA_EPOCH_AFTER_CHANGES" },
   logLevel: { kind: "level", env: "UMBRA_LOG_LEVEL" },
   allowAnonymous: { kind: "bool", env: "UMBRA_ALLOW_ANONYMOUS" },
   tlsPort: { kind: "optionalPort", env: "UMBRA_TLS_PORT" },

@@ -10,6 +10,7 @@ import { shadowKey } from "../../shared/topics.ts";
 import type { ExtensionDefinition, NodeContext, NodeExtension } from "../extension.ts";
 import type { ShadowChange } from "../shadow/shadow-service.ts";
 import { dialParent, type ParentDialer } from "./child-side.ts";
+import { relayCutPolicy } from "./cut-policy.ts";
 import { DedupFilter, isHistorical } from "./dedup.ts";
 import { type LinkStats, RelayLink } from "./link.ts";
 import { RelayOutbox } from "./outbox.ts";
@@ -63,6 +64,13 @@ export const relayExtension: ExtensionDefinition = {
           })
         : undefined;
     const dedup = new DedupFilter(ctx.db, { log: relayLog });
+    // Shared shadows keep their history until agreed cuts exist (docs/shadow-engine.md).
+    ctx.store.setCutPolicy(
+      relayCutPolicy(
+        parents.map((p) => compileThingPattern(p.things)),
+        () => ctx.identities.list((r) => r.role === "site"),
+      ),
+    );
 
     const linkDeps = (
       side: "child" | "parent",

@@ -2,6 +2,7 @@ import * as A from "@automerge/automerge";
 import { isJsonObject, type JsonObject, type JsonValue, jsonEqual } from "../../shared/json.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
 import { applyPatchOps, type PatchOp, planMetadata, planPatch } from "../../shared/shadow-patch.ts";
+import { epochActor, writeBase } from "./epoch-base.ts";
 import { findConflicts, stampMergedLeaves } from "./shadow-merge.ts";
 
 /** Automerge's low-level document handle (what `Automerge.getBackend` returns). */
@@ -139,12 +140,20 @@ export interface SectionEdits {
 
 /** One shadow's document with its plain view kept in step. Free it when it leaves the cache. */
 export class ShadowDocument {
+  /** The epoch of the document (docs/shadow-engine.md): 0 until its first cut. */
+  private epoch_: number;
+  /** Changes applied since the epoch's base (or since the skeleton in epoch 0). */
+  private sinceBase: number;
+
   private constructor(
-    private readonly raw: RawDoc,
+    private raw: RawDoc,
     private view_: ShadowView,
     /** Written as each local change's message, so other sites can say who wrote a losing value. */
     private readonly site: string | null = null,
-  ) {}
+  ) {
+    this.epoch_ = epochOf(raw);
+    this.sinceBase = changesAfterBase(raw, this.epoch_);
+  }
 
   /** A new shadow (the skeleton tombstone) writing as `actor` (changes signed with `site`). */
   static create(actor: string, site?: string): ShadowDocument {
@@ -211,6 +220,7 @@ export class ShadowDocument {
     applyOps(raw, roots.reported, reportedOps);
     raw.increment("/", "version", 1);
     raw.commit(this.site, timestamp);
+    this.sinceBase++;
     const next: ShadowView = {
       exists: true,
       version: view.version + 1,
@@ -241,6 +251,7 @@ export class ShadowDocument {
     raw.put("/", "deleted", true);
     raw.increment("/", "version", 1);
     raw.commit(this.site, timestamp);
+    this.sinceBase++;
     const next: ShadowView = {
       exists: false,
       version: view.version + 1,
@@ -263,6 +274,8 @@ export class ShadowDocument {
     raw.applyChanges(changes as Uint8Array[]);
     const after = raw.getHeads();
     if (sameHeads(before, after)) return false;
+    this.epoch_ = epochOf(raw);
+    this.sinceBase = changesAfterBase(raw, this.epoch_);
     const previous = this.view_;
     const plainView = materialize(raw);
     const meta = stampMergedLeaves(raw, rootsOf(), previous, plainView, raw.getChangesMeta(before), now);
@@ -319,6 +332,8 @@ export class ShadowDocument {
   merge(other: ShadowDocument, now = Math.floor(Date.now() / 1000)): void {
     const before = this.view_;
     this.raw.merge(other.raw);
+    this.epoch_ = epochOf(this.raw);
+    this.sinceBase = changesAfterBase(this.raw, this.epoch_);
     const after = materialize(this.raw);
     const theirs = other.view_;
     this.view_ = withConflicts(this.raw, {
@@ -353,6 +368,36 @@ export class ShadowDocument {
     return this.raw.getHeads();
   }
 
+  /** The epoch of this document: 0 until the first cut. */
+  get epoch(): number {
+    return this.epoch_;
+  }
+
+  /** How many changes the document holds beyond its epoch's base: what a cut would drop. */
+  get changesSinceBase(): number {
+    return this.sinceBase;
+  }
+
+  /**
+   * Starts the next epoch (docs/shadow-engine.md): the document is replaced by the skeleton plus one
+   * deterministic base change holding the current state; the history before it is dropped. The view
+   * and its metadata are unchanged. Refused while the view holds conflicts (the cut would drop the
+   * losing values). `key` is the shadow's key (`shadowKey`), part of the base's identity.
+   */
+  cut(key: string): boolean {
+    if (this.view_.conflicts) return false;
+    const epoch = this.epoch_ + 1;
+    const builder = skeletonDoc().clone(epochActor(key, epoch));
+    writeBase(builder, rootsOf(), epoch, this.view_);
+    const next = builder.clone(this.raw.getActorId());
+    builder.free();
+    this.raw.free();
+    this.raw = next;
+    this.epoch_ = epoch;
+    this.sinceBase = 0;
+    return true;
+  }
+
   /** The changes since `heads`, in a form `load`/`loadIncremental` accept. */
   saveSince(heads: Heads): Uint8Array {
     return this.raw.saveSince(heads);
@@ -385,6 +430,17 @@ export function sameHeads(a: readonly string[], b: readonly string[]): boolean {
   const sa = [...a].sort();
   const sb = [...b].sort();
   return sa.every((h, i) => h === sb[i]);
+}
+
+/** The `epoch` the document's base wrote (absent in epoch 0). */
+function epochOf(raw: RawDoc): number {
+  const found = raw.getWithType("/", "epoch") as [string, unknown] | null | undefined;
+  return found && typeof found[1] === "number" ? found[1] : 0;
+}
+
+/** Changes beyond the skeleton and (from epoch 1 on) the base. */
+function changesAfterBase(raw: RawDoc, epoch: number): number {
+  return Math.max(0, raw.stats().numChanges - (epoch > 0 ? 2 : 1));
 }
 
 /** The view with its `conflicts` (only present when some leaf holds concurrent values). */

@@ -24,7 +24,21 @@ export interface ShadowStoreOptions {
   compactAfterChunks: number;
   /** This node's site id, written into every local change (so conflicts can name the writer). */
   site?: string;
+  /**
+   * Start a new epoch (docs/shadow-engine.md) once a shadow the cut policy allows holds this many
+   * changes beyond its base; 0 never cuts. Default `DEFAULT_EPOCH_AFTER_CHANGES`.
+   */
+  epochAfterChanges?: number;
 }
+
+/** Measured with bench/shadow-history.ts (docs/benchmarks.md, "Aging"). */
+export const DEFAULT_EPOCH_AFTER_CHANGES = 128;
+
+/**
+ * Whether a shadow may be cut locally: false while another site shares it (only an agreed cut could
+ * keep the sites merging). Set by the relay (`setCutPolicy`); without one every shadow may be cut.
+ */
+export type CutPolicy = (addr: ShadowAddress) => boolean;
 
 /** One stored shadow's key and heads (null for rows written before heads were stored). */
 export interface StoredHeads {
@@ -46,6 +60,10 @@ export interface ThingPage {
 export class ShadowStore {
   private readonly cache: DocCache<ShadowEntry>;
   private readonly q;
+  private readonly epochAfter: number;
+  private cutPolicy: CutPolicy = () => true;
+  /** Epochs started since the store opened (metrics, benches). */
+  cuts = 0;
 
   constructor(
     private readonly db: Db,
@@ -54,6 +72,7 @@ export class ShadowStore {
   ) {
     this.cache = new DocCache<ShadowEntry>(options.cacheSize, (e) => e.doc.free());
     ensureHeadsColumn(db);
+    this.epochAfter = options.epochAfterChanges ?? DEFAULT_EPOCH_AFTER_CHANGES;
     this.q = {
       row: db.prepare(
         "SELECT snapshot, chunk_count, chunk_bytes, meta FROM shadows WHERE thing = ? AND name = ?",
@@ -136,6 +155,15 @@ export class ShadowStore {
       this.q.insertRow.run(thing, shadow, entry.doc.save(), version, deleted, now, meta, heads);
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
+    } else if (this.cutDue(entry)) {
+      // The new epoch's base replaces snapshot and chunks in this transaction: a crash leaves either
+      // the old history or the new base, both holding every accepted change.
+      const cutHeads = entry.doc.heads().join(",");
+      this.q.replaceSnapshot.run(entry.doc.save(), version, deleted, now, meta, cutHeads, thing, shadow);
+      this.q.dropChunks.run(thing, shadow);
+      entry.chunkCount = 0;
+      entry.chunkBytes = 0;
+      this.cuts++;
     } else if (entry.chunkCount + 1 >= this.options.compactAfterChunks) {
       this.q.replaceSnapshot.run(entry.doc.save(), version, deleted, now, meta, heads, thing, shadow);
       this.q.dropChunks.run(thing, shadow);
@@ -148,6 +176,17 @@ export class ShadowStore {
       entry.chunkCount++;
       entry.chunkBytes += chunk.byteLength;
     }
+  }
+
+  /** The relay's answer to "may this shadow be cut locally?" (see CutPolicy). */
+  setCutPolicy(policy: CutPolicy): void {
+    this.cutPolicy = policy;
+  }
+
+  /** Cuts the entry's document when it is due (and allowed); true when it was cut. */
+  private cutDue(entry: ShadowEntry): boolean {
+    if (this.epochAfter <= 0 || entry.doc.changesSinceBase < this.epochAfter) return false;
+    return this.cutPolicy(entry.addr) && entry.doc.cut(entry.key);
   }
 
   /** Called after a successful commit: the entries' current heads are on disk. */

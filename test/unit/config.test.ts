@@ -38,6 +38,7 @@ describe("loadConfig defaults", () => {
       site: DEFAULT_CONFIG.site,
       cacheSize: 20_000,
       compactAfterChunks: 64,
+      epochAfterChanges: 128,
       logLevel: "warn",
       allowAnonymous: false,
       tlsPort: null,

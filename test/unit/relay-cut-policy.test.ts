@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import type { IdentityRecord } from "../../broker/auth/identity-store.ts";
+import { relayCutPolicy } from "../../broker/relay/cut-policy.ts";
+import { compileThingPattern } from "../../shared/glob.ts";
+
+const site = (name: string, things: string, revokedAt: number | null = null): IdentityRecord => ({
+  name,
+  role: "site",
+  things,
+  createdAt: 0,
+  revokedAt,
+});
+const at = (thing: string) => ({ thing, shadow: "" });
+
+describe("relayCutPolicy", () => {
+  it("allows a local cut only for things no parent and no site identity (even revoked) can share", () => {
+    let identities = [site("edge-1", "rack1-*"), site("edge-2", "old-*", 1_700_000_000)];
+    let clock = 0;
+    const policy = relayCutPolicy(
+      [compileThingPattern("core-*")],
+      () => identities,
+      () => clock,
+    );
+    expect(policy(at("core-pdu"))).toBe(false); // the parent's pattern
+    expect(policy(at("rack1-pdu"))).toBe(false); // a child's grant
+    expect(policy(at("old-pdu"))).toBe(false); // a revoked child may still hold it
+    expect(policy(at("lab-pdu"))).toBe(true);
+    identities = [...identities, site("edge-3", "lab-*")];
+    expect(policy(at("lab-pdu"))).toBe(true); // the grants are re-read after a while, not per commit
+    clock = 10_000;
+    expect(policy(at("lab-pdu"))).toBe(false);
+  });
+});
