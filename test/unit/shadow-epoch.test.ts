@@ -45,6 +45,11 @@ describe("epoch base (docs/shadow-engine.md)", () => {
     expect(b.cut(KEY)).toBe(true);
     expect(a.heads()).toEqual(b.heads());
     expect(a.epoch).toBe(1);
+    // Built directly from the state (aged-store bench), the base is the same change.
+    const direct = ShadowDocument.fromBase("0c".repeat(16), KEY, 1, a.view, a.view.meta);
+    expect(direct.heads()).toEqual(a.heads());
+    expect(direct.view).toEqual(a.view);
+    direct.free();
     // The base is a function of the shadow's key and epoch too.
     const c = reach("0c".repeat(16), [{ reported: { w: 7 } }]);
     const d = reach("0d".repeat(16), [{ reported: { w: 7 } }]);
