@@ -16,6 +16,8 @@ import { addr, eventually, remove, write } from "../helpers/relay-sites.ts";
  */
 const RUNS = Number(process.env.UMBRA_RELAY_RUNS ?? 12);
 const THINGS = ["t-a", "t-b", "t-c"];
+/** One thing per site that its links never share: cut into epochs locally (docs/shadow-engine.md). */
+const LOCAL = (site: number) => `local-${site}`;
 const SITES = 3;
 const log = createLogger("silent");
 const OPTIONS = { syncDeltaMs: 5, syncMax: 4, ackTimeoutMs: 500, maxFrameBytes: 600, window: 2 };
@@ -37,6 +39,8 @@ interface Wire {
 type Op =
   | { k: "update"; site: number; thing: number; section: "desired" | "reported"; key: number; value: number }
   | { k: "delete"; site: number; thing: number }
+  | { k: "local"; site: number; section: "desired" | "reported"; key: number; value: number }
+  | { k: "localDelete"; site: number }
   | { k: "cut"; wire: number }
   | { k: "heal"; wire: number }
   | { k: "restart"; site: number }
@@ -62,6 +66,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       thing: fc.nat(THINGS.length - 1),
     }),
   },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant("local" as const),
+      site: fc.nat(SITES - 1),
+      section: fc.constantFrom("desired" as const, "reported" as const),
+      key: fc.nat(3),
+      value: fc.integer({ min: 0, max: 9 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("localDelete" as const), site: fc.nat(SITES - 1) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("cut" as const), wire: fc.nat(1) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("heal" as const), wire: fc.nat(1) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("restart" as const), site: fc.nat(SITES - 1) }) },
@@ -71,7 +86,26 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 /** chain: 0 ← 1 ← 2 (transitive); star: 0 ← 1, 0 ← 2. */
 const topologyArb = fc.constantFrom("chain", "star");
 
-async function run(topology: string, ops: Op[]): Promise<void> {
+/**
+ * How often the store compacts (snapshot rewrite after N chunks) and cuts an unshared shadow into a
+ * new epoch (after N changes): small and random, so both happen at random moments, across
+ * partitions and restarts.
+ */
+const storeArb = fc.record({
+  compactAfterChunks: fc.integer({ min: 1, max: 5 }),
+  epochAfterChanges: fc.integer({ min: 1, max: 4 }),
+});
+type StoreTuning = { compactAfterChunks: number; epochAfterChanges: number };
+
+/** What a local shadow must hold: only its own site writes it, so a plain model predicts it. */
+interface LocalModel {
+  exists: boolean;
+  version: number;
+  desired: Record<string, number>;
+  reported: Record<string, number>;
+}
+
+async function run(topology: string, ops: Op[], tuning: StoreTuning): Promise<void> {
   const wires: Wire[] =
     topology === "chain"
       ? [
@@ -102,7 +136,7 @@ async function run(topology: string, ops: Op[]): Promise<void> {
           store: node.store,
           state,
           log,
-          allows: () => true,
+          allows: (thing) => !thing.startsWith("local-"),
           send: (bytes) => {
             if (!w.up) return false;
             setImmediate(() => {
@@ -119,11 +153,14 @@ async function run(topology: string, ops: Op[]): Promise<void> {
       for (const l of links.values()) if (l.peer !== c.origin) l.markDirty(shadowKey(c.addr), c.addr.thing);
     };
     node.service.on("change", onChange);
+    // What the relay extension decides from its parents and site identities, decided here from the
+    // test's own links: shared things are never cut locally, the site's local thing is.
+    node.store.setCutPolicy((a) => a.thing.startsWith("local-"));
     return { name, dataDir, node, links, off: () => node.service.off("change", onChange) };
   };
 
   const start = async (i: number, dataDir = tempDir("umbra-relay-prop-")) => {
-    const node = await startTestNode({ site: `s${i}`, dataDir, logLevel: "silent" });
+    const node = await startTestNode({ site: `s${i}`, dataDir, logLevel: "silent", ...tuning });
     sites[i] = attach(i, node, dataDir);
   };
 
@@ -140,6 +177,12 @@ async function run(topology: string, ops: Op[]): Promise<void> {
     linkOf(w.parent, wi)?.close();
   };
 
+  const models: LocalModel[] = Array.from({ length: SITES }, () => ({
+    exists: false,
+    version: 0,
+    desired: {},
+    reported: {},
+  }));
   try {
     for (let i = 0; i < SITES; i++) await start(i);
     for (let wi = 0; wi < wires.length; wi++) connect(wi);
@@ -154,6 +197,22 @@ async function run(topology: string, ops: Op[]): Promise<void> {
         case "delete":
           await remove((sites[op.site] as Site).node, addr(THINGS[op.thing] as string));
           break;
+        case "local": {
+          const m = models[op.site] as LocalModel;
+          const body = { state: { [op.section]: { [`k${op.key}`]: op.value } } };
+          await write((sites[op.site] as Site).node, addr(LOCAL(op.site)), body);
+          if (!m.exists || m[op.section][`k${op.key}`] !== op.value) m.version++;
+          m.exists = true;
+          m[op.section][`k${op.key}`] = op.value;
+          break;
+        }
+        case "localDelete": {
+          const m = models[op.site] as LocalModel;
+          await remove((sites[op.site] as Site).node, addr(LOCAL(op.site)));
+          if (m.exists)
+            Object.assign(m, { exists: false, version: m.version + 1, desired: {}, reported: {} });
+          break;
+        }
         case "cut":
           cut(op.wire);
           break;
@@ -190,6 +249,20 @@ async function run(topology: string, ops: Op[]): Promise<void> {
         }
       }
     }, 8000);
+    for (const [i, site] of sites.entries()) {
+      // Shared shadows keep their whole history (no agreed cuts yet); local ones hold what was written.
+      for (const thing of THINGS) expect(site.node.store.open(addr(thing)).doc.epoch).toBe(0);
+      const m = models[i] as LocalModel;
+      const local = site.node.store.open(addr(LOCAL(i))).doc;
+      const { meta: _m, ...view } = local.view;
+      expect(view).toEqual(m);
+      expect(local.changesSinceBase).toBeLessThanOrEqual(tuning.epochAfterChanges);
+      // The first write inserts the row; cuts happen on later commits.
+      if (m.version >= Math.max(2, tuning.epochAfterChanges)) expect(local.epoch).toBeGreaterThan(0);
+      // No other site ever received it.
+      for (const other of sites)
+        if (other !== site) expect(other.node.store.open(addr(LOCAL(i))).doc.view.version).toBe(0);
+    }
   } finally {
     for (const s of sites) {
       if (!s) continue;
@@ -202,10 +275,13 @@ async function run(topology: string, ops: Op[]): Promise<void> {
 }
 
 describe("relay convergence (property)", () => {
-  it(`converges after random ops, partitions and restarts (${RUNS} runs)`, async () => {
+  it(`converges after random ops, partitions, compactions, local epoch cuts and restarts (${RUNS} runs)`, async () => {
     await fc.assert(
-      fc.asyncProperty(topologyArb, fc.array(opArb, { minLength: 5, maxLength: 30 }), (topology, ops) =>
-        run(topology, ops),
+      fc.asyncProperty(
+        topologyArb,
+        fc.array(opArb, { minLength: 5, maxLength: 30 }),
+        storeArb,
+        (topology, ops, tuning) => run(topology, ops, tuning),
       ),
       { numRuns: RUNS, endOnFailure: true },
     );
