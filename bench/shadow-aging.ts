@@ -88,7 +88,10 @@ function memoryPerShadow(): number {
   const doc = store.open(addr).doc;
   writeFileSync(file, doc.save());
   writeFileSync(`${file}.meta`, JSON.stringify(doc.view.meta));
-  const copies = Math.max(20, Math.min(COPIES, Math.floor(2e8 / Math.max(1, doc.save().byteLength * 30))));
+  // Bounded by the memory the copies will take (~160 B of wasm per change held, issue 18), not by
+  // their saved size: a long history saves small and loads big.
+  const estimate = 20_000 + 200 * (doc.changesSinceBase + 1);
+  const copies = Math.max(20, Math.min(COPIES, Math.floor(3e8 / (2 * estimate))));
   const run = spawnSync(
     process.execPath,
     ["--expose-gc", "--import", "tsx", join(REPO_ROOT, "bench/shadow-memory.ts"), file, String(copies)],
