@@ -1,52 +1,53 @@
 /**
  * A node whose store holds shadows aged to many changes each, all hot, against the same number of
- * fresh shadows, in one run (issue 18, docs/benchmarks.md "Aged store"):
- *   npx tsx bench/aged-bench.ts [--shadows 10000] [--changes 100000] [--duration 20] [--warmup 10]
+ * fresh shadows, in one run (issue 18, docs/benchmarks.md "Bounded history"):
+ *   npx tsx bench/aged-bench.ts [--shadows 10000] [--changes 100000] [--updates 30000] [--inflight 256]
  * For each store: fill it in a child process (bench/aged-store.ts: aged = epoch bases built by the
  * engine's base builder + the changes since the base through the store; fresh = one change each),
- * start `umbra broker` on it (start-up = spawn → ready), connect one device per shadow, warm up
- * (every shadow is loaded: all hot), then the closed loop of bench/load-run.ts. Prints both and the
- * ratio of closed-loop throughput aged / fresh, plus node RSS.
+ * start `umbra broker` on it (start-up = spawn → ready), read every shadow once over MQTT (all hot:
+ * the cache holds 20,000), then a closed loop of reported updates to random shadows from one operator
+ * client with `--inflight` requests outstanding (bench/touch.ts), in rounds alternating between the
+ * two nodes. Prints both stores, the ratio of closed-loop throughput aged / fresh and of node CPU per
+ * update, and the node's RSS after start, when hot and at the end.
  */
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type LoadFigures, runLoad } from "./load-run.ts";
-import type { BenchOptions } from "./options.ts";
 import { cleanupNow, procSample, REPO_ROOT, spawnUmbra, tempDir, track } from "./procs.ts";
+import { deviceId } from "./things.ts";
+import { touchStored } from "./touch.ts";
 
 const { values } = parseArgs({
   options: {
     shadows: { type: "string", default: "10000" },
     changes: { type: "string", default: "100000" },
-    duration: { type: "string", default: "20" },
-    warmup: { type: "string", default: "10" },
-    workers: { type: "string", default: "2" },
+    updates: { type: "string", default: "30000" },
+    inflight: { type: "string", default: "256" },
     only: { type: "string", default: "aged,fresh" },
   },
 });
 const shadows = Number(values.shadows);
 const changes = Number(values.changes);
+const updates = Number(values.updates);
+const INFLIGHT = Number(values.inflight);
+const ROUNDS = 6;
+const TIMEOUT = 900_000;
 const log = (s: string) => process.stderr.write(`aged-bench: ${s}\n`);
 
 function fill(dataDir: string, ageChanges: number): Promise<number> {
   const t = performance.now();
+  const script = join(REPO_ROOT, "bench/aged-store.ts");
   return new Promise((resolve, reject) => {
     const child = track(
       spawn(
         process.execPath,
-        [
-          "--import",
-          "tsx",
-          join(REPO_ROOT, "bench/aged-store.ts"),
-          dataDir,
-          "0",
-          String(shadows),
-          String(ageChanges),
-        ],
-        { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"] },
+        ["--import", "tsx", script, dataDir, "0", String(shadows), String(ageChanges)],
+        {
+          cwd: REPO_ROOT,
+          stdio: ["ignore", "ignore", "pipe"],
+        },
       ),
     );
     let err = "";
@@ -66,11 +67,29 @@ interface Figures {
   dbBytes: number;
   startupMs: number;
   rssAfterStartBytes: number;
-  rssAfterWarmupBytes: number;
-  load: LoadFigures;
+  /** Every shadow read once (all hot): how long it took, and RSS afterwards. */
+  warmSeconds: number;
+  rssHotBytes: number;
+  /** The closed-loop rounds of this store, summed. */
+  updates: number;
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Node CPU per accepted update (robust when other work shares the machine). */
+  cpuPerUpdateUs: number;
+  rssAfterBytes: number;
 }
 
-async function run(label: string, ageChanges: number): Promise<Figures> {
+interface Store {
+  node: Awaited<ReturnType<typeof spawnUmbra>>;
+  figures: Figures;
+  p50s: number[];
+  p99s: number[];
+  cpuSeconds: number;
+}
+
+async function prepare(label: string, ageChanges: number): Promise<Store> {
   const dataDir = join(tempDir(`umbra-aged-${label}-`), "data");
   log(`${label}: filling ${shadows} shadows of ${ageChanges} changes`);
   const fillSeconds = await fill(dataDir, ageChanges);
@@ -85,66 +104,113 @@ async function run(label: string, ageChanges: number): Promise<Figures> {
     `${label}: filled in ${fillSeconds.toFixed(0)} s, ${(dbBytes / 2 ** 20).toFixed(1)} MiB; starting the node`,
   );
   const node = await spawnUmbra(dataDir);
-  try {
-    const rssAfterStartBytes = procSample(node.pid).rssBytes;
-    const opts: BenchOptions = {
-      devices: shadows,
-      duration: Number(values.duration),
-      warmup: Number(values.warmup),
-      rate: 200,
-      deltaRate: 100,
-      stored: 0,
-      touch: 0,
-      workers: Number(values.workers),
-      parts: ["umbra"],
-      nodeArgs: [],
-      cpuProf: undefined,
-      waitIdle: 0,
-      timeout: 3600,
-      quick: false,
-    };
-    const load = await runLoad(node, "shadow", opts);
-    return {
+  const rssAfterStartBytes = procSample(node.pid).rssBytes;
+  const t = performance.now();
+  const warm = await touchStored(node.url, shadows, shadows, INFLIGHT, TIMEOUT, {
+    thing: deviceId,
+    pick: (k) => k,
+    op: "get",
+  });
+  if (warm.failures > 0 || warm.unanswered > 0)
+    throw new Error(`warm-up: ${warm.failures} failed, ${warm.unanswered} unanswered: ${warm.firstFailure}`);
+  const warmSeconds = (performance.now() - t) / 1000;
+  log(
+    `${label}: node ready in ${node.startMs.toFixed(0)} ms; all ${shadows} hot in ${warmSeconds.toFixed(1)} s`,
+  );
+  return {
+    node,
+    p50s: [],
+    p99s: [],
+    cpuSeconds: 0,
+    figures: {
       label,
       changes: ageChanges,
       fillSeconds,
       dbBytes,
       startupMs: node.startMs,
       rssAfterStartBytes,
-      rssAfterWarmupBytes: load.rssPeakBytes,
-      load,
-    };
-  } finally {
-    await node.stop();
-  }
+      warmSeconds,
+      rssHotBytes: procSample(node.pid).rssBytes,
+      updates: 0,
+      seconds: 0,
+      perSecond: 0,
+      p50Ms: 0,
+      p99Ms: 0,
+      cpuPerUpdateUs: 0,
+      rssAfterBytes: 0,
+    },
+  };
 }
 
+/** One closed-loop round against one store's node. */
+async function round(store: Store, n: number): Promise<void> {
+  const cpu0 = procSample(store.node.pid).cpuSeconds;
+  const t = performance.now();
+  const r = await touchStored(store.node.url, shadows, n, INFLIGHT, TIMEOUT, {
+    thing: deviceId,
+    op: "update",
+  });
+  if (r.failures > 0 || r.unanswered > 0)
+    throw new Error(
+      `${store.figures.label}: ${r.failures} failed, ${r.unanswered} unanswered: ${r.firstFailure}`,
+    );
+  store.cpuSeconds += procSample(store.node.pid).cpuSeconds - cpu0;
+  store.figures.seconds += (performance.now() - t) / 1000;
+  store.figures.updates += r.ops;
+  store.p50s.push(r.p50Ms);
+  store.p99s.push(r.p99Ms);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+
 try {
   const wanted = (values.only as string).split(",");
+  const stores: Store[] = [];
+  if (wanted.includes("aged")) stores.push(await prepare("aged", changes));
+  if (wanted.includes("fresh")) stores.push(await prepare("fresh", 1));
+  // Rounds alternate between the stores, so a change in the machine's other load hits both alike.
+  const per = Math.ceil(updates / ROUNDS);
+  for (let k = 0; k < ROUNDS; k++) for (const s of stores) await round(s, per);
   const results: Figures[] = [];
-  if (wanted.includes("aged")) results.push(await run("aged", changes));
-  if (wanted.includes("fresh")) results.push(await run("fresh", 1));
+  for (const s of stores) {
+    const f = s.figures;
+    f.perSecond = f.updates / f.seconds;
+    f.p50Ms = median(s.p50s);
+    f.p99Ms = median(s.p99s);
+    f.cpuPerUpdateUs = (s.cpuSeconds / f.updates) * 1e6;
+    f.rssAfterBytes = procSample(s.node.pid).rssBytes;
+    await s.node.stop();
+    results.push(f);
+  }
+  const load = loadavg().map((l) => l.toFixed(1));
+  console.log(`load average at the end: ${load.join(" ")}`);
   console.log(
-    `load average at the end: ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(" ")}`,
-  );
-  console.log(
-    "store   changes/shadow  db       start-up  RSS start  RSS peak  closed/s  p50 ms  p99 ms  broker CPU  other CPU",
+    "store   changes/shadow  db       start-up  RSS start  RSS hot  RSS end  updates/s  p50 ms  p99 ms  CPU µs/update",
   );
   for (const r of results) {
-    const c = r.load.closed;
-    console.log(
-      `${r.label.padEnd(6)}  ${String(r.changes).padStart(14)}  ${mib(r.dbBytes).padStart(7)}  ${`${r.startupMs.toFixed(0)} ms`.padStart(8)}  ${mib(r.rssAfterStartBytes).padStart(9)}  ${mib(r.rssAfterWarmupBytes).padStart(8)}  ${c.perSecond.toFixed(0).padStart(8)}  ${c.p50Ms.toFixed(0).padStart(6)}  ${c.p99Ms.toFixed(0).padStart(6)}  ${`${c.brokerCpuPct.toFixed(0)} %`.padStart(10)}  ${`${c.foreignCpuPct.toFixed(0)} %`.padStart(9)}`,
-    );
+    const cells = [
+      r.label.padEnd(6),
+      String(r.changes).padStart(14),
+      mib(r.dbBytes).padStart(7),
+      `${r.startupMs.toFixed(0)} ms`.padStart(8),
+      mib(r.rssAfterStartBytes).padStart(9),
+      mib(r.rssHotBytes).padStart(7),
+      mib(r.rssAfterBytes).padStart(7),
+      r.perSecond.toFixed(0).padStart(9),
+      r.p50Ms.toFixed(1).padStart(6),
+      r.p99Ms.toFixed(1).padStart(6),
+      r.cpuPerUpdateUs.toFixed(0).padStart(13),
+    ];
+    console.log(cells.join("  "));
   }
   const [aged, fresh] = results;
-  if (aged && fresh)
-    console.log(
-      `closed-loop throughput aged/fresh: ${(aged.load.closed.perSecond / fresh.load.closed.perSecond).toFixed(2)}`,
-    );
-  console.log(JSON.stringify(results.map(({ load, ...r }) => ({ ...r, closed: load.closed }))));
+  if (aged && fresh) {
+    const tput = (aged.perSecond / fresh.perSecond).toFixed(2);
+    const cpu = (aged.cpuPerUpdateUs / fresh.cpuPerUpdateUs).toFixed(2);
+    console.log(`aged/fresh: closed-loop throughput ${tput}, node CPU per update ${cpu}`);
+  }
+  console.log(JSON.stringify(results));
 } finally {
   cleanupNow();
 }

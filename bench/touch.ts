@@ -28,6 +28,8 @@ export async function touchStored(
   ops: number,
   concurrency = 64,
   timeoutMs = 120_000,
+  /** The things touched (default: the stored-shadows phase's) and which one the k-th request picks. */
+  how: { thing?: (i: number) => string; pick?: (k: number) => number; op?: "get" | "update" } = {},
 ): Promise<TouchFigures> {
   const client = await mqtt.connectAsync(url, {
     clientId: `bench-toucher-${process.pid}`,
@@ -50,11 +52,11 @@ export async function touchStored(
   if (ops === 0) finished();
   const issue = () => {
     if (issued >= ops) return;
-    const i = Math.floor(Math.random() * stored);
+    const i = how.pick ? how.pick(issued) % stored : Math.floor(Math.random() * stored);
     const token = `t${issued++}`;
-    const op = Math.random() < 0.5 ? "get" : "update";
+    const op = how.op ?? (Math.random() < 0.5 ? "get" : "update");
     inFlight.set(token, { t: performance.now(), op });
-    const base = `$umbra/things/${storedThing(i)}/shadow`;
+    const base = `$umbra/things/${(how.thing ?? storedThing)(i)}/shadow`;
     if (op === "get") {
       gets++;
       client.publish(`${base}/get`, JSON.stringify({ clientToken: token }), { qos: 1 });
