@@ -1,9 +1,10 @@
-import type { PublishPacket } from "aedes";
+import type { Client, PublishPacket } from "aedes";
+import { mayRelay, type Principal } from "../../shared/acl.ts";
 import { ConfigError } from "../../shared/config.ts";
 import { compileThingPattern, matchesThing, type ThingPattern } from "../../shared/glob.ts";
 import type { MessagesFrame } from "../../shared/relay/protocol.ts";
 import { patternSpec } from "../../shared/relay/share-filter.ts";
-import { isRelayableTopic, isValidFilter, topicMatches } from "../../shared/relay/topic-filter.ts";
+import { isValidFilter, topicMatches } from "../../shared/relay/topic-filter.ts";
 import type { TelemetryIngest } from "../../shared/telemetry.ts";
 import { parseTelemetryPayload, parseTelemetryTopic } from "../../shared/telemetry-payload.ts";
 import { shadowKey } from "../../shared/topics.ts";
@@ -11,12 +12,13 @@ import type { ExtensionDefinition, NodeContext, NodeExtension } from "../extensi
 import type { ShadowChange } from "../shadow/shadow-service.ts";
 import { dialParent, type ParentDialer } from "./child-side.ts";
 import { DedupFilter, isHistorical } from "./dedup.ts";
+import { FrameIntake, intakePolicy } from "./frame-intake.ts";
 import { type LinkStats, RelayLink } from "./link.ts";
 import { RelayOutbox } from "./outbox.ts";
 import { sendDown, serveChildren } from "./parent-side.ts";
 import { PeerStateStore } from "./peer-state.ts";
 import { linkOptions, outboxOptions, parentsOf } from "./relay-config.ts";
-import { registerRelayMetrics } from "./relay-metrics.ts";
+import { registerIntakeMetrics, registerRelayMetrics } from "./relay-metrics.ts";
 
 /** A relayed message older than this when its site sent it is historical (store-and-forward backlog). */
 export const HISTORICAL_AFTER_MS = 60_000;
@@ -111,37 +113,79 @@ export const relayExtension: ExtensionDefinition = {
       dialers.push(dialer);
     }
 
-    // The connection each child last spoke on: a late close of an older one must not take the link down.
-    const childClients = new Map<string, unknown>();
+    // One connection per site identity: the newest replaces older ones, and the link follows it.
+    const childClients = new Map<string, Client>();
+    const intakes = new Map<string, FrameIntake>();
+    const refusedMessages = registerIntakeMetrics(ctx.metrics, () => intakes.values());
+    const intakeOf = (name: string, link: RelayLink): FrameIntake => {
+      let intake = intakes.get(name);
+      if (!intake) {
+        intake = new FrameIntake(`child:${name}`, intakePolicy(options.maxFrameBytes), {
+          log: relayLog,
+          deliver: (bytes, plain) => {
+            link.receive(bytes, plain);
+            return link.idle();
+          },
+          cutOff: () => {
+            link.close();
+            childClients.get(name)?.close();
+          },
+        });
+        intakes.set(name, intake);
+      }
+      return intake;
+    };
+    /** The site identity's current principal (re-read at every check: re-scoped or revoked take effect at once). */
+    const siteOf = (name: string): Principal | undefined => {
+      const p = ctx.identities.lookup(name)?.principal;
+      return p?.role === "site" ? p : undefined;
+    };
+    const childLink = (name: string): RelayLink => {
+      const peer = `child:${name}`;
+      const link = links.get(peer);
+      if (link) return link;
+      // Revoked, or no longer a site, it shares nothing: the link stops collecting changes for a peer
+      // that may never return.
+      const current = (): ThingPattern => siteOf(name)?.things ?? [];
+      const created: RelayLink = new RelayLink(
+        peer,
+        {
+          ...linkDeps(
+            "parent",
+            (thing) => matchesThing(current(), thing),
+            () => patternSpec(current()),
+            (f) => sendDown(ctx.broker, name, f),
+          ),
+          badFrame: (reason) => intakes.get(name)?.refused(reason),
+          onMessages: (frame) => deliver(frame, peer, () => siteOf(name)),
+        },
+        options,
+      );
+      links.set(peer, created);
+      return created;
+    };
     const stopServing = serveChildren(ctx.broker, ctx.access, {
-      frame(name, _principal, payload, client) {
+      connected(name, client) {
+        const old = childClients.get(name);
         childClients.set(name, client);
-        const peer = `child:${name}`;
-        let link = links.get(peer);
-        if (!link) {
-          // The share policy is the site identity's grant, read at every check (re-scoped or revoked
-          // identities take effect at once; the node disconnects revoked ones). Revoked, or no longer a
-          // site, it shares nothing: the link stops collecting changes for a peer that may never return.
-          const current = (): ThingPattern => {
-            const p = ctx.identities.lookup(name)?.principal;
-            return p?.role === "site" ? p.things : [];
-          };
-          link = new RelayLink(
-            peer,
-            {
-              ...linkDeps(
-                "parent",
-                (thing) => matchesThing(current(), thing),
-                () => patternSpec(current()),
-                (f) => sendDown(ctx.broker, name, f),
-              ),
-              onMessages: (frame) => deliver(frame, peer, (thing) => matchesThing(current(), thing)),
-            },
-            options,
-          );
-          links.set(peer, link);
+        if (intakes.get(name)?.isCutOff) {
+          client.close();
+          return;
         }
-        link.receive(payload);
+        if (old && old !== client) {
+          relayLog.info(
+            { peer: `child:${name}` },
+            "relay: a new connection of the site replaces the old one",
+          );
+          links.get(`child:${name}`)?.close();
+          old.close();
+        }
+      },
+      frame(name, _principal, payload, client) {
+        // Frames of a replaced connection are ignored (the current one says hello and repairs).
+        if (childClients.get(name) !== client) return;
+        const link = childLink(name);
+        intakeOf(name, link).push(payload);
       },
       gone(name, client) {
         if (childClients.get(name) !== client) return;
@@ -154,18 +198,22 @@ export const relayExtension: ExtensionDefinition = {
      * A child's plain-topic messages: filtered exactly-once (recorded before anything is published),
      * published here, and queued further up when this node has a parent outbox (transitive).
      */
-    const deliver = async (frame: MessagesFrame, peer: string, allows: (thing: string) => boolean) => {
+    const deliver = async (frame: MessagesFrame, peer: string, site: () => Principal | undefined) => {
       for (const m of frame.messages) if (m.seq <= frame.floor) dedup.advance(m.origin, frame.floor);
-      // The share policy applies to thing topics too (`things/{thing}/…`); `$` topics never cross.
-      const shared = frame.messages.filter((m) => {
-        const [root, thing] = m.topic.split("/");
-        return isRelayableTopic(m.topic) && (root !== "things" || thing === undefined || allows(thing));
-      });
+      // The same authorization as a publish by a bridge of the site's grant (shared/acl.ts mayRelay):
+      // thing topics and Sparkplug edge messages of granted things only; `$` topics never cross.
+      const principal = site();
+      const shared = principal ? frame.messages.filter((m) => mayRelay(principal, m.topic)) : [];
       if (shared.length < frame.messages.length) {
         const refused = frame.messages.filter((m) => !shared.includes(m));
+        refusedMessages.inc({ peer }, refused.length);
         relayLog.warn(
-          { peer, refused: refused.length, topics: [...new Set(refused.map((m) => m.topic))].slice(0, 5) },
-          "relay: messages on topics this site may not relay ($ topics, or things outside its grant) dropped",
+          {
+            peer,
+            refused: refused.length,
+            topics: [...new Set(refused.slice(0, 5).map((m) => m.topic.slice(0, 200)))],
+          },
+          "relay: messages on topics this site may not publish (outside its grant, commands, $ topics) dropped",
         );
       }
       const fresh = dedup.admit(shared);
