@@ -3,9 +3,9 @@ import { FrameBombError, inflateFrame } from "../../shared/relay/frame-inflate.t
 
 /** Bounds on what one peer's frames may cost this node (derived from the link's frame limit). */
 export interface IntakePolicy {
-  /** A frame inflating past this is a bomb: dropped mid-inflation, and the peer is cut off. */
+  /** A heads frame inflating past this is a bomb: dropped mid-inflation, and the peer is cut off. */
   maxPlainBytes: number;
-  /** Frames other than `heads` (whose size follows the number of shadows) must stay under this. */
+  /** The same for every other frame kind (a heads frame's size follows the number of shadows). */
   maxSmallBytes: number;
   /** Inflated bytes per second a peer may make this node parse; more waits (backpressure, not loss). */
   costPerSecond: number;
@@ -121,17 +121,15 @@ export class FrameIntake {
   private async one(bytes: Uint8Array): Promise<void> {
     let plain: Buffer;
     try {
-      plain = await inflateFrame(bytes, this.policy.maxPlainBytes);
+      // Only a heads frame (its size follows the number of shadows) may inflate past maxSmallBytes.
+      plain = await inflateFrame(bytes, this.policy.maxPlainBytes, (head) =>
+        isHeadsFrame(head) ? this.policy.maxPlainBytes : this.policy.maxSmallBytes,
+      );
     } catch (err) {
       if (err instanceof FrameBombError) return this.cut(`decompression bomb (${err.message})`);
       return this.refuse((err as Error).message, true);
     }
     this.tokens -= plain.byteLength;
-    if (plain.byteLength > this.policy.maxSmallBytes && !isHeadsFrame(plain))
-      return this.refuse(
-        `frame of ${plain.byteLength} bytes inflated is over ${this.policy.maxSmallBytes} for its kind`,
-        true,
-      );
     await this.deps.deliver(bytes, plain);
   }
 
@@ -194,9 +192,9 @@ export class FrameIntake {
   }
 }
 
-function isHeadsFrame(plain: Buffer): boolean {
+function isHeadsFrame(head: Buffer): boolean {
   return (
-    plain.byteLength >= 4 + HEADS_PREFIX.byteLength &&
-    plain.subarray(4, 4 + HEADS_PREFIX.byteLength).equals(HEADS_PREFIX)
+    head.byteLength >= 4 + HEADS_PREFIX.byteLength &&
+    head.subarray(4, 4 + HEADS_PREFIX.byteLength).equals(HEADS_PREFIX)
   );
 }

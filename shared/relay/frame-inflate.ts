@@ -1,4 +1,4 @@
-import { brotliDecompress } from "node:zlib";
+import { createBrotliDecompress } from "node:zlib";
 import { FrameError, packedPart } from "./protocol.ts";
 
 /** A frame that would inflate past the receiver's bound: a decompression bomb, or a broken peer. */
@@ -6,12 +6,21 @@ export class FrameBombError extends FrameError {
   override name = "FrameBombError";
 }
 
+/** Bytes of inflated output a frame's cap may depend on (the header length and the start of its JSON). */
+export const FRAME_HEAD_BYTES = 16;
+
 /**
- * Inflates a relay frame without blocking the event loop: brotli runs on libuv's thread pool in
- * chunks, and stops with FrameBombError as soon as the output would pass `maxPlainBytes` — memory
- * held is bounded by that, whatever the frame claims. Parse the result with `parseFrame`.
+ * Inflates a relay frame without blocking the event loop: brotli runs on libuv's thread pool, chunk by
+ * chunk, and stops with FrameBombError as soon as the output passes its cap — memory held is bounded by
+ * the cap, whatever the frame claims. The cap is `maxPlainBytes`, lowered by `capFor` once the first
+ * FRAME_HEAD_BYTES are known (frame kinds that are small by nature get a small cap). Parse the result
+ * with `parseFrame`.
  */
-export function inflateFrame(bytes: Uint8Array, maxPlainBytes: number): Promise<Buffer> {
+export function inflateFrame(
+  bytes: Uint8Array,
+  maxPlainBytes: number,
+  capFor: (head: Buffer) => number = () => maxPlainBytes,
+): Promise<Buffer> {
   let packed: Uint8Array;
   try {
     packed = packedPart(bytes);
@@ -19,11 +28,34 @@ export function inflateFrame(bytes: Uint8Array, maxPlainBytes: number): Promise<
     return Promise.reject(err);
   }
   return new Promise((resolve, reject) => {
-    brotliDecompress(packed, { maxOutputLength: maxPlainBytes }, (err, plain) => {
-      if (!err) return resolve(plain);
-      if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE")
-        return reject(new FrameBombError(`relay frame inflates past ${maxPlainBytes} bytes`));
-      reject(new FrameError(`corrupt relay frame: ${err.message.slice(0, 200)}`));
+    const inflate = createBrotliDecompress();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let cap = maxPlainBytes;
+    let headSeen = false;
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      inflate.destroy();
+      reject(err);
+    };
+    inflate.on("data", (chunk: Buffer) => {
+      if (settled) return;
+      chunks.push(chunk);
+      total += chunk.byteLength;
+      if (!headSeen && total >= FRAME_HEAD_BYTES) {
+        headSeen = true;
+        cap = Math.min(cap, capFor(Buffer.concat(chunks, total).subarray(0, FRAME_HEAD_BYTES)));
+      }
+      if (total > cap) fail(new FrameBombError(`relay frame inflates past ${cap} bytes`));
     });
+    inflate.on("error", (err) => fail(new FrameError(`corrupt relay frame: ${err.message.slice(0, 200)}`)));
+    inflate.on("end", () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks, total));
+    });
+    inflate.end(packed);
   });
 }
