@@ -44,6 +44,12 @@ function table(records: IdentityRecord[]): string {
     .join("\n");
 }
 
+/** What else a revocation took: the identity's bearer tokens (a running node refuses them at once). */
+function revokedSuffix(tokens: number): string {
+  const what = tokens === 1 ? "1 HTTP token" : `${tokens} HTTP tokens`;
+  return `: password and ${what} (a running node disconnects its sessions and refuses the tokens at once)`;
+}
+
 const dataDirOption = [
   "--data-dir <dir>",
   "the node's data dir (default ./data, env UMBRA_DATA_DIR)",
@@ -80,8 +86,9 @@ export function registerIdentityCommands(program: Command): void {
     .description("revoke a device identity; a running node disconnects its sessions")
     .option(...dataDirOption)
     .action((thing: string, opts: StoreOpts) => {
-      if (!withStore(opts, (s) => s.revoke(thing, "device"))) fail(`no active device identity '${thing}'`, 1);
-      process.stdout.write(`device '${thing}' revoked\n`);
+      const r = withStore(opts, (s) => s.revokeAll(thing, "device"));
+      if (!r.identity) fail(`no active device identity '${thing}'`, 1);
+      process.stdout.write(`device '${thing}' revoked${revokedSuffix(r.tokens)}\n`);
     });
 
   const user = program.command("user").description("operator, viewer, bridge and site identities");
@@ -119,9 +126,9 @@ export function registerIdentityCommands(program: Command): void {
     .description("revoke a user identity; a running node disconnects its sessions")
     .option(...dataDirOption)
     .action((name: string, opts: StoreOpts) => {
-      if (!withStore(opts, (s) => s.revoke(name, "user")))
-        fail(`no active user identity '${name}' (devices: umbra device revoke)`, 1);
-      process.stdout.write(`'${name}' revoked\n`);
+      const r = withStore(opts, (s) => s.revokeAll(name, "user"));
+      if (!r.identity) fail(`no active user identity '${name}' (devices: umbra device revoke)`, 1);
+      process.stdout.write(`'${name}' revoked${revokedSuffix(r.tokens)}\n`);
     });
 
   const token = program.command("token").description("bearer tokens for the HTTP API");
