@@ -7,7 +7,9 @@ import { isValidThingName, presenceTopic } from "../shared/topics.ts";
 import { Authenticator } from "./auth/authenticator.ts";
 import { bootstrapAdmin } from "./auth/bootstrap.ts";
 import { IdentityStore } from "./auth/identity-store.ts";
+import { registerLimitMetrics } from "./auth/limit-metrics.ts";
 import { LoginThrottle } from "./auth/login-throttle.ts";
+import { ShadowQuota } from "./auth/shadow-quota.ts";
 import type { NodeContext, NodeExtension } from "./extension.ts";
 import { EXTENSIONS } from "./extensions.ts";
 import { buildHttpServer } from "./http/server.ts";
@@ -110,6 +112,8 @@ export async function startNode(
     cleanup.push(() => presence.flush());
     cleanup.push(() => new Promise<void>((resolve) => broker.close(() => resolve())));
     const service = new ShadowService(store, commits, config.limits, (thing) => presence.get(thing));
+    const quota = new ShadowQuota(db, config.limits);
+    service.admitNew = (addr, principal) => quota.admitNew(addr, principal);
     const shadows = new ShadowMqttAdapter(broker, service, (err) =>
       log.error({ err }, "shadow request failed"),
     );
@@ -125,6 +129,7 @@ export async function startNode(
     presence.markAllDisconnected();
 
     const metrics = new Registry();
+    registerLimitMetrics(metrics, access.requestLimits, quota);
     const extensions = new Map<string, NodeExtension>();
     const ctx: NodeContext = {
       config,

@@ -16,6 +16,14 @@ export interface SecurityLimits {
   requestBurst: number;
   /** Shadow requests of one client waiting for their reply; more get 429. */
   maxInflight: number;
+  /** The same three limits per thing, across every connection and identity (AWS limits per thing). */
+  thingRequestRate: number;
+  thingRequestBurst: number;
+  thingMaxInflight: number;
+  /** The same three limits per identity, across all its connections (anonymous: per connection only). */
+  identityRequestRate: number;
+  identityRequestBurst: number;
+  identityMaxInflight: number;
   /** Failed logins from one address within `loginWindowMs` before it is blocked. */
   loginMaxFailures: number;
   loginWindowMs: number;
@@ -99,6 +107,12 @@ export const DEFAULT_SECURITY: Readonly<SecurityLimits> = Object.freeze({
   requestRate: 50,
   requestBurst: 100,
   maxInflight: 64,
+  thingRequestRate: 100,
+  thingRequestBurst: 200,
+  thingMaxInflight: 64,
+  identityRequestRate: 500,
+  identityRequestBurst: 1000,
+  identityMaxInflight: 256,
   loginMaxFailures: 10,
   loginWindowMs: 60_000,
   loginBlockMs: 30_000,
@@ -166,12 +180,20 @@ const FIELDS: Record<string, { kind: Kind; env: string; group?: Group }> = {
   maxRequestBytes: { kind: "count", env: "UMBRA_MAX_REQUEST_BYTES", group: "limits" },
   maxDepth: { kind: "count", env: "UMBRA_MAX_DEPTH", group: "limits" },
   maxClientTokenBytes: { kind: "count", env: "UMBRA_MAX_CLIENT_TOKEN_BYTES", group: "limits" },
+  maxNamedShadows: { kind: "count", env: "UMBRA_MAX_NAMED_SHADOWS", group: "limits" },
+  maxShadowsPerIdentity: { kind: "count", env: "UMBRA_MAX_SHADOWS_PER_IDENTITY", group: "limits" },
   maxConnections: { kind: "count", env: "UMBRA_MAX_CONNECTIONS", group: "security" },
   connectTimeoutMs: { kind: "count", env: "UMBRA_CONNECT_TIMEOUT_MS", group: "security" },
   maxPacketBytes: { kind: "count", env: "UMBRA_MAX_PACKET_BYTES", group: "security" },
   requestRate: { kind: "count", env: "UMBRA_REQUEST_RATE", group: "security" },
   requestBurst: { kind: "count", env: "UMBRA_REQUEST_BURST", group: "security" },
   maxInflight: { kind: "count", env: "UMBRA_MAX_INFLIGHT", group: "security" },
+  thingRequestRate: { kind: "count", env: "UMBRA_THING_REQUEST_RATE", group: "security" },
+  thingRequestBurst: { kind: "count", env: "UMBRA_THING_REQUEST_BURST", group: "security" },
+  thingMaxInflight: { kind: "count", env: "UMBRA_THING_MAX_INFLIGHT", group: "security" },
+  identityRequestRate: { kind: "count", env: "UMBRA_IDENTITY_REQUEST_RATE", group: "security" },
+  identityRequestBurst: { kind: "count", env: "UMBRA_IDENTITY_REQUEST_BURST", group: "security" },
+  identityMaxInflight: { kind: "count", env: "UMBRA_IDENTITY_MAX_INFLIGHT", group: "security" },
   loginMaxFailures: { kind: "count", env: "UMBRA_LOGIN_MAX_FAILURES", group: "security" },
   loginWindowMs: { kind: "count", env: "UMBRA_LOGIN_WINDOW_MS", group: "security" },
   loginBlockMs: { kind: "count", env: "UMBRA_LOGIN_BLOCK_MS", group: "security" },
@@ -344,7 +366,9 @@ function checkConsistency(config: NodeConfig): NodeConfig {
       "tlsRequireClientCert needs tlsCa (--tls-ca): the CA that signs client certificates",
     );
   }
-  if (config.security.requestBurst < config.security.requestRate)
-    config.security.requestBurst = config.security.requestRate;
+  const sec = config.security;
+  if (sec.requestBurst < sec.requestRate) sec.requestBurst = sec.requestRate;
+  if (sec.thingRequestBurst < sec.thingRequestRate) sec.thingRequestBurst = sec.thingRequestRate;
+  if (sec.identityRequestBurst < sec.identityRequestRate) sec.identityRequestBurst = sec.identityRequestRate;
   return config;
 }

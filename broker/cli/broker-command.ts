@@ -37,6 +37,16 @@ export function registerBrokerCommand(program: Command): void {
     .option("--max-connections <n>", "open MQTT connections (default 20000)")
     .option("--max-packet-bytes <n>", "largest MQTT packet (default 262144)")
     .option("--request-rate <n>", "shadow requests per second per client before 429 (default 50)")
+    .option("--thing-request-rate <n>", "shadow requests per second per thing, all clients (default 100)")
+    .option(
+      "--identity-request-rate <n>",
+      "shadow requests per second per identity, all its connections (default 500)",
+    )
+    .option("--max-named-shadows <n>", "named shadows per thing; more are refused 413 (default 100)")
+    .option(
+      "--max-shadows-per-identity <n>",
+      "shadows a device or bridge identity may create; more are refused 413 (default 10000)",
+    )
     .option(
       "--log-level <level>",
       "fatal|error|warn|info|debug|trace|silent (default warn; env UMBRA_LOG_LEVEL)",

@@ -52,7 +52,14 @@ describe("loadConfig defaults", () => {
       sparkplugEnabled: true,
       sparkplugReportedMetrics: ["*"],
       sparkplugReportedIntervalMs: 5000,
-      limits: { maxStateBytes: 8192, maxRequestBytes: 16384, maxDepth: 8, maxClientTokenBytes: 64 },
+      limits: {
+        maxStateBytes: 8192,
+        maxRequestBytes: 16384,
+        maxDepth: 8,
+        maxClientTokenBytes: 64,
+        maxNamedShadows: 100,
+        maxShadowsPerIdentity: 10_000,
+      },
       security: {
         maxConnections: 20_000,
         connectTimeoutMs: 10_000,
@@ -60,6 +67,12 @@ describe("loadConfig defaults", () => {
         requestRate: 50,
         requestBurst: 100,
         maxInflight: 64,
+        thingRequestRate: 100,
+        thingRequestBurst: 200,
+        thingMaxInflight: 64,
+        identityRequestRate: 500,
+        identityRequestBurst: 1000,
+        identityMaxInflight: 256,
         loginMaxFailures: 10,
         loginWindowMs: 60_000,
         loginBlockMs: 30_000,
@@ -153,6 +166,8 @@ describe("loadConfig limits", () => {
       maxRequestBytes: 2000,
       maxDepth: 5,
       maxClientTokenBytes: 32,
+      maxNamedShadows: 100,
+      maxShadowsPerIdentity: 10_000,
     });
     // Limits live only under `limits`, never as stray top-level keys.
     expect(config).not.toHaveProperty("maxStateBytes");
@@ -164,12 +179,16 @@ describe("loadConfig limits", () => {
       UMBRA_MAX_REQUEST_BYTES: "12",
       UMBRA_MAX_DEPTH: "13",
       UMBRA_MAX_CLIENT_TOKEN_BYTES: "14",
+      UMBRA_MAX_NAMED_SHADOWS: "15",
+      UMBRA_MAX_SHADOWS_PER_IDENTITY: "16",
     };
     expect(loadConfig({ env }).limits).toEqual({
       maxStateBytes: 11,
       maxRequestBytes: 12,
       maxDepth: 13,
       maxClientTokenBytes: 14,
+      maxNamedShadows: 15,
+      maxShadowsPerIdentity: 16,
     });
   });
 
