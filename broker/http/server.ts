@@ -78,6 +78,17 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
     }
     principals.set(req, principal);
   });
+  // `?name=` (empty) names no shadow: refused as MQTT refuses an empty name level, not read as the
+  // classic shadow (issue 17).
+  app.addHook("preHandler", async (req, reply) => {
+    if ((req.query as { name?: unknown } | undefined)?.name === "")
+      return reply.code(400).send({
+        code: 400,
+        message:
+          "Invalid shadow name: use 1-64 characters of [$a-zA-Z0-9:_-] (omit name for the classic shadow)",
+        timestamp: Math.floor(Date.now() / 1000),
+      });
+  });
   const forbidListing = (req: FastifyRequest, reply: FastifyReply) => {
     const role = who(req).role;
     if (role === "operator" || role === "viewer" || role === "anonymous") return false;
