@@ -5,6 +5,8 @@
  * probed every 20 ms. Prints the probe's latency before and during each attack, the RSS growth and the
  * warn lines logged. Uses only interfaces that predate the fix, so the same script measures both.
  *
+ * Then a third site sends 20 frames that look like heads frames but hold ~12 MiB of JSON numbers.
+ *
  *   npx tsx bench/relay-attack.ts [bombs=20] [malformed=200]
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Writable } from "node:stream";
+import { brotliCompressSync } from "node:zlib";
 import mqtt from "mqtt";
 import { pino } from "pino";
 import { startNode } from "../broker/node.ts";
@@ -37,7 +40,7 @@ const config = {
 };
 const node = await startNode(config, pino({ level: "warn" }, sink));
 // Two site identities: the first is cut off by its bombs, the second sends the malformed frames.
-const passwords = new Map(["rogue", "rogue2"].map((n) => [n, node.identities.add(n, "site", "*")]));
+const passwords = new Map(["rogue", "rogue2", "rogue3"].map((n) => [n, node.identities.add(n, "site", "*")]));
 
 /** Probes /healthz every 20 ms; returns the latencies seen while `during` runs (and the loop's worst delay). */
 async function probe(during: () => Promise<void>): Promise<number[]> {
@@ -141,6 +144,25 @@ const logBytes = warnLines.reduce((n, l) => n + l.length, 0) - bytesBefore;
 console.log(`malformed: ${summary(malformed)}`);
 console.log(
   `           ${result.sent} frames of ${junk.byteLength} B sent, warn lines ${warnLines.length - linesBefore}, ${logBytes} bytes of log`,
+);
+
+// Heads-looking frames of ~12 MiB of JSON numbers (expensive to parse, under the heads cap).
+const numbers = `{"t":"heads","x":[${"1,".repeat(6 * 1024 * 1024)}1]}`;
+const plain = Buffer.alloc(4 + Buffer.byteLength(numbers));
+plain.writeUInt32BE(plain.byteLength - 4, 0);
+plain.write(numbers, 4);
+const heavy = Buffer.concat([Buffer.from([0x55, 0x52, 1]), brotliCompressSync(plain)]);
+linesBefore = warnLines.length;
+const heavyProbes = await probe(async () => {
+  result = await attack(
+    "rogue3",
+    Array.from({ length: 20 }, () => heavy),
+    2000,
+  );
+});
+console.log(`heavy:     ${summary(heavyProbes)}`);
+console.log(
+  `           ${result.sent} heads-like frames of ${heavy.byteLength} B (${mb(plain.byteLength)} inflated) sent, warn lines ${warnLines.length - linesBefore}`,
 );
 
 await node.close();

@@ -7,6 +7,11 @@ export interface IntakePolicy {
   maxPlainBytes: number;
   /** The same for every other frame kind (a heads frame's size follows the number of shadows). */
   maxSmallBytes: number;
+  /**
+   * A frame over maxSmallBytes (a big heads frame, parsed on the event loop) is accepted at most once
+   * per this interval; a child sends one heads frame per link session.
+   */
+  bigFrameIntervalMs: number;
   /** Inflated bytes per second a peer may make this node parse; more waits (backpressure, not loss). */
   costPerSecond: number;
   /** Frames waiting per peer; beyond it a frame is dropped (the peer resends what is not acknowledged). */
@@ -23,6 +28,7 @@ export function intakePolicy(maxFrameBytes: number): IntakePolicy {
   return {
     maxPlainBytes: Math.max(16 * 1024 * 1024, 64 * maxFrameBytes),
     maxSmallBytes: Math.max(1024 * 1024, 16 * maxFrameBytes),
+    bigFrameIntervalMs: 10_000,
     costPerSecond: 8 * 1024 * 1024,
     maxQueued: 32,
     badFramesToCut: 10,
@@ -62,6 +68,8 @@ export class FrameIntake {
   private tokens: number;
   private lastRefill: number;
   private cutUntil = 0;
+  private lastBig = Number.NEGATIVE_INFINITY;
+  private handlingBig = false;
   private bad: number[] = [];
   private quietSince = 0;
   private quietCount = 0;
@@ -97,9 +105,14 @@ export class FrameIntake {
     if (!this.running) void this.run();
   }
 
-  /** A frame the link could not use (malformed header, bad change batch): counts towards a cut-off. */
+  /**
+   * A frame the link could not use (malformed header, bad change batch): counts towards a cut-off. A
+   * big frame (over maxSmallBytes) that turns out malformed cuts the peer off at once: it cost a long
+   * parse, and an honest peer's big heads frame is never malformed.
+   */
   refused(reason: string): void {
-    this.refuse(reason, true);
+    if (this.handlingBig) this.cut(`a malformed frame over ${this.policy.maxSmallBytes} bytes (${reason})`);
+    else this.refuse(reason, true);
   }
 
   private async run(): Promise<void> {
@@ -130,7 +143,21 @@ export class FrameIntake {
       return this.refuse((err as Error).message, true);
     }
     this.tokens -= plain.byteLength;
-    await this.deps.deliver(bytes, plain);
+    if (plain.byteLength > this.policy.maxSmallBytes) {
+      const now = this.now();
+      if (now - this.lastBig < this.policy.bigFrameIntervalMs)
+        return this.refuse(
+          `a second frame over ${this.policy.maxSmallBytes} bytes within ${this.policy.bigFrameIntervalMs / 1000} s`,
+          true,
+        );
+      this.lastBig = now;
+    }
+    this.handlingBig = plain.byteLength > this.policy.maxSmallBytes;
+    try {
+      await this.deps.deliver(bytes, plain);
+    } finally {
+      this.handlingBig = false;
+    }
   }
 
   private async waitForBudget(): Promise<void> {

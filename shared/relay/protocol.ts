@@ -324,6 +324,7 @@ function checkHeader(h: Record<string, unknown>): void {
       need(isPow2(h.bucketCount), "bucketCount");
       need(
         Array.isArray(h.buckets) &&
+          h.buckets.length <= (h.bucketCount as number) &&
           h.buckets.every((b) => isInt(b) && b >= 0 && b < (h.bucketCount as number)),
         "buckets",
       );

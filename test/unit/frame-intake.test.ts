@@ -57,6 +57,7 @@ function recordingLog(): { log: Logger; lines: [string, string][] } {
 const POLICY: IntakePolicy = {
   maxPlainBytes: 1_000_000,
   maxSmallBytes: 10_000,
+  bigFrameIntervalMs: 10_000,
   costPerSecond: 1e9,
   maxQueued: 4,
   badFramesToCut: 3,
@@ -126,6 +127,44 @@ describe("FrameIntake", () => {
       expect.stringMatching(/^relay: frame from the peer refused/),
       "relay: peer cut off",
     ]);
+  });
+
+  it("accepts one frame over maxSmallBytes (a big heads frame) per interval", async () => {
+    const { log } = recordingLog();
+    let now = 1_000;
+    let delivered = 0;
+    const intake = new FrameIntake("child:a", POLICY, {
+      log,
+      now: () => now,
+      deliver: async () => {
+        delivered++;
+      },
+      cutOff: () => undefined,
+    });
+    const heads = frameOf(plainOf('{"t":"heads"}', 50_000));
+    intake.push(heads);
+    intake.push(heads);
+    await new Promise((r) => setTimeout(r, 100));
+    expect([delivered, intake.stats.refused]).toEqual([1, 1]);
+    now += POLICY.bigFrameIntervalMs;
+    intake.push(heads);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(delivered).toBe(2);
+  });
+
+  it("cuts the peer off at once when a big frame turns out malformed", async () => {
+    const { log } = recordingLog();
+    const cuts: string[] = [];
+    const intake = new FrameIntake("child:a", POLICY, {
+      log,
+      // The link reports the frame it could not use while handling it.
+      deliver: async () => intake.refused("relay heads frame: bad or missing 'bucketCount'"),
+      cutOff: (reason) => cuts.push(reason),
+    });
+    intake.push(frameOf(plainOf('{"t":"heads"}', 50_000)));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(cuts).toHaveLength(1);
+    expect(cuts[0]).toMatch(/a malformed frame over 10000 bytes/);
   });
 
   it("holds at most maxQueued frames while one is being handled", async () => {
