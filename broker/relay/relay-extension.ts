@@ -84,6 +84,7 @@ export const relayExtension: ExtensionDefinition = {
     });
 
     let first = true;
+    const parentIntakes: FrameIntake[] = [];
     for (const p of parents) {
       const pattern = compileThingPattern(p.things);
       let dialer: ParentDialer | undefined;
@@ -105,9 +106,20 @@ export const relayExtension: ExtensionDefinition = {
         });
       }
       first = false;
+      // A parent's frames pass an intake too: inflated off the event loop with a cap; a parent that
+      // sends bombs has its frames ignored for a while (its link stays dialled).
+      const intake = new FrameIntake(link.peer, intakePolicy(options.maxFrameBytes), {
+        log: relayLog,
+        deliver: (bytes, plain) => {
+          link.receive(bytes, plain);
+          return link.idle();
+        },
+        cutOff: () => undefined,
+      });
+      parentIntakes.push(intake);
       dialer = dialParent(p, relayLog, {
         open: () => link.open(),
-        frame: (payload) => link.receive(payload),
+        frame: (payload) => intake.push(payload),
         close: () => link.close(),
       });
       dialers.push(dialer);
@@ -116,7 +128,7 @@ export const relayExtension: ExtensionDefinition = {
     // One connection per site identity: the newest replaces older ones, and the link follows it.
     const childClients = new Map<string, Client>();
     const intakes = new Map<string, FrameIntake>();
-    const refusedMessages = registerIntakeMetrics(ctx.metrics, () => intakes.values());
+    const refusedMessages = registerIntakeMetrics(ctx.metrics, () => [...parentIntakes, ...intakes.values()]);
     const intakeOf = (name: string, link: RelayLink): FrameIntake => {
       let intake = intakes.get(name);
       if (!intake) {
