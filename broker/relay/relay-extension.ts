@@ -1,4 +1,4 @@
-import type { Client, PublishPacket } from "aedes";
+import type { PublishPacket } from "aedes";
 import { mayRelay, type Principal } from "../../shared/acl.ts";
 import { ConfigError } from "../../shared/config.ts";
 import { compileThingPattern, matchesThing, type ThingPattern } from "../../shared/glob.ts";
@@ -10,12 +10,13 @@ import { parseTelemetryPayload, parseTelemetryTopic } from "../../shared/telemet
 import { shadowKey } from "../../shared/topics.ts";
 import type { ExtensionDefinition, NodeContext, NodeExtension } from "../extension.ts";
 import type { ShadowChange } from "../shadow/shadow-service.ts";
+import { serveChildLinks } from "./child-links.ts";
 import { dialParent, type ParentDialer } from "./child-side.ts";
 import { DedupFilter, isHistorical } from "./dedup.ts";
 import { FrameIntake, intakePolicy } from "./frame-intake.ts";
 import { type LinkStats, RelayLink } from "./link.ts";
 import { RelayOutbox } from "./outbox.ts";
-import { sendDown, serveChildren } from "./parent-side.ts";
+import { sendDown } from "./parent-side.ts";
 import { PeerStateStore } from "./peer-state.ts";
 import { linkOptions, outboxOptions, parentsOf } from "./relay-config.ts";
 import { registerIntakeMetrics, registerRelayMetrics } from "./relay-metrics.ts";
@@ -125,86 +126,42 @@ export const relayExtension: ExtensionDefinition = {
       dialers.push(dialer);
     }
 
-    // One connection per site identity: the newest replaces older ones, and the link follows it.
-    const childClients = new Map<string, Client>();
-    const intakes = new Map<string, FrameIntake>();
-    const refusedMessages = registerIntakeMetrics(ctx.metrics, () => [...parentIntakes, ...intakes.values()]);
-    const intakeOf = (name: string, link: RelayLink): FrameIntake => {
-      let intake = intakes.get(name);
-      if (!intake) {
-        intake = new FrameIntake(`child:${name}`, intakePolicy(options.maxFrameBytes), {
-          log: relayLog,
-          deliver: (bytes, plain) => {
-            link.receive(bytes, plain);
-            return link.idle();
-          },
-          cutOff: () => {
-            link.close();
-            childClients.get(name)?.close();
-          },
-        });
-        intakes.set(name, intake);
-      }
-      return intake;
-    };
     /** The site identity's current principal (re-read at every check: re-scoped or revoked take effect at once). */
     const siteOf = (name: string): Principal | undefined => {
       const p = ctx.identities.lookup(name)?.principal;
       return p?.role === "site" ? p : undefined;
     };
-    const childLink = (name: string): RelayLink => {
-      const peer = `child:${name}`;
-      const link = links.get(peer);
-      if (link) return link;
-      // Revoked, or no longer a site, it shares nothing: the link stops collecting changes for a peer
-      // that may never return.
-      const current = (): ThingPattern => siteOf(name)?.things ?? [];
-      const created: RelayLink = new RelayLink(
-        peer,
-        {
-          ...linkDeps(
-            "parent",
-            (thing) => matchesThing(current(), thing),
-            () => patternSpec(current()),
-            (f) => sendDown(ctx.broker, name, f),
-          ),
-          badFrame: (reason) => intakes.get(name)?.refused(reason),
-          onMessages: (frame) => deliver(frame, peer, () => siteOf(name)),
-        },
-        options,
-      );
-      links.set(peer, created);
-      return created;
-    };
-    const stopServing = serveChildren(ctx.broker, ctx.access, {
-      connected(name, client) {
-        const old = childClients.get(name);
-        childClients.set(name, client);
-        if (intakes.get(name)?.isCutOff) {
-          client.close();
-          return;
-        }
-        if (old && old !== client) {
-          relayLog.info(
-            { peer: `child:${name}` },
-            "relay: a new connection of the site replaces the old one",
-          );
-          links.get(`child:${name}`)?.close();
-          old.close();
-        }
-      },
-      frame(name, _principal, payload, client) {
-        // Frames of a replaced connection are ignored (the current one says hello and repairs).
-        if (childClients.get(name) !== client) return;
-        const link = childLink(name);
-        intakeOf(name, link).push(payload);
-      },
-      gone(name, client) {
-        if (childClients.get(name) !== client) return;
-        childClients.delete(name);
-        links.get(`child:${name}`)?.close();
+    const children = serveChildLinks({
+      broker: ctx.broker,
+      access: ctx.access,
+      log: relayLog,
+      policy: intakePolicy(options.maxFrameBytes),
+      links,
+      newLink(name, badFrame) {
+        // Revoked, or no longer a site, it shares nothing: the link stops collecting changes for a peer
+        // that may never return.
+        const current = (): ThingPattern => siteOf(name)?.things ?? [];
+        const peer = `child:${name}`;
+        return new RelayLink(
+          peer,
+          {
+            ...linkDeps(
+              "parent",
+              (thing) => matchesThing(current(), thing),
+              () => patternSpec(current()),
+              (f) => sendDown(ctx.broker, name, f),
+            ),
+            badFrame,
+            onMessages: (frame) => deliver(frame, peer, () => siteOf(name)),
+          },
+          options,
+        );
       },
     });
+    const refusedMessages = registerIntakeMetrics(ctx.metrics, () => [
+      ...parentIntakes,
+      ...children.intakes.values(),
+    ]);
 
     /**
      * A child's plain-topic messages: filtered exactly-once (recorded before anything is published),
@@ -315,7 +272,7 @@ export const relayExtension: ExtensionDefinition = {
         ctx.service.off("change", onChange);
         ctx.service.syncStatus = undefined;
         ctx.broker.off("publish", onPublish);
-        stopServing();
+        children.stop();
         await Promise.all(dialers.map((d) => d.close()));
         await Promise.all([...links.values()].map((l) => l.shutdown()));
       },
