@@ -118,6 +118,12 @@ export class ShadowDevice implements Device {
       this.shadow.failAll(new DeviceConnectionError("offline", "connection lost"));
       this.reporter.setOnline(false);
     });
+    this.conn.on("retrying", ({ attempt, delayMs, reason }) => {
+      if (reason === "connection lost") return;
+      // Attempts 1, 2, 4, 8, … at warn: an unreachable node is said plainly without flooding the log.
+      const level = (attempt & (attempt - 1)) === 0 ? "warn" : "debug";
+      this.log[level]({ url: this.opts.url, attempt, retryInMs: delayMs }, `cannot connect: ${reason}`);
+    });
     this.conn.on("refused", (err) => {
       if (this.isReady) this.fail(err, "connection refused by the broker; retrying");
       else this.failReady(err);

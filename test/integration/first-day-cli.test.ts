@@ -1,0 +1,52 @@
+import { createServer } from "node:net";
+import { describe, expect, it } from "vitest";
+import { runUmbra, UmbraLines } from "../helpers/umbra-cli.ts";
+
+/** A loopback port that nothing listens on (bound, read, released). */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("first day: the agent says what is wrong with its node connection", () => {
+  it("an http:// URL is refused at once with the right scheme to use", async () => {
+    const r = await runUmbra(["agent", "--url", "http://127.0.0.1:8080", "--thing", "h1"], {
+      env: { UMBRA_AGENT_PASSWORD: "x" },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is the HTTP API: devices speak MQTT, use mqtt:\/\//);
+  });
+
+  it("no password and no client certificate: a clear error instead of an empty password", async () => {
+    const { UMBRA_AGENT_PASSWORD: _, ...env } = process.env;
+    const r = await runUmbra(["agent", "--url", "mqtt://127.0.0.1:1", "--thing", "h1"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no password for 'h1': set UMBRA_AGENT_PASSWORD/);
+  });
+
+  it("a dead port is reported with the reason, while it keeps retrying", async () => {
+    const port = await deadPort();
+    const agent = new UmbraLines(["agent", "--url", `mqtt://127.0.0.1:${port}`, "--thing", "h1"], {
+      UMBRA_AGENT_PASSWORD: "x",
+    });
+    try {
+      await waitFor("the connection-refused warning", () =>
+        /cannot connect: connection refused/.test(agent.stderr),
+      );
+      expect(agent.child.exitCode).toBeNull();
+    } finally {
+      await agent.kill();
+    }
+  });
+});
