@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../helpers/node.ts";
 import { runUmbra, UmbraLines } from "../helpers/umbra-cli.ts";
 
 /** A loopback port that nothing listens on (bound, read, released). */
@@ -48,5 +51,21 @@ describe("first day: the agent says what is wrong with its node connection", () 
     } finally {
       await agent.kill();
     }
+  });
+});
+
+describe("first day: identity commands refuse a data dir that holds no node", () => {
+  it("device add elsewhere fails (no new empty store); list on a missing dir does not create it", async () => {
+    const dir = join(tempDir("umbra-noddir-"), "data");
+    const add = await runUmbra(["device", "add", "pdu-7", "--data-dir", dir]);
+    expect(add.code).toBe(2);
+    expect(add.stderr).toMatch(/no Umbra node data in .*data \(no umbra\.db there\)/);
+    expect(add.stdout).toBe("");
+    const list = await runUmbra(["device", "list"], { env: { UMBRA_DATA_DIR: dir } });
+    expect(list.code).toBe(2);
+    expect(existsSync(dir)).toBe(false);
+    const init = await runUmbra(["device", "add", "pdu-7", "--data-dir", dir, "--init", "--json"]);
+    expect(init.code, init.stderr).toBe(0);
+    expect(existsSync(join(dir, "umbra.db"))).toBe(true);
   });
 });

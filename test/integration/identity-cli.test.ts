@@ -46,7 +46,7 @@ describe("umbra device|user|token on a data dir", () => {
 
   it("creates identities and tokens and prints their credentials once", async () => {
     // The first command creates the store; the others then run concurrently (SQLite WAL, busy timeout).
-    const dev = await umbra("device", "add", "pdu-1", "--json");
+    const dev = await umbra("device", "add", "pdu-1", "--json", "--init");
     const [devText, op, tok] = await Promise.all([
       umbra("device", "add", "pdu-2"),
       umbra("user", "add", "ops", "--role", "operator", "--things", "pdu-*,ups-?", "--json"),
