@@ -1,8 +1,9 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tempDir } from "../helpers/node.ts";
+import { REPO_ROOT, tempDir } from "../helpers/node.ts";
 import { runUmbra, UmbraLines } from "../helpers/umbra-cli.ts";
 
 /** A loopback port that nothing listens on (bound, read, released). */
@@ -69,3 +70,66 @@ describe("first day: identity commands refuse a data dir that holds no node", ()
     expect(existsSync(join(dir, "umbra.db"))).toBe(true);
   });
 });
+
+describe("first day: starting and stopping a node", () => {
+  it("kill -TERM of `npm start` stops the node too (npm does not pass the signal on)", async () => {
+    const dir = tempDir("umbra-npmstart-");
+    const npm = spawn("npm", ["start", "--", "--data-dir", dir, "--mqtt-port", "0", "--http-port", "0"], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    npm.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    try {
+      await waitFor("the ready line", () => /umbra: ready mqtt:\/\/\S+:(\d+)/.test(out), 20_000);
+      const port = Number(/umbra: ready mqtt:\/\/\S+:(\d+)/.exec(out)?.[1]);
+      expect(await listening(port)).toBe(true);
+      npm.kill("SIGTERM");
+      const deadline = Date.now() + 10_000;
+      while ((await listening(port)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await listening(port)).toBe(false);
+    } finally {
+      npm.kill("SIGKILL");
+    }
+  });
+
+  it("a port in use is named with what to do; the next start names the admin credential file", async () => {
+    const dir = tempDir("umbra-inuse-");
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const r = await runUmbra(
+        ["broker", "--data-dir", dir, "--host", "127.0.0.1", "--mqtt-port", String(port)],
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`another process listens on port ${port}.*--mqtt-port`));
+    } finally {
+      blocker.close();
+    }
+    const again = new UmbraLines(["broker", "--data-dir", dir, "--mqtt-port", "0", "--http-port", "0"]);
+    try {
+      await again.nextLine(20_000);
+      expect(again.stderr).toContain(`admin        ${join(dir, "admin.json")} (user admin`);
+    } finally {
+      await again.kill();
+    }
+  });
+});
+
+/** Whether something accepts TCP connections on the loopback port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
