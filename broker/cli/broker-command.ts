@@ -8,7 +8,7 @@ export function registerBrokerCommand(program: Command): void {
   program
     .command("broker")
     .description("run a fabric node (MQTT broker, shadow service, HTTP API)")
-    .option("-c, --config <file>", "JSON config file (env UMBRA_CONFIG)")
+    .option("-c, --config <file>", "config file, YAML or JSON (env UMBRA_CONFIG; docs/umbra.example.yaml)")
     .option("--data-dir <dir>", "SQLite store directory (default ./data, env UMBRA_DATA_DIR)")
     .option(
       "--host <addr>",
