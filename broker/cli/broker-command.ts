@@ -116,6 +116,11 @@ export function registerBrokerCommand(program: Command): void {
         process.stderr.write(
           "umbra: WARNING: --allow-anonymous: any client can read and write every shadow. For development only.\n",
         );
+        if (!isLoopback(config.host)) {
+          process.stderr.write(
+            `umbra: WARNING: --allow-anonymous on ${config.host}: reachable from other machines, not only this one.\n`,
+          );
+        }
       }
       if (node.adminFile) {
         process.stderr.write(
@@ -166,4 +171,8 @@ function watchNpmParent(stop: (why: string) => void): void {
     }
   }, 500);
   timer.unref();
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }

@@ -18,6 +18,7 @@ const REJECT_HINTS: Record<RejectReason, string> = {
   overflow: "the write queue is full (the disk cannot keep up)",
   series_limit: "a new metric beyond the series limits (metric names must not carry counters or dates)",
 };
+
 import { DEFAULT_WRITER, TelemetryWriter } from "./writer.ts";
 
 /** What other capabilities get from `ctx.extension("telemetry")`. */
