@@ -43,7 +43,8 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => {
     const type = req.headers["content-type"];
-    if (type && !JSON_TYPES.test(type)) {
+    // No route, no body to judge: the not-found handler answers 404 or 405, never 415.
+    if (type && !JSON_TYPES.test(type) && req.routeOptions.url !== undefined) {
       done(
         Object.assign(new Error(`Unsupported content type '${type}'; send application/json`), {
           statusCode: 415,
@@ -56,6 +57,25 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     reply.code(code).send({ code, message: err.message, timestamp: Math.floor(Date.now() / 1000) });
+  });
+  // A path that exists with other methods is a 405 naming them (Allow), in the API's error shape.
+  const routes: { methods: string[]; path: RegExp }[] = [];
+  app.addHook("onRoute", (route) => {
+    const methods = ([] as string[]).concat(route.method);
+    const pattern = route.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+");
+    routes.push({ methods, path: new RegExp(`^${pattern}$`) });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const url = req.url.split("?")[0] ?? "/";
+    const allow = [...new Set(routes.filter((r) => r.path.test(url)).flatMap((r) => r.methods))];
+    const timestamp = Math.floor(Date.now() / 1000);
+    if (allow.length > 0) {
+      return reply
+        .code(405)
+        .header("allow", allow.join(", "))
+        .send({ code: 405, message: `${req.method} is not allowed here; use ${allow.join(", ")}`, timestamp });
+    }
+    return reply.code(404).send({ code: 404, message: `No such resource: ${req.method} ${url}`, timestamp });
   });
 
   // Who is asking: a bearer token checked against the node's identities (401 without a valid one).
