@@ -47,14 +47,30 @@ function print(opts: StoreOpts, json: unknown, text: string): void {
   process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
 }
 
-function table(records: IdentityRecord[]): string {
-  if (records.length === 0) return "(none)";
-  return records
-    .map(
-      (r) =>
-        `${r.name}\t${r.role}\t${r.things}\t${r.revokedAt ? `revoked ${new Date(r.revokedAt).toISOString()}` : "active"}`,
+/** Columns padded under a header row; `(none)` for an empty list. */
+function columns(head: string[], rows: string[][]): string {
+  if (rows.length === 0) return "(none)";
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  return [head, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
     )
     .join("\n");
+}
+
+function table(records: IdentityRecord[]): string {
+  return columns(
+    ["NAME", "ROLE", "THINGS", "STATUS"],
+    records.map((r) => [
+      r.name,
+      r.role,
+      r.things,
+      r.revokedAt ? `revoked ${new Date(r.revokedAt).toISOString()}` : "active",
+    ]),
+  );
 }
 
 const dataDirOption = [
@@ -176,11 +192,10 @@ export function registerIdentityCommands(program: Command): void {
       print(
         opts,
         tokens,
-        tokens.length === 0
-          ? "(none)"
-          : tokens
-              .map((t) => `${t.id}\t${t.name}\t${t.role}\t${t.things}\t${t.revokedAt ? "revoked" : "active"}`)
-              .join("\n"),
+        columns(
+          ["ID", "NAME", "ROLE", "THINGS", "STATUS"],
+          tokens.map((t) => [t.id, t.name, t.role, t.things, t.revokedAt ? "revoked" : "active"]),
+        ),
       );
     });
   token

@@ -89,7 +89,7 @@ describe("umbra device|user|token on a data dir", () => {
     ]);
     expect(json<{ name: string }[]>(users.stdout).map((r) => r.name)).toEqual(["ops"]);
     expect(json<{ name: string }[]>(tokens.stdout).map((r) => r.name)).toEqual(["dash"]);
-    expect(devicesText.stdout).toMatch(/pdu-1\tdevice\tpdu-1\tactive/);
+    expect(devicesText.stdout).toMatch(/^NAME\s+ROLE\s+THINGS\s+STATUS\npdu-1\s+device\s+pdu-1\s+active\n/);
     for (const out of [devices, users, tokens, devicesText].map((r) => r.stdout)) {
       expect(out).not.toMatch(/scrypt\$|password|token"?:\s*"umb_/);
       for (const s of secrets) expect(out).not.toContain(s);
