@@ -1,5 +1,6 @@
 import os from "node:os";
 import type { JsonObject } from "../../shared/json.ts";
+import { telemetryTopic } from "../../shared/telemetry-payload.ts";
 import { diskUsage } from "./facts.ts";
 import {
   type CpuTimes,
@@ -20,9 +21,7 @@ import {
  */
 export const MAX_NET_INTERFACES = 64;
 
-export function telemetryTopic(thing: string): string {
-  return `things/${thing}/telemetry`;
-}
+export { telemetryTopic };
 
 export class TelemetrySampler {
   private prevCpu: CpuTimes | undefined;
