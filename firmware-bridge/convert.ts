@@ -50,9 +50,10 @@ export function toShadow(point: PointSpec, raw: RawValue): JsonValue {
   }
   let value: RawValue = raw;
   if (typeof value === "bigint") {
-    // Counters beyond 2^53 keep every digit as a string; smaller ones are plain numbers.
+    // Counters beyond 2^53 keep every digit as a string, unless they are measurements (telemetry is
+    // doubles: the nearest one); smaller ones are plain numbers.
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
-      return point.scale === undefined && point.offset === undefined
+      return point.scale === undefined && point.offset === undefined && point.kind !== "measurement"
         ? value.toString()
         : tidy(Number(value) * (point.scale ?? 1) + (point.offset ?? 0));
     value = Number(value);

@@ -105,6 +105,11 @@ export class SummaryThrottle {
     st.writtenAt = now;
     if (st.pending === value) st.pending = undefined;
   }
+
+  /** Drops what is known of a metric: its next value is due at once. */
+  forget(metric: string): void {
+    this.metrics.delete(metric);
+  }
 }
 
 /** Builds the `reported` patch `{a:{b:value}}` for values by path. */
