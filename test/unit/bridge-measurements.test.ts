@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseBridgeConfig } from "../../firmware-bridge/config.ts";
 import { toShadow } from "../../firmware-bridge/convert.ts";
 import { DeviceRunner, type ShadowLink } from "../../firmware-bridge/engine.ts";
 import {
@@ -259,6 +260,29 @@ describe("the runner with measurement points", () => {
     r.raw.set("input.power", "N/A");
     await r.runner.pollOnce();
     expect(r.reports.at(-1)).toEqual({ input: { power: "N/A" } });
+  });
+});
+
+describe("bridge.yaml: summaryInterval", () => {
+  const config = (defaults: string, device: string) =>
+    parseBridgeConfig(
+      [
+        "node: { url: 'mqtt://127.0.0.1:1883', username: b }",
+        ...(defaults ? [`defaults: { ${defaults} }`] : []),
+        "devices:",
+        `  - { thing: pdu-1, driver: modbus, address: 10.0.0.1, profile: generic-modbus-pdu${device} }`,
+        "  - { thing: pdu-2, driver: modbus, address: 10.0.0.1, profile: generic-modbus-pdu }",
+      ].join("\n"),
+      "bridge.yaml",
+      {},
+    ).devices.map((d) => d.spec.summaryMs);
+
+  it("defaults to 60 s; a default and a per-device value override it; a bad one names its key", () => {
+    expect(config("", "")).toEqual([60_000, 60_000]);
+    expect(config("summaryInterval: 5m", ", summaryInterval: 10s")).toEqual([10_000, 300_000]);
+    expect(() => config("", ", summaryInterval: soon")).toThrow(
+      /\/devices\/0\/summaryInterval: must be a duration/,
+    );
   });
 });
 
