@@ -7,6 +7,7 @@ import { shadowOf, startSecureNode, until } from "../helpers/device-sdk.ts";
 import { assertPeers, PEERS_REQUIRED, shouldRunPeerSuite } from "../helpers/mosquitto.ts";
 import type { TestNode } from "../helpers/node.ts";
 import { checkPymodbus, type PymodbusServer, startPymodbus } from "../helpers/pymodbus.ts";
+import { runUmbra } from "../helpers/umbra-cli.ts";
 
 /**
  * Bridged measurements become telemetry, end to end: Debian's pymodbus plays a PDU whose power reading
@@ -137,6 +138,17 @@ describe.runIf(shouldRunPeerSuite("bridge-modbus-telemetry", peers))(
         `bridge-modbus-telemetry: ${fresh.length} telemetry points, ${changes} shadow changes in ${elapsed} ms ` +
           `(poll ${POLL_MS} ms, summary ${SUMMARY_MS} ms)\n`,
       );
+    }, 90_000);
+
+    it("`umbra telemetry <thing>` shows the bridged measurements (it said 'No telemetry' before)", async () => {
+      const out = await runUmbra(["telemetry", "pdu-t", "--url", node.httpUrl, "--token", token], {
+        timeoutMs: 30_000,
+      });
+      expect(out.stderr).toBe("");
+      expect(out.code).toBe(0);
+      for (const metric of ["input/power", "input/voltage", "temperature"])
+        expect(out.stdout).toContain(metric);
+      expect(out.stdout).not.toMatch(/outlets/);
     });
 
     it("state still goes to reported at once: an outlet switched at the device shows within a few polls", async () => {
