@@ -44,7 +44,11 @@ export const PROFILE_SCHEMA = {
           type: {
             enum: ["bool", "int16", "uint16", "int32", "uint32", "float32", "int64", "uint64", "string"],
           },
-          kind: { enum: ["state", "measurement"] },
+          kind: {
+            enum: ["state", "measurement"],
+            description:
+              "state (default): into reported on change. measurement: a read-only number published as telemetry every poll and summarised into reported at most once per summaryInterval",
+          },
           wordOrder: { enum: ["big", "little"] },
           scale: { type: "number", not: { const: 0 } },
           offset: { type: "number" },
