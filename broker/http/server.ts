@@ -6,6 +6,8 @@ import { CLASSIC_SHADOW, isValidThingName, type ShadowAddress } from "../../shar
 import type { NodeExtension } from "../extension.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
+import { type ConsoleDeps, consoleRoutes, isPublicConsolePath } from "./console-routes.ts";
+import { sessionOf } from "./session-routes.ts";
 
 export interface HttpDeps {
   service: ShadowService;
@@ -16,6 +18,8 @@ export interface HttpDeps {
   authenticate?: (token: string) => Principal | undefined;
   /** Capabilities that add routes (telemetry queries, metrics, peers…). */
   extensions?: readonly NodeExtension[];
+  /** The web console at `/`, its sign-in (session cookie) and identity routes (docs/console.md). */
+  console?: ConsoleDeps;
 }
 
 interface ThingParams {
@@ -62,10 +66,19 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   const principals = new WeakMap<object, Principal>();
   const who = (req: FastifyRequest): Principal => principals.get(req) ?? ANONYMOUS;
   app.addHook("onRequest", async (req, reply) => {
-    if (!deps.authenticate || req.url.split("?")[0] === "/healthz") return;
+    const path = req.url.split("?")[0] ?? "";
+    if (!deps.authenticate || path === "/healthz" || isPublicConsolePath(req.method, path)) return;
     const header = req.headers.authorization;
     const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-    const principal = token ? deps.authenticate(token) : undefined;
+    let principal = token ? deps.authenticate(token) : undefined;
+    // Without a bearer token, the console's session cookie (checked for CSRF on unsafe methods).
+    const session = !token && deps.console ? sessionOf(deps.console.sessions, req) : undefined;
+    if (session && !session.ok) {
+      return reply
+        .code(session.code)
+        .send({ code: session.code, message: session.message, timestamp: Math.floor(Date.now() / 1000) });
+    }
+    if (session?.ok) principal = session.principal;
     if (!principal) {
       reply.header("www-authenticate", 'Bearer realm="umbra"');
       return reply.code(401).send({
@@ -196,6 +209,13 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   );
 
   for (const ext of deps.extensions ?? []) ext.routes?.(app, who);
+  if (deps.console) {
+    consoleRoutes(app, deps.console, who, {
+      site: deps.site,
+      secure: tls !== undefined,
+      verifyToken: deps.authenticate,
+    });
+  }
 
   return app;
 }
