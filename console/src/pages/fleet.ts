@@ -113,7 +113,7 @@ export function FleetPage(_: PageProps) {
 function FleetTable({ rows, filtered }: { rows: ThingRow[]; filtered: boolean }) {
   if (rows.length === 0)
     return html`<p class="empty">${filtered ? "No thing matches the filter." : "No things yet: a device creates its shadow with its first update."}</p>`;
-  return html`<table class="fleet" data-testid="fleet-table">
+  return html`<div class="scroll" tabindex="0"><table class="fleet" data-testid="fleet-table">
     <caption class="sr-only">Things, with presence, delta and conflicts</caption>
     <thead><tr>
       <th scope="col">Thing</th><th scope="col">Presence</th><th scope="col">Site</th><th scope="col">Since</th>
@@ -135,7 +135,7 @@ function FleetTable({ rows, filtered }: { rows: ThingRow[]; filtered: boolean })
         </tr>`,
       )}
     </tbody>
-  </table>`;
+  </table></div>`;
 }
 
 export function presenceBadge(c: Connection | undefined) {

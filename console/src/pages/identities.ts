@@ -75,7 +75,7 @@ export function IdentitiesPage({ session }: PageProps) {
     ${
       !list
         ? html`<p>Loading identities…</p>`
-        : html`<table data-testid="identities-table">
+        : html`<div class="scroll" tabindex="0"><table data-testid="identities-table">
           <caption class="sr-only">Identities</caption>
           <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Things</th><th scope="col">Created</th><th scope="col">Status</th>${editable ? html`<th scope="col"><span class="sr-only">Actions</span></th>` : null}</tr></thead>
           <tbody>${list.map(
@@ -97,7 +97,7 @@ export function IdentitiesPage({ session }: PageProps) {
               }
             </tr>`,
           )}</tbody>
-        </table>`
+        </table></div>`
     }
   `;
 }

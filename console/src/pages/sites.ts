@@ -59,7 +59,7 @@ export function SitesPage(_: PageProps) {
         ? html`<p>Loading peers…</p>`
         : data.peers.length === 0
           ? html`<p class="empty">No relay peers: this node neither dials a parent nor has children connected (docs/relay.md).</p>`
-          : html`<table data-testid="peers-table">
+          : html`<div class="scroll" tabindex="0"><table data-testid="peers-table">
             <caption class="sr-only">Relay peers</caption>
             <thead><tr>
               <th scope="col">Peer</th><th scope="col">Side</th><th scope="col">Link</th><th scope="col">Last contact</th>
@@ -81,7 +81,7 @@ export function SitesPage(_: PageProps) {
                 <td>${p.denied}</td>
               </tr>`,
             )}</tbody>
-          </table>`
+          </table></div>`
     }
   `;
 }

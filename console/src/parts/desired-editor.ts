@@ -60,7 +60,7 @@ export function DesiredEditor({ thing, shadow, doc }: { thing: string; shadow: s
 
   return html`<form class="card editor" onSubmit=${save} aria-labelledby="edit-title" data-testid="desired-editor">
     <h2 id="edit-title">Edit desired</h2>
-    <label for="desired-json">Desired state (JSON, merged: <code>null</code> deletes a key)</label>
+    <label for="desired-json"><span>Desired state (JSON, merged: <code>null</code> deletes a key)</span></label>
     <textarea id="desired-json" rows="8" spellcheck="false" value=${text}
       onInput=${(e: Event) => {
         setText((e.target as HTMLTextAreaElement).value);
