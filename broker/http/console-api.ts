@@ -19,6 +19,8 @@ const READERS = new Set(["operator", "viewer", "anonymous"]);
 /** Names scanned per SQLite page while filtering; the scan stops after `MAX_SCAN` names. */
 const SCAN_PAGE = 1000;
 const MAX_SCAN = 1_000_000;
+/** Bytes of events waiting for a slow reader before its stream is closed. */
+const MAX_BUFFERED = 1024 * 1024;
 
 const problem = (reply: FastifyReply, code: number, message: string) =>
   reply.code(code).send({ code, message, timestamp: Math.floor(Date.now() / 1000) });
@@ -69,8 +71,15 @@ export function consoleApiRoutes(
       "cache-control": "no-cache",
       connection: "keep-alive",
     });
-    const write = (event: string, body: object) =>
+    // A page that stops reading (a frozen tab, a stalled link) must not make the node buffer without
+    // bound: past MAX_BUFFERED the stream is closed; the browser reconnects and the page re-reads.
+    const write = (event: string, body: object) => {
+      if (res.writableLength > MAX_BUFFERED) {
+        res.destroy();
+        return;
+      }
       res.write(`event: ${event}\ndata: ${JSON.stringify(body)}\n\n`);
+    };
     const onChange = (change: ShadowChange) => {
       const { thing, shadow } = change.addr;
       if (change.kind === "delete" || !change.current.exists) {

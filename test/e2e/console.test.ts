@@ -132,6 +132,13 @@ describe.skipIf(!check.run)("web console in chromium", () => {
         );
       }
 
+      // A named shadow beside the classic one.
+      const named = await node.service.update(
+        { thing: "pdu-7", shadow: "power" },
+        JSON.stringify({ state: { reported: { psu1: "ok", psu2: "failed" } } }),
+      );
+      expect(named.ok).toBe(true);
+
       // Fleet: find it with the filter; it is connected.
       await page.getByRole("link", { name: "Fleet" }).click();
       await page.getByRole("heading", { name: "Fleet" }).waitFor();
@@ -165,6 +172,19 @@ describe.skipIf(!check.run)("web console in chromium", () => {
         "$umbra/things/pdu-7/shadow/update",
         JSON.stringify({ state: { reported: { outlet1: "on" } } }),
       );
+      await expect.poll(() => page.getByTestId("panel-delta").textContent()).toContain("In sync");
+
+      // Telemetry: a narrower range shows fewer of the 30 one-minute samples.
+      const points = async () =>
+        Number(/(\d+) points/.exec((await page.getByTestId("telemetry").textContent()) ?? "")?.[1]);
+      expect(await points()).toBe(30);
+      await page.getByRole("button", { name: "15 min" }).click();
+      await expect.poll(points).toBeLessThan(17);
+
+      // Named shadows have their own tab.
+      await page.getByRole("link", { name: "power" }).click();
+      await expect.poll(() => page.getByTestId("panel-reported").textContent()).toContain('"psu2": "failed"');
+      await page.getByRole("link", { name: "classic" }).click();
       await expect.poll(() => page.getByTestId("panel-delta").textContent()).toContain("In sync");
 
       // An edit that started from an older version is refused with 409, shown plainly.

@@ -1,4 +1,6 @@
+import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../helpers/certs.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 import { SseReader } from "../helpers/sse-reader.ts";
 
@@ -141,5 +143,63 @@ describe("console events", () => {
     } finally {
       events.close();
     }
+  });
+});
+
+describe("console over HTTPS", () => {
+  let pki: TestPki;
+  let node: TestNode;
+
+  beforeAll(async () => {
+    pki = createTestPki();
+    node = await startTestNode({
+      allowAnonymous: false,
+      httpsPort: 0,
+      tlsCert: pki.server.cert,
+      tlsKey: pki.server.key,
+    });
+  });
+  afterAll(async () => {
+    await node?.stop();
+    pki?.remove();
+  });
+
+  const httpsRequest = (path: string, method: string, body?: string) =>
+    new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>(
+      (resolve, reject) => {
+        const req = request(
+          `${node.urls.https}${path}`,
+          {
+            method,
+            ca: pki.read(pki.ca.cert),
+            timeout: 5000,
+            headers: body ? { "content-type": "application/json", "x-umbra-console": "1" } : {},
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                text: Buffer.concat(chunks).toString(),
+              }),
+            );
+          },
+        );
+        req.on("timeout", () => req.destroy(new Error("no answer within 5 s")));
+        req.on("error", reject);
+        req.end(body);
+      },
+    );
+
+  it("serves the page and marks the session cookie Secure", async () => {
+    const page = await httpsRequest("/", "GET");
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("/console/app.js");
+    const password = node.identities.add("op-tls", "operator", "*");
+    const signIn = await httpsRequest("/session", "POST", JSON.stringify({ username: "op-tls", password }));
+    expect(signIn.status).toBe(200);
+    expect(String(signIn.headers["set-cookie"])).toMatch(/HttpOnly; SameSite=Strict; Max-Age=\d+; Secure/);
   });
 });
