@@ -31,6 +31,8 @@ export function FleetPage(_: PageProps) {
   const [next, setNext] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [reload, setReload] = useState(0);
+  /** Things created since this page was read (they may belong on it: offer a refresh, do not jump). */
+  const [created, setCreated] = useState(0);
   const cursor = cursors[cursors.length - 1] ?? "";
 
   useEffect(() => {
@@ -51,6 +53,7 @@ export function FleetPage(_: PageProps) {
         setRows(page.things);
         setNext(page.nextCursor);
         setError(undefined);
+        setCreated(0);
       })
       .catch((err: unknown) => !stale && setError(err instanceof ApiError ? err.message : String(err)));
     return () => {
@@ -71,7 +74,10 @@ export function FleetPage(_: PageProps) {
     setRows((current) => {
       if (!current) return current;
       const i = current.findIndex((r) => r.thing === e.data.thing);
-      if (i < 0) return current;
+      if (i < 0) {
+        if (e.type === "shadow" && e.data.shadow === "" && e.data.version === 1) setCreated((n) => n + 1);
+        return current;
+      }
       const row = current[i]!;
       let updated: ThingRow;
       if (e.type === "presence") updated = { ...row, connection: e.data.connection };
@@ -106,6 +112,14 @@ export function FleetPage(_: PageProps) {
       </span>
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+    ${
+      created > 0
+        ? html`<p class="meta" role="status" data-testid="fleet-created">
+            ${created} new ${created === 1 ? "thing" : "things"} since this page was read.
+            <button onClick=${() => setReload((n) => n + 1)}>Refresh</button>
+          </p>`
+        : null
+    }
     ${rows === undefined ? html`<p>Loading things…</p>` : html`<${FleetTable} rows=${rows} filtered=${applied !== ""} />`}
   `;
 }

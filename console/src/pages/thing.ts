@@ -106,7 +106,7 @@ function body(loaded: Loaded, thing: string, shadow: string, editable: boolean) 
         </div>`
         : null
     }
-    ${editable ? html`<${DesiredEditor} thing=${thing} shadow=${shadow} doc=${doc} />` : null}
+    ${editable ? html`<${DesiredEditor} key=${`${thing}/${shadow}`} thing=${thing} shadow=${shadow} doc=${doc} />` : null}
   `;
 }
 

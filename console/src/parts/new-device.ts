@@ -12,15 +12,15 @@ export function NewDevice({
   password: string;
   onDone: () => void;
 }) {
-  const [ports, setPorts] = useState<{ mqtt?: number; mqtts?: number }>({});
+  const [ports, setPorts] = useState<{ mqtt?: number; mqtts?: number } | undefined>();
   useEffect(() => {
     api<{ mqtt: { mqtt?: number; mqtts?: number } }>("/console/api/node")
       .then((n) => setPorts(n.mqtt))
-      .catch(() => {});
+      .catch(() => setPorts({}));
   }, []);
   const host = location.hostname.includes(":") ? `[${location.hostname}]` : location.hostname;
-  const port = ports.mqtt ?? ports.mqtts ?? 1883;
-  const tls = ports.mqtt === undefined && ports.mqtts !== undefined ? " --cafile node-ca.pem" : "";
+  const port = ports?.mqtt ?? ports?.mqtts ?? 1883;
+  const tls = ports?.mqtt === undefined && ports?.mqtts !== undefined ? " --cafile node-ca.pem" : "";
   const command =
     `mosquitto_pub -h ${host} -p ${port}${tls} -i ${name} -u ${name} -P '${password}' ` +
     `-t '$umbra/things/${name}/shadow/update' -m '{"state":{"reported":{"online":true}}}'`;
@@ -29,7 +29,7 @@ export function NewDevice({
     <p class="warn-text" role="status">Copy the password now: it is shown only once and stored only as a hash.</p>
     <${Copyable} label="User name" value=${name} />
     <${Copyable} label="Password" value=${password} testid="new-password" />
-    <${Copyable} label="Try it with mosquitto_pub" value=${command} testid="mosquitto-line" />
+    ${ports ? html`<${Copyable} label="Try it with mosquitto_pub" value=${command} testid="mosquitto-line" />` : null}
     <button onClick=${onDone}>Done, I stored it</button>
   </section>`;
 }
