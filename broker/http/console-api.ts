@@ -19,6 +19,8 @@ const READERS = new Set(["operator", "viewer", "anonymous"]);
 /** Names scanned per SQLite page while filtering; the scan stops after `MAX_SCAN` names. */
 const SCAN_PAGE = 1000;
 const MAX_SCAN = 1_000_000;
+/** How often an open event stream re-checks its credentials (and sends a keep-alive). */
+const RECHECK_MS = 5000;
 /** Bytes of events waiting for a slow reader before its stream is closed. */
 const MAX_BUFFERED = 1024 * 1024;
 
@@ -37,6 +39,7 @@ export function consoleApiRoutes(
   app: FastifyInstance,
   deps: ConsoleApiDeps,
   principalOf: (req: FastifyRequest) => Principal,
+  stillAllowed: (req: FastifyRequest) => boolean,
 ): void {
   const reader = (req: FastifyRequest, reply: FastifyReply) => {
     const p = principalOf(req);
@@ -100,7 +103,11 @@ export function consoleApiRoutes(
     };
     deps.service.on("change", onChange);
     deps.broker.on("publish", onPublish);
-    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+    // Every few seconds: is the session (or token) still valid? A revoked one ends the stream.
+    const heartbeat = setInterval(() => {
+      if (!stillAllowed(req)) res.end();
+      else res.write(": keep-alive\n\n");
+    }, RECHECK_MS);
     req.raw.on("close", () => {
       clearInterval(heartbeat);
       deps.service.off("change", onChange);

@@ -7,7 +7,7 @@ import type { NodeExtension } from "../extension.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
 import { type ConsoleDeps, consoleRoutes, isPublicConsolePath } from "./console-routes.ts";
-import { sessionOf } from "./session-routes.ts";
+import { authenticateRequest } from "./request-auth.ts";
 
 export interface HttpDeps {
   service: ShadowService;
@@ -68,28 +68,14 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   app.addHook("onRequest", async (req, reply) => {
     const path = req.url.split("?")[0] ?? "";
     if (!deps.authenticate || path === "/healthz" || isPublicConsolePath(req.method, path)) return;
-    const header = req.headers.authorization;
-    const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-    let principal = token ? deps.authenticate(token) : undefined;
-    // Without a bearer token, the console's session cookie (checked for CSRF on unsafe methods).
-    const session = !token && deps.console ? sessionOf(deps.console.sessions, req) : undefined;
-    if (session && !session.ok) {
+    const auth = authenticateRequest(req, deps.authenticate, deps.console?.sessions);
+    if (!auth.ok) {
+      if (auth.challenge) reply.header("www-authenticate", 'Bearer realm="umbra"');
       return reply
-        .code(session.code)
-        .send({ code: session.code, message: session.message, timestamp: Math.floor(Date.now() / 1000) });
+        .code(auth.code)
+        .send({ code: auth.code, message: auth.message, timestamp: Math.floor(Date.now() / 1000) });
     }
-    if (session?.ok) principal = session.principal;
-    if (!principal) {
-      reply.header("www-authenticate", 'Bearer realm="umbra"');
-      return reply.code(401).send({
-        code: 401,
-        message: token
-          ? "Invalid or revoked bearer token"
-          : "Missing bearer token (Authorization: Bearer <token>)",
-        timestamp: Math.floor(Date.now() / 1000),
-      });
-    }
-    principals.set(req, principal);
+    principals.set(req, auth.principal);
   });
   const forbidListing = (req: FastifyRequest, reply: FastifyReply) => {
     const role = who(req).role;
@@ -210,10 +196,13 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
 
   for (const ext of deps.extensions ?? []) ext.routes?.(app, who);
   if (deps.console) {
-    consoleRoutes(app, deps.console, who, {
+    const { authenticate, console: consoleDeps } = deps;
+    consoleRoutes(app, consoleDeps, who, {
       site: deps.site,
       secure: tls !== undefined,
-      verifyToken: deps.authenticate,
+      verifyToken: authenticate,
+      // Long-lived streams re-check who is asking, so revocation ends them too.
+      stillAllowed: (req) => !authenticate || authenticateRequest(req, authenticate, consoleDeps.sessions).ok,
     });
   }
 

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { api } from "./api.ts";
 
 /** The node-wide event stream (`/console/api/events`): shadow summaries and presence, live. */
 export type NodeEvent =
@@ -33,8 +34,11 @@ class NodeEvents {
   private readonly statusListeners = new Set<(s: LinkStatus) => void>();
   status: LinkStatus = "connecting";
   private everLive = false;
+  /** Whether the page wants the stream (false once signed out: no retries then). */
+  private wanted = false;
 
   start(): void {
+    this.wanted = true;
     if (this.source) return;
     const source = new EventSource("/console/api/events");
     this.source = source;
@@ -47,15 +51,20 @@ class NodeEvents {
     source.addEventListener("presence", (e) => this.emit({ type: "presence", data: JSON.parse(e.data) }));
     source.onerror = () => {
       this.setStatus("lost");
-      // A closed source (e.g. 401 after the session ended) does not retry by itself.
+      // A closed source (e.g. 401 after the session ended) does not retry by itself. Ask who we are:
+      // a 401 there signs the page out (and stops the stream); otherwise retry.
       if (source.readyState === EventSource.CLOSED) {
         this.source = undefined;
-        setTimeout(() => this.start(), 2000);
+        api("/session").catch(() => undefined);
+        setTimeout(() => {
+          if (this.wanted) this.start();
+        }, 2000);
       }
     };
   }
 
   stop(): void {
+    this.wanted = false;
     this.source?.close();
     this.source = undefined;
     this.everLive = false;

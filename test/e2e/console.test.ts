@@ -266,6 +266,11 @@ describe.skipIf(!check.run)("web console in chromium", () => {
         return r.status;
       });
       expect(status).toBe(403);
+
+      // Revoking the token the viewer signed in with ends the session: the open page returns to sign-in.
+      expect(node.identities.revokeToken("victor")).toBe(1);
+      await page.getByRole("heading", { name: "Sign in to Umbra" }).waitFor({ timeout: 30_000 });
+      await expect.poll(() => page.getByRole("alert").textContent()).toContain("session ended");
     } finally {
       await context.close();
     }
