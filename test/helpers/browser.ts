@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -7,7 +8,14 @@ import { REPO_ROOT } from "./node.ts";
 
 /** Debian's chromium (never a downloaded browser). */
 export const CHROMIUM_BIN = "/usr/bin/chromium";
-export const SCREENSHOTS = join(REPO_ROOT, "docs/console");
+/**
+ * Where the e2e tests put their screenshots: docs/console/ when UMBRA_SCREENSHOTS=docs (how the
+ * pictures in docs/console.md are made), else a temporary folder, so a test run leaves the tree clean.
+ */
+export const SCREENSHOTS =
+  process.env.UMBRA_SCREENSHOTS === "docs"
+    ? join(REPO_ROOT, "docs/console")
+    : mkdtempSync(join(tmpdir(), "umbra-screens-"));
 
 /** Whether the browser tests can run; under CI a missing chromium is a failure, not a skip. */
 export function browserCheck(): { run: boolean; reason: string } {
