@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from "../shared/json.ts";
+import { getAt, setAt } from "../shared/json-path.ts";
 import type { PointSpec, RawValue } from "./types.ts";
 
 /**
@@ -131,25 +132,12 @@ export function splitPath(path: string): string[] {
 
 /** Sets `value` at a dotted path, creating objects on the way. */
 export function setPath(target: JsonObject, path: string, value: JsonValue): void {
-  const keys = splitPath(path);
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    const next = node[key];
-    if (next === undefined || next === null || typeof next !== "object" || Array.isArray(next))
-      node[key] = {};
-    node = node[key] as JsonObject;
-  }
-  node[keys[keys.length - 1] as string] = value;
+  setAt(target, splitPath(path), value);
 }
 
 /** The value at a dotted path, or undefined. */
 export function getPath(source: JsonObject, path: string): JsonValue | undefined {
-  let node: JsonValue | undefined = source;
-  for (const key of splitPath(path)) {
-    if (node === null || typeof node !== "object" || Array.isArray(node)) return undefined;
-    node = (node as JsonObject)[key];
-  }
-  return node;
+  return getAt(source, splitPath(path));
 }
 
 /**

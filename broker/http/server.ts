@@ -6,6 +6,8 @@ import { CLASSIC_SHADOW, isValidThingName, type ShadowAddress } from "../../shar
 import type { NodeExtension } from "../extension.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
+import { type ConsoleDeps, consoleRoutes, isPublicConsolePath } from "./console-routes.ts";
+import { authenticateRequest } from "./request-auth.ts";
 
 export interface HttpDeps {
   service: ShadowService;
@@ -16,6 +18,8 @@ export interface HttpDeps {
   authenticate?: (token: string) => Principal | undefined;
   /** Capabilities that add routes (telemetry queries, metrics, peers…). */
   extensions?: readonly NodeExtension[];
+  /** The web console at `/`, its sign-in (session cookie) and identity routes (docs/console.md). */
+  console?: ConsoleDeps;
 }
 
 interface ThingParams {
@@ -73,7 +77,11 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
       return reply
         .code(405)
         .header("allow", allow.join(", "))
-        .send({ code: 405, message: `${req.method} is not allowed here; use ${allow.join(", ")}`, timestamp });
+        .send({
+          code: 405,
+          message: `${req.method} is not allowed here; use ${allow.join(", ")}`,
+          timestamp,
+        });
     }
     return reply.code(404).send({ code: 404, message: `No such resource: ${req.method} ${url}`, timestamp });
   });
@@ -82,21 +90,16 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   const principals = new WeakMap<object, Principal>();
   const who = (req: FastifyRequest): Principal => principals.get(req) ?? ANONYMOUS;
   app.addHook("onRequest", async (req, reply) => {
-    if (!deps.authenticate || req.url.split("?")[0] === "/healthz") return;
-    const header = req.headers.authorization;
-    const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-    const principal = token ? deps.authenticate(token) : undefined;
-    if (!principal) {
-      reply.header("www-authenticate", 'Bearer realm="umbra"');
-      return reply.code(401).send({
-        code: 401,
-        message: token
-          ? "Invalid or revoked bearer token"
-          : "Missing bearer token (Authorization: Bearer <token>)",
-        timestamp: Math.floor(Date.now() / 1000),
-      });
+    const path = req.url.split("?")[0] ?? "";
+    if (!deps.authenticate || path === "/healthz" || isPublicConsolePath(req.method, path)) return;
+    const auth = authenticateRequest(req, deps.authenticate, deps.console?.sessions);
+    if (!auth.ok) {
+      if (auth.challenge) reply.header("www-authenticate", 'Bearer realm="umbra"');
+      return reply
+        .code(auth.code)
+        .send({ code: auth.code, message: auth.message, timestamp: Math.floor(Date.now() / 1000) });
     }
-    principals.set(req, principal);
+    principals.set(req, auth.principal);
   });
   const forbidListing = (req: FastifyRequest, reply: FastifyReply) => {
     const role = who(req).role;
@@ -216,6 +219,16 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   );
 
   for (const ext of deps.extensions ?? []) ext.routes?.(app, who);
+  if (deps.console) {
+    const { authenticate, console: consoleDeps } = deps;
+    consoleRoutes(app, consoleDeps, who, {
+      site: deps.site,
+      secure: tls !== undefined,
+      verifyToken: authenticate,
+      // Long-lived streams re-check who is asking, so revocation ends them too.
+      stillAllowed: (req) => !authenticate || authenticateRequest(req, authenticate, consoleDeps.sessions).ok,
+    });
+  }
 
   return app;
 }
