@@ -12,7 +12,9 @@ import { LoginThrottle } from "./auth/login-throttle.ts";
 import { ShadowQuota } from "./auth/shadow-quota.ts";
 import type { NodeContext, NodeExtension } from "./extension.ts";
 import { EXTENSIONS } from "./extensions.ts";
+import { mqttPortsOf } from "./http/console-routes.ts";
 import { buildHttpServer } from "./http/server.ts";
+import { ConsoleSessions } from "./http/sessions.ts";
 import { ConnectionGate, type Listener, readTlsMaterial, startMqttListeners } from "./listeners.ts";
 import { MqttAccess } from "./mqtt/access.ts";
 import { installConformance } from "./mqtt/conformance.ts";
@@ -178,6 +180,17 @@ export async function startNode(
       maxRequestBytes: config.limits.maxRequestBytes,
       authenticate: config.allowAnonymous ? undefined : (token: string) => identities.verifyToken(token),
       extensions: [...extensions.values()],
+      console: {
+        service,
+        store,
+        presence,
+        broker,
+        identities,
+        authenticator,
+        sessions: new ConsoleSessions(),
+        lookup: (name: string) => identities.lookup(name)?.principal,
+        mqttPorts: mqttPortsOf(urls),
+      },
     };
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     for (const [scheme, port] of [

@@ -237,9 +237,32 @@ describe("loadConfig invalid values", () => {
 
   it("rejects an unknown key in the file, at the top level and inside limits", () => {
     const top = configFile({ mqttport: 1884 });
-    expect(configError({ file: top })).toBe(`config file ${top}: unknown setting 'mqttport'`);
+    expect(configError({ file: top })).toBe(
+      `config file ${top}: unknown setting 'mqttport' (did you mean 'mqttPort'?)`,
+    );
     const nested = configFile({ limits: { maxStateKB: 8 } });
     expect(configError({ file: nested })).toBe(`config file ${nested}: unknown setting 'maxStateKB'`);
+  });
+
+  it("reports every mistake of a file at once, with the nearest setting for typos", () => {
+    const file = configFile({ "mqtt-port": 1884, cachSize: 5, httpPort: "x", logLevel: "loud" });
+    const message = configError({ file });
+    expect(message).toMatch(/^4 problems:\n/);
+    expect(message).toContain(`unknown setting 'mqtt-port' (did you mean 'mqttPort'?)`);
+    expect(message).toContain(`unknown setting 'cachSize' (did you mean 'cacheSize'?)`);
+    expect(message).toContain("httpPort must be a port number");
+    expect(message).toContain("logLevel must be one of");
+  });
+
+  it("reads a YAML config file (.yaml), and the example in docs loads as it is", () => {
+    const file = join(dir, "umbra.yaml");
+    writeFileSync(file, "mqttPort: 1999\nlimits:\n  maxStateBytes: 4096\nrelayTopics: [a/#, b/#]\n");
+    const config = loadConfig({ file });
+    expect(config.mqttPort).toBe(1999);
+    expect(config.limits.maxStateBytes).toBe(4096);
+    expect(config.relayTopics).toEqual(["a/#", "b/#"]);
+    const example = loadConfig({ file: join(import.meta.dirname, "../../docs/umbra.example.yaml") });
+    expect(example.mqttPort).toBe(1883);
   });
 
   it("rejects an unknown flag", () => {
@@ -255,7 +278,9 @@ describe("loadConfig invalid values", () => {
   it("rejects a file whose JSON is not an object", () => {
     for (const content of ["[1,2]", "42", "null"]) {
       const file = configFile(content);
-      expect(configError({ file })).toBe(`config file ${file}: must contain a JSON object`);
+      expect(configError({ file })).toBe(
+        `config file ${file}: must hold an object of settings (docs/umbra.example.yaml)`,
+      );
     }
   });
 
