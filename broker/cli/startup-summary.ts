@@ -38,6 +38,7 @@ export function formatStartupSummary(f: StartupFacts): string {
     ["data dir", f.dataDir],
     ...kinds.map((k): [string, string] => [k, f.urls[k] ?? ""]),
     ["auth", f.mutualTls === "off" ? auth : `${auth}; client certificates ${f.mutualTls}`],
+    ...(f.parents?.length ? [["parents", f.parents.join(", ")] as [string, string]] : []),
     ...(f.adminFile
       ? [["admin", `${f.adminFile} (user admin: MQTT password and HTTP token)`] as [string, string]]
       : []),
