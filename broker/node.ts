@@ -8,7 +8,7 @@ import { Authenticator } from "./auth/authenticator.ts";
 import { bootstrapAdmin } from "./auth/bootstrap.ts";
 import { IdentityStore } from "./auth/identity-store.ts";
 import { registerLimitMetrics } from "./auth/limit-metrics.ts";
-import { LoginThrottle } from "./auth/login-throttle.ts";
+import { isLoopbackAddress, LoginThrottle } from "./auth/login-throttle.ts";
 import { ShadowQuota } from "./auth/shadow-quota.ts";
 import type { NodeContext, NodeExtension } from "./extension.ts";
 import { EXTENSIONS } from "./extensions.ts";
@@ -94,6 +94,7 @@ export async function startNode(
       windowMs: s.loginWindowMs,
       blockMs: s.loginBlockMs,
       maxBlockMs: 15 * 60_000,
+      ...(s.loginThrottleLoopback ? {} : { exempt: isLoopbackAddress }),
     });
     const authenticator = new Authenticator(identities, throttle, config.allowAnonymous);
 

@@ -30,6 +30,8 @@ export interface SecurityLimits {
   loginWindowMs: number;
   /** First block; doubles on each repeat up to 15 minutes. */
   loginBlockMs: number;
+  /** Throttle loopback addresses too (default: they are never blocked; their failures are still logged). */
+  loginThrottleLoopback: boolean;
 }
 
 /** Every setting of a node. Each can come from the config file, an `UMBRA_*` variable or a flag. */
@@ -117,6 +119,7 @@ export const DEFAULT_SECURITY: Readonly<SecurityLimits> = Object.freeze({
   loginMaxFailures: 10,
   loginWindowMs: 60_000,
   loginBlockMs: 30_000,
+  loginThrottleLoopback: false,
 });
 
 export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze({
@@ -198,6 +201,7 @@ const FIELDS: Record<string, { kind: Kind; env: string; group?: Group }> = {
   loginMaxFailures: { kind: "count", env: "UMBRA_LOGIN_MAX_FAILURES", group: "security" },
   loginWindowMs: { kind: "count", env: "UMBRA_LOGIN_WINDOW_MS", group: "security" },
   loginBlockMs: { kind: "count", env: "UMBRA_LOGIN_BLOCK_MS", group: "security" },
+  loginThrottleLoopback: { kind: "bool", env: "UMBRA_LOGIN_THROTTLE_LOOPBACK", group: "security" },
   // Telemetry (broker/telemetry): retention per tier; telemetrySummary is checked by the capability.
   telemetryRawHours: { kind: "count", env: "UMBRA_TELEMETRY_RAW_HOURS" },
   telemetryMinuteDays: { kind: "count", env: "UMBRA_TELEMETRY_MINUTE_DAYS" },

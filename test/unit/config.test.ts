@@ -76,6 +76,7 @@ describe("loadConfig defaults", () => {
         loginMaxFailures: 10,
         loginWindowMs: 60_000,
         loginBlockMs: 30_000,
+        loginThrottleLoopback: false,
       },
     });
     expect(loadConfig({ flags: { allowAnonymous: true } }).host).toBe("127.0.0.1");

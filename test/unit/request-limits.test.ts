@@ -41,7 +41,7 @@ describe("SharedRequestLimits", () => {
   });
 
   it("limits a thing across identities, counts in-flight until release, and takes nothing when refused", () => {
-    let t = 0;
+    const t = 0;
     const shared = new SharedRequestLimits(limits, () => t);
     const a = principal("op-a", "operator", "*");
     const b = principal("op-b", "operator", "*");
