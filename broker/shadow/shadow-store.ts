@@ -1,4 +1,5 @@
 import type { Heads } from "@automerge/automerge";
+import type { HistoryRecord } from "../../shared/history.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
 import { type ShadowAddress, shadowKey } from "../../shared/topics.ts";
 import type { Db } from "../store/database.ts";
@@ -16,6 +17,13 @@ export interface ShadowEntry {
   chunkBytes: number;
   /** Changes staged but not yet committed; a pinned entry is never evicted. */
   pinned: number;
+  /** Change records staged with the changes (broker/history), written in the commit's transaction. */
+  journal?: HistoryRecord[];
+}
+
+/** Receives the staged change records inside the commit's transaction (broker/history/history-store.ts). */
+export interface JournalSink {
+  append(entry: ShadowEntry, records: readonly HistoryRecord[]): void;
 }
 
 export interface ShadowStoreOptions {
@@ -46,6 +54,8 @@ export interface ThingPage {
 export class ShadowStore {
   private readonly cache: DocCache<ShadowEntry>;
   private readonly q;
+  /** Set by the history capability: records staged with changes are written with them. */
+  journal: JournalSink | undefined;
 
   constructor(
     private readonly db: Db,
@@ -118,11 +128,21 @@ export class ShadowStore {
     entry.pinned++;
   }
 
+  /** Stages the change record of the change just staged on `entry` (built only when history is on). */
+  record(entry: ShadowEntry, make: () => HistoryRecord): void {
+    if (!this.journal) return;
+    entry.journal ??= [];
+    entry.journal.push(make());
+  }
+
   /** Writes every staged entry in one transaction (the group commit). Throws if SQLite fails. */
   commit(entries: Iterable<ShadowEntry>): void {
     const now = Date.now();
     this.db.transaction(() => {
-      for (const entry of entries) this.write(entry, now);
+      for (const entry of entries) {
+        this.write(entry, now);
+        if (entry.journal?.length) this.journal?.append(entry, entry.journal);
+      }
     })();
   }
 
@@ -155,6 +175,7 @@ export class ShadowStore {
     for (const entry of entries) {
       entry.savedHeads = entry.doc.heads();
       entry.pinned = 0;
+      entry.journal = undefined;
     }
     this.cache.evictOverflow();
   }
@@ -163,6 +184,7 @@ export class ShadowStore {
   discard(entries: Iterable<ShadowEntry>): void {
     for (const entry of entries) {
       entry.pinned = 0;
+      entry.journal = undefined;
       if (this.cache.delete(entry.key) === entry) entry.doc.free();
     }
   }
