@@ -1,3 +1,5 @@
+import { parseIsoUtc } from "./telemetry-duration.ts";
+
 /**
  * Parameters of the history API (docs/shadow-protocol.md, "History"): a point in a shadow's history is
  * a version (a non-negative integer) or an ISO 8601 time; bad input gets a message saying what is wanted.
@@ -8,8 +10,6 @@ export class HistoryParamError extends Error {
   override name = "HistoryParamError";
 }
 
-const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-
 /** `42` is version 42; `2026-12-07T10:00:00Z` is a time (no zone: UTC). */
 export function parsePoint(name: string, text: string): HistoryPoint {
   const s = text.trim();
@@ -17,11 +17,9 @@ export function parsePoint(name: string, text: string): HistoryPoint {
     const version = Number(s);
     if (Number.isSafeInteger(version)) return { version };
   }
-  if (ISO.test(s)) {
-    const zoned = /T.*(Z|[+-]\d{2}:?\d{2})$/.test(s) || !s.includes("T") ? s : `${s}Z`;
-    const time = Date.parse(s.includes("T") ? zoned : `${s}T00:00:00Z`);
-    if (Number.isFinite(time)) return { time };
-  }
+  // The node's one ISO grammar (a date-time without a zone is UTC), as telemetry queries use.
+  const time = /^\d{4}-\d{2}-\d{2}/.test(s) ? parseIsoUtc(s) : null;
+  if (time !== null) return { time };
   throw new HistoryParamError(
     `${name} must be a version (a non-negative integer) or an ISO 8601 time like 2026-12-07T10:00:00Z, got '${text.slice(0, 64)}'`,
   );

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { authHeaders } from "./api-token.ts";
+import { registerShadowHistoryCommands } from "./shadow-history-command.ts";
 
-interface ClientOpts {
+export interface ClientOpts {
   url: string;
   name?: string;
   token?: string;
@@ -28,13 +29,19 @@ function unreachable(url: string | URL, err: unknown): never {
   process.exit(1);
 }
 
-function endpoint(opts: ClientOpts, thing: string, suffix = ""): string {
+export function endpoint(opts: ClientOpts, thing: string, suffix = ""): string {
   const url = new URL(`/things/${encodeURIComponent(thing)}/shadow${suffix}`, baseUrl(opts));
   if (opts.name) url.searchParams.set("name", opts.name);
   return url.toString();
 }
 
-async function call(opts: ClientOpts, method: string, url: string, body?: string): Promise<void> {
+/** Sends a request; on an error reply prints it to stderr and exits 1. Returns the parsed reply. */
+export async function request(
+  opts: ClientOpts,
+  method: string,
+  url: string,
+  body?: string,
+): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(url, {
@@ -49,21 +56,26 @@ async function call(opts: ClientOpts, method: string, url: string, body?: string
     unreachable(url, err);
   }
   const text = await res.text();
-  const out = (() => {
+  const parsed = (() => {
     try {
-      return JSON.stringify(JSON.parse(text), null, 2);
+      return JSON.parse(text) as unknown;
     } catch {
       return text;
     }
   })();
-  if (res.ok) process.stdout.write(`${out}\n`);
-  else {
-    process.stderr.write(`${out}\n`);
+  if (!res.ok) {
+    process.stderr.write(`${typeof parsed === "string" ? parsed : JSON.stringify(parsed, null, 2)}\n`);
     process.exit(1);
   }
+  return parsed;
 }
 
-function withClientOptions(cmd: Command): Command {
+async function call(opts: ClientOpts, method: string, url: string, body?: string): Promise<void> {
+  const parsed = await request(opts, method, url, body);
+  process.stdout.write(`${typeof parsed === "string" ? parsed : JSON.stringify(parsed, null, 2)}\n`);
+}
+
+export function withClientOptions(cmd: Command): Command {
   return cmd
     .option("--url <url>", "node HTTP API", process.env.UMBRA_URL ?? "http://127.0.0.1:8080")
     .option("-n, --name <shadow>", "named shadow (default: the classic shadow)")
@@ -143,4 +155,6 @@ export function registerShadowCommands(program: Command): void {
       }
     }
   });
+
+  registerShadowHistoryCommands(shadow);
 }
