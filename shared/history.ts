@@ -152,12 +152,25 @@ export interface LeafChange {
   after?: JsonValue;
 }
 
+/** Orders paths key by key, a parent before its children. */
+export function comparePaths(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i] as string;
+    const y = b[i] as string;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
 /** The leaf-level diff of two sections, in path order. */
 export function diffSections(before: JsonObject, after: JsonObject): LeafChange[] {
   const a = leavesOf(before);
   const b = leavesOf(after);
   const out: LeafChange[] = [];
-  for (const key of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+  const keys = [...new Set([...a.keys(), ...b.keys()])];
+  const pathOf = (k: string) => (a.get(k) ?? b.get(k))?.path ?? [];
+  keys.sort((x, y) => comparePaths(pathOf(x), pathOf(y)));
+  for (const key of keys) {
     const x = a.get(key);
     const y = b.get(key);
     if (x && y && jsonEqual(x.value, y.value)) continue;
@@ -227,7 +240,7 @@ export class BlameWalk {
   result(): Record<Section, BlameLine[]> {
     const lines = (section: Section): BlameLine[] =>
       [...this.leaves[section].entries()]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .sort(([, a], [, b]) => comparePaths(a.path, b.path))
         .map(([key, leaf]) => {
           const record = this.found[section].get(key);
           return record ? { ...leaf, record } : { ...leaf };
