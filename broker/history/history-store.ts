@@ -8,7 +8,7 @@ import {
   recordFlags,
 } from "../../shared/history.ts";
 import type { ShadowAddress } from "../../shared/topics.ts";
-import type { JournalSink, ShadowEntry } from "../shadow/shadow-store.ts";
+import type { JournalSink, ShadowEntry, StagedJournal } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
 
 const KINDS: readonly HistoryKind[] = ["update", "delete", "merge"];
@@ -71,7 +71,7 @@ export class HistoryStore implements JournalSink {
       checkpoint: db.prepare(
         "INSERT OR REPLACE INTO history_checkpoints (shadow, version, at, ordinal, state) VALUES (?, ?, ?, ?, ?)",
       ),
-      resetSince: db.prepare("UPDATE history_shadows SET since_checkpoint = 0 WHERE id = ?"),
+      setSince: db.prepare("UPDATE history_shadows SET since_checkpoint = ? WHERE id = ?"),
       shadow: db.prepare(
         "SELECT id, appended, horizon, pruned FROM history_shadows WHERE thing = ? AND name = ?",
       ),
@@ -109,13 +109,19 @@ export class HistoryStore implements JournalSink {
     };
   }
 
-  /** Writes the records staged on `entry`; called by ShadowStore.commit inside its transaction. */
-  append(entry: ShadowEntry, records: readonly HistoryRecord[]): void {
+  /**
+   * Writes the records staged on `entry`; called by ShadowStore.commit inside its transaction. A due
+   * checkpoint is taken at the batch's first record (whose state was captured when it was staged), so
+   * a shadow's very first record is always one: the horizon starts at a checkpoint.
+   */
+  append(entry: ShadowEntry, journal: StagedJournal): void {
+    const { records } = journal;
     const first = records[0];
-    const last = records[records.length - 1];
-    if (!first || !last) return;
+    if (!first) return;
     const { thing, shadow } = entry.addr;
-    const row = this.q.upsert.get(thing, shadow, records.length, this.checkpointEvery, first.version) as {
+    const n = records.length;
+    // A new shadow starts as if K-1 records had passed since a checkpoint: its first record takes one.
+    const row = this.q.upsert.get(thing, shadow, n, this.checkpointEvery - 1 + n, first.version) as {
       id: number;
       appended: number;
       since_checkpoint: number;
@@ -136,18 +142,18 @@ export class HistoryStore implements JournalSink {
         encodePatch(r.patch),
       );
     }
-    if (row.since_checkpoint >= this.checkpointEvery) {
-      // The entry's view is the state after its last staged change, i.e. after `last`.
-      const v = entry.doc.view;
+    // since_checkpoint counts this batch too: the checkpoint is due if the records before it reached K.
+    if (row.since_checkpoint - n + 1 >= this.checkpointEvery) {
+      const v = journal.first;
       const state: HistoryState = {
         exists: v.exists,
-        version: last.version,
+        version: first.version,
         desired: v.desired,
         reported: v.reported,
         meta: v.meta,
       };
-      this.q.checkpoint.run(row.id, last.version, last.at, row.appended, JSON.stringify(state));
-      this.q.resetSince.run(row.id);
+      this.q.checkpoint.run(row.id, first.version, first.at, row.appended - n + 1, JSON.stringify(state));
+      this.q.setSince.run(n - 1, row.id);
     }
   }
 

@@ -18,12 +18,19 @@ export interface ShadowEntry {
   /** Changes staged but not yet committed; a pinned entry is never evicted. */
   pinned: number;
   /** Change records staged with the changes (broker/history), written in the commit's transaction. */
-  journal?: HistoryRecord[];
+  journal?: StagedJournal;
+}
+
+/** The change records staged on an entry since its last commit. */
+export interface StagedJournal {
+  records: HistoryRecord[];
+  /** The view right after the first of them (a checkpoint is taken there when one is due). */
+  first: ShadowView;
 }
 
 /** Receives the staged change records inside the commit's transaction (broker/history/history-store.ts). */
 export interface JournalSink {
-  append(entry: ShadowEntry, records: readonly HistoryRecord[]): void;
+  append(entry: ShadowEntry, journal: StagedJournal): void;
 }
 
 export interface ShadowStoreOptions {
@@ -131,8 +138,8 @@ export class ShadowStore {
   /** Stages the change record of the change just staged on `entry` (built only when history is on). */
   record(entry: ShadowEntry, make: () => HistoryRecord): void {
     if (!this.journal) return;
-    entry.journal ??= [];
-    entry.journal.push(make());
+    if (entry.journal) entry.journal.records.push(make());
+    else entry.journal = { records: [make()], first: entry.doc.view };
   }
 
   /** Writes every staged entry in one transaction (the group commit). Throws if SQLite fails. */
@@ -141,7 +148,7 @@ export class ShadowStore {
     this.db.transaction(() => {
       for (const entry of entries) {
         this.write(entry, now);
-        if (entry.journal?.length) this.journal?.append(entry, entry.journal);
+        if (entry.journal) this.journal?.append(entry, entry.journal);
       }
     })();
   }

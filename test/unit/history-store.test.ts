@@ -9,7 +9,6 @@ import { principal } from "../../shared/acl.ts";
 import type { ShadowError } from "../../shared/errors.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import { DEFAULT_LIMITS } from "../../shared/limits.ts";
-import { stripNulls } from "../../shared/shadow-patch.ts";
 import { patchArbitrary } from "../helpers/json-arbitraries.ts";
 import { closeAllStores, freshStore } from "../helpers/shadow-store-fixture.ts";
 
@@ -66,6 +65,22 @@ describe("the change record on SQLite", () => {
       }
       n.commits.close();
     }
+  });
+
+  it("checkpoints a new shadow at its first record even when one commit holds several of its changes", async () => {
+    const n = historyNode(4);
+    // Not awaited one by one: the group commit writes all ten in one transaction.
+    const versions = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => update(n.service, { state: { reported: { w: i } } })),
+    );
+    expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(n.history.shadow(addr)?.horizon).toBe(1);
+    for (let v = 1; v <= 10; v++)
+      expect(n.queries.stateAt(addr, { version: v }).reported).toEqual({ w: v - 1 });
+    expect(n.history.checkpoints(n.history.shadow(addr)?.id ?? -1).map((c) => c.version)).toEqual([1]);
+    // The next commit is due a checkpoint (K=4 reached): at its first record.
+    await update(n.service, { state: { reported: { w: 99 } } });
+    expect(n.history.checkpoints(n.history.shadow(addr)?.id ?? -1).map((c) => c.version)).toEqual([1, 11]);
   });
 
   it("records who, the clientToken, the site and the planned leaves", async () => {

@@ -17,12 +17,16 @@ import {
 } from "../../shared/history.ts";
 import { HistoryParamError, parseListQuery, parsePoint } from "../../shared/history-query.ts";
 import { selectHorizon } from "../../shared/history-retention.ts";
-import { type JsonObject, pruneEmpty } from "../../shared/json.ts";
+import { type JsonObject, type JsonValue, pruneEmpty } from "../../shared/json.ts";
 import { applyPatchOps, planPatch, stripNulls } from "../../shared/shadow-patch.ts";
 import { patchArbitrary } from "../helpers/json-arbitraries.ts";
 
 const key = fc.constantFrom("a", "b", "c", "w");
-const scalar = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom("on", "off"), fc.constant([1, 2]));
+const scalar = fc.oneof(
+  fc.integer({ min: -5, max: 5 }),
+  fc.constantFrom("on", "off"),
+  fc.constant([1, 2] as JsonValue),
+);
 const section = patchArbitrary(key, scalar).map(stripNulls);
 
 const rec = (
