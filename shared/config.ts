@@ -141,13 +141,13 @@ export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze(
   sparkplugReportedIntervalMs: 5000,
   // History: sized for a PDU reporting every 5 s for a year on a small disk (docs/history.md, "Sizing").
   historyEnabled: true,
-  historyReportedDays: 3,
-  historyReportedMax: 50_000,
+  historyReportedDays: 2,
+  historyReportedMax: 35_000,
   historyDesiredDays: 400,
   historyDesiredMax: 10_000,
   historyCheckpointEvery: 256,
-  historyPruneIntervalMs: 1000,
-  historyPruneBatch: 5000,
+  historyPruneIntervalMs: 250,
+  historyPruneBatch: 1000,
 });
 
 function defaultSite(): string {
