@@ -14,6 +14,7 @@
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { HistoryPruner } from "../broker/history/history-pruner.ts";
+import { HistoryQueries } from "../broker/history/history-queries.ts";
 import { HistoryStore } from "../broker/history/history-store.ts";
 import { GroupCommit } from "../broker/shadow/group-commit.ts";
 import { ShadowService } from "../broker/shadow/shadow-service.ts";
@@ -246,6 +247,23 @@ async function year(): Promise<void> {
   const bytes = tableBytes(db, "history_records") + tableBytes(db, "history_checkpoints");
   console.log(
     `after a year: ${recs} records kept (${tail} desired-class), ${rows(db, "history_checkpoints")} checkpoints, ${(bytes / 1024 / 1024).toFixed(1)} MiB for this shadow; ${ticks} pruning ticks, longest ${maxTick.toFixed(1)} ms; simulated in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
+  // Reads on that shadow: the worst reconstruction (K-1 patches after a checkpoint) and blame, whose
+  // never-rewritten leaves (model, serial…) make it walk the whole kept record.
+  const queries = new HistoryQueries(n.history as HistoryStore);
+  const s = n.history?.shadow(entry.addr);
+  const cps = n.history?.checkpoints(s?.id ?? -1) ?? [];
+  const worst = (cps[cps.length - 2]?.version ?? 1) + c.historyCheckpointEvery - 1;
+  const time = (f: () => unknown) => {
+    const t = performance.now();
+    for (let i = 0; i < 5; i++) f();
+    return (performance.now() - t) / 5;
+  };
+  const atMs = time(() => queries.stateAt(entry.addr, { version: worst }));
+  const blameMs = time(() => queries.blame(entry.addr));
+  const listMs = time(() => queries.list(entry.addr, { limit: 100, order: "desc" }));
+  console.log(
+    `reads: state at a version ${atMs.toFixed(1)} ms (${c.historyCheckpointEvery - 1} patches replayed), blame ${blameMs.toFixed(0)} ms (walks all ${recs} records), a page of 100 ${listMs.toFixed(1)} ms`,
   );
   closeNode(n);
 }

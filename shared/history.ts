@@ -218,6 +218,19 @@ export class BlameWalk {
     return this.ended || (this.open.desired.size === 0 && this.open.reported.size === 0);
   }
 
+  /**
+   * Every key on the path of a leaf not attributed yet: a record that can attribute one names one
+   * of them in its patch (its op's path is a prefix of the leaf's), so a reader may skip the others.
+   */
+  openKeys(): string[] {
+    const keys = new Set<string>();
+    for (const section of ["desired", "reported"] as const) {
+      for (const k of this.open[section])
+        for (const p of (this.leaves[section].get(k) as Leaf).path) keys.add(p);
+    }
+    return [...keys];
+  }
+
   /** Returns whether more (older) records may still attribute something. */
   feed(r: HistoryRecord): boolean {
     if (this.done) return false;

@@ -14,6 +14,8 @@ import type { ShadowAddress } from "../../shared/topics.ts";
 import type { HistoryShadow, HistoryStore } from "./history-store.ts";
 
 const BLAME_PAGE = 500;
+/** Retention bounds the record; this bounds the walk anyway (a leaf past it is reported as pruned). */
+const MAX_BLAME_PAGES = 1000;
 
 const label = (a: ShadowAddress) => (a.shadow === "" ? `'${a.thing}'` : `'${a.thing}~${a.shadow}'`);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -149,13 +151,9 @@ export class HistoryQueries {
     const state = this.stateAt(addr, { version: latest.version });
     const walk = new BlameWalk(state, s.horizon);
     let hi = latest.version;
-    while (!walk.done) {
-      const rows = this.store.page(
-        s,
-        { lo: 0, hi, atLo: 0, atHi: Number.MAX_SAFE_INTEGER },
-        "desc",
-        BLAME_PAGE,
-      );
+    // Bounded pages; SQLite skips the records that name none of the open leaves' keys.
+    for (let page = 0; !walk.done && page < MAX_BLAME_PAGES; page++) {
+      const rows = this.store.candidates(s, hi, walk.openKeys(), BLAME_PAGE);
       for (const r of rows) if (!walk.feed(r)) break;
       const last = rows[rows.length - 1];
       if (rows.length < BLAME_PAGE || !last) break;

@@ -12,6 +12,7 @@ import type { JournalSink, ShadowEntry, StagedJournal } from "../shadow/shadow-s
 import type { Db } from "../store/database.ts";
 
 const KINDS: readonly HistoryKind[] = ["update", "delete", "merge"];
+const COLS = "version, at, kind, flags, site, via, who, role, token, patch";
 
 /** A shadow's row in `history_shadows`. */
 export interface HistoryShadow {
@@ -57,7 +58,7 @@ export class HistoryStore implements JournalSink {
     /** A checkpoint every this many records (and on a shadow's first record). */
     readonly checkpointEvery: number,
   ) {
-    const cols = "version, at, kind, flags, site, via, who, role, token, patch";
+    const cols = COLS;
     this.q = {
       upsert: db.prepare(
         `INSERT INTO history_shadows (thing, name, appended, since_checkpoint, horizon) VALUES (?, ?, ?, ?, ?)
@@ -186,6 +187,19 @@ export class HistoryStore implements JournalSink {
       s.horizon,
       limit,
     ) as RecordRow[];
+    return rows.map(decodeRow);
+  }
+
+  /**
+   * Visible records at or below `hi`, newest first, whose patch names one of `keys` (as a JSON string)
+   * or that deleted the shadow: the candidates of a blame walk, filtered by SQLite instead of decoded.
+   */
+  candidates(s: HistoryShadow, hi: number, keys: readonly string[], limit: number): HistoryRecord[] {
+    const needles = keys.map((k) => JSON.stringify(k));
+    const match = needles.map(() => "instr(patch, ?) > 0").join(" OR ");
+    const sql = `SELECT ${COLS} FROM history_records WHERE shadow = ? AND version <= ? AND (version >= ? OR flags & 1)
+      AND (${match || "0"} OR (flags & ${FLAG_EXISTS}) = 0) ORDER BY version DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(s.id, hi, s.horizon, ...needles, limit) as RecordRow[];
     return rows.map(decodeRow);
   }
 
