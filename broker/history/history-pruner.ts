@@ -2,6 +2,9 @@ import { type RetentionPolicy, selectHorizon } from "../../shared/history-retent
 import type { Db } from "../store/database.ts";
 import type { CheckpointRow } from "./history-store.ts";
 
+/** A shadow with no new record is looked at again after this long (age limits move on their own). */
+const RELOOK_MS = 60_000;
+
 export interface PruneTick {
   visited: number;
   deleted: number;
@@ -27,6 +30,8 @@ export interface PrunerOptions {
  */
 export class HistoryPruner {
   private cursor = 0;
+  /** Per shadow id: its record count and the time of the last full look (an idle shadow is skipped). */
+  private readonly looked = new Map<number, { appended: number; at: number }>();
   private readonly q;
 
   constructor(
@@ -73,8 +78,12 @@ export class HistoryPruner {
           this.cursor = row.id - 1;
           break;
         }
+        const last = this.looked.get(row.id);
+        if (last && last.appended === row.appended && now - last.at < RELOOK_MS && now >= last.at) continue;
         result.visited++;
         const moved = this.pruneShadow(row, now, budget);
+        // Looked at fully only when the budget did not cut the work short.
+        if (moved.deleted < budget) this.looked.set(row.id, { appended: row.appended, at: now });
         result.deleted += moved.deleted;
         if (moved.horizon) result.horizonsMoved++;
       }
