@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { HistoryExtension } from "../../broker/history/history-extension.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
+import { eventually } from "../helpers/relay-sites.ts";
 import { runUmbra } from "../helpers/umbra-cli.ts";
 
 /**
@@ -185,32 +185,60 @@ describe("shadow history over HTTP and the CLI", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/does not exist/);
   }, 120_000);
+});
 
-  it("prunes by retention with tiny limits and says so", async () => {
-    const ext = node.extensions.get("history") as HistoryExtension;
-    for (let i = 0; i < 12; i++) await post("pdu-2", { state: { reported: { w: i } } }, tokens.bridge);
-    await post("pdu-2", { state: { desired: { mode: "eco" } } }, tokens.operator);
-    for (let i = 0; i < 12; i++) await post("pdu-2", { state: { reported: { w: 100 + i } } }, tokens.bridge);
-    // A pruner with tiny limits on the node's own store (the node's timer runs hourly here).
-    const { HistoryPruner } = await import("../../broker/history/history-pruner.ts");
-    const pruner = new HistoryPruner(ext.store.database, {
-      reported: { maxAgeMs: 86_400_000, maxRecords: 6 },
-      desired: { maxAgeMs: 86_400_000, maxRecords: 100 },
-      batch: 4,
-      shadowsPerTick: 1,
+describe("history retention on a running node", () => {
+  let node: TestNode;
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it("prunes on its timer with the configured tiny limits, in small ticks, and says so", async () => {
+    node = await startTestNode({
+      historyCheckpointEvery: 4,
+      historyReportedMax: 6,
+      historyPruneIntervalMs: 50,
+      historyPruneBatch: 4,
     });
-    for (let i = 0; i < 50 && pruner.tick().deleted > 0; i++);
-    const page = await call("/things/pdu-2/shadow/history?order=asc&limit=100");
-    const h = page.body.horizon as { version: number; pruned: boolean };
-    expect(h.pruned).toBe(true);
-    const kept = (page.body.records as { version: number }[]).map((r) => r.version);
-    expect(kept.filter((v) => v < h.version)).toEqual([13]);
-    expect(kept.filter((v) => v >= h.version).length).toBeLessThanOrEqual(6);
+    const post = async (body: unknown) => {
+      const res = await fetch(`${node.httpUrl}/things/pdu-2/shadow`, {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.status).toBe(200);
+    };
+    const call = async (path: string) => {
+      const res = await fetch(`${node.httpUrl}${path}`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    for (let i = 0; i < 12; i++) await post({ state: { reported: { w: i } } });
+    await post({ state: { desired: { mode: "eco" } }, clientToken: "eco" });
+    for (let i = 0; i < 12; i++) await post({ state: { reported: { w: 100 + i } } });
+    let h = { version: 0, pruned: false };
+    let kept: number[] = [];
+    await eventually(async () => {
+      const page = await call("/things/pdu-2/shadow/history?order=asc&limit=100");
+      h = page.body.horizon as typeof h;
+      kept = (page.body.records as { version: number }[]).map((r) => r.version);
+      expect(h.pruned).toBe(true);
+      // 25 records, checkpoints at 1, 5, …, 25: the first one leaving at most 6 is 21.
+      expect(h.version).toBe(21);
+      // Below the horizon only the desired change is left (the rest was deleted, 4 rows a tick).
+      expect(kept).toEqual([13, 21, 22, 23, 24, 25]);
+    }, 15_000);
     const old = await call("/things/pdu-2/shadow?at=5");
     expect(old.status).toBe(404);
-    expect(old.body.message).toMatch(/pruned by retention/);
-    expect((await call(`/things/pdu-2/shadow?at=${h.version}`)).status).toBe(200);
+    expect(old.body.message).toMatch(
+      /Version 5 was pruned by retention: the record of 'pdu-2' is kept from version 21/,
+    );
+    expect((await call("/things/pdu-2/shadow?at=21")).body).toMatchObject({
+      version: 21,
+      state: { reported: { w: 107 } },
+    });
     const blame = await call("/things/pdu-2/shadow/blame");
-    expect((blame.body.desired as { change: { version: number } }[])[0]?.change.version).toBe(13);
-  });
+    expect(blame.body.desired).toEqual([
+      { path: ["mode"], value: "eco", change: expect.objectContaining({ version: 13, clientToken: "eco" }) },
+    ]);
+  }, 60_000);
 });
