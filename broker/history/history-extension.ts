@@ -48,9 +48,10 @@ export const historyExtension: ExtensionDefinition = {
       queries,
       prune: (now?: number) => pruner.tick(now),
       routes: (app, principalOf) => historyRoutes(app, principalOf, queries),
+      // The journal stays set: the group commit flushes staged changes (with their records) after
+      // the capabilities close, and the database outlives both.
       close() {
         clearInterval(timer);
-        ctx.store.journal = undefined;
       },
     };
   },
