@@ -182,6 +182,36 @@ export function diffSections(before: JsonObject, after: JsonObject): LeafChange[
   return out;
 }
 
+/** What a record does to the per-leaf index of last writers (broker/history/leaf-index.ts). */
+export type LeafEffect =
+  | { op: "clearAll" }
+  | { op: "clear"; section: Section; path: string[] }
+  | { op: "set"; section: Section; path: string[] };
+
+/**
+ * The index edits of a record, in order: a delete of the shadow clears everything; a deleted path, or
+ * one replaced by an object, clears what was under it; every leaf a set writes is set. A scalar set
+ * does not clear below it (stale children are never current leaves, so they cannot mislead blame).
+ */
+export function leafEffects(r: HistoryRecord): LeafEffect[] {
+  if (!r.exists) return [{ op: "clearAll" }];
+  const out: LeafEffect[] = [];
+  for (const section of ["desired", "reported"] as const) {
+    for (const op of r.patch[section] ?? []) {
+      if (op.kind === "delete") {
+        out.push({ op: "clear", section, path: op.path });
+      } else if (isJsonObject(op.value)) {
+        out.push({ op: "clear", section, path: op.path });
+        for (const leaf of leavesOf(op.value, op.path).values())
+          out.push({ op: "set", section, path: leaf.path });
+      } else {
+        out.push({ op: "set", section, path: op.path });
+      }
+    }
+  }
+  return out;
+}
+
 function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
   return prefix.length <= path.length && prefix.every((k, i) => path[i] === k);
 }
@@ -189,7 +219,7 @@ function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
 export type Section = "desired" | "reported";
 
 /**
- * Per-leaf blame: feed records newest first; each leaf of the current state is attributed to the
+ * Per-leaf blame by definition (the leaf index must agree; a test checks it): feed records newest first; each leaf of the current state is attributed to the
  * first (newest) record with a `set` covering it (its path is a prefix of the leaf's). A delete of
  * the whole shadow ends the walk. `reportedStopsAt` is the retention horizon: below it only
  * desired-class records remain, so reported leaves are no longer attributed there.
@@ -202,6 +232,8 @@ export class BlameWalk {
     reported: new Map(),
   };
   private ended = false;
+  /** Whether the walk has gone below the horizon (where reported leaves can no longer be attributed). */
+  private below = false;
 
   constructor(
     state: { desired: JsonObject; reported: JsonObject },
@@ -215,25 +247,13 @@ export class BlameWalk {
   }
 
   get done(): boolean {
-    return this.ended || (this.open.desired.size === 0 && this.open.reported.size === 0);
-  }
-
-  /**
-   * Every key on the path of a leaf not attributed yet: a record that can attribute one names one
-   * of them in its patch (its op's path is a prefix of the leaf's), so a reader may skip the others.
-   */
-  openKeys(): string[] {
-    const keys = new Set<string>();
-    for (const section of ["desired", "reported"] as const) {
-      for (const k of this.open[section])
-        for (const p of (this.leaves[section].get(k) as Leaf).path) keys.add(p);
-    }
-    return [...keys];
+    return this.ended || (this.open.desired.size === 0 && (this.open.reported.size === 0 || this.below));
   }
 
   /** Returns whether more (older) records may still attribute something. */
   feed(r: HistoryRecord): boolean {
     if (this.done) return false;
+    if (r.version < this.reportedStopsAt) this.below = true;
     for (const section of ["desired", "reported"] as const) {
       if (section === "reported" && r.version < this.reportedStopsAt) continue;
       for (const op of r.patch[section] ?? []) {

@@ -1,21 +1,19 @@
 import { ShadowError } from "../../shared/errors.ts";
 import {
   applyRecord,
-  BlameWalk,
+  comparePaths,
   diffSections,
   type HistoryRecord,
   type HistoryState,
   type LeafChange,
+  leavesOf,
+  type Section,
 } from "../../shared/history.ts";
 import type { HistoryListQuery, HistoryPoint } from "../../shared/history-query.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import type { PatchOp } from "../../shared/shadow-patch.ts";
 import type { ShadowAddress } from "../../shared/topics.ts";
 import type { HistoryShadow, HistoryStore } from "./history-store.ts";
-
-const BLAME_PAGE = 500;
-/** Retention bounds the record; this bounds the walk anyway (a leaf past it is reported as pruned). */
-const MAX_BLAME_PAGES = 1000;
 
 const label = (a: ShadowAddress) => (a.shadow === "" ? `'${a.thing}'` : `'${a.thing}~${a.shadow}'`);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -145,28 +143,27 @@ export class HistoryQueries {
     return out;
   }
 
-  /** Per leaf of the current desired and reported: the record that last wrote it. */
+  /**
+   * Per leaf of the current desired and reported: the record that last wrote it (one index lookup
+   * per leaf), or `pruned` with the version when retention has dropped that record.
+   */
   blame(addr: ShadowAddress): JsonObject {
     const { s, latest } = this.shadowOf(addr);
     const state = this.stateAt(addr, { version: latest.version });
-    const walk = new BlameWalk(state, s.horizon);
-    let hi = latest.version;
-    // Bounded pages; SQLite skips the records that name none of the open leaves' keys.
-    for (let page = 0; !walk.done && page < MAX_BLAME_PAGES; page++) {
-      const rows = this.store.candidates(s, hi, walk.openKeys(), BLAME_PAGE);
-      for (const r of rows) if (!walk.feed(r)) break;
-      const last = rows[rows.length - 1];
-      if (rows.length < BLAME_PAGE || !last) break;
-      hi = last.version - 1;
-    }
-    const lines = walk.result();
-    const render = (section: "desired" | "reported") =>
-      lines[section].map((l) => {
-        const line: JsonObject = { path: l.path, value: l.value };
-        if (l.record) line.change = attribution(l.record);
-        else line.pruned = true;
-        return line;
-      });
+    const render = (section: Section) =>
+      [...leavesOf(state[section]).values()]
+        .sort((a, b) => comparePaths(a.path, b.path))
+        .map((leaf) => {
+          const line: JsonObject = { path: leaf.path, value: leaf.value };
+          const version = this.store.leaves.version(s.id, section, leaf.path);
+          const record = version === undefined ? undefined : this.store.record(s.id, version);
+          if (record) line.change = attribution(record);
+          else {
+            line.pruned = true;
+            if (version !== undefined) line.version = version;
+          }
+          return line;
+        });
     const out: JsonObject = {
       thing: addr.thing,
       version: state.version,

@@ -10,6 +10,7 @@ import {
 import type { ShadowAddress } from "../../shared/topics.ts";
 import type { JournalSink, ShadowEntry, StagedJournal } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
+import { LeafIndex } from "./leaf-index.ts";
 
 const KINDS: readonly HistoryKind[] = ["update", "delete", "merge"];
 const COLS = "version, at, kind, flags, site, via, who, role, token, patch";
@@ -51,6 +52,8 @@ export interface CheckpointRow {
  */
 export class HistoryStore implements JournalSink {
   private readonly q;
+  /** Per leaf, the version that last wrote it (blame), kept with the records. */
+  readonly leaves: LeafIndex;
 
   constructor(
     private readonly db: Db,
@@ -58,6 +61,7 @@ export class HistoryStore implements JournalSink {
     /** A checkpoint every this many records (and on a shadow's first record). */
     readonly checkpointEvery: number,
   ) {
+    this.leaves = new LeafIndex(db);
     const cols = COLS;
     this.q = {
       upsert: db.prepare(
@@ -76,6 +80,7 @@ export class HistoryStore implements JournalSink {
       shadow: db.prepare(
         "SELECT id, appended, horizon, pruned FROM history_shadows WHERE thing = ? AND name = ?",
       ),
+      one: db.prepare(`SELECT ${cols} FROM history_records WHERE shadow = ? AND version = ?`),
       latest: db.prepare(
         `SELECT ${cols} FROM history_records WHERE shadow = ? ORDER BY version DESC LIMIT 1`,
       ),
@@ -142,6 +147,7 @@ export class HistoryStore implements JournalSink {
         r.clientToken ?? null,
         encodePatch(r.patch),
       );
+      this.leaves.apply(row.id, r);
     }
     // since_checkpoint counts this batch too: the checkpoint is due if the records before it reached K.
     if (row.since_checkpoint - n + 1 >= this.checkpointEvery) {
@@ -190,17 +196,10 @@ export class HistoryStore implements JournalSink {
     return rows.map(decodeRow);
   }
 
-  /**
-   * Visible records at or below `hi`, newest first, whose patch names one of `keys` (as a JSON string)
-   * or that deleted the shadow: the candidates of a blame walk, filtered by SQLite instead of decoded.
-   */
-  candidates(s: HistoryShadow, hi: number, keys: readonly string[], limit: number): HistoryRecord[] {
-    const needles = keys.map((k) => JSON.stringify(k));
-    const match = needles.map(() => "instr(patch, ?) > 0").join(" OR ");
-    const sql = `SELECT ${COLS} FROM history_records WHERE shadow = ? AND version <= ? AND (version >= ? OR flags & 1)
-      AND (${match || "0"} OR (flags & ${FLAG_EXISTS}) = 0) ORDER BY version DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(s.id, hi, s.horizon, ...needles, limit) as RecordRow[];
-    return rows.map(decodeRow);
+  /** The record at exactly `version`, if it is still kept. */
+  record(id: number, version: number): HistoryRecord | undefined {
+    const row = this.q.one.get(id, version) as RecordRow | undefined;
+    return row && decodeRow(row);
   }
 
   /** Records with after < version <= upto, oldest first. */

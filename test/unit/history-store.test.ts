@@ -7,6 +7,7 @@ import { GroupCommit } from "../../broker/shadow/group-commit.ts";
 import { ShadowService } from "../../broker/shadow/shadow-service.ts";
 import { principal } from "../../shared/acl.ts";
 import type { ShadowError } from "../../shared/errors.ts";
+import { BlameWalk } from "../../shared/history.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import { DEFAULT_LIMITS } from "../../shared/limits.ts";
 import { patchArbitrary } from "../helpers/json-arbitraries.ts";
@@ -148,6 +149,46 @@ describe("the change record on SQLite", () => {
     expect(err(() => n.queries.stateAt({ thing: "other", shadow: "" }, { version: 1 })).code).toBe(404);
     expect(n.queries.stateAt(addr, { time: Date.now() + 1000 }).version).toBe(6);
     expect(err(() => n.queries.stateAt(addr, { time: Date.now() - DAY })).code).toBe(404);
+  });
+});
+
+describe("blame from the leaf index", () => {
+  it("names, for every leaf, the same record as the walk through the whole record (the definition)", async () => {
+    const section = patchArbitrary(fc.constantFrom("a", "b", "w"), fc.integer({ min: 0, max: 3 }));
+    const step = fc.oneof(
+      { weight: 8, arbitrary: fc.record({ desired: fc.option(section), reported: fc.option(section) }) },
+      { weight: 1, arbitrary: fc.constant("delete" as const) },
+    );
+    for (const steps of fc.sample(fc.array(step, { minLength: 10, maxLength: 40 }), 6)) {
+      const n = historyNode(4);
+      for (const u of steps) {
+        if (u === "delete") {
+          await n.service.delete(addr);
+          continue;
+        }
+        const state: JsonObject = {};
+        if (u.desired) state.desired = u.desired;
+        if (u.reported) state.reported = u.reported;
+        if (Object.keys(state).length > 0) await n.service.update(addr, JSON.stringify({ state }));
+      }
+      if (!n.history.shadow(addr) || !n.service.peek(addr).exists) continue;
+      const view = n.service.peek(addr);
+      const walk = new BlameWalk(view);
+      for (const r of n.history.range(n.history.shadow(addr)?.id ?? -1, 0, view.version).reverse()) {
+        if (!walk.feed(r)) break;
+      }
+      const expected = walk.result();
+      const blame = n.queries.blame(addr) as Record<
+        "desired" | "reported",
+        { path: string[]; change?: { version: number } }[]
+      >;
+      for (const sectionName of ["desired", "reported"] as const) {
+        expect(blame[sectionName].map((l) => [l.path, l.change?.version])).toEqual(
+          expected[sectionName].map((l) => [l.path, l.record?.version]),
+        );
+      }
+      n.commits.close();
+    }
   });
 });
 

@@ -181,6 +181,8 @@ describe("BlameWalk", () => {
     const out = walk.result();
     expect(out.desired[0]?.record?.version).toBe(8);
     expect(out.reported[0]?.record).toBeUndefined();
+    // Desired attributed and below the horizon: nothing older can attribute the reported leaf.
+    expect(walk.done).toBe(true);
   });
 
   it("stops at a delete of the shadow", () => {
