@@ -1,7 +1,7 @@
 import type { ExtensionDefinition, NodeContext, NodeExtension } from "../extension.ts";
 import { HistoryPruner, type PruneTick } from "./history-pruner.ts";
 import { HistoryQueries } from "./history-queries.ts";
-import { historyRoutes } from "./history-routes.ts";
+import { historyDisabledRoutes, historyRoutes } from "./history-routes.ts";
 import { HistoryStore } from "./history-store.ts";
 
 /** What other capabilities (and tests) get from `ctx.extension("history")`. */
@@ -25,7 +25,7 @@ export const historyExtension: ExtensionDefinition = {
   name: "history",
   start(ctx: NodeContext): HistoryExtension | NodeExtension {
     const { config, log } = ctx;
-    if (!config.historyEnabled) return {};
+    if (!config.historyEnabled) return { routes: (app) => historyDisabledRoutes(app) };
     const store = new HistoryStore(ctx.db, config.site, config.historyCheckpointEvery);
     const queries = new HistoryQueries(store);
     const pruner = new HistoryPruner(ctx.db, {

@@ -107,3 +107,16 @@ export function historyRoutes(
     });
   });
 }
+
+/** With the record off (historyEnabled=false) the history routes, and `?at=`, say so instead of 404/ignoring. */
+export function historyDisabledRoutes(app: FastifyInstance): void {
+  const off = (reply: FastifyReply) =>
+    problem(reply, 404, "Shadow history is disabled on this node (historyEnabled=false)");
+  for (const path of ["history", "diff", "blame"]) {
+    app.get(`/things/:thing/shadow/${path}`, async (_req, reply) => off(reply));
+  }
+  app.addHook("preHandler", async (req, reply) => {
+    if (req.method !== "GET" || req.routeOptions.url !== "/things/:thing/shadow") return;
+    if ((req.query as Query).at !== undefined) return off(reply);
+  });
+}

@@ -242,3 +242,32 @@ describe("history retention on a running node", () => {
     ]);
   }, 60_000);
 });
+
+describe("history switched off", () => {
+  it("writes no record and says the history routes are off", async () => {
+    const node = await startTestNode({ historyEnabled: false });
+    try {
+      const res = await fetch(`${node.httpUrl}/things/pdu-3/shadow`, {
+        method: "POST",
+        body: JSON.stringify({ state: { reported: { w: 1 } } }),
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.status).toBe(200);
+      for (const path of [
+        "/things/pdu-3/shadow/history",
+        "/things/pdu-3/shadow?at=1",
+        "/things/pdu-3/shadow/blame",
+      ]) {
+        const r = await fetch(`${node.httpUrl}${path}`);
+        expect([path, r.status]).toEqual([path, 404]);
+        expect(((await r.json()) as { message: string }).message).toMatch(/history is disabled/);
+      }
+      expect((await fetch(`${node.httpUrl}/things/pdu-3/shadow`)).status).toBe(200);
+      const ext = node.extensions.get("history") as { store?: unknown };
+      expect(ext.store).toBeUndefined();
+      expect(node.store.journal).toBeUndefined();
+    } finally {
+      await node.stop();
+    }
+  });
+});
