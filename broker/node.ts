@@ -7,10 +7,14 @@ import { isValidThingName, presenceTopic } from "../shared/topics.ts";
 import { Authenticator } from "./auth/authenticator.ts";
 import { bootstrapAdmin } from "./auth/bootstrap.ts";
 import { IdentityStore } from "./auth/identity-store.ts";
+import { registerLimitMetrics } from "./auth/limit-metrics.ts";
 import { LoginThrottle } from "./auth/login-throttle.ts";
+import { ShadowQuota } from "./auth/shadow-quota.ts";
 import type { NodeContext, NodeExtension } from "./extension.ts";
 import { EXTENSIONS } from "./extensions.ts";
+import { mqttPortsOf } from "./http/console-routes.ts";
 import { buildHttpServer } from "./http/server.ts";
+import { ConsoleSessions } from "./http/sessions.ts";
 import { ConnectionGate, type Listener, readTlsMaterial, startMqttListeners } from "./listeners.ts";
 import { MqttAccess } from "./mqtt/access.ts";
 import { installConformance } from "./mqtt/conformance.ts";
@@ -110,6 +114,8 @@ export async function startNode(
     cleanup.push(() => presence.flush());
     cleanup.push(() => new Promise<void>((resolve) => broker.close(() => resolve())));
     const service = new ShadowService(store, commits, config.limits, (thing) => presence.get(thing));
+    const quota = new ShadowQuota(db, config.limits);
+    service.admitNew = (addr, principal) => quota.admitNew(addr, principal);
     const shadows = new ShadowMqttAdapter(broker, service, (err) =>
       log.error({ err }, "shadow request failed"),
     );
@@ -125,6 +131,7 @@ export async function startNode(
     presence.markAllDisconnected();
 
     const metrics = new Registry();
+    registerLimitMetrics(metrics, access.requestLimits, quota);
     const extensions = new Map<string, NodeExtension>();
     const ctx: NodeContext = {
       config,
@@ -173,6 +180,17 @@ export async function startNode(
       maxRequestBytes: config.limits.maxRequestBytes,
       authenticate: config.allowAnonymous ? undefined : (token: string) => identities.verifyToken(token),
       extensions: [...extensions.values()],
+      console: {
+        service,
+        store,
+        presence,
+        broker,
+        identities,
+        authenticator,
+        sessions: new ConsoleSessions(),
+        lookup: (name: string) => identities.lookup(name)?.principal,
+        mqttPorts: mqttPortsOf(urls),
+      },
     };
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     for (const [scheme, port] of [

@@ -1,4 +1,5 @@
 import { compileThingPattern, matchesThing, type ThingPattern } from "./glob.ts";
+import { isRelayableTopic } from "./relay/topic-filter.ts";
 import {
   EDGE_MESSAGE_TYPES,
   edgeThingOf,
@@ -104,6 +105,17 @@ export function mayPublish(p: Principal, topic: string): boolean {
     return shadow !== null && shadow.op === "get" && shadow.reply === undefined;
   }
   return scoped !== null && actsFor(p, scoped.thing);
+}
+
+/**
+ * May a parent republish a message its child site `p` relayed on `topic`? The site speaks for the
+ * devices and bridges of the things its grant covers, exactly as a bridge of that grant would publish:
+ * `things/{t}/…` of granted things, Sparkplug edge messages (births, data, deaths) of edge nodes inside
+ * the grant. Never commands (NCMD/DCMD), host STATE, `$` topics, wildcards, or topics outside the grant.
+ */
+export function mayRelay(p: Principal, topic: string): boolean {
+  if (p.role !== "site" || !isRelayableTopic(topic)) return false;
+  return mayPublish({ ...p, role: "bridge" }, topic);
 }
 
 /**

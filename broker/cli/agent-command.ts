@@ -43,6 +43,10 @@ function desiredArg(text: string): JsonObject {
   usage("--desired must be a JSON object (or @file with one)");
 }
 
+function tlsFilesGiven(flags: AgentFlags, config: { tls?: { cert?: string } }): boolean {
+  return (flags.tlsCert ?? config.tls?.cert) !== undefined;
+}
+
 /**
  * `umbra agent`: the host agent. Modules are loaded inside the action so that other `umbra` commands do
  * not pay for the SDK and the agent.
@@ -105,6 +109,14 @@ export function registerAgentCommand(program: Command): void {
         flags.password ??
         process.env.UMBRA_AGENT_PASSWORD ??
         (config.passwordFile ? readFile(config.passwordFile, "password file").split("\n")[0] : undefined);
+      const { nodeUrlProblem } = await import("../../device-agent/index.ts");
+      const urlProblem = nodeUrlProblem(url);
+      if (urlProblem) usage(urlProblem);
+      if (password === undefined && !tlsFilesGiven(flags, config)) {
+        usage(
+          `no password for '${flags.username ?? config.username ?? thing}': set UMBRA_AGENT_PASSWORD, passwordFile in the config, or a client certificate (--tls-cert/--tls-key)`,
+        );
+      }
       if (flags.password !== undefined) {
         process.stderr.write(
           "umbra agent: note: --password is visible to other users; prefer UMBRA_AGENT_PASSWORD\n",

@@ -64,6 +64,9 @@ export function registerBridgeCommand(program: Command): void {
           process.stdout.write(`${JSON.stringify({ thing, reported })}\n`);
         return;
       }
+      const { nodeUrlProblem } = await import("../../device-agent/index.ts");
+      const urlProblem = nodeUrlProblem(config.node.url);
+      if (urlProblem) fail(`${urlProblem} (node.url in ${flags.config})`);
       if (config.node.password === undefined && !config.node.tls?.cert)
         fail(
           `no password for '${config.node.username}': set UMBRA_BRIDGE_PASSWORD (or the variable node.passwordEnv names) or node.passwordFile in ${flags.config}`,

@@ -8,7 +8,7 @@ export function registerBrokerCommand(program: Command): void {
   program
     .command("broker")
     .description("run a fabric node (MQTT broker, shadow service, HTTP API)")
-    .option("-c, --config <file>", "JSON config file (env UMBRA_CONFIG)")
+    .option("-c, --config <file>", "config file, YAML or JSON (env UMBRA_CONFIG; docs/umbra.example.yaml)")
     .option("--data-dir <dir>", "SQLite store directory (default ./data, env UMBRA_DATA_DIR)")
     .option(
       "--host <addr>",
@@ -37,6 +37,16 @@ export function registerBrokerCommand(program: Command): void {
     .option("--max-connections <n>", "open MQTT connections (default 20000)")
     .option("--max-packet-bytes <n>", "largest MQTT packet (default 262144)")
     .option("--request-rate <n>", "shadow requests per second per client before 429 (default 50)")
+    .option("--thing-request-rate <n>", "shadow requests per second per thing, all clients (default 100)")
+    .option(
+      "--identity-request-rate <n>",
+      "shadow requests per second per identity, all its connections (default 500)",
+    )
+    .option("--max-named-shadows <n>", "named shadows per thing; more are refused 413 (default 100)")
+    .option(
+      "--max-shadows-per-identity <n>",
+      "shadows a device or bridge identity may create; more are refused 413 (default 10000)",
+    )
     .option(
       "--log-level <level>",
       "fatal|error|warn|info|debug|trace|silent (default warn; env UMBRA_LOG_LEVEL)",
@@ -95,6 +105,15 @@ export function registerBrokerCommand(program: Command): void {
         throw err;
       }
       const log = createLogger(config.logLevel);
+      // Signals are taken from the start: one that arrives while the node is starting stops it as soon
+      // as it has started (tsx's loader otherwise swallows it and the node would run on).
+      let stopRequested: string | undefined;
+      let stop = (signal: string) => {
+        stopRequested ??= signal;
+      };
+      process.on("SIGINT", () => stop("SIGINT"));
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      watchNpmParent((why) => stop(why));
       let node: RunningNode;
       try {
         // Loaded here, not at the top: the node pulls in aedes, Fastify, Automerge and SQLite (~0.3 s),
@@ -102,7 +121,7 @@ export function registerBrokerCommand(program: Command): void {
         const { startNode } = await import("../node.ts");
         node = await startNode(config, log);
       } catch (err) {
-        process.stderr.write(`umbra: cannot start: ${(err as Error).message}\n`);
+        process.stderr.write(`umbra: cannot start: ${(err as Error).message}${startHint(err)}\n`);
         process.exit(1);
       }
       log.info(
@@ -115,6 +134,11 @@ export function registerBrokerCommand(program: Command): void {
         process.stderr.write(
           "umbra: WARNING: --allow-anonymous: any client can read and write every shadow. For development only.\n",
         );
+        if (!isLoopback(config.host)) {
+          process.stderr.write(
+            `umbra: WARNING: --allow-anonymous on ${config.host}: reachable from other machines, not only this one.\n`,
+          );
+        }
       }
       if (node.adminFile) {
         process.stderr.write(
@@ -122,7 +146,7 @@ export function registerBrokerCommand(program: Command): void {
         );
       }
       let stopping = false;
-      const stop = (signal: string) => {
+      stop = (signal: string) => {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, "shutting down");
@@ -134,10 +158,39 @@ export function registerBrokerCommand(program: Command): void {
           },
         );
       };
-      process.on("SIGINT", () => stop("SIGINT"));
-      process.on("SIGTERM", () => stop("SIGTERM"));
+      if (stopRequested) return stop(stopRequested);
       // Only now: whoever waits for this line may signal at once, and must get a graceful stop.
       const others = Object.values(node.urls).filter((u) => u !== node.mqttUrl && u !== node.httpUrl);
       process.stdout.write(`umbra: ready ${[node.mqttUrl, node.httpUrl, ...others].join(" ")}\n`);
     });
+}
+
+/** What to do about a start that failed, when the cause is a common one. */
+function startHint(err: unknown): string {
+  const e = err as { code?: string; port?: number };
+  if (e.code === "EADDRINUSE") {
+    return ` (another process listens on port ${e.port ?? "?"}: a node already running, or a Mosquitto? Stop it, or choose other ports with --mqtt-port / --http-port, 0 for any free port)`;
+  }
+  if (e.code === "EACCES") return " (ports below 1024 need privileges: choose a port above 1024)";
+  return "";
+}
+
+/**
+ * Under `npm start`, npm does not pass SIGTERM on to the node (its shell dies, the node is re-parented
+ * and runs on). When the node was started by an npm script, it stops when its parent goes away.
+ */
+function watchNpmParent(stop: (why: string) => void): void {
+  if (process.env.npm_lifecycle_event === undefined) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      stop("parent npm process exited");
+    }
+  }, 500);
+  timer.unref();
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }

@@ -8,7 +8,8 @@ import {
   renderHistoryTable,
 } from "../../shared/history-render.ts";
 import { parseDuration } from "../../shared/telemetry-duration.ts";
-import { type ClientOpts, endpoint, request, withClientOptions } from "./shadow-command.ts";
+import { nodeRequest } from "./node-client.ts";
+import { type ClientOpts, endpoint, withClientOptions } from "./shadow-command.ts";
 
 interface HistoryOpts extends ClientOpts {
   json?: boolean;
@@ -21,6 +22,16 @@ interface HistoryOpts extends ClientOpts {
 function usage(message: string): never {
   process.stderr.write(`umbra shadow: ${message}\n`);
   process.exit(2);
+}
+
+/** GETs `url`; a refusal is printed like `umbra shadow get` prints one (JSON on stderr, exit 1). */
+async function fetchJson(opts: ClientOpts, url: URL): Promise<unknown> {
+  const res = await nodeRequest(opts, "GET", url);
+  if (!res.ok || res.json === undefined) {
+    process.stderr.write(`${res.json === undefined ? res.text : JSON.stringify(res.json, null, 2)}\n`);
+    process.exit(1);
+  }
+  return res.json;
 }
 
 function print(opts: HistoryOpts, body: unknown, table: () => string): void {
@@ -49,12 +60,12 @@ export function registerShadowHistoryCommands(shadow: Command): void {
       .option("--cursor <version>", "continue after this version (the nextCursor of the previous page)")
       .option("--json", "print the API reply as JSON"),
   ).action(async (thing: string, opts: HistoryOpts) => {
-    const url = new URL(endpoint(opts, thing, "/history"));
+    const url = endpoint(opts, thing, "/history");
     if (opts.limit) url.searchParams.set("limit", opts.limit);
     if (opts.since) url.searchParams.set("from", sinceToFrom(opts.since));
     if (opts.order) url.searchParams.set("order", opts.order);
     if (opts.cursor) url.searchParams.set("cursor", opts.cursor);
-    const body = (await request(opts, "GET", url.toString())) as {
+    const body = (await fetchJson(opts, url)) as {
       records: ApiRecord[];
       nextCursor?: string;
     };
@@ -71,9 +82,9 @@ export function registerShadowHistoryCommands(shadow: Command): void {
       .command("at <thing> <when>")
       .description("print the shadow as it was at a version or an ISO time (a get document)"),
   ).action(async (thing: string, when: string, opts: ClientOpts) => {
-    const url = new URL(endpoint(opts, thing));
+    const url = endpoint(opts, thing);
     url.searchParams.set("at", when);
-    const body = await request(opts, "GET", url.toString());
+    const body = await fetchJson(opts, url);
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   });
 
@@ -83,10 +94,10 @@ export function registerShadowHistoryCommands(shadow: Command): void {
       .description("the leaves that differ between two versions (or ISO times)")
       .option("--json", "print the API reply as JSON"),
   ).action(async (thing: string, from: string, to: string, opts: HistoryOpts) => {
-    const url = new URL(endpoint(opts, thing, "/diff"));
+    const url = endpoint(opts, thing, "/diff");
     url.searchParams.set("from", from);
     url.searchParams.set("to", to);
-    const body = (await request(opts, "GET", url.toString())) as {
+    const body = (await fetchJson(opts, url)) as {
       desired: ApiLeafChange[];
       reported: ApiLeafChange[];
     };
@@ -103,7 +114,7 @@ export function registerShadowHistoryCommands(shadow: Command): void {
       )
       .option("--json", "print the API reply as JSON"),
   ).action(async (thing: string, opts: HistoryOpts) => {
-    const body = (await request(opts, "GET", endpoint(opts, thing, "/blame"))) as {
+    const body = (await fetchJson(opts, endpoint(opts, thing, "/blame"))) as {
       desired: ApiBlameLine[];
       reported: ApiBlameLine[];
     };

@@ -5,7 +5,8 @@ import type { SecurityLimits } from "../../shared/config.ts";
 import type { Logger } from "../../shared/logger.ts";
 import { isNodeOwnedTopic } from "../../shared/topics.ts";
 import type { Authenticator } from "../auth/authenticator.ts";
-import { RequestLimiter } from "../auth/request-limiter.ts";
+import type { RequestLimiter } from "../auth/request-limiter.ts";
+import { SharedRequestLimits } from "../auth/request-limits.ts";
 import { connectRefusal, isRefusedFilter, markConnect } from "./conformance.ts";
 import type { ShadowMqttAdapter } from "./shadow-adapter.ts";
 
@@ -32,6 +33,8 @@ export class MqttAccess {
   readonly connections = new WeakMap<Client, ConnectionInfo>();
   deniedPublishes = 0;
   deniedSubscriptions = 0;
+  /** Shadow request limits per identity and per thing, across connections. */
+  readonly requestLimits: SharedRequestLimits;
   /**
    * Identity behind each client id whose session outlives its connection (clean session 0): without
    * it another identity could connect with that id and inherit the session's subscriptions and queued
@@ -43,9 +46,11 @@ export class MqttAccess {
     private readonly broker: Aedes,
     private readonly authenticator: Authenticator,
     private readonly shadows: ShadowMqttAdapter,
-    private readonly limits: SecurityLimits,
+    limits: SecurityLimits,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.requestLimits = new SharedRequestLimits(limits);
+  }
 
   install(): void {
     const broker = this.broker;
@@ -85,8 +90,14 @@ export class MqttAccess {
       }
       if (!client || !session) return done(null); // the broker's own publishes (e.g. wills of gone clients)
       if (isNodeOwnedTopic(packet.topic)) return done(null); // acknowledged, never forwarded (conformance)
-      this.shadows.dispatch(packet.topic, packet.payload, { client, ...session });
-      if (!mayPublish(session.principal, packet.topic)) {
+      const dispatched = this.shadows.dispatch(packet.topic, packet.payload, {
+        client,
+        principal: session.principal,
+        admit: (thing) => this.requestLimits.admit(session.limiter, session.principal, thing),
+      });
+      // A shadow request refused for its requester (403, 429) reaches nobody else: subscribers of the
+      // request topic (e.g. the device watching `…/shadow/#`) must not see a write that was refused.
+      if (dispatched === "refused" || !mayPublish(session.principal, packet.topic)) {
         this.deniedPublishes++;
         this.log.debug({ client: client.id, topic: packet.topic }, "publish denied");
         packet.topic = SINK_TOPIC;
@@ -144,10 +155,9 @@ export class MqttAccess {
     }
     if (client.clean) this.persistentOwners.delete(client.id);
     else this.persistentOwners.set(client.id, owner);
-    const s = this.limits;
     this.sessions.set(client, {
       principal: result.principal,
-      limiter: new RequestLimiter(s.requestRate, s.requestBurst, s.maxInflight),
+      limiter: this.requestLimits.forConnection(),
     });
     return null;
   }

@@ -68,6 +68,12 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
    */
   syncStatus?: (addr: ShadowAddress) => Record<string, string> | undefined;
 
+  /**
+   * Set by the node: admits the creation of a shadow that does not exist (throws a ShadowError over a
+   * cap, broker/auth/shadow-quota.ts); returns what to call once the creation is committed or failed.
+   */
+  admitNew?: (addr: ShadowAddress, principal: Principal) => () => void;
+
   constructor(
     private readonly store: ShadowStore,
     private readonly commits: GroupCommit,
@@ -126,14 +132,16 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
             `The resulting state document is ${size} bytes; the limit is ${this.limits.maxStateBytes}`,
           );
         }
+        const admitted = previous.exists ? undefined : this.admitNew?.(addr, principal);
         if (!entry.doc.apply(update, ts)) {
+          admitted?.();
           await this.commits.submit();
           return renderUpdateAccepted(req, previous.version, ts);
         }
         this.store.stage(entry);
         const current = entry.doc.view;
         this.store.record(entry, () => localRecord("update", current, principal, req.clientToken, update));
-        await this.commits.submit(entry);
+        await this.commits.submit(entry).finally(admitted);
         this.emitChange({
           addr,
           kind: "update",
