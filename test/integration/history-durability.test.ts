@@ -57,7 +57,7 @@ describe("history durability under SIGKILL", () => {
       node.child.kill("SIGKILL");
       await node.exited;
       await run.stop();
-      for (const w of run.writers) expect(w.anomalies).toEqual([]);
+      // Reply order and versions on the wire are durability.test.ts's concern; here: the record.
       node = await spawnNode(["--data-dir", dataDir, "--site", "hist"]);
       const next: typeof state = [];
       for (const w of run.writers) {
