@@ -12,7 +12,7 @@ import { telemetryExtension } from "./telemetry/extension.ts";
 export const EXTENSIONS: readonly ExtensionDefinition[] = [
   // history first: its store must be the shadow store's journal before anything writes (the relay merges).
   historyExtension,
-  // telemetry first: Sparkplug and the relay record samples through it.
+  // telemetry before Sparkplug and the relay: they record samples through it.
   telemetryExtension,
   // sparkplug after telemetry: numeric Sparkplug DATA is recorded through it.
   sparkplugExtension,
