@@ -1,4 +1,5 @@
 import type { ExtensionDefinition } from "./extension.ts";
+import { historyExtension } from "./history/history-extension.ts";
 import { metricsExtension } from "./metrics/metrics-extension.ts";
 import { relayExtension } from "./relay/relay-extension.ts";
 import { sparkplugExtension } from "./sparkplug/extension.ts";
@@ -9,7 +10,9 @@ import { telemetryExtension } from "./telemetry/extension.ts";
  * earlier one through `ctx.extension(name)`). Each lives in its own directory under broker/.
  */
 export const EXTENSIONS: readonly ExtensionDefinition[] = [
-  // telemetry first: Sparkplug and the relay record samples through it.
+  // history first: its store must be the shadow store's journal before anything writes (the relay merges).
+  historyExtension,
+  // telemetry before Sparkplug and the relay: they record samples through it.
   telemetryExtension,
   // sparkplug after telemetry: numeric Sparkplug DATA is recorded through it.
   sparkplugExtension,

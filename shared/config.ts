@@ -101,6 +101,16 @@ export interface NodeConfig {
   // ("refuse-new" or "drop-oldest", broker/relay/outbox.ts); checked by the relay.
   relayOutboxBytes?: number;
   relayOutboxPolicy?: string;
+  // Shadow change record (broker/history, docs/history.md): on by default; retention of the
+  // contiguous (reconstructable) part and of the desired tail below it, checkpoint spacing, pruning pace.
+  historyEnabled: boolean;
+  historyReportedDays: number;
+  historyReportedMax: number;
+  historyDesiredDays: number;
+  historyDesiredMax: number;
+  historyCheckpointEvery: number;
+  historyPruneIntervalMs: number;
+  historyPruneBatch: number;
 }
 
 export const DEFAULT_SECURITY: Readonly<SecurityLimits> = Object.freeze({
@@ -147,6 +157,15 @@ export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze(
   sparkplugEnabled: true,
   sparkplugReportedMetrics: ["*"],
   sparkplugReportedIntervalMs: 5000,
+  // History: sized for a PDU reporting every 5 s for a year on a small disk (docs/history.md, "Sizing").
+  historyEnabled: true,
+  historyReportedDays: 2,
+  historyReportedMax: 35_000,
+  historyDesiredDays: 400,
+  historyDesiredMax: 10_000,
+  historyCheckpointEvery: 256,
+  historyPruneIntervalMs: 250,
+  historyPruneBatch: 1000,
 });
 
 function defaultSite(): string {
@@ -226,6 +245,15 @@ const FIELDS: Record<string, { kind: Kind; env: string; group?: Group }> = {
   relayAckTimeoutMs: { kind: "count", env: "UMBRA_RELAY_ACK_TIMEOUT_MS" },
   relayOutboxBytes: { kind: "count", env: "UMBRA_RELAY_OUTBOX_BYTES" },
   relayOutboxPolicy: { kind: "string", env: "UMBRA_RELAY_OUTBOX_POLICY" },
+  // Shadow change record (broker/history, docs/history.md).
+  historyEnabled: { kind: "bool", env: "UMBRA_HISTORY_ENABLED" },
+  historyReportedDays: { kind: "count", env: "UMBRA_HISTORY_REPORTED_DAYS" },
+  historyReportedMax: { kind: "count", env: "UMBRA_HISTORY_REPORTED_MAX" },
+  historyDesiredDays: { kind: "count", env: "UMBRA_HISTORY_DESIRED_DAYS" },
+  historyDesiredMax: { kind: "count", env: "UMBRA_HISTORY_DESIRED_MAX" },
+  historyCheckpointEvery: { kind: "count", env: "UMBRA_HISTORY_CHECKPOINT_EVERY" },
+  historyPruneIntervalMs: { kind: "count", env: "UMBRA_HISTORY_PRUNE_INTERVAL_MS" },
+  historyPruneBatch: { kind: "count", env: "UMBRA_HISTORY_PRUNE_BATCH" },
 };
 
 export class ConfigError extends Error {

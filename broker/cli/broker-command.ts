@@ -74,6 +74,14 @@ export function registerBrokerCommand(program: Command): void {
       "plain topic filter forwarded upstream (repeatable)",
       (v: string, prev: string[] = []) => [...prev, v],
     )
+    // Shadow change record (broker/history, docs/history.md; off: UMBRA_HISTORY_ENABLED=false).
+    .option("--history-reported-days <n>", "keep every change of a shadow this many days (default 2)")
+    .option("--history-reported-max <n>", "and at most this many changes per shadow (default 35000)")
+    .option(
+      "--history-desired-days <n>",
+      "keep changes of desired (and deletes) this many days (default 400)",
+    )
+    .option("--history-desired-max <n>", "and at most this many of them per shadow (default 10000)")
     // Sparkplug B host application (broker/sparkplug, docs/sparkplug.md; off: UMBRA_SPARKPLUG_ENABLED=false).
     .option(
       "--sparkplug-host-id <id>",

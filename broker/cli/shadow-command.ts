@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { type NodeClientOpts, nodeRequest, nodeStream, nodeUrl, withNodeOptions } from "./node-client.ts";
+import { registerShadowHistoryCommands } from "./shadow-history-command.ts";
 
-interface ClientOpts extends NodeClientOpts {
+export interface ClientOpts extends NodeClientOpts {
   name?: string;
 }
 
-function endpoint(opts: ClientOpts, thing: string, suffix = ""): URL {
+export function endpoint(opts: ClientOpts, thing: string, suffix = ""): URL {
   const url = nodeUrl(opts, `/things/${encodeURIComponent(thing)}/shadow${suffix}`);
   if (opts.name) url.searchParams.set("name", opts.name);
   return url;
@@ -23,7 +24,7 @@ async function call(opts: ClientOpts, method: string, url: URL, body?: string): 
   }
 }
 
-function withClientOptions(cmd: Command): Command {
+export function withClientOptions(cmd: Command): Command {
   return withNodeOptions(cmd.option("-n, --name <shadow>", "named shadow (default: the classic shadow)"));
 }
 
@@ -98,4 +99,6 @@ export function registerShadowCommands(program: Command): void {
       }
     }
   });
+
+  registerShadowHistoryCommands(shadow);
 }

@@ -23,6 +23,7 @@ import {
   type ShadowAddress,
   type ShadowOp,
 } from "../../shared/topics.ts";
+import { localRecord, mergeRecord } from "../history/journal.ts";
 import type { GroupCommit } from "./group-commit.ts";
 import type { ShadowStore } from "./shadow-store.ts";
 
@@ -139,6 +140,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
         }
         this.store.stage(entry);
         const current = entry.doc.view;
+        this.store.record(entry, () => localRecord("update", current, principal, req.clientToken, update));
         await this.commits.submit(entry).finally(admitted);
         this.emitChange({
           addr,
@@ -175,6 +177,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
         entry.doc.delete(ts);
         this.store.stage(entry);
         const current = entry.doc.view;
+        this.store.record(entry, () => localRecord("delete", current, principal, req.clientToken));
         await this.commits.submit(entry);
         this.emitChange({
           addr,
@@ -213,6 +216,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     }
     this.store.stage(entry);
     const current = entry.doc.view;
+    this.store.record(entry, () => mergeRecord(previous, current, changes, origin));
     const heads = entry.doc.heads();
     await this.commits.submit(entry);
     this.emitChange({

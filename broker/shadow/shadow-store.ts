@@ -1,4 +1,5 @@
 import type { Heads } from "@automerge/automerge";
+import type { HistoryRecord } from "../../shared/history.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
 import { type ShadowAddress, shadowKey } from "../../shared/topics.ts";
 import type { Db } from "../store/database.ts";
@@ -16,6 +17,20 @@ export interface ShadowEntry {
   chunkBytes: number;
   /** Changes staged but not yet committed; a pinned entry is never evicted. */
   pinned: number;
+  /** Change records staged with the changes (broker/history), written in the commit's transaction. */
+  journal?: StagedJournal;
+}
+
+/** The change records staged on an entry since its last commit. */
+export interface StagedJournal {
+  records: HistoryRecord[];
+  /** The view right after the first of them (a checkpoint is taken there when one is due). */
+  first: ShadowView;
+}
+
+/** Receives the staged change records inside the commit's transaction (broker/history/history-store.ts). */
+export interface JournalSink {
+  append(entry: ShadowEntry, journal: StagedJournal): void;
 }
 
 export interface ShadowStoreOptions {
@@ -46,6 +61,8 @@ export interface ThingPage {
 export class ShadowStore {
   private readonly cache: DocCache<ShadowEntry>;
   private readonly q;
+  /** Set by the history capability: records staged with changes are written with them. */
+  journal: JournalSink | undefined;
 
   constructor(
     private readonly db: Db,
@@ -118,11 +135,21 @@ export class ShadowStore {
     entry.pinned++;
   }
 
+  /** Stages the change record of the change just staged on `entry` (built only when history is on). */
+  record(entry: ShadowEntry, make: () => HistoryRecord): void {
+    if (!this.journal) return;
+    if (entry.journal) entry.journal.records.push(make());
+    else entry.journal = { records: [make()], first: entry.doc.view };
+  }
+
   /** Writes every staged entry in one transaction (the group commit). Throws if SQLite fails. */
   commit(entries: Iterable<ShadowEntry>): void {
     const now = Date.now();
     this.db.transaction(() => {
-      for (const entry of entries) this.write(entry, now);
+      for (const entry of entries) {
+        this.write(entry, now);
+        if (entry.journal) this.journal?.append(entry, entry.journal);
+      }
     })();
   }
 
@@ -155,6 +182,7 @@ export class ShadowStore {
     for (const entry of entries) {
       entry.savedHeads = entry.doc.heads();
       entry.pinned = 0;
+      entry.journal = undefined;
     }
     this.cache.evictOverflow();
   }
@@ -163,6 +191,7 @@ export class ShadowStore {
   discard(entries: Iterable<ShadowEntry>): void {
     for (const entry of entries) {
       entry.pinned = 0;
+      entry.journal = undefined;
       if (this.cache.delete(entry.key) === entry) entry.doc.free();
     }
   }

@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { createHistoryTables } from "../history/history-schema.ts";
 
 export type Db = Database.Database;
 
@@ -70,6 +71,7 @@ function migrate(db: Db): void {
       site TEXT NOT NULL
     ) WITHOUT ROWID;
   `);
+  createHistoryTables(db);
   const row = db.prepare("SELECT value FROM node_meta WHERE key = 'schema_version'").get() as
     | { value: string }
     | undefined;
