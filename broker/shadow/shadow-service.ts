@@ -141,7 +141,13 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
         this.store.stage(entry);
         const current = entry.doc.view;
         this.store.record(entry, () => localRecord("update", current, principal, req.clientToken, update));
-        await this.commits.submit(entry).finally(admitted);
+        // try/finally, not .finally(): an extra promise step here would let the replies of later
+        // updates in the same batch overtake this one's (a client's replies must keep its order).
+        try {
+          await this.commits.submit(entry);
+        } finally {
+          admitted?.();
+        }
         this.emitChange({
           addr,
           kind: "update",
