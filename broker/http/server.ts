@@ -73,7 +73,11 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
       return reply
         .code(405)
         .header("allow", allow.join(", "))
-        .send({ code: 405, message: `${req.method} is not allowed here; use ${allow.join(", ")}`, timestamp });
+        .send({
+          code: 405,
+          message: `${req.method} is not allowed here; use ${allow.join(", ")}`,
+          timestamp,
+        });
     }
     return reply.code(404).send({ code: 404, message: `No such resource: ${req.method} ${url}`, timestamp });
   });
@@ -143,6 +147,10 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   );
 
   app.get<{ Querystring: { cursor?: string; limit?: string } }>("/things", async (req, reply) => {
+    for (const ext of deps.extensions ?? []) {
+      const answered = ext.thingQuery?.(req, reply, who(req));
+      if (answered) return answered;
+    }
     if (forbidListing(req, reply)) return reply;
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
