@@ -131,12 +131,31 @@ function oldestStamp(delta: JsonObject, meta: JsonValue | undefined): number | u
   return oldest;
 }
 
+/** What one thing contributes to a roll-up (computed once per thing per roll-up). */
+export interface ThingHealth {
+  connected: boolean;
+  pending: boolean;
+  /** Epoch seconds of its oldest pending desired leaf. */
+  oldestDelta?: number;
+  conflicts: boolean;
+  unreachable: boolean;
+}
+
 /** Adds one thing to a roll-up (`now` in epoch seconds). */
-export function addToStats(stats: RollupStats, r: FleetRecord | undefined, now: number): void {
+export function addToStats(stats: RollupStats, h: ThingHealth | undefined, now: number): void {
   stats.things++;
-  if (!r) return;
-  if (r.presence?.connected) stats.connected++;
+  if (!h) return;
+  if (h.connected) stats.connected++;
+  if (h.pending) stats.notConverged++;
+  if (h.oldestDelta !== undefined)
+    stats.oldestDeltaSeconds = Math.max(stats.oldestDeltaSeconds, now - h.oldestDelta);
+  if (h.conflicts) stats.conflicts++;
+  if (h.unreachable) stats.unreachable++;
+}
+
+export function thingHealth(r: FleetRecord): ThingHealth {
   let pending = false;
+  let oldest: number | undefined;
   let conflicts = false;
   let unreachable = false;
   for (const s of Object.values(r.shadows)) {
@@ -144,13 +163,13 @@ export function addToStats(stats: RollupStats, r: FleetRecord | undefined, now: 
     if (Object.keys(d).length > 0) {
       pending = true;
       const t = oldestStamp(d, s.meta.desired);
-      if (t !== undefined) stats.oldestDeltaSeconds = Math.max(stats.oldestDeltaSeconds, now - t);
+      if (t !== undefined && (oldest === undefined || t < oldest)) oldest = t;
     }
     if (conflictCount(s.conflicts) > 0) conflicts = true;
     const bridge = s.reported.$bridge;
     if (isJsonObject(bridge) && bridge.reachable === false) unreachable = true;
   }
-  if (pending) stats.notConverged++;
-  if (conflicts) stats.conflicts++;
-  if (unreachable) stats.unreachable++;
+  const h: ThingHealth = { connected: r.presence?.connected === true, pending, conflicts, unreachable };
+  if (oldest !== undefined) h.oldestDelta = oldest;
+  return h;
 }

@@ -1,4 +1,4 @@
-import type { JsonObject } from "../../shared/json.ts";
+import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import type { FleetRecord, FleetShadow } from "../../shared/query/index.ts";
 import type { Presence, ShadowView } from "../../shared/shadow-document.ts";
 
@@ -19,6 +19,21 @@ class ThingRecord implements FleetRecord {
   }
 }
 
+/** Keys under which an attribute value is found by equality (see shared/query/evaluate.ts). */
+function valueKeys(v: JsonValue | undefined): string[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v.flatMap((x) => (Array.isArray(x) ? [] : valueKeys(x)));
+  if (typeof v === "object") return [];
+  return [`${typeof v}:${String(v)}`];
+}
+
+function attributeAt(attributes: JsonObject, path: readonly string[]): JsonValue | undefined {
+  let cur: JsonValue | undefined = attributes;
+  for (const k of path)
+    cur = cur !== null && typeof cur === "object" && !Array.isArray(cur) ? cur[k] : undefined;
+  return cur;
+}
+
 export type IndexListener = (record: FleetRecord | undefined, thing: string) => void;
 
 /**
@@ -32,6 +47,8 @@ export class FleetIndex {
   private readonly presence = new Map<string, Presence>();
   private sorted: string[] | null = null;
   private readonly listeners = new Set<IndexListener>();
+  /** Equality indexes of attribute paths, built on first use and kept up to date after. */
+  private readonly byAttribute = new Map<string, Map<string, Set<string>>>();
   /** Systems a record belongs to; set by the system registry. */
   membership: (r: FleetRecord) => readonly string[] = () => [];
 
@@ -71,8 +88,31 @@ export class FleetIndex {
     if (notify) this.notify(thing);
   }
 
+  /**
+   * Things whose attribute at `path` equals one of `keys` (`typeof:value`, e.g. "string:pdu",
+   * "number:5"); the index of that path is built on first use.
+   */
+  attributeLookup(path: readonly string[], keys: readonly string[]): Set<string> {
+    const id = path.join(".");
+    let idx = this.byAttribute.get(id);
+    if (!idx) {
+      idx = new Map();
+      for (const r of this.records.values())
+        for (const k of valueKeys(attributeAt(r.attributes, path))) addTo(idx, k, r.thing);
+      this.byAttribute.set(id, idx);
+    }
+    const out = new Set<string>();
+    for (const k of keys) for (const t of idx.get(k) ?? []) out.add(t);
+    return out;
+  }
+
   setAttributes(thing: string, attributes: JsonObject, version: number, notify = true): void {
     const r = this.records.get(thing) ?? this.add(thing);
+    for (const [id, idx] of this.byAttribute) {
+      const path = id.split(".");
+      for (const k of valueKeys(attributeAt(r.attributes, path))) idx.get(k)?.delete(thing);
+      for (const k of valueKeys(attributeAt(attributes, path))) addTo(idx, k, thing);
+    }
     r.attributes = attributes;
     r.attributesVersion = version;
     this.dropIfEmpty(r);
@@ -108,4 +148,10 @@ export class FleetIndex {
       this.sorted = null;
     }
   }
+}
+
+function addTo(idx: Map<string, Set<string>>, key: string, thing: string): void {
+  const set = idx.get(key) ?? new Set<string>();
+  idx.set(key, set);
+  set.add(thing);
 }

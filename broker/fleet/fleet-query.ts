@@ -6,11 +6,13 @@ import {
   encodeCursor,
   type FleetRecord,
   fieldReader,
+  type Literal,
   parseField,
   parseFields,
   parseQuery,
   parseSort,
   project,
+  type Query,
   QueryError,
   sortValues,
 } from "../../shared/query/index.ts";
@@ -82,14 +84,46 @@ class Deadline {
   }
 }
 
+/** Index keys an equality literal matches (the evaluator's rules: a bare 5 is the number or "5"). */
+function literalKeys(lit: Literal): string[] | undefined {
+  if (lit.kind === "number") return [`number:${lit.value}`, `string:${lit.text}`];
+  if (lit.kind === "boolean") return [`boolean:${lit.value}`, `string:${lit.text}`];
+  if (!lit.quoted && lit.text.includes("*")) return undefined;
+  return [`string:${lit.text}`];
+}
+
+/**
+ * The things a query can match at most, from the attribute equality index, when the query is an
+ * equality on `attributes.*` or an AND containing such terms (their intersection); undefined otherwise.
+ * The query is still evaluated on each candidate.
+ */
+export function candidates(index: FleetIndex, q: Query): Set<string> | undefined {
+  const terms = q.type === "and" ? q.terms : [q];
+  const sets: Set<string>[] = [];
+  for (const t of terms) {
+    if (t.type !== "eq" || t.field[0] !== "attributes" || t.field.length < 2) continue;
+    const keys = literalKeys(t.value);
+    if (keys) sets.push(index.attributeLookup(t.field.slice(1), keys));
+  }
+  if (sets.length === 0) return undefined;
+  sets.sort((a, b) => a.size - b.size);
+  const [smallest, ...rest] = sets as [Set<string>, ...Set<string>[]];
+  if (rest.length === 0) return smallest;
+  const out = new Set<string>();
+  for (const t of smallest) if (rest.every((s) => s.has(t))) out.add(t);
+  return out;
+}
+
 /** Runs `GET /things?q=…`: filter, sort (default thingName), keyset cursor, projection. */
 export function findThings(index: FleetIndex, req: FindRequest): FindResult {
   const limit = req.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
     throw new QueryError(0, `limit must be an integer from 1 to ${MAX_PAGE}`);
   }
-  const matches = compileQuery(parseQuery(req.q ?? ""));
+  const query = parseQuery(req.q ?? "");
+  const matches = compileQuery(query);
   const keys = parseSort(req.sort);
+  const narrowed = candidates(index, query);
   const fields = req.fields === "*" ? [] : parseFields(req.fields);
   const show = (r: FleetRecord): JsonObject =>
     req.fields === "*" ? recordJson(r) : fields.length > 0 ? project(fields, r) : summary(r);
@@ -99,11 +133,12 @@ export function findThings(index: FleetIndex, req: FindRequest): FindResult {
   const byName = keys.length === 1 && !(keys[0]?.descending ?? false);
   if (byName) {
     // Sorted by name already: walk the names from the cursor and stop at a full page.
-    const names = index.things();
+    const names = narrowed ? [...narrowed].sort() : index.things();
     let i = after ? upperBound(names, String(after[0])) : 0;
     let last: string | undefined;
     for (; i < names.length && out.results.length < limit; i++) {
-      const r = index.get(names[i] as string) as FleetRecord;
+      const r = index.get(names[i] as string);
+      if (!r) continue;
       if (matches(r)) out.results.push(show(r));
       last = r.thing;
       if (deadline.spent()) {
@@ -117,7 +152,7 @@ export function findThings(index: FleetIndex, req: FindRequest): FindResult {
     return out;
   }
   const hits: { r: FleetRecord; v: (JsonValue | undefined)[] }[] = [];
-  for (const r of index.all()) {
+  for (const r of narrowed ? recordsOf(index, narrowed) : index.all()) {
     if (matches(r)) {
       const v = sortValues(keys, r);
       if (!after || compareSortValues(keys, v, after) > 0) hits.push({ r, v });
@@ -140,14 +175,16 @@ export function countThings(
   index: FleetIndex,
   req: CountRequest,
 ): { count: number; groups?: Group[]; partial?: { reason: string; examined: number } } {
-  const matches = compileQuery(parseQuery(req.q ?? ""));
+  const query = parseQuery(req.q ?? "");
+  const matches = compileQuery(query);
+  const narrowed = candidates(index, query);
   const group = req.groupBy ? fieldReader(parseField(req.groupBy)) : undefined;
   const stat = req.stat ? fieldReader(parseField(req.stat)) : undefined;
   const deadline = new Deadline(req.budgetMs ?? DEFAULT_BUDGET_MS);
   const groups = new Map<string, Group & { sum: number; n: number }>();
   let count = 0;
   let partial: { reason: string; examined: number } | undefined;
-  for (const r of index.all()) {
+  for (const r of narrowed ? recordsOf(index, narrowed) : index.all()) {
     if (matches(r)) {
       count++;
       if (group) {
@@ -183,6 +220,13 @@ export function countThings(
   }
   if (partial) result.partial = partial;
   return result;
+}
+
+function* recordsOf(index: FleetIndex, things: Iterable<string>): Generator<FleetRecord> {
+  for (const t of things) {
+    const r = index.get(t);
+    if (r) yield r;
+  }
 }
 
 /** First index whose name is greater than `name`. */

@@ -1,7 +1,7 @@
 import type { Principal } from "../../shared/acl.ts";
 import { matchesThing } from "../../shared/glob.ts";
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
-import type { Presence, ShadowConflicts } from "../../shared/shadow-document.ts";
+import type { Presence, ShadowConflicts, ShadowView } from "../../shared/shadow-document.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
 import { AttributeStore, type StoredAttributes } from "./attribute-store.ts";
@@ -10,6 +10,8 @@ import { SystemRegistry } from "./system-registry.ts";
 import { FleetViewTable } from "./view-table.ts";
 
 const BACKFILL_BATCH = 256;
+/** Views are written behind the shadows at most this often (they only serve the rebuild at start). */
+const VIEW_FLUSH_MS = 1000;
 
 export interface ConflictEntry {
   thing: string;
@@ -32,6 +34,8 @@ export class FleetService {
   /** Shadows still being read into the index in the background (0 once it is complete). */
   backfilling = 0;
   private backfillTimer: NodeJS.Immediate | undefined;
+  private readonly unsaved = new Map<string, { thing: string; name: string; view: ShadowView }>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(db: Db, store: ShadowStore) {
     const started = performance.now();
@@ -57,12 +61,16 @@ export class FleetService {
     }
     this.systems = new SystemRegistry(db, this.index);
     this.loaded = { ms: performance.now() - started, shadows };
-    this.backfilling = this.views.missing();
-    if (this.backfilling > 0) this.scheduleBackfill(store);
+    this.backfilling = 1;
+    this.scheduleBackfill(store);
     store.commitHooks.push({
-      write: (entries) => this.views.write(entries),
       committed: (entries) => {
-        for (const e of entries) this.index.setShadow(e.addr.thing, e.addr.shadow, e.doc.view);
+        for (const e of entries) {
+          const view = e.doc.view;
+          this.index.setShadow(e.addr.thing, e.addr.shadow, view);
+          this.unsaved.set(e.key, { thing: e.addr.thing, name: e.addr.shadow, view });
+        }
+        this.flushTimer ??= setTimeout(() => this.flushViews(), VIEW_FLUSH_MS).unref();
       },
     });
   }
@@ -70,7 +78,7 @@ export class FleetService {
   /** Reads shadows that lack a view a few hundred at a time, yielding between batches. */
   private scheduleBackfill(store: ShadowStore): void {
     this.backfillTimer = setImmediate(() => {
-      const { examined, views } = this.views.backfill(store, BACKFILL_BATCH);
+      const { examined, views } = this.views.refresh(store, BACKFILL_BATCH);
       for (const { thing, name, view } of views) this.index.setShadow(thing, name, view);
       this.backfilling = examined < BACKFILL_BATCH ? 0 : Math.max(1, this.backfilling - examined);
       if (this.backfilling > 0) this.scheduleBackfill(store);
@@ -85,8 +93,19 @@ export class FleetService {
       : undefined;
   }
 
+  /** Writes the views changed since the last flush (coalesced: a hot shadow is written once). */
+  flushViews(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.unsaved.size === 0) return;
+    const batch = [...this.unsaved.values()];
+    this.unsaved.clear();
+    this.views.flush(batch);
+  }
+
   close(): void {
     if (this.backfillTimer) clearImmediate(this.backfillTimer);
+    this.flushViews();
   }
 
   setPresence(thing: string, p: Presence): void {

@@ -6,6 +6,8 @@ import {
   type RollupStats,
   SystemError,
   type SystemSpec,
+  type ThingHealth,
+  thingHealth,
 } from "../../shared/fleet-systems.ts";
 import type { JsonValue } from "../../shared/json.ts";
 import { compileQuery, type FleetRecord, type Predicate, parseQuery } from "../../shared/query/index.ts";
@@ -136,21 +138,24 @@ export class SystemRegistry {
     return out;
   }
 
-  /** The roll-up of a system and of its subsystems down to `depth` levels. */
-  rollup(
-    name: string,
-    depth: number,
-    now = Math.floor(Date.now() / 1000),
-    memo = new Map<string, Set<string>>(),
-  ): Rollup {
-    const spec = this.get(name);
-    const stats = emptyStats();
-    for (const t of this.thingsOf(name, memo)) addToStats(stats, this.index.get(t), now);
-    return {
-      name,
-      ...stats,
-      systems: spec.systems.map((c) => (depth > 0 ? this.rollup(c, depth - 1, now, memo) : { name: c })),
+  /** The roll-up of a system and of its subsystems down to `depth` levels; each thing is judged once. */
+  rollup(name: string, depth: number, now = Math.floor(Date.now() / 1000)): Rollup {
+    const members = new Map<string, Set<string>>();
+    const health = new Map<string, ThingHealth | undefined>();
+    const healthOf = (t: string) => {
+      if (health.has(t)) return health.get(t);
+      const r = this.index.get(t);
+      const h = r ? thingHealth(r) : undefined;
+      health.set(t, h);
+      return h;
     };
+    const level = (s: string, d: number): Rollup => {
+      const stats = emptyStats();
+      for (const t of this.thingsOf(s, members)) addToStats(stats, healthOf(t), now);
+      const children = this.get(s).systems;
+      return { name: s, ...stats, systems: children.map((c) => (d > 0 ? level(c, d - 1) : { name: c })) };
+    };
+    return level(name, depth);
   }
 
   private remember(s: StoredSystem): void {

@@ -34,12 +34,11 @@ export interface StoredHeads {
 }
 
 /**
- * Told of every group commit (the fleet index): `write` runs inside the transaction, so its rows commit
- * or roll back with the shadows; `committed` runs after it succeeded, before any waiter is answered.
+ * Told of every group commit (the fleet index): `committed` runs after the transaction succeeded and
+ * before any waiter is answered, so what it records is visible to the next request (read-your-writes).
  */
 export interface CommitHook {
-  write?(entries: readonly ShadowEntry[], now: number): void;
-  committed?(entries: readonly ShadowEntry[]): void;
+  committed(entries: readonly ShadowEntry[]): void;
 }
 
 export interface ThingPage {
@@ -144,10 +143,6 @@ export class ShadowStore {
     const now = Date.now();
     this.db.transaction(() => {
       for (const entry of entries) this.write(entry, now);
-      if (this.commitHooks.length > 0) {
-        const list = [...entries];
-        for (const hook of this.commitHooks) hook.write?.(list, now);
-      }
     })();
   }
 
@@ -183,7 +178,7 @@ export class ShadowStore {
     }
     if (this.commitHooks.length > 0) {
       const list = [...entries];
-      for (const hook of this.commitHooks) hook.committed?.(list);
+      for (const hook of this.commitHooks) hook.committed(list);
     }
     this.cache.evictOverflow();
   }

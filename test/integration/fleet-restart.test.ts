@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../broker/store/database.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 import { closeStore, freshStore } from "../helpers/shadow-store-fixture.ts";
 
@@ -45,7 +46,19 @@ describe("fleet index across restarts", () => {
       body: '{"type":"pdu"}',
     });
     await node.stop({ keepData: true });
+    // As after a crash before the write-behind flush: new-1's stored view is older than its shadow.
+    const db = openDatabase(h.dir);
+    const stale = '{"version":0,"desired":{},"reported":{"n":-1},"meta":{"desired":{},"reported":{}}}';
+    expect(
+      db.prepare("UPDATE fleet_views SET version = 0, view = ? WHERE thing = 'new-1'").run(stale).changes,
+    ).toBe(1);
+    db.close();
     node = await startTestNode({ dataDir: h.dir });
+    for (let i = 0; i < 200; i++) {
+      count = await get(node, "/things/count?q=shadow.reported.n%3E%3D300");
+      if (count.partial === undefined) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(await get(node, "/things/count?q=shadow.reported.n%3E%3D300")).toEqual({ count: 301 });
     expect(await get(node, "/things?q=attributes.type:pdu")).toMatchObject({
       results: [{ thingName: "new-1" }],

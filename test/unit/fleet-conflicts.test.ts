@@ -35,7 +35,7 @@ describe("conflicts as a fleet view", () => {
 
   it("rewriting the winning value clears the conflict (it used to be a no-op)", () => {
     const doc = conflicted();
-    const winner = doc.view.desired.mode;
+    const winner = doc.view.desired.mode as string;
     const q = compileQuery(parseQuery("shadow.hasConflicts:true AND conflicts >= 1"));
     const record = () => ({ thing: "t", attributes: {}, shadows: { "": doc.view }, systems: [] });
     expect(doc.view.conflicts?.desired).toMatchObject({ mode: [{ site: expect.any(String) }] });
