@@ -1,5 +1,12 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "./json.ts";
-import { conflictCount, deltaOf, type FleetRecord, parseQuery, QueryError } from "./query/index.ts";
+import {
+  conflictCount,
+  deltaOf,
+  type FleetRecord,
+  type FleetShadow,
+  parseQuery,
+  QueryError,
+} from "./query/index.ts";
 import { isValidThingName } from "./topics.ts";
 
 /**
@@ -153,23 +160,42 @@ export function addToStats(stats: RollupStats, h: ThingHealth | undefined, now: 
   if (h.unreachable) stats.unreachable++;
 }
 
+type ShadowHealth = Omit<ThingHealth, "connected">;
+const shadowHealth = new WeakMap<FleetShadow, ShadowHealth>();
+
+/** A shadow's part of its thing's health, computed once per view (views are never mutated). */
+function healthOfShadow(s: FleetShadow): ShadowHealth {
+  let h = shadowHealth.get(s);
+  if (h) return h;
+  const d = deltaOf(s);
+  const pending = Object.keys(d).length > 0;
+  const bridge = s.reported.$bridge;
+  h = {
+    pending,
+    conflicts: conflictCount(s.conflicts) > 0,
+    unreachable: isJsonObject(bridge) && bridge.reachable === false,
+  };
+  const t = pending ? oldestStamp(d, s.meta.desired) : undefined;
+  if (t !== undefined) h.oldestDelta = t;
+  shadowHealth.set(s, h);
+  return h;
+}
+
 export function thingHealth(r: FleetRecord): ThingHealth {
-  let pending = false;
-  let oldest: number | undefined;
-  let conflicts = false;
-  let unreachable = false;
+  const h: ThingHealth = {
+    connected: r.presence?.connected === true,
+    pending: false,
+    conflicts: false,
+    unreachable: false,
+  };
   for (const s of Object.values(r.shadows)) {
-    const d = deltaOf(s);
-    if (Object.keys(d).length > 0) {
-      pending = true;
-      const t = oldestStamp(d, s.meta.desired);
-      if (t !== undefined && (oldest === undefined || t < oldest)) oldest = t;
+    const sh = healthOfShadow(s);
+    h.pending ||= sh.pending;
+    h.conflicts ||= sh.conflicts;
+    h.unreachable ||= sh.unreachable;
+    if (sh.oldestDelta !== undefined && (h.oldestDelta === undefined || sh.oldestDelta < h.oldestDelta)) {
+      h.oldestDelta = sh.oldestDelta;
     }
-    if (conflictCount(s.conflicts) > 0) conflicts = true;
-    const bridge = s.reported.$bridge;
-    if (isJsonObject(bridge) && bridge.reachable === false) unreachable = true;
   }
-  const h: ThingHealth = { connected: r.presence?.connected === true, pending, conflicts, unreachable };
-  if (oldest !== undefined) h.oldestDelta = oldest;
   return h;
 }

@@ -90,7 +90,7 @@ export class FleetIndex {
 
   /**
    * Things whose attribute at `path` equals one of `keys` (`typeof:value`, e.g. "string:pdu",
-   * "number:5"); the index of that path is built on first use.
+   * "number:5"); the index of that path is built on first use. The set returned is read-only.
    */
   attributeLookup(path: readonly string[], keys: readonly string[]): Set<string> {
     const id = path.join(".");
@@ -101,8 +101,10 @@ export class FleetIndex {
         for (const k of valueKeys(attributeAt(r.attributes, path))) addTo(idx, k, r.thing);
       this.byAttribute.set(id, idx);
     }
+    const sets = keys.flatMap((k) => idx.get(k) ?? []).filter((set) => set.size > 0);
+    if (sets.length === 1) return sets[0] as Set<string>; // the index's own set: callers only read it
     const out = new Set<string>();
-    for (const k of keys) for (const t of idx.get(k) ?? []) out.add(t);
+    for (const set of sets) for (const t of set) out.add(t);
     return out;
   }
 

@@ -34,6 +34,8 @@ export class SystemRegistry {
   private readonly dynamic = new Map<string, Predicate>();
   private directOf = new Map<string, Set<string>>();
   private ancestors = new Map<string, readonly string[]>();
+  /** Member sets of systems with only static members below them; cleared when any system changes. */
+  private staticMembers = new Map<string, Set<string>>();
   private readonly q;
 
   constructor(
@@ -127,7 +129,7 @@ export class SystemRegistry {
 
   /** Distinct things below a system (static, dynamic and through every subsystem). */
   thingsOf(name: string, memo = new Map<string, Set<string>>()): Set<string> {
-    const cached = memo.get(name);
+    const cached = memo.get(name) ?? this.staticMembers.get(name);
     if (cached) return cached;
     const spec = this.get(name);
     const out = new Set(spec.things);
@@ -135,7 +137,16 @@ export class SystemRegistry {
     if (matches) for (const r of this.index.all()) if (matches(r)) out.add(r.thing);
     for (const child of spec.systems) for (const t of this.thingsOf(child, memo)) out.add(t);
     memo.set(name, out);
+    // Without a saved query anywhere below, the set changes only when a system does: keep it.
+    if (!this.hasDynamicBelow(name)) this.staticMembers.set(name, out);
     return out;
+  }
+
+  private hasDynamicBelow(name: string): boolean {
+    const spec = this.specs.get(name);
+    return (
+      spec !== undefined && (spec.query !== undefined || spec.systems.some((c) => this.hasDynamicBelow(c)))
+    );
   }
 
   /** The roll-up of a system and of its subsystems down to `depth` levels; each thing is judged once. */
@@ -166,6 +177,7 @@ export class SystemRegistry {
 
   /** Recomputes thing → direct systems and system → ancestors. */
   private rebuild(): void {
+    this.staticMembers = new Map();
     this.directOf = new Map();
     const parents = new Map<string, string[]>();
     for (const s of this.specs.values()) {
