@@ -138,6 +138,16 @@ function oldestStamp(delta: JsonObject, meta: JsonValue | undefined): number | u
   return oldest;
 }
 
+/** Adds the roll-up of a disjoint part. */
+export function sumInto(stats: RollupStats, part: RollupStats): void {
+  stats.things += part.things;
+  stats.connected += part.connected;
+  stats.notConverged += part.notConverged;
+  stats.oldestDeltaSeconds = Math.max(stats.oldestDeltaSeconds, part.oldestDeltaSeconds);
+  stats.conflicts += part.conflicts;
+  stats.unreachable += part.unreachable;
+}
+
 /** What one thing contributes to a roll-up (computed once per thing per roll-up). */
 export interface ThingHealth {
   connected: boolean;

@@ -6,6 +6,7 @@ import {
   type RollupStats,
   SystemError,
   type SystemSpec,
+  sumInto,
   type ThingHealth,
   thingHealth,
 } from "../../shared/fleet-systems.ts";
@@ -160,12 +161,30 @@ export class SystemRegistry {
       health.set(t, h);
       return h;
     };
-    const level = (s: string, d: number): Rollup => {
+    const statsMemo = new Map<string, RollupStats>();
+    // When the subsystems and the direct things do not overlap (the union is exactly as large as its
+    // parts), a level is the sum of its parts; otherwise its distinct things are counted one by one.
+    const statsOf = (s: string): RollupStats => {
+      const memo = statsMemo.get(s);
+      if (memo) return memo;
+      const spec = this.get(s);
+      const all = this.thingsOf(s, members);
+      const parts = spec.systems.map((c) => this.thingsOf(c, members).size).reduce((a, b) => a + b, 0);
       const stats = emptyStats();
-      for (const t of this.thingsOf(s, members)) addToStats(stats, healthOf(t), now);
-      const children = this.get(s).systems;
-      return { name: s, ...stats, systems: children.map((c) => (d > 0 ? level(c, d - 1) : { name: c })) };
+      if (!this.dynamic.has(s) && parts + spec.things.length === all.size) {
+        for (const c of spec.systems) sumInto(stats, statsOf(c));
+        for (const t of spec.things) addToStats(stats, healthOf(t), now);
+      } else {
+        for (const t of all) addToStats(stats, healthOf(t), now);
+      }
+      statsMemo.set(s, stats);
+      return stats;
     };
+    const level = (s: string, d: number): Rollup => ({
+      name: s,
+      ...statsOf(s),
+      systems: this.get(s).systems.map((c) => (d > 0 ? level(c, d - 1) : { name: c })),
+    });
     return level(name, depth);
   }
 

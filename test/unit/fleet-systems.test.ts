@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FleetIndex } from "../../broker/fleet/fleet-index.ts";
 import { SystemRegistry } from "../../broker/fleet/system-registry.ts";
@@ -91,5 +92,69 @@ describe("systems", () => {
     expect(systems.rollup("top", 0, 1060).systems).toEqual([{ name: "s1" }, { name: "s2" }]);
     expect([...(index.get("c")?.systems ?? [])].sort()).toEqual(["s2", "top"]);
     expect([...(index.get("b")?.systems ?? [])].sort()).toEqual(["s1", "s2", "top"]);
+  });
+});
+
+describe("roll-up (property)", () => {
+  it("equals a brute-force count of distinct things below every level, overlapping or not", () => {
+    const spec = fc.record({
+      systems: fc.array(
+        fc.record({
+          things: fc.subarray(["t0", "t1", "t2", "t3", "t4", "t5"]),
+          children: fc.subarray([1, 2, 3, 4]),
+        }),
+        { minLength: 5, maxLength: 5 },
+      ),
+      health: fc.array(
+        fc.record({ connected: fc.boolean(), pending: fc.boolean(), unreachable: fc.boolean() }),
+        {
+          minLength: 6,
+          maxLength: 6,
+        },
+      ),
+    });
+    fc.assert(
+      fc.property(spec, ({ systems: specs, health }) => {
+        const { index, systems } = registry();
+        health.forEach((h, i) => {
+          index.setShadow(
+            `t${i}`,
+            "",
+            view(h.pending ? { p: 1 } : {}, h.unreachable ? { $bridge: { reachable: false } } : {}),
+          );
+          if (h.connected) index.setPresence(`t${i}`, { connected: true, since: 0, site: "x" });
+        });
+        // Children only point to higher numbers: a DAG, created bottom-up.
+        const childrenOf = (i: number) => (specs[i]?.children ?? []).filter((c) => c > i);
+        for (let i = specs.length - 1; i >= 0; i--) {
+          systems.put(`s${i}`, {
+            things: specs[i]?.things ?? [],
+            systems: childrenOf(i).map((c) => `s${c}`),
+          });
+        }
+        const below = (i: number): Set<string> =>
+          new Set([...(specs[i]?.things ?? []), ...childrenOf(i).flatMap((c) => [...below(c)])]);
+        const check = (r: {
+          name: string;
+          things?: number;
+          connected?: number;
+          notConverged?: number;
+          unreachable?: number;
+          systems: unknown[];
+        }) => {
+          const i = Number(r.name.slice(1));
+          const things = [...below(i)].map((t) => health[Number(t.slice(1))] as (typeof health)[number]);
+          expect([r.things, r.connected, r.notConverged, r.unreachable]).toEqual([
+            things.length,
+            things.filter((h) => h.connected).length,
+            things.filter((h) => h.pending).length,
+            things.filter((h) => h.unreachable).length,
+          ]);
+          for (const c of r.systems) check(c as Parameters<typeof check>[0]);
+        };
+        check(systems.rollup("s0", 5));
+      }),
+      { numRuns: 150 },
+    );
   });
 });
