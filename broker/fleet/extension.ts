@@ -18,6 +18,8 @@ const PRESENCE = /^\$umbra\/things\/([^/]+)\/presence$/;
 export const fleetExtension: ExtensionDefinition = {
   name: "fleet",
   start(ctx) {
+    // Presence changes not yet written (e.g. start-up's "everyone disconnected") go to SQLite first.
+    ctx.presence.flush();
     const fleet = new FleetService(ctx.db, ctx.store);
     ctx.log.info({ ...fleet.loaded, things: fleet.index.size }, "fleet index loaded");
     const stopMqtt = installAttributeTopics(ctx.broker, ctx.access, fleet, ctx.log);

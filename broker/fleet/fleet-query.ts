@@ -189,7 +189,7 @@ export function countThings(
       count++;
       if (group) {
         const key = group(r)[0] ?? null;
-        const id = JSON.stringify(key);
+        const id = typeof key === "string" ? `s${key}` : JSON.stringify(key);
         let g = groups.get(id);
         if (!g) {
           g = { key, count: 0, sum: 0, n: 0 };

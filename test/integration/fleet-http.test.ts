@@ -187,6 +187,22 @@ describe("fleet over HTTP and MQTT", () => {
     expect((await call("GET", "/things/stream?q=(")).status).toBe(400);
   });
 
+  it("follows presence: connectivity.connected and site", async () => {
+    const device = await connectClient(node.mqttUrl, { clientId: "sensor-1" });
+    const connected = 'connectivity.connected:true AND connectivity.site:test AND thingName:"sensor-1"';
+    try {
+      for (let i = 0; i < 100 && names(await find(connected)).length === 0; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(names(await find(connected))).toEqual(["sensor-1"]);
+    } finally {
+      await device.endAsync();
+    }
+    const gone = 'connectivity.connected:false AND connectivity.timestamp > 0 AND thingName:"sensor-1"';
+    for (let i = 0; i < 100 && names(await find(gone)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(names(await find(gone))).toEqual(["sensor-1"]);
+  });
+
   it("sets attributes over MQTT with accepted/rejected replies, and refuses forged replies", async () => {
     const client = await connectClient(node.mqttUrl, { clientId: "fleet-mqtt-1" });
     try {
