@@ -73,11 +73,7 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
       return reply
         .code(405)
         .header("allow", allow.join(", "))
-        .send({
-          code: 405,
-          message: `${req.method} is not allowed here; use ${allow.join(", ")}`,
-          timestamp,
-        });
+        .send({ code: 405, message: `${req.method} is not allowed here; use ${allow.join(", ")}`, timestamp });
     }
     return reply.code(404).send({ code: 404, message: `No such resource: ${req.method} ${url}`, timestamp });
   });
