@@ -47,6 +47,7 @@ export class FleetIndex {
   private readonly presence = new Map<string, Presence>();
   private sorted: string[] | null = null;
   private readonly listeners = new Set<IndexListener>();
+  private readonly changed = new Set<string>();
   /** Equality indexes of attribute paths, built on first use and kept up to date after. */
   private readonly byAttribute = new Map<string, Map<string, Set<string>>>();
   /** Systems a record belongs to; set by the system registry. */
@@ -126,15 +127,29 @@ export class FleetIndex {
     if (notify && this.records.has(thing)) this.notify(thing);
   }
 
-  /** Listeners run synchronously after each change; a listener must not throw or block. */
+  /** Listeners run on the turn after a change (see notify); a listener must not throw or block. */
   subscribe(listener: IndexListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Tells the listeners (live streams) about a changed thing on the next turn, not on the commit path:
+   * the waiting requests are answered first, and a thing changed several times in a batch is told once.
+   */
   notify(thing: string): void {
-    const r = this.records.get(thing);
-    for (const l of this.listeners) l(r, thing);
+    if (this.listeners.size === 0) return;
+    if (this.changed.size === 0) setImmediate(() => this.deliver());
+    this.changed.add(thing);
+  }
+
+  private deliver(): void {
+    const things = [...this.changed];
+    this.changed.clear();
+    for (const thing of things) {
+      const r = this.records.get(thing);
+      for (const l of this.listeners) l(r, thing);
+    }
   }
 
   private add(thing: string): ThingRecord {
