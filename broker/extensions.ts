@@ -1,4 +1,5 @@
 import type { ExtensionDefinition } from "./extension.ts";
+import { fleetExtension } from "./fleet/extension.ts";
 import { historyExtension } from "./history/history-extension.ts";
 import { metricsExtension } from "./metrics/metrics-extension.ts";
 import { relayExtension } from "./relay/relay-extension.ts";
@@ -10,8 +11,10 @@ import { telemetryExtension } from "./telemetry/extension.ts";
  * earlier one through `ctx.extension(name)`). Each lives in its own directory under broker/.
  */
 export const EXTENSIONS: readonly ExtensionDefinition[] = [
-  // history first: its store must be the shadow store's journal before anything writes (the relay merges).
+  // history and fleet first: the history journal and the fleet's commit hook must be in place before
+  // any capability writes a shadow (the relay merges at start).
   historyExtension,
+  fleetExtension,
   // telemetry before Sparkplug and the relay: they record samples through it.
   telemetryExtension,
   // sparkplug after telemetry: numeric Sparkplug DATA is recorded through it.

@@ -48,6 +48,14 @@ export interface StoredHeads {
   heads: string[] | null;
 }
 
+/**
+ * Told of every group commit (the fleet index): `committed` runs after the transaction succeeded and
+ * before any waiter is answered, so what it records is visible to the next request (read-your-writes).
+ */
+export interface CommitHook {
+  committed(entries: readonly ShadowEntry[]): void;
+}
+
 export interface ThingPage {
   things: string[];
   nextCursor?: string;
@@ -63,6 +71,8 @@ export class ShadowStore {
   private readonly q;
   /** Set by the history capability: records staged with changes are written with them. */
   journal: JournalSink | undefined;
+  /** Told of every committed batch (the fleet index), before any request of the batch is answered. */
+  readonly commitHooks: CommitHook[] = [];
 
   constructor(
     private readonly db: Db,
@@ -107,6 +117,17 @@ export class ShadowStore {
     const entry = this.load(addr, key);
     this.cache.set(key, entry);
     return entry;
+  }
+
+  /** The plain view of a shadow without caching its document (the fleet index's one-off backfill). */
+  readView(addr: ShadowAddress): ShadowView {
+    const key = shadowKey(addr);
+    const cached = this.cache.get(key);
+    if (cached) return cached.doc.view;
+    const entry = this.load(addr, key);
+    const view = entry.doc.view;
+    entry.doc.free();
+    return view;
   }
 
   private load(addr: ShadowAddress, key: string): ShadowEntry {
@@ -183,6 +204,10 @@ export class ShadowStore {
       entry.savedHeads = entry.doc.heads();
       entry.pinned = 0;
       entry.journal = undefined;
+    }
+    if (this.commitHooks.length > 0) {
+      const list = [...entries];
+      for (const hook of this.commitHooks) hook.committed(list);
     }
     this.cache.evictOverflow();
   }
