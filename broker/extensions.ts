@@ -1,4 +1,5 @@
 import type { ExtensionDefinition } from "./extension.ts";
+import { fleetExtension } from "./fleet/extension.ts";
 import { metricsExtension } from "./metrics/metrics-extension.ts";
 import { relayExtension } from "./relay/relay-extension.ts";
 import { sparkplugExtension } from "./sparkplug/extension.ts";
@@ -9,6 +10,8 @@ import { telemetryExtension } from "./telemetry/extension.ts";
  * earlier one through `ctx.extension(name)`). Each lives in its own directory under broker/.
  */
 export const EXTENSIONS: readonly ExtensionDefinition[] = [
+  // fleet first: its commit hook must see every shadow change, whichever capability causes it.
+  fleetExtension,
   // telemetry first: Sparkplug and the relay record samples through it.
   telemetryExtension,
   // sparkplug after telemetry: numeric Sparkplug DATA is recorded through it.

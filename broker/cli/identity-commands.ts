@@ -7,6 +7,7 @@ import { isValidThingPattern } from "../../shared/glob.ts";
 import { isValidThingName } from "../../shared/topics.ts";
 import { IdentityError, type IdentityRecord, IdentityStore } from "../auth/identity-store.ts";
 import { openDatabase } from "../store/database.ts";
+import { columns } from "./columns.ts";
 
 interface StoreOpts {
   dataDir?: string;
@@ -45,20 +46,6 @@ function fail(message: string, code = 2): never {
 
 function print(opts: StoreOpts, json: unknown, text: string): void {
   process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
-}
-
-/** Columns padded under a header row; `(none)` for an empty list. */
-function columns(head: string[], rows: string[][]): string {
-  if (rows.length === 0) return "(none)";
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  return [head, ...rows]
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
 }
 
 function table(records: IdentityRecord[]): string {

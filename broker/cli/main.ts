@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { registerAgentCommand } from "./agent-command.ts";
 import { registerBridgeCommand } from "./bridge-command.ts";
 import { registerBrokerCommand } from "./broker-command.ts";
+import { registerFleetCommands } from "./fleet-commands.ts";
 import { registerIdentityCommands } from "./identity-commands.ts";
 import { registerPeersCommand } from "./peers-command.ts";
 import { registerShadowCommands } from "./shadow-command.ts";
@@ -19,5 +20,6 @@ registerPeersCommand(program);
 registerAgentCommand(program);
 registerBridgeCommand(program);
 registerTelemetryCommand(program);
+registerFleetCommands(program);
 
 await program.parseAsync(process.argv);

@@ -146,6 +146,10 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   );
 
   app.get<{ Querystring: { cursor?: string; limit?: string } }>("/things", async (req, reply) => {
+    for (const ext of deps.extensions ?? []) {
+      const answered = ext.thingQuery?.(req, reply, who(req));
+      if (answered) return answered;
+    }
     if (forbidListing(req, reply)) return reply;
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {

@@ -33,6 +33,15 @@ export interface StoredHeads {
   heads: string[] | null;
 }
 
+/**
+ * Told of every group commit (the fleet index): `write` runs inside the transaction, so its rows commit
+ * or roll back with the shadows; `committed` runs after it succeeded, before any waiter is answered.
+ */
+export interface CommitHook {
+  write?(entries: readonly ShadowEntry[], now: number): void;
+  committed?(entries: readonly ShadowEntry[]): void;
+}
+
 export interface ThingPage {
   things: string[];
   nextCursor?: string;
@@ -46,6 +55,7 @@ export interface ThingPage {
 export class ShadowStore {
   private readonly cache: DocCache<ShadowEntry>;
   private readonly q;
+  readonly commitHooks: CommitHook[] = [];
 
   constructor(
     private readonly db: Db,
@@ -92,6 +102,17 @@ export class ShadowStore {
     return entry;
   }
 
+  /** The plain view of a shadow without caching its document (the fleet index's one-off backfill). */
+  readView(addr: ShadowAddress): ShadowView {
+    const key = shadowKey(addr);
+    const cached = this.cache.get(key);
+    if (cached) return cached.doc.view;
+    const entry = this.load(addr, key);
+    const view = entry.doc.view;
+    entry.doc.free();
+    return view;
+  }
+
   private load(addr: ShadowAddress, key: string): ShadowEntry {
     const row = this.q.row.get(addr.thing, addr.shadow) as
       | { snapshot: Buffer; chunk_count: number; chunk_bytes: number; meta: string }
@@ -123,6 +144,10 @@ export class ShadowStore {
     const now = Date.now();
     this.db.transaction(() => {
       for (const entry of entries) this.write(entry, now);
+      if (this.commitHooks.length > 0) {
+        const list = [...entries];
+        for (const hook of this.commitHooks) hook.write?.(list, now);
+      }
     })();
   }
 
@@ -155,6 +180,10 @@ export class ShadowStore {
     for (const entry of entries) {
       entry.savedHeads = entry.doc.heads();
       entry.pinned = 0;
+    }
+    if (this.commitHooks.length > 0) {
+      const list = [...entries];
+      for (const hook of this.commitHooks) hook.committed?.(list);
     }
     this.cache.evictOverflow();
   }

@@ -1,0 +1,156 @@
+import { isJsonObject, type JsonObject, type JsonValue } from "./json.ts";
+import { conflictCount, deltaOf, type FleetRecord, parseQuery, QueryError } from "./query/index.ts";
+import { isValidThingName } from "./topics.ts";
+
+/**
+ * Systems (docs/fleet.md): named aggregates of things and other systems, many-to-many, no parent
+ * pointers. Members are static (`things`, `systems`) and/or dynamic (`query`, a saved fleet query).
+ */
+export interface SystemSpec {
+  name: string;
+  description?: string;
+  things: string[];
+  systems: string[];
+  query?: string;
+}
+
+export class SystemError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const NAME = /^[A-Za-z0-9:_-]{1,128}$/;
+export const isValidSystemName = (name: string) => NAME.test(name);
+
+/** Validates a `PUT /systems/{name}` body. */
+export function parseSystemSpec(name: string, body: JsonValue): SystemSpec {
+  if (!isValidSystemName(name))
+    throw new SystemError(400, "Invalid system name: use 1-128 characters of [a-zA-Z0-9:_-]");
+  if (!isJsonObject(body))
+    throw new SystemError(400, "a system is a JSON object {things, systems, query, description}");
+  for (const k of Object.keys(body)) {
+    if (!["things", "systems", "query", "description", "name"].includes(k)) {
+      throw new SystemError(400, `unknown system field '${k}': use things, systems, query, description`);
+    }
+  }
+  const list = (key: "things" | "systems", valid: (s: string) => boolean): string[] => {
+    const v = body[key] ?? [];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "string" && valid(x))) {
+      throw new SystemError(
+        400,
+        `${key} must be an array of valid ${key === "things" ? "thing" : "system"} names`,
+      );
+    }
+    if (v.length > 100_000) throw new SystemError(400, `${key}: at most 100000 members`);
+    return [...new Set(v as string[])];
+  };
+  const spec: SystemSpec = {
+    name,
+    things: list("things", isValidThingName),
+    systems: list("systems", isValidSystemName),
+  };
+  if (body.description !== undefined) {
+    if (typeof body.description !== "string") throw new SystemError(400, "description must be a string");
+    spec.description = body.description;
+  }
+  if (body.query !== undefined) {
+    if (typeof body.query !== "string") throw new SystemError(400, "query must be a fleet query string");
+    try {
+      parseQuery(body.query);
+    } catch (err) {
+      if (err instanceof QueryError) throw new SystemError(400, `query: ${err.message}`);
+      throw err;
+    }
+    // Membership feeds the `systems` field; a dynamic system defined through it would define itself.
+    if (/(^|[\s(])systems\s*:/.test(body.query))
+      throw new SystemError(400, "query: a system's query may not use the systems field");
+    spec.query = body.query;
+  }
+  if (spec.systems.includes(name)) throw new SystemError(409, `cycle: ${name} → ${name}`);
+  return spec;
+}
+
+/**
+ * The path of a cycle that giving `name` the subsystems `children` would close, or null.
+ * `childrenOf` gives the current subsystems of every other system.
+ */
+export function findCycle(
+  name: string,
+  children: readonly string[],
+  childrenOf: (s: string) => readonly string[],
+): string[] | null {
+  const seen = new Set<string>();
+  const walk = (s: string, path: string[]): string[] | null => {
+    if (s === name) return path;
+    if (seen.has(s)) return null;
+    seen.add(s);
+    for (const c of childrenOf(s)) {
+      const found = walk(c, [...path, c]);
+      if (found) return found;
+    }
+    return null;
+  };
+  for (const c of children) {
+    const found = walk(c, [name, c]);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** What a roll-up counts over a set of things. */
+export interface RollupStats {
+  things: number;
+  connected: number;
+  notConverged: number;
+  /** Seconds since the oldest desired leaf still pending (0 when everything converged). */
+  oldestDeltaSeconds: number;
+  conflicts: number;
+  unreachable: number;
+}
+
+export const emptyStats = (): RollupStats => ({
+  things: 0,
+  connected: 0,
+  notConverged: 0,
+  oldestDeltaSeconds: 0,
+  conflicts: 0,
+  unreachable: 0,
+});
+
+function oldestStamp(delta: JsonObject, meta: JsonValue | undefined): number | undefined {
+  let oldest: number | undefined;
+  for (const [k, v] of Object.entries(delta)) {
+    const m = isJsonObject(meta) ? meta[k] : undefined;
+    const t = isJsonObject(v) ? oldestStamp(v, m) : typeof m === "number" ? m : undefined;
+    if (t !== undefined && (oldest === undefined || t < oldest)) oldest = t;
+  }
+  return oldest;
+}
+
+/** Adds one thing to a roll-up (`now` in epoch seconds). */
+export function addToStats(stats: RollupStats, r: FleetRecord | undefined, now: number): void {
+  stats.things++;
+  if (!r) return;
+  if (r.presence?.connected) stats.connected++;
+  let pending = false;
+  let conflicts = false;
+  let unreachable = false;
+  for (const s of Object.values(r.shadows)) {
+    const d = deltaOf(s);
+    if (Object.keys(d).length > 0) {
+      pending = true;
+      const t = oldestStamp(d, s.meta.desired);
+      if (t !== undefined) stats.oldestDeltaSeconds = Math.max(stats.oldestDeltaSeconds, now - t);
+    }
+    if (conflictCount(s.conflicts) > 0) conflicts = true;
+    const bridge = s.reported.$bridge;
+    if (isJsonObject(bridge) && bridge.reachable === false) unreachable = true;
+  }
+  if (pending) stats.notConverged++;
+  if (conflicts) stats.conflicts++;
+  if (unreachable) stats.unreachable++;
+}
