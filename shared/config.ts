@@ -91,6 +91,11 @@ export interface NodeConfig {
   // ("refuse-new" or "drop-oldest", broker/relay/outbox.ts); checked by the relay.
   relayOutboxBytes?: number;
   relayOutboxPolicy?: string;
+  // Alarms (broker/alarms, docs/alarms.md): the rules directory (polled), and where alarms are sent.
+  alarmRules?: string;
+  alarmRulesPollMs?: number;
+  alarmWebhook?: string;
+  alarmAlertmanager?: string;
 }
 
 export const DEFAULT_SECURITY: Readonly<SecurityLimits> = Object.freeze({
@@ -200,6 +205,11 @@ const FIELDS: Record<string, { kind: Kind; env: string; group?: Group }> = {
   relayAckTimeoutMs: { kind: "count", env: "UMBRA_RELAY_ACK_TIMEOUT_MS" },
   relayOutboxBytes: { kind: "count", env: "UMBRA_RELAY_OUTBOX_BYTES" },
   relayOutboxPolicy: { kind: "string", env: "UMBRA_RELAY_OUTBOX_POLICY" },
+  // Alarms (broker/alarms): URLs are checked by the capability.
+  alarmRules: { kind: "string", env: "UMBRA_ALARM_RULES" },
+  alarmRulesPollMs: { kind: "count", env: "UMBRA_ALARM_RULES_POLL_MS" },
+  alarmWebhook: { kind: "string", env: "UMBRA_ALARM_WEBHOOK" },
+  alarmAlertmanager: { kind: "string", env: "UMBRA_ALARM_ALERTMANAGER" },
 };
 
 export class ConfigError extends Error {
