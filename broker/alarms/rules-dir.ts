@@ -34,6 +34,7 @@ export function checkRulesDir(dir: string): RulesSnapshot {
 export class RulesDirectory {
   private readonly files = new Map<string, Loaded>();
   private good = new Map<string, AlarmRule[]>();
+  private readonly systemOf = new Map<string, string>();
 
   constructor(readonly dir: string) {}
 
@@ -58,6 +59,7 @@ export class RulesDirectory {
     let changed = false;
     for (const gone of [...this.files.keys()].filter((f) => !names.includes(f))) {
       this.files.delete(gone);
+      this.systemOf.delete(gone);
       changed = this.good.delete(gone) || changed;
     }
     for (const name of names) {
@@ -74,8 +76,8 @@ export class RulesDirectory {
       const problems = [...parsed.problems];
       if (problems.length === 0) {
         // A system's rules live in one file: two files for one system would shadow each other.
-        for (const [other, rules] of this.good) {
-          if (other !== name && rules[0] && rules[0].system === parsed.system)
+        for (const [other, system] of this.systemOf) {
+          if (other !== name && system === parsed.system)
             problems.push({
               file: name,
               line: 1,
@@ -87,6 +89,7 @@ export class RulesDirectory {
       this.files.set(name, { stamp, rules: parsed.rules, problems });
       if (problems.length === 0) {
         this.good.set(name, parsed.rules);
+        this.systemOf.set(name, parsed.system as string);
         changed = true;
       }
     }
