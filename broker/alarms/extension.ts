@@ -24,7 +24,7 @@ import { alarmRoutes } from "./routes.ts";
  */
 export interface AlarmJobsPort {
   underMaintenance?(thing: string): boolean;
-  reviewJobs?: JobsProvider;
+  reviewJobs?(system: string, things: ReadonlySet<string>, since: number): ReturnType<JobsProvider>;
 }
 
 /** What other capabilities (the fleet roll-up) get from `ctx.extension("alarms")`. */
@@ -64,7 +64,7 @@ export const alarmsExtension: ExtensionDefinition = {
       now,
     );
     const store = new AlarmStore(ctx.db);
-    const port = fleetPort(fleetExt);
+    const port = fleetPort(fleetExt, ctx.broker);
     const service = new AlarmService(store, port, {
       site: config.site,
       ...(config.alarmRules ? { rulesDir: config.alarmRules } : {}),
@@ -73,7 +73,7 @@ export const alarmsExtension: ExtensionDefinition = {
       latest: (thing) => telemetry?.latest(thing) ?? {},
       notifications,
       feed: mqttNotifier(ctx.broker),
-      jobs: (system, things, since) => jobs()?.reviewJobs?.(system, things, since) ?? [],
+      jobs: (system, things, since) => jobs()?.reviewJobs?.(system, things, since) ?? null,
     });
     service.reloadRules();
 
@@ -123,6 +123,7 @@ export const alarmsExtension: ExtensionDefinition = {
       close() {
         clearInterval(timer);
         stopFleet();
+        port.close();
         telemetry?.accepted.delete(onSamples);
         ctx.broker.unsubscribe(REMOTE_ALARMS, onRemote, () => {});
         notifications.close();

@@ -1,4 +1,6 @@
+import type { Aedes, AedesPublishPacket } from "aedes";
 import type { FleetRecord } from "../../shared/query/index.ts";
+import type { Presence } from "../../shared/shadow-document.ts";
 import type { FleetExtension } from "../fleet/extension.ts";
 import type { AlarmScope } from "./alarm-engine.ts";
 
@@ -16,17 +18,62 @@ export interface FleetPort extends AlarmScope {
   systemExists(system: string): boolean;
 }
 
-export function fleetPort(ext: FleetExtension): FleetPort {
+const PRESENCE_TOPIC = "$umbra/things/+/presence";
+const PRESENCE = /^\$umbra\/things\/([^/]+)\/presence$/;
+
+/**
+ * `broker` carries presence: the fleet index keeps records only for things with a shadow or
+ * attributes, and a device that only connects (a host whose agent is down) must still go offline.
+ */
+export function fleetPort(ext: FleetExtension, broker: Aedes): FleetPort & { close(): void } {
   const { fleet } = ext;
+  const bare = (thing: string, presence: Presence): FleetRecord => ({
+    thing,
+    attributes: {},
+    shadows: {},
+    presence,
+    systems: [],
+  });
+  const record = (thing: string): FleetRecord | undefined => {
+    const r = fleet.index.get(thing);
+    if (r) return r;
+    const p = fleet.index.presenceOf(thing);
+    return p ? bare(thing, p) : undefined;
+  };
+  const listeners = new Set<(thing: string, record: FleetRecord | undefined) => void>();
+  const onPresence = (packet: AedesPublishPacket, cb: () => void) => {
+    const thing = PRESENCE.exec(packet.topic)?.[1];
+    try {
+      // Things with a record hear of it from the index; the others from here.
+      if (thing && packet.payload.length > 0 && !fleet.index.get(thing)) {
+        const p = JSON.parse(packet.payload.toString()) as Presence;
+        for (const l of listeners) l(thing, bare(thing, p));
+      }
+    } catch {
+      // not a presence document: ignore
+    }
+    cb();
+  };
+  broker.subscribe(PRESENCE_TOPIC, onPresence, () => {});
+  const stopIndex = fleet.index.subscribe((r, thing) => {
+    for (const l of listeners) l(thing, r ?? record(thing));
+  });
   return {
-    record: (thing) => fleet.index.get(thing),
+    close() {
+      stopIndex();
+      broker.unsubscribe(PRESENCE_TOPIC, onPresence, () => {});
+    },
+    record,
     systemsOf(thing) {
       const r = fleet.index.get(thing);
       // A thing known only by its telemetry: membership of its static systems still applies.
       return fleet.systems.membershipOf(r ?? { thing, attributes: {}, shadows: {}, systems: [] });
     },
     things: () => fleet.index.things(),
-    subscribe: (listener) => fleet.index.subscribe((r, thing) => listener(thing, r)),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     thingsOf(system) {
       try {
         return fleet.systems.thingsOf(system);

@@ -10,8 +10,8 @@ export interface ReviewJob {
   [key: string]: unknown;
 }
 
-/** Jobs that ran on things of a system since a time; undefined when no jobs capability is there. */
-export type JobsProvider = (system: string, things: ReadonlySet<string>, since: number) => ReviewJob[];
+/** Jobs that ran on things of a system since a time; null when no jobs capability is there. */
+export type JobsProvider = (system: string, things: ReadonlySet<string>, since: number) => ReviewJob[] | null;
 
 export interface Review {
   system: string;
