@@ -2,6 +2,7 @@ import type { AedesPublishPacket } from "aedes";
 import type { TelemetrySample } from "../../shared/telemetry.ts";
 import type { ExtensionDefinition, NodeExtension } from "../extension.ts";
 import type { FleetExtension } from "../fleet/extension.ts";
+import type { RelayExtension } from "../relay/relay-extension.ts";
 import type { TelemetryExtension } from "../telemetry/extension.ts";
 import { AlarmService } from "./alarm-service.ts";
 import { AlarmStore } from "./alarm-store.ts";
@@ -46,6 +47,7 @@ export const alarmsExtension: ExtensionDefinition = {
     const fleetExt = ctx.extension<FleetExtension>("fleet");
     if (!fleetExt) throw new Error("the alarms capability needs the fleet capability (systems)");
     const telemetry = ctx.extension<TelemetryExtension>("telemetry");
+    const relay = ctx.extension<RelayExtension>("relay");
     const jobs = () => ctx.extension<NodeExtension & AlarmJobsPort>("jobs");
     for (const [key, url] of [
       ["alarmWebhook", config.alarmWebhook],
@@ -72,7 +74,7 @@ export const alarmsExtension: ExtensionDefinition = {
       log,
       latest: (thing) => telemetry?.latest(thing) ?? {},
       notifications,
-      feed: mqttNotifier(ctx.broker),
+      feed: mqttNotifier(ctx.broker, (topic, payload) => relay?.relayOwn(topic, payload, 1)),
       jobs: (system, things, since) => jobs()?.reviewJobs?.(system, things, since) ?? null,
     });
     service.reloadRules();

@@ -26,13 +26,18 @@ export function webhookNotifier(url: string, log: Logger): AlarmNotifier & { del
 
 /**
  * MQTT: the alarm's record, retained while it is open (a new subscriber sees every open alarm); a
- * clear publishes the cleared record and then removes the retained copy.
+ * clear publishes the cleared record and then removes the retained copy. `relay` hands each record
+ * to the site relay's outbox (the node's own publishes do not pass the relay's client hook).
  */
-export function mqttNotifier(broker: Aedes): AlarmNotifier {
-  const publish = (topic: string, payload: Buffer, retain: boolean) =>
+export function mqttNotifier(broker: Aedes, relay?: (topic: string, payload: Buffer) => void): AlarmNotifier {
+  const publish = (topic: string, payload: Buffer, retain: boolean) => {
     broker.publish({ cmd: "publish", topic, payload, qos: 1, retain, dup: false }, () => {});
+    // Up to the parent sites (store-and-forward): the records, not the removal of a retained copy.
+    if (payload.length > 0) relay?.(topic, payload);
+  };
   return {
     notify(alarm) {
+      // Every transition (acknowledged and shelved too): the feed is the alarm's state, not a page.
       const topic = alarmTopic(alarm);
       const payload = Buffer.from(JSON.stringify(alarm));
       if (isOpen(alarm)) return publish(topic, payload, true);
