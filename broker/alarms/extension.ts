@@ -78,6 +78,7 @@ export const alarmsExtension: ExtensionDefinition = {
       jobs: (system, things, since) => jobs()?.reviewJobs?.(system, things, since) ?? null,
     });
     service.reloadRules();
+    port.extendRollup((system) => ({ alarms: service.counts(system) }));
 
     const stopFleet = port.subscribe((thing, record) => service.engine.thingChanged(thing, record));
     const onSamples = (thing: string, samples: readonly TelemetrySample[]) =>
@@ -101,6 +102,7 @@ export const alarmsExtension: ExtensionDefinition = {
           if (t - lastPoll >= pollMs) {
             lastPoll = t;
             service.reloadRules();
+            port.extendRollup((system) => ({ alarms: service.counts(system) }));
           }
           if (t - lastResend >= RESEND_MS) {
             lastResend = t;
@@ -125,6 +127,7 @@ export const alarmsExtension: ExtensionDefinition = {
       close() {
         clearInterval(timer);
         stopFleet();
+        port.extendRollup(undefined);
         port.close();
         telemetry?.accepted.delete(onSamples);
         ctx.broker.unsubscribe(REMOTE_ALARMS, onRemote, () => {});

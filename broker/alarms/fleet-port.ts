@@ -16,6 +16,8 @@ export interface FleetPort extends AlarmScope {
   thingsOf(system: string): ReadonlySet<string>;
   /** Whether a system of that name exists. */
   systemExists(system: string): boolean;
+  /** Adds fields to every level of a system roll-up (`GET /systems/{name}/rollup`); undefined removes. */
+  extendRollup(extra: ((system: string) => Record<string, unknown>) | undefined): void;
 }
 
 const PRESENCE_TOPIC = "$umbra/things/+/presence";
@@ -80,6 +82,10 @@ export function fleetPort(ext: FleetExtension, broker: Aedes): FleetPort & { clo
       } catch {
         return new Set();
       }
+    },
+    extendRollup(extra) {
+      // The one line of wiring in the fleet's code: SystemRegistry.rollup spreads `rollupExtra`.
+      fleet.systems.rollupExtra = extra;
     },
     systemExists(system) {
       try {

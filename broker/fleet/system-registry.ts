@@ -33,6 +33,8 @@ export class SystemRegistry {
   private directOf = new Map<string, Set<string>>();
   private ancestors = new Map<string, readonly string[]>();
   private readonly q;
+  /** More fields for each level of a roll-up, set by another capability (alarms: `{alarms: counts}`). */
+  rollupExtra?: (system: string) => Record<string, unknown>;
 
   constructor(
     db: Db,
@@ -149,6 +151,7 @@ export class SystemRegistry {
     return {
       name,
       ...stats,
+      ...this.rollupExtra?.(name),
       systems: spec.systems.map((c) => (depth > 0 ? this.rollup(c, depth - 1, now, memo) : { name: c })),
     };
   }

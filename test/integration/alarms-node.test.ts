@@ -194,6 +194,14 @@ describe("alarms on a node", () => {
     expect(text.stdout).toContain("Alarms raised: 6 (5 distinct)");
     const counts = (await (await fetch(`${node.httpUrl}/alarms/counts?system=rack-a1`)).json()) as Json;
     expect(counts).toMatchObject({ open: 1, unacknowledged: 0, shelved: 1 });
+    // The same counts in the fleet's system roll-up.
+    const rollup = (await (await fetch(`${node.httpUrl}/systems/rack-a1/rollup`)).json()) as Json;
+    expect(rollup).toMatchObject({
+      name: "rack-a1",
+      things: 5,
+      alarms: { open: 1, unacknowledged: 0, shelved: 1 },
+    });
+    expect((rollup.alarms as Json).bySeverity).toMatchObject({ major: 1, critical: 0 });
   }, 120_000);
 
   it("a changed rules file is picked up; a broken one is refused and the old rules stay", async () => {
