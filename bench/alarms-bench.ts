@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { AlarmEngine } from "../broker/alarms/alarm-engine.ts";
 import { AlarmStore } from "../broker/alarms/alarm-store.ts";
+import type { AlarmsExtension } from "../broker/alarms/extension.ts";
 import type { FleetExtension } from "../broker/fleet/extension.ts";
 import { startNode } from "../broker/node.ts";
 import { openDatabase } from "../broker/store/database.ts";
@@ -102,6 +103,9 @@ function evaluationCost(): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** Time spent inside the engine's shadow-change evaluation during the measured runs (with rules). */
+const inEngine = { ms: 0, cpuMs: 0 };
+
 async function shadowRun(withRules: boolean): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), "umbra-alarms-bench-node-"));
   const rules = mkdtempSync(join(tmpdir(), "umbra-alarms-bench-rules-"));
@@ -121,8 +125,17 @@ async function shadowRun(withRules: boolean): Promise<number> {
     ...(withRules ? { alarmRules: rules } : {}),
   };
   const node = await startNode(config, createLogger("silent"));
-  if (withRules)
+  let measuring = false;
+  if (withRules) {
     (node.extensions.get("fleet") as FleetExtension).fleet.systems.put("bench", { things: names });
+    const engine = (node.extensions.get("alarms") as AlarmsExtension).service.engine;
+    const original = engine.thingChanged.bind(engine);
+    engine.thingChanged = (thing, record) => {
+      const t = performance.now();
+      original(thing, record);
+      if (measuring) inEngine.ms += performance.now() - t;
+    };
+  }
   const run = async (n: number, offset: number) => {
     let next = 0;
     const worker = async () => {
@@ -140,8 +153,15 @@ async function shadowRun(withRules: boolean): Promise<number> {
   };
   await run(Math.min(500, UPDATES), 0);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  measuring = true;
   await run(UPDATES, 5000);
+  measuring = false;
   const rate = UPDATES / ((performance.now() - t0) / 1000);
+  if (withRules) {
+    const c = process.cpuUsage(cpu0);
+    inEngine.cpuMs += (c.user + c.system) / 1000;
+  }
   await node.close();
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(rules, { recursive: true, force: true });
@@ -161,6 +181,11 @@ async function shadowCost(): Promise<void> {
     `shadow path: ${UPDATES} reported updates, 32 in flight: without rules ${b.toFixed(0)}/s, ` +
       `with 10 rules over ${THINGS} things ${a.toFixed(0)}/s: ratio ${(a / b).toFixed(3)} ` +
       `(slowdown ${((1 - a / b) * 100).toFixed(1)} %; target ≤ 10 %) [runs: ${base.map((x) => x.toFixed(0))} / ${alarms.map((x) => x.toFixed(0))}]`,
+  );
+  console.log(
+    `shadow path, direct: rule evaluation on shadow changes took ${inEngine.ms.toFixed(0)} ms of ` +
+      `${inEngine.cpuMs.toFixed(0)} ms process CPU in the runs with rules = ${((inEngine.ms / inEngine.cpuMs) * 100).toFixed(1)} % ` +
+      `(${((inEngine.ms * 1000) / (UPDATES * 3)).toFixed(1)} µs per update)`,
   );
 }
 

@@ -124,6 +124,14 @@ export class AlarmEngine {
     }
   }
 
+  /**
+   * Forgets cached system membership. Things with a fleet record hear of system changes through the
+   * index; things known only by their telemetry do not, so the service calls this now and then.
+   */
+  forgetMembership(): void {
+    this.membership.clear();
+  }
+
   /** Manual clear: the alarm stays cleared while its condition keeps holding. */
   latch(id: string): void {
     if (this.pending.has(id)) this.latched.add(id);

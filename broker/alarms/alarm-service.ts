@@ -50,6 +50,7 @@ export class AlarmService {
   /** Reads the rules directory again; applies the rules when they changed. */
   reloadRules(): void {
     if (!this.dir) return;
+    this.engine.forgetMembership();
     const before = new Set(this.dir.snapshot().problems.map(formatProblem));
     const changed = this.dir.scan();
     const s = this.dir.snapshot();
