@@ -35,6 +35,8 @@ export interface Alarm {
   readonly ackedAt?: number;
   readonly shelvedUntil?: number;
   readonly shelvedBy?: string;
+  /** Revision, raised by the owning node's store on every write: a parent keeps the newest it saw. */
+  readonly rev?: number;
 }
 
 export type AlarmEventKind = "raised" | "cleared" | "acknowledged" | "shelved" | "unshelved";

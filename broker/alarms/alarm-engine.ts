@@ -188,7 +188,7 @@ export class AlarmEngine {
   }
 
   private apply(t: { alarm: Alarm; event?: AlarmEvent }): void {
-    this.store.save(t.alarm, t.event);
-    if (t.event) this.opts.changed(t.alarm, t.event);
+    const stored = this.store.save(t.alarm, t.event);
+    if (t.event) this.opts.changed(stored, t.event);
   }
 }

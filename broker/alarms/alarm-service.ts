@@ -70,10 +70,10 @@ export class AlarmService {
 
   /** Stores an operator's transition and tells the feed (and notifiers for a clear). */
   apply(t: { alarm: Alarm; event?: AlarmEvent }, latch?: string): Alarm {
-    this.store.save(t.alarm, t.event);
+    const stored = this.store.save(t.alarm, t.event);
     if (latch) this.engine.latch(latch);
-    if (t.event) this.changed(t.alarm, t.event);
-    return t.alarm;
+    if (t.event) this.changed(stored, t.event);
+    return stored;
   }
 
   counts(system: string): AlarmCounts {

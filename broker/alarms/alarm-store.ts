@@ -44,13 +44,18 @@ export class AlarmStore {
     return this.byId.values();
   }
 
-  /** Stores the record and its event in one transaction. */
-  save(alarm: Alarm, event?: AlarmEvent): void {
+  /**
+   * Stores the record and its event in one transaction, with the next revision (`keepRev`: a record
+   * relayed from the site that owns it keeps that site's revision). Returns what was stored.
+   */
+  save(alarm: Alarm, event?: AlarmEvent, keepRev = false): Alarm {
+    const stored = keepRev ? alarm : { ...alarm, rev: (this.byId.get(alarm.id)?.rev ?? 0) + 1 };
     this.db.transaction(() => {
-      this.q.put.run(alarm.id, alarm.site, JSON.stringify(alarm));
+      this.q.put.run(stored.id, stored.site, JSON.stringify(stored));
       if (event) this.q.event.run(event.id, event.kind, event.ts, event.by ?? null);
     })();
-    this.byId.set(alarm.id, alarm);
+    this.byId.set(stored.id, stored);
+    return stored;
   }
 
   /** Events since `ts` of alarms of `system` (every system when undefined). */

@@ -28,8 +28,9 @@ function isAlarm(v: unknown, site: string, id: string): v is Alarm {
 
 /**
  * An alarm of another site (relayed up from a child): kept read-only beside this node's own, with the
- * raises and clears it shows recorded as events (so the parent's review counts them). Older records
- * than the one held (a resend after a reconnect) change nothing. Returns whether it was taken.
+ * raises and clears it shows recorded as events (so the parent's review counts them). A record whose
+ * revision is not newer than the one held (a resend after a reconnect) changes nothing. Returns
+ * whether it was taken.
  */
 export function acceptRemoteAlarm(
   store: AlarmStore,
@@ -59,18 +60,13 @@ export function acceptRemoteAlarm(
     );
     return false;
   }
-  if (
-    held &&
-    (held.fireCount > v.fireCount ||
-      (held.fireCount === v.fireCount && held.lastSeen > v.lastSeen && held.state === v.state))
-  )
-    return false;
+  if (held && (held.rev ?? 0) >= (v.rev ?? 0)) return false;
   const raised = !held || held.raisedAt !== v.raisedAt;
   const cleared = v.state === "cleared" && (raised || held?.state !== "cleared");
   const acked = v.ackedBy !== undefined && held?.ackedBy === undefined;
-  store.save(v, raised ? { id, kind: "raised", ts: v.raisedAt } : undefined);
+  store.save(v, raised ? { id, kind: "raised", ts: v.raisedAt } : undefined, true);
   if (acked)
-    store.save(v, { id, kind: "acknowledged", ts: v.ackedAt ?? Date.now(), by: v.ackedBy as string });
-  if (cleared) store.save(v, { id, kind: "cleared", ts: v.clearedAt ?? Date.now() });
+    store.save(v, { id, kind: "acknowledged", ts: v.ackedAt ?? Date.now(), by: v.ackedBy as string }, true);
+  if (cleared) store.save(v, { id, kind: "cleared", ts: v.clearedAt ?? Date.now() }, true);
   return true;
 }
