@@ -66,7 +66,10 @@ export const alarmsExtension: ExtensionDefinition = {
       now,
     );
     const store = new AlarmStore(ctx.db);
-    const port = fleetPort(fleetExt, ctx.broker);
+    const presenceRows = ctx.db.prepare("SELECT thing FROM presence");
+    const port = fleetPort(fleetExt, ctx.broker, () =>
+      (presenceRows.all() as { thing: string }[]).map((r) => r.thing),
+    );
     const service = new AlarmService(store, port, {
       site: config.site,
       ...(config.alarmRules ? { rulesDir: config.alarmRules } : {}),

@@ -27,7 +27,11 @@ const PRESENCE = /^\$umbra\/things\/([^/]+)\/presence$/;
  * `broker` carries presence: the fleet index keeps records only for things with a shadow or
  * attributes, and a device that only connects (a host whose agent is down) must still go offline.
  */
-export function fleetPort(ext: FleetExtension, broker: Aedes): FleetPort & { close(): void } {
+export function fleetPort(
+  ext: FleetExtension,
+  broker: Aedes,
+  presenceThings: () => Iterable<string> = () => [],
+): FleetPort & { close(): void } {
   const { fleet } = ext;
   const bare = (thing: string, presence: Presence): FleetRecord => ({
     thing,
@@ -71,7 +75,8 @@ export function fleetPort(ext: FleetExtension, broker: Aedes): FleetPort & { clo
       // A thing known only by its telemetry: membership of its static systems still applies.
       return fleet.systems.membershipOf(r ?? { thing, attributes: {}, shadows: {}, systems: [] });
     },
-    things: () => fleet.index.things(),
+    // Things with a record, and those known only by their presence (for a full evaluation).
+    things: () => new Set([...fleet.index.things(), ...presenceThings()]),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
