@@ -1,3 +1,4 @@
+import { alarmsExtension } from "./alarms/extension.ts";
 import type { ExtensionDefinition } from "./extension.ts";
 import { fleetExtension } from "./fleet/extension.ts";
 import { historyExtension } from "./history/history-extension.ts";
@@ -21,6 +22,8 @@ export const EXTENSIONS: readonly ExtensionDefinition[] = [
   sparkplugExtension,
   // relay after telemetry/sparkplug (their changes are shadow changes it forwards), before metrics.
   relayExtension,
+  // alarms after fleet and telemetry (it watches their data) and the relay.
+  alarmsExtension,
   // metrics stays last: it scrapes what the others register and wraps the final MQTT forward hook.
   metricsExtension,
 ];

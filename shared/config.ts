@@ -111,6 +111,11 @@ export interface NodeConfig {
   historyCheckpointEvery: number;
   historyPruneIntervalMs: number;
   historyPruneBatch: number;
+  // Alarms (broker/alarms, docs/alarms.md): the rules directory (polled), and where alarms are sent.
+  alarmRules?: string;
+  alarmRulesPollMs?: number;
+  alarmWebhook?: string;
+  alarmAlertmanager?: string;
 }
 
 export const DEFAULT_SECURITY: Readonly<SecurityLimits> = Object.freeze({
@@ -254,6 +259,11 @@ const FIELDS: Record<string, { kind: Kind; env: string; group?: Group }> = {
   historyCheckpointEvery: { kind: "count", env: "UMBRA_HISTORY_CHECKPOINT_EVERY" },
   historyPruneIntervalMs: { kind: "count", env: "UMBRA_HISTORY_PRUNE_INTERVAL_MS" },
   historyPruneBatch: { kind: "count", env: "UMBRA_HISTORY_PRUNE_BATCH" },
+  // Alarms (broker/alarms): URLs are checked by the capability.
+  alarmRules: { kind: "string", env: "UMBRA_ALARM_RULES" },
+  alarmRulesPollMs: { kind: "count", env: "UMBRA_ALARM_RULES_POLL_MS" },
+  alarmWebhook: { kind: "string", env: "UMBRA_ALARM_WEBHOOK" },
+  alarmAlertmanager: { kind: "string", env: "UMBRA_ALARM_ALERTMANAGER" },
 };
 
 export class ConfigError extends Error {

@@ -128,7 +128,8 @@ export const emptyStats = (): RollupStats => ({
   unreachable: 0,
 });
 
-function oldestStamp(delta: JsonObject, meta: JsonValue | undefined): number | undefined {
+/** The oldest metadata stamp (epoch seconds) among the leaves of `delta`. */
+export function oldestStamp(delta: JsonObject, meta: JsonValue | undefined): number | undefined {
   let oldest: number | undefined;
   for (const [k, v] of Object.entries(delta)) {
     const m = isJsonObject(meta) ? meta[k] : undefined;

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerAgentCommand } from "./agent-command.ts";
+import { registerAlarmCommands } from "./alarms-commands.ts";
 import { registerBridgeCommand } from "./bridge-command.ts";
 import { registerBrokerCommand } from "./broker-command.ts";
 import { registerFleetCommands } from "./fleet-commands.ts";
@@ -21,5 +22,6 @@ registerAgentCommand(program);
 registerBridgeCommand(program);
 registerTelemetryCommand(program);
 registerFleetCommands(program);
+registerAlarmCommands(program);
 
 await program.parseAsync(process.argv);

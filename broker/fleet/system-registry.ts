@@ -38,6 +38,8 @@ export class SystemRegistry {
   /** Member sets of systems with only static members below them; cleared when any system changes. */
   private staticMembers = new Map<string, Set<string>>();
   private readonly q;
+  /** More fields for each level of a roll-up, set by another capability (alarms: `{alarms: counts}`). */
+  rollupExtra?: (system: string) => Record<string, unknown>;
 
   constructor(
     db: Db,
@@ -183,6 +185,7 @@ export class SystemRegistry {
     const level = (s: string, d: number): Rollup => ({
       name: s,
       ...statsOf(s),
+      ...this.rollupExtra?.(s),
       systems: this.get(s).systems.map((c) => (d > 0 ? level(c, d - 1) : { name: c })),
     });
     return level(name, depth);

@@ -30,6 +30,12 @@ export interface RelayExtension extends NodeExtension {
   /** The per-peer sync state in this node's SQLite store. */
   readonly state: PeerStateStore;
   peers(): LinkStats[];
+  /**
+   * A message the node itself publishes (its own publishes bypass the client hook) into the
+   * plain-topic outbox, when its topic is one of `relayTopics` and there is a parent. The alarms
+   * capability relays its feed this way. Returns whether it was queued.
+   */
+  relayOwn(topic: string, payload: Uint8Array, qos: 0 | 1): boolean;
 }
 
 /**
@@ -257,6 +263,12 @@ export const relayExtension: ExtensionDefinition = {
       links,
       state,
       peers,
+      relayOwn(topic, payload, qos) {
+        if (!outbox || !topics.some((f) => topicMatches(f, topic))) return false;
+        const r = outbox.enqueue({ topic, payload, qos });
+        if (r.accepted) for (const l of links.values()) l.poke();
+        return r.accepted;
+      },
       routes(app, principalOf) {
         app.get("/peers", async (req, reply) => {
           const role = principalOf(req).role;

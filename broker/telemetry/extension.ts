@@ -29,6 +29,8 @@ export type TelemetryExtension = NodeExtension &
     readonly writer: TelemetryWriter;
     readonly maintenance: TelemetryMaintenance;
     readonly summary: TelemetrySummary;
+    /** Called with every accepted batch, after validation (the alarms capability listens here). */
+    readonly accepted: Set<(thing: string, samples: readonly TelemetrySample[]) => void>;
     /** Writes queued samples now. */
     flush(): void;
   };
@@ -100,15 +102,17 @@ export const telemetryExtension: ExtensionDefinition = {
       now,
       log,
     );
+    const accepted = new Set<(thing: string, samples: readonly TelemetrySample[]) => void>();
     const service = new TelemetryService(store, writer, {
       retention,
       now,
       lateMarginMs: 10 * 60_000,
       futureMs: 10 * 60_000,
       onRejected: reject,
-      onAccepted: (thing: string, accepted: readonly TelemetrySample[]) => {
-        samples.inc(accepted.length);
-        if (summary.enabled) summary.observe(thing, accepted);
+      onAccepted: (thing: string, batch: readonly TelemetrySample[]) => {
+        samples.inc(batch.length);
+        if (summary.enabled) summary.observe(thing, batch);
+        for (const listener of accepted) listener(thing, batch);
       },
     });
     const ingestBehind = () => writer.pending > DEFAULT_WRITER.maxPerTransaction;
@@ -128,6 +132,7 @@ export const telemetryExtension: ExtensionDefinition = {
       writer,
       maintenance,
       summary,
+      accepted,
       record: (thing, s, options) => service.record(thing, s, options),
       latest: (thing) => service.latest(thing),
       flush: () => writer.flush(),
