@@ -1,5 +1,6 @@
 import type { ExtensionDefinition } from "./extension.ts";
 import { fleetExtension } from "./fleet/extension.ts";
+import { jobsExtension } from "./jobs/extension.ts";
 import { metricsExtension } from "./metrics/metrics-extension.ts";
 import { relayExtension } from "./relay/relay-extension.ts";
 import { sparkplugExtension } from "./sparkplug/extension.ts";
@@ -12,6 +13,8 @@ import { telemetryExtension } from "./telemetry/extension.ts";
 export const EXTENSIONS: readonly ExtensionDefinition[] = [
   // fleet first: its commit hook must see every shadow change, whichever capability causes it.
   fleetExtension,
+  // jobs after fleet: job targets and claims resolve through the fleet's queries and systems.
+  jobsExtension,
   // telemetry first: Sparkplug and the relay record samples through it.
   telemetryExtension,
   // sparkplug after telemetry: numeric Sparkplug DATA is recorded through it.

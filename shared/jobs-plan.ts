@@ -115,10 +115,11 @@ export function planThing(spec: JobSpec, facts: ThingFacts): ThingPlan {
     if (desired !== undefined) c.desired = desired;
     if (reported !== undefined) c.reported = reported;
     const same = leaf.value === null ? desired === undefined : jsonEqual(desired, leaf.value);
-    // A command is written even when the same value is desired already (it was never cleared).
+    // A command already desired was never cleared: nothing to write, but the device still has it to do.
     if (!same) changes.push(c);
-    else if (spec.command === undefined && leaf.value !== null && !jsonEqual(reported, leaf.value))
+    else if (spec.command !== undefined || (leaf.value !== null && !jsonEqual(reported, leaf.value))) {
       pending.push(c);
+    }
   }
   const plan: ThingPlan = {
     thing: facts.thing,

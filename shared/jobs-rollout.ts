@@ -102,11 +102,17 @@ export function decide(
   const rate = spec.rollout.ratePerMinute;
   if (rate === undefined) return { kind: "start", count: room };
   if (nowMs < cursor.nextWriteAt) return { kind: "wait", untilMs: cursor.nextWriteAt };
-  // Writes the rate allows since nextWriteAt (at least one), so a fast rate is not held to one per tick.
+  // Writes the rate allows since nextWriteAt (at least one), so a fast rate is not held to one per
+  // tick; an idle time banks at most BURST_MS worth of writes.
   const interval = 60_000 / rate;
-  const allowed = 1 + Math.floor((nowMs - cursor.nextWriteAt) / interval);
+  const from = Math.max(cursor.nextWriteAt, earliest(nowMs, interval));
+  const allowed = 1 + Math.floor((nowMs - from) / interval);
   return { kind: "start", count: Math.min(room, allowed) };
 }
+
+/** A paced rollout may catch up at most this much time after being idle. */
+const BURST_MS = 1000;
+const earliest = (nowMs: number, interval: number) => nowMs - Math.max(0, BURST_MS - interval);
 
 /** The cursor after starting `count` things at `nowMs`. */
 export function afterStart(
@@ -118,8 +124,8 @@ export function afterStart(
   const rate = spec.rollout.ratePerMinute;
   const next = { ...cursor, startedInBatch: cursor.startedInBatch + count };
   if (rate !== undefined) {
-    // Catch up from nowMs at most: an idle pause does not bank a burst of writes.
-    next.nextWriteAt = Math.max(nowMs - 60_000 / rate, cursor.nextWriteAt) + (count * 60_000) / rate;
+    const interval = 60_000 / rate;
+    next.nextWriteAt = Math.max(cursor.nextWriteAt, earliest(nowMs, interval)) + count * interval;
   }
   return next;
 }

@@ -153,9 +153,19 @@ describe("rollout", () => {
       kind: "wait",
       untilMs: 1000,
     });
+    // Idle for 2.5 intervals: a slow rate banks nothing, still one write.
     expect(decide(s, "running", counts({ pending: 9, waiting: 1 }), c1, 3500)).toEqual({
       kind: "start",
-      count: 3,
+      count: 1,
+    });
+    expect(afterStart(s, c1, 1, 3500).nextWriteAt).toBe(4500);
+    // A fast rate (every 10 ms) catches up at most a second's worth after a stall.
+    const fast = spec({ rollout: { batchSize: 1000, ratePerMinute: 6000 } });
+    expect(decide(fast, "running", counts({ pending: 500 }), cursor, 0)).toEqual({ kind: "start", count: 1 });
+    expect(afterStart(fast, cursor, 1, 0).nextWriteAt).toBe(10);
+    expect(decide(fast, "running", counts({ pending: 500 }), { ...cursor, nextWriteAt: 10 }, 5000)).toEqual({
+      kind: "start",
+      count: 100,
     });
   });
 
