@@ -2,8 +2,10 @@ import { Command } from "commander";
 import { registerAgentCommand } from "./agent-command.ts";
 import { registerBridgeCommand } from "./bridge-command.ts";
 import { registerBrokerCommand } from "./broker-command.ts";
+import { registerClaimCommands } from "./claim-commands.ts";
 import { registerFleetCommands } from "./fleet-commands.ts";
 import { registerIdentityCommands } from "./identity-commands.ts";
+import { registerJobCommands } from "./job-commands.ts";
 import { registerPeersCommand } from "./peers-command.ts";
 import { registerShadowCommands } from "./shadow-command.ts";
 import { registerTelemetryCommand } from "./telemetry-command.ts";
@@ -21,5 +23,7 @@ registerAgentCommand(program);
 registerBridgeCommand(program);
 registerTelemetryCommand(program);
 registerFleetCommands(program);
+registerJobCommands(program);
+registerClaimCommands(program);
 
 await program.parseAsync(process.argv);

@@ -196,7 +196,7 @@ export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, T
           break;
         case "end":
           this.setState(job, d.state);
-          this.persist(job);
+          this.live.delete(job.row.id);
           return;
         case "idle":
           this.persist(job);

@@ -46,7 +46,10 @@ export function streamJob(
   }
   let progress: NodeJS.Timeout | undefined;
   const onJob = (job: LiveJob) => {
-    if (job.row.id === id) send("job", summary(job.row, job.counts));
+    if (job.row.id !== id || res.writableEnded) return;
+    send("job", summary(job.row, job.counts));
+    // The runner forgets a job once it is over; look after it has.
+    setImmediate(() => endIfOver(job));
   };
   const onThing = (job: LiveJob, r: Parameters<typeof thingJson>[0]) => {
     if (job.row.id !== id) return;

@@ -17,7 +17,6 @@ export async function startDevice(
 ): Promise<MqttClient> {
   const client = await connectClient(mqttUrl, { clientId: `dev-${thing}`, ...login });
   const base = `$umbra/things/${thing}/shadow`;
-  await client.subscribeAsync(`${base}/update/delta`, { qos: 1 });
   client.on("message", (_topic, payload) => {
     if (behaviour === "ignore") return;
     const delta = (JSON.parse(payload.toString()) as { state: Record<string, unknown> }).state;
@@ -27,6 +26,7 @@ export async function startDevice(
         : { reported: delta };
     client.publish(`${base}/update`, JSON.stringify({ state }), { qos: 1 });
   });
+  await client.subscribeAsync(`${base}/update/delta`, { qos: 1 });
   await client.publishAsync(`${base}/update`, JSON.stringify({ state: { reported: initial } }), { qos: 1 });
   return client;
 }
