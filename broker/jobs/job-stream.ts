@@ -9,7 +9,8 @@ const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 const PROGRESS_MS = 500;
 
 /**
- * `GET /jobs/:id/stream`: server-sent events. `job` (state and counts) first and on every state change
+ * `GET /jobs/:id/stream`: server-sent events. `job` (state and counts) first, then `thing` for every thing
+ * started so far; then `job` on every state change
  * and at most every 500 ms of progress; `thing` for each thing's new status; `end` once the job is over
  * and nothing is in flight (then the stream closes).
  */
@@ -37,7 +38,11 @@ export function streamJob(
     }
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
+  const started = ((first.things ?? []) as JsonObject[]).filter((t) => t.status !== "pending");
+  delete first.things;
   send("job", first);
+  // A late reader first gets every thing that has an outcome already.
+  for (const t of started) send("thing", t);
   const live = jobs.live(id);
   if (!live) {
     send("end", first);
