@@ -29,11 +29,14 @@ export interface LiveJob {
   waiting: Map<string, ThingRow>;
   dirty: Set<ThingRow>;
   timer?: NodeJS.Timeout;
+  flushTimer?: NodeJS.Timeout | undefined;
   pumping: boolean;
   again: boolean;
 }
 
 const DEADLINE_CHECK_MS = 1000;
+/** Progress is saved at most this often (a restart repeats at most this much of a patch job). */
+const FLUSH_MS = 1000;
 /** Bounds one pump: a job of any size still yields to the event loop between rounds. */
 const MAX_ROUNDS = 1000;
 
@@ -130,7 +133,10 @@ export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, T
     this.closed = true;
     clearInterval(this.deadlines);
     this.service.off("change", this.onChange);
-    for (const job of this.live.values()) clearTimeout(job.timer);
+    for (const job of this.live.values()) {
+      clearTimeout(job.timer);
+      if (job.dirty.size > 0) this.flush(job);
+    }
   }
 
   private track(row: JobRow, things: ThingRow[]): LiveJob {
@@ -176,14 +182,16 @@ export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, T
   private async pump(job: LiveJob): Promise<void> {
     const spec = job.row.spec;
     for (let round = 0; round < MAX_ROUNDS && !this.closed; round++) {
-      this.persist(job);
       const now = Date.now();
       const d = decide(spec, job.row.state, job.counts, job.row.cursor, now);
       switch (d.kind) {
         case "start": {
           const writes = this.startThings(job, d.count, now);
           job.row.cursor = afterStart(spec, job.row.cursor, d.count, now);
-          this.persist(job); // `writing` is on disk before the shadow write
+          // A one-shot command is `writing` on disk before it is written (never repeated after a
+          // crash); a patch is idempotent, so its rows are saved with the next flush.
+          if (spec.command !== undefined) this.flush(job);
+          else this.flushSoon(job);
           await Promise.all(writes.map((r) => this.write(job, r)));
           break;
         }
@@ -199,11 +207,11 @@ export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, T
           this.live.delete(job.row.id);
           return;
         case "idle":
-          this.persist(job);
+          this.flush(job);
           this.live.delete(job.row.id);
           return;
         case "wait":
-          this.persist(job);
+          this.flushSoon(job);
           if (d.untilMs !== undefined) {
             clearTimeout(job.timer);
             job.timer = setTimeout(() => this.schedule(job), Math.max(1, d.untilMs - now));
@@ -224,7 +232,7 @@ export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, T
       if (r.status !== "pending") continue;
       started++;
       r.startedAt = now;
-      const plan = planNow(this.service, this.claims, spec, job.who, r.thing);
+      const plan = planNow(this.service, this.claims, spec, job.who, r.thing, false);
       if (plan.refused?.code === "claim") this.setStatus(job, r, "skipped", plan.refused.reason);
       else if (plan.refused) this.setStatus(job, r, "failed", `${plan.refused.code}: ${plan.refused.reason}`);
       else if (plan.noop) this.setStatus(job, r, "converged", "already in the desired state");
@@ -346,14 +354,28 @@ export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, T
   private setState(job: LiveJob, state: JobRow["state"], reason?: string): void {
     job.row.state = state;
     if (reason !== undefined) job.row.reason = reason;
-    this.persist(job, true);
+    this.flush(job);
     this.emit("job", job);
   }
 
-  private persist(job: LiveJob, force = false): void {
-    if (!force && job.dirty.size === 0) return;
+  /**
+   * Saves the job and its changed rows now (one transaction). Called for state changes, before a
+   * command is written, and before a reader is answered (what it sees is on disk).
+   */
+  flush(job: LiveJob): void {
+    clearTimeout(job.flushTimer);
+    job.flushTimer = undefined;
     job.row.updatedAt = Math.floor(Date.now() / 1000);
     this.store.save(job.row, job.dirty);
     job.dirty.clear();
+  }
+
+  /** Coalesces saves: one transaction (one fsync) per FLUSH_MS at most while things progress. */
+  private flushSoon(job: LiveJob): void {
+    if (job.flushTimer || job.dirty.size === 0 || this.closed) return;
+    job.flushTimer = setTimeout(() => {
+      job.flushTimer = undefined;
+      if (!this.closed) this.flush(job);
+    }, FLUSH_MS);
   }
 }
