@@ -193,6 +193,8 @@ export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, T
           if (spec.command !== undefined) this.flush(job);
           else this.flushSoon(job);
           await Promise.all(writes.map((r) => this.write(job, r)));
+          // Narrows the window in which a restart cannot tell whether a command was written.
+          if (spec.command !== undefined) this.flush(job);
           break;
         }
         case "next-batch":
@@ -358,10 +360,7 @@ export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, T
     this.emit("job", job);
   }
 
-  /**
-   * Saves the job and its changed rows now (one transaction). Called for state changes, before a
-   * command is written, and before a reader is answered (what it sees is on disk).
-   */
+  /** Saves the job and its changed rows now (one transaction): state changes, around command writes. */
   flush(job: LiveJob): void {
     clearTimeout(job.flushTimer);
     job.flushTimer = undefined;

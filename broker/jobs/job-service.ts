@@ -152,10 +152,7 @@ export class JobService {
 
   private load(id: string): { row: JobRow; things: ThingRow[]; counts: Counts } {
     const live = this.runner.get(id);
-    if (live) {
-      this.runner.flush(live); // what a reader sees is on disk
-      return { row: live.row, things: live.things, counts: live.counts };
-    }
+    if (live) return { row: live.row, things: live.things, counts: live.counts };
     const row = this.store.get(id);
     if (!row) throw notFound(id);
     const things = this.store.things(id);

@@ -80,6 +80,8 @@ describe("a job across a node restart", () => {
     });
     await until("pdu-1's documents", async () => tokens.includes(`job:${id}:pdu-1`));
 
+    // Progress is saved at most once a second (docs/jobs.md): give the last save time to happen.
+    await new Promise((r) => setTimeout(r, 3000));
     node.child.kill("SIGKILL");
     await node.exited;
     for (const c of clients) c.end(true);
