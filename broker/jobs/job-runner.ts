@@ -17,6 +17,7 @@ import type { ShadowChange, ShadowService } from "../shadow/shadow-service.ts";
 import type { ClaimRegistry } from "./claim-registry.ts";
 import { creatorPrincipal, planNow } from "./job-planner.ts";
 import type { JobRow, JobStore, ThingRow } from "./job-store.ts";
+import { WaitingThings } from "./waiting-things.ts";
 
 /** A job being run: its rows in memory, counts, and the things it waits for. */
 export interface LiveJob {
@@ -47,7 +48,7 @@ const MAX_ROUNDS = 1000;
  */
 export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, ThingRow] }> {
   private readonly live = new Map<string, LiveJob>();
-  private readonly byThing = new Map<string, Set<LiveJob>>();
+  private readonly waiters = new WaitingThings<LiveJob>();
   private readonly deadlines: NodeJS.Timeout;
   private closed = false;
   private readonly onChange = (c: ShadowChange) => this.changed(c);
@@ -154,7 +155,7 @@ export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, T
     };
     for (const r of things) {
       counts[r.status]++;
-      if (r.status === "waiting") this.watch(job, r);
+      if (r.status === "waiting") this.waiters.watch(job, r);
     }
     counts.total = things.length;
     this.live.set(row.id, job);
@@ -272,22 +273,8 @@ export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, T
   private waitFor(job: LiveJob, r: ThingRow, now: number, reason: string | undefined): void {
     r.deadline = now + (job.row.spec.rollout.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
     this.setStatus(job, r, "waiting", reason);
-    this.watch(job, r);
+    this.waiters.watch(job, r);
     this.checkConverged(job, r);
-  }
-
-  private watch(job: LiveJob, r: ThingRow): void {
-    job.waiting.set(r.thing, r);
-    const set = this.byThing.get(r.thing) ?? new Set<LiveJob>();
-    this.byThing.set(r.thing, set);
-    set.add(job);
-  }
-
-  private unwatch(job: LiveJob, r: ThingRow): void {
-    job.waiting.delete(r.thing);
-    const set = this.byThing.get(r.thing);
-    set?.delete(job);
-    if (set?.size === 0) this.byThing.delete(r.thing);
   }
 
   private checkConverged(job: LiveJob, r: ThingRow): void {
@@ -298,11 +285,8 @@ export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, T
   }
 
   private changed(c: ShadowChange): void {
-    const jobs = this.byThing.get(c.addr.thing);
-    if (!jobs) return;
-    for (const job of [...jobs]) {
-      const r = job.waiting.get(c.addr.thing);
-      if (!r || job.row.spec.shadow !== c.addr.shadow) continue;
+    for (const [job, r] of this.waiters.of(c.addr.thing)) {
+      if (job.row.spec.shadow !== c.addr.shadow) continue;
       if (c.current.exists && hasConverged(job.row.spec, c.current.desired, c.current.reported)) {
         this.setStatus(job, r, "converged");
         this.schedule(job);
@@ -347,7 +331,7 @@ export class JobRunner extends EventEmitter<{ job: [LiveJob]; thing: [LiveJob, T
     if (status === "converged" || status === "failed" || status === "skipped" || status === "cancelled") {
       r.finishedAt = Date.now();
       delete r.deadline;
-      if (job.waiting.get(r.thing) === r) this.unwatch(job, r);
+      this.waiters.unwatch(job, r);
     }
     job.dirty.add(r);
     this.emit("thing", job, r);
