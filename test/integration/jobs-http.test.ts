@@ -157,6 +157,27 @@ describe("jobs and claims", () => {
     expect((await call("viewer", "GET", "/claims")).body.claims).toEqual([]);
   }, 60_000);
 
+  it("lets a claim expire by itself", async () => {
+    const short = await call("bob", "POST", "/claims", {
+      things: ["pdu-5"],
+      reason: "reseat",
+      durationSeconds: 2,
+    });
+    const write = () =>
+      fetch(`${node.httpUrl}/things/pdu-5/shadow`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tokens.alice}` },
+        body: JSON.stringify({ state: { desired: { cap: 555 } } }),
+      }).then((r) => r.status);
+    expect(await write()).toBe(409);
+    const end = Date.now() + 30_000;
+    while ((await write()) === 409 && Date.now() < end) await new Promise((r) => setTimeout(r, 250));
+    expect(await write()).toBe(200);
+    const all = (await call("viewer", "GET", "/claims?all=true")).body.claims as Json[];
+    expect(all.find((c) => c.id === short.body.id)).toMatchObject({ reason: "reseat" });
+    expect((await call("viewer", "GET", "/claims")).body.claims).toEqual([]);
+  }, 60_000);
+
   it("aborts when failures reach the threshold and says which things were written", async () => {
     const created = await call("alice", "POST", "/jobs", {
       target: { things: ["pdu-7", "pdu-8", "pdu-3", "pdu-4", "pdu-5", "pdu-6"] },
