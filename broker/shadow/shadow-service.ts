@@ -69,8 +69,8 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
   syncStatus?: (addr: ShadowAddress) => Record<string, string> | undefined;
 
   /**
-   * Set by the jobs extension: why a desired write by `principal` is refused because of a maintenance
-   * claim (409, the message names the claim), or null (docs/jobs.md).
+   * Set by the jobs extension: why a desired write (or a delete) by `principal` is refused because of a
+   * maintenance claim (409, the message names the claim), or null (docs/jobs.md).
    */
   claimCheck?: (addr: ShadowAddress, principal: Principal) => string | null;
 
@@ -189,6 +189,8 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
       principal,
       async (body, ts) => {
         const req = validatePlainRequest(body, this.limits);
+        const claimed = this.claimCheck?.(addr, principal) ?? null;
+        if (claimed !== null) throw new ShadowError(409, claimed);
         const entry = this.store.open(addr);
         const previous = entry.doc.view;
         if (!previous.exists) {

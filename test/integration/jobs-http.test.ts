@@ -142,6 +142,11 @@ describe("jobs and claims", () => {
     expect(refused.body.message).toMatch(
       new RegExp(`^thing 'pdu-2' is under maintenance claim ${claim.id} by 'bob'`),
     );
+    const del = await fetch(`${node.httpUrl}/things/pdu-2/shadow`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${tokens.alice}` },
+    });
+    expect(del.status).toBe(409);
     expect((await write("bob")).status).toBe(200);
     // A second claim overlapping the first is allowed and reported.
     const second = await call("alice", "POST", "/claims", {
