@@ -2,6 +2,7 @@ import { alarmsExtension } from "./alarms/extension.ts";
 import type { ExtensionDefinition } from "./extension.ts";
 import { fleetExtension } from "./fleet/extension.ts";
 import { historyExtension } from "./history/history-extension.ts";
+import { jobsExtension } from "./jobs/extension.ts";
 import { metricsExtension } from "./metrics/metrics-extension.ts";
 import { relayExtension } from "./relay/relay-extension.ts";
 import { sparkplugExtension } from "./sparkplug/extension.ts";
@@ -16,6 +17,8 @@ export const EXTENSIONS: readonly ExtensionDefinition[] = [
   // any capability writes a shadow (the relay merges at start).
   historyExtension,
   fleetExtension,
+  // jobs after fleet: job targets and claims resolve through the fleet's queries and systems.
+  jobsExtension,
   // telemetry before Sparkplug and the relay: they record samples through it.
   telemetryExtension,
   // sparkplug after telemetry: numeric Sparkplug DATA is recorded through it.

@@ -173,6 +173,17 @@ describe("alarms on a node", () => {
     expect(shelved.stdout).toContain("shelved until");
     const list = await runUmbra(["alarms", "list"], { env, timeoutMs: 60_000 });
     expect(list.stdout).toMatch(/rack-a1\/fan-failed\/dev-1 +test +major +acknowledged \(shelved\)/);
+    // A job on a thing of the system: the review lists it (the jobs capability's provider).
+    const job = await fetch(`${node.httpUrl}/jobs`, {
+      method: "POST",
+      body: JSON.stringify({
+        target: { things: ["host-1"] },
+        patch: { mode: "eco" },
+        rollout: { waitForConvergence: false },
+      }),
+    });
+    expect(job.status, await job.clone().text()).toBeLessThan(300);
+    const jobId = ((await job.json()) as Json).id;
     const review = await runUmbra(["review", "rack-a1", "--since", "1h", "--json"], {
       env,
       timeoutMs: 60_000,
@@ -189,7 +200,7 @@ describe("alarms on a node", () => {
     expect(r.mostFlapping).toEqual([
       { id: "rack-a1/fan-failed/dev-1", thing: "dev-1", rule: "fan-failed", raises: 2 },
     ]);
-    expect(r.jobs).toBeNull();
+    expect(r.jobs).toEqual([expect.objectContaining({ id: jobId, things: 1, creator: "anonymous" })]);
     const text = await runUmbra(["review", "rack-a1"], { env, timeoutMs: 60_000 });
     expect(text.stdout).toContain("Alarms raised: 6 (5 distinct)");
     const counts = (await (await fetch(`${node.httpUrl}/alarms/counts?system=rack-a1`)).json()) as Json;
