@@ -8,7 +8,7 @@ import {
   sparkplugFilterScope,
   sparkplugThing,
 } from "./sparkplug-topics.ts";
-import { parseShadowTopic, ROOTS } from "./topics.ts";
+import { isValidThingName, parseShadowTopic, ROOTS } from "./topics.ts";
 
 /**
  * Who may do what. Roles:
@@ -115,7 +115,18 @@ export function mayPublish(p: Principal, topic: string): boolean {
  */
 export function mayRelay(p: Principal, topic: string): boolean {
   if (p.role !== "site" || !isRelayableTopic(topic)) return false;
+  const alarmed = alarmThingOf(topic);
+  if (alarmed !== undefined) return isValidThingName(alarmed) && actsFor(p, alarmed);
   return mayPublish({ ...p, role: "bridge" }, topic);
+}
+
+/**
+ * The thing of an alarm record `umbra/alarms/{site}/{system}/{rule}/{thing}` (docs/alarms.md): a site
+ * relays the alarms of the things its grant covers (its own, or those of sites below it), nothing else.
+ */
+function alarmThingOf(topic: string): string | undefined {
+  const parts = topic.split("/");
+  return parts.length === 6 && parts[0] === "umbra" && parts[1] === "alarms" ? parts[5] : undefined;
 }
 
 /**
