@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { isJsonObject, type JsonObject } from "../../shared/json.ts";
 import { createLogger } from "../../shared/logger.ts";
+import { StopSignals } from "./stop-signals.ts";
 
 interface AgentFlags {
   url?: string;
@@ -75,6 +76,7 @@ export function registerAgentCommand(program: Command): void {
     .option("--queue <file>", "SQLite file for reports made while offline (default: in memory)")
     .option("--log-level <level>", "fatal|error|warn|info|debug|silent (default info)")
     .action(async (flags: AgentFlags) => {
+      const signals = new StopSignals("agent", "exit");
       const { AgentConfigError, defaultAgentConfig, loadAgentConfig } = await import(
         "../../device-agent/agent/config.ts"
       );
@@ -174,18 +176,7 @@ export function registerAgentCommand(program: Command): void {
         }
         throw err;
       }
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, "agent stopping");
-        agent.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.on("SIGINT", () => stop("SIGINT"));
-      process.on("SIGTERM", () => stop("SIGTERM"));
+      signals.onStop(() => agent.stop(), log);
       if (flags.dryRun && flags.once) {
         await agent.done;
         await agent.stop();

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { createLogger } from "../../shared/logger.ts";
+import { StopSignals } from "./stop-signals.ts";
 
 interface BridgeFlags {
   config: string;
@@ -39,6 +40,7 @@ export function registerBridgeCommand(program: Command): void {
         "apc-pdu-snmp, switch-if-mib, redfish-server, ipmi-chassis. Exit codes: 2 bad config, 1 cannot start.",
     )
     .action(async (flags: BridgeFlags) => {
+      const signals = new StopSignals("bridge", "exit");
       const bridge = await import("../../firmware-bridge/index.ts");
       let config: Awaited<ReturnType<typeof bridge.loadBridgeConfig>>;
       let prepared: ReturnType<typeof bridge.prepareDevices>;
@@ -89,18 +91,7 @@ export function registerBridgeCommand(program: Command): void {
               : "";
         fail(`${(err as Error).message}${hint}`, 1);
       }
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, "bridge stopping");
-        running.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.on("SIGINT", () => stop("SIGINT"));
-      process.on("SIGTERM", () => stop("SIGTERM"));
+      signals.onStop(() => running.close(), log);
       process.stdout.write(`umbra bridge: ready ${running.runners.size} devices ${config.node.url}\n`);
     });
 }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from "../../shared/config.ts";
 import { createLogger } from "../../shared/logger.ts";
 import type { RunningNode } from "../node.ts";
 import { formatStartupSummary, startupFacts } from "./startup-summary.ts";
+import { StopSignals } from "./stop-signals.ts";
 
 export function registerBrokerCommand(program: Command): void {
   program
@@ -105,15 +106,8 @@ export function registerBrokerCommand(program: Command): void {
         throw err;
       }
       const log = createLogger(config.logLevel);
-      // Signals are taken from the start: one that arrives while the node is starting stops it as soon
-      // as it has started (tsx's loader otherwise swallows it and the node would run on).
-      let stopRequested: string | undefined;
-      let stop = (signal: string) => {
-        stopRequested ??= signal;
-      };
-      process.on("SIGINT", () => stop("SIGINT"));
-      process.on("SIGTERM", () => stop("SIGTERM"));
-      watchNpmParent((why) => stop(why));
+      const signals = new StopSignals("node", "hold");
+      watchNpmParent((why) => signals.request(why));
       let node: RunningNode;
       try {
         // Loaded here, not at the top: the node pulls in aedes, Fastify, Automerge and SQLite (~0.3 s),
@@ -145,20 +139,8 @@ export function registerBrokerCommand(program: Command): void {
           `umbra: created the first operator credential (user admin, MQTT password and HTTP token) in ${node.adminFile}; keep it secret\n`,
         );
       }
-      let stopping = false;
-      stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, "shutting down");
-        node.close().then(
-          () => process.exit(0),
-          (err) => {
-            log.error({ err }, "unclean shutdown");
-            process.exit(1);
-          },
-        );
-      };
-      if (stopRequested) return stop(stopRequested);
+      signals.onStop(() => node.close(), log);
+      if (signals.requestedReason !== undefined) return;
       // Only now: whoever waits for this line may signal at once, and must get a graceful stop.
       const others = Object.values(node.urls).filter((u) => u !== node.mqttUrl && u !== node.httpUrl);
       process.stdout.write(`umbra: ready ${[node.mqttUrl, node.httpUrl, ...others].join(" ")}\n`);
