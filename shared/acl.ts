@@ -40,6 +40,19 @@ export function principal(name: string, role: Role, things = "*"): Principal {
 
 export const ANONYMOUS: Principal = principal("anonymous", "anonymous");
 
+/**
+ * The one role check of the node's operations APIs (fleet, systems, jobs, alarms, telemetry, relay
+ * peers, the console): operators and viewers read, operators act; anonymous (development) does both.
+ * Devices, bridges and sites use their own narrower rules.
+ */
+export function mayReadFleet(p: Principal): boolean {
+  return p.role === "operator" || p.role === "viewer" || p.role === "anonymous";
+}
+
+export function mayOperate(p: Principal): boolean {
+  return p.role === "operator" || p.role === "anonymous";
+}
+
 const THING_SCOPED_ROOTS = new Set<string>([...ROOTS, "things"]);
 
 /** The thing a topic (or filter) is about: `{$umbra|$aws}/things/{t}/…` or `things/{t}/…`. */

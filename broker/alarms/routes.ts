@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../../shared/acl.ts";
+import { mayOperate, mayReadFleet } from "../../shared/acl.ts";
 import {
   type Alarm,
   AlarmTransitionError,
@@ -18,9 +19,6 @@ type IdParams = { system: string; rule: string; thing: string };
 const seconds = () => Math.floor(Date.now() / 1000);
 const fail = (reply: FastifyReply, code: number, error: string, message: string) =>
   reply.code(code).send({ code, error, message, timestamp: seconds() });
-
-const READERS = new Set(["operator", "viewer", "anonymous"]);
-const WRITERS = new Set(["operator", "anonymous"]);
 
 /** The body of a POST as an object (empty and non-JSON bodies are `{}` / refused). */
 function bodyOf(req: FastifyRequest): Record<string, unknown> | null {
@@ -45,7 +43,7 @@ export function alarmRoutes(
 ): void {
   const readable = (req: FastifyRequest, reply: FastifyReply): Principal | undefined => {
     const p = who(req);
-    if (READERS.has(p.role)) return p;
+    if (mayReadFleet(p)) return p;
     fail(reply, 403, "ALARM_FORBIDDEN", `role ${p.role} may not read alarms`);
     return undefined;
   };
@@ -89,8 +87,7 @@ export function alarmRoutes(
     (name: string, run: (a: Alarm, p: Principal, req: FastifyRequest) => ReturnType<typeof acknowledge>) =>
     async (req: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply) => {
       const p = who(req);
-      if (!WRITERS.has(p.role))
-        return fail(reply, 403, "ALARM_FORBIDDEN", `role ${p.role} may not ${name} alarms`);
+      if (!mayOperate(p)) return fail(reply, 403, "ALARM_FORBIDDEN", `role ${p.role} may not ${name} alarms`);
       const { system, rule, thing } = req.params;
       const a = svc.store.get(`${system}/${rule}/${thing}`);
       if (!a || !matchesThing(p.things, a.thing))

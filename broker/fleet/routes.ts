@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../../shared/acl.ts";
+import { mayOperate } from "../../shared/acl.ts";
 import { AttributeError } from "../../shared/fleet-attributes.ts";
 import { SystemError } from "../../shared/fleet-systems.ts";
 import type { JsonValue } from "../../shared/json.ts";
@@ -187,7 +188,7 @@ export function fleetRoutes(
   });
   const operatorOnly = (req: FastifyRequest, reply: FastifyReply) => {
     const p = who(req);
-    if (p.role === "operator" || p.role === "anonymous") return false;
+    if (mayOperate(p)) return false;
     forbid(reply, `role ${p.role} may not change systems`);
     return true;
   };

@@ -1,6 +1,7 @@
 import type { Aedes, AedesPublishPacket } from "aedes";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../../shared/acl.ts";
+import { mayReadFleet } from "../../shared/acl.ts";
 import { renderShadow } from "../../shared/shadow-document.ts";
 import { CLASSIC_SHADOW, parsePresenceTopic } from "../../shared/topics.ts";
 import type { PresenceTracker } from "../presence.ts";
@@ -15,7 +16,6 @@ export interface ConsoleApiDeps {
   broker: Aedes;
 }
 
-const READERS = new Set(["operator", "viewer", "anonymous"]);
 /** Names scanned per SQLite page while filtering; the scan stops after `MAX_SCAN` names. */
 const SCAN_PAGE = 1000;
 const MAX_SCAN = 1_000_000;
@@ -43,7 +43,7 @@ export function consoleApiRoutes(
 ): void {
   const reader = (req: FastifyRequest, reply: FastifyReply) => {
     const p = principalOf(req);
-    if (READERS.has(p.role)) return p;
+    if (mayReadFleet(p)) return p;
     problem(reply, 403, `role ${p.role} may not read the fleet`);
     return undefined;
   };

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { ANONYMOUS, type Principal } from "../../shared/acl.ts";
+import { ANONYMOUS, mayReadFleet, type Principal } from "../../shared/acl.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import { renderShadow } from "../../shared/shadow-document.ts";
 import { CLASSIC_SHADOW, isValidThingName, type ShadowAddress } from "../../shared/topics.ts";
@@ -114,7 +114,7 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   });
   const forbidListing = (req: FastifyRequest, reply: FastifyReply) => {
     const role = who(req).role;
-    if (role === "operator" || role === "viewer" || role === "anonymous") return false;
+    if (mayReadFleet(who(req))) return false;
     reply.code(403).send({
       code: 403,
       message: `role ${role} may not list things`,

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Principal } from "../../shared/acl.ts";
+import { mayOperate, mayReadFleet } from "../../shared/acl.ts";
 import { type ThingPlan, unconfirmedDestructive } from "../../shared/jobs-plan.ts";
 import { type Counts, emptyCounts, THING_STATUSES } from "../../shared/jobs-rollout.ts";
 import { JobError, parseJobSpec } from "../../shared/jobs-spec.ts";
@@ -23,17 +24,12 @@ export interface DryRun {
   plans: ThingPlan[];
 }
 
-const writers = new Set(["operator", "anonymous"]);
-const readers = new Set(["operator", "viewer", "anonymous"]);
-
 export function mayRead(p: Principal): void {
-  if (!readers.has(p.role))
-    throw new JobError(403, "forbidden", `role ${p.role} may not read jobs or claims`);
+  if (!mayReadFleet(p)) throw new JobError(403, "forbidden", `role ${p.role} may not read jobs or claims`);
 }
 
 export function mayWrite(p: Principal): void {
-  if (!writers.has(p.role))
-    throw new JobError(403, "forbidden", `role ${p.role} may not run jobs or claim things`);
+  if (!mayOperate(p)) throw new JobError(403, "forbidden", `role ${p.role} may not run jobs or claim things`);
 }
 
 /** Jobs of one node: dry run, create, read, control (docs/jobs.md). */

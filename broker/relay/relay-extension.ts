@@ -1,5 +1,5 @@
 import type { PublishPacket } from "aedes";
-import { mayRelay, type Principal } from "../../shared/acl.ts";
+import { mayReadFleet, mayRelay, type Principal } from "../../shared/acl.ts";
 import { ConfigError } from "../../shared/config.ts";
 import { compileThingPattern, matchesThing, type ThingPattern } from "../../shared/glob.ts";
 import type { MessagesFrame } from "../../shared/relay/protocol.ts";
@@ -271,8 +271,7 @@ export const relayExtension: ExtensionDefinition = {
       },
       routes(app, principalOf) {
         app.get("/peers", async (req, reply) => {
-          const role = principalOf(req).role;
-          if (role !== "operator" && role !== "viewer" && role !== "anonymous") {
+          if (!mayReadFleet(principalOf(req))) {
             return reply
               .code(403)
               .send({ code: 403, message: "only operators and viewers may list relay peers" });
