@@ -8,3 +8,4 @@ export * from "./shadow-document.ts";
 export * from "./shadow-patch.ts";
 export * from "./shadow-request.ts";
 export * from "./topics.ts";
+export * from "./mqtt-username.ts";

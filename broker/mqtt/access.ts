@@ -3,6 +3,7 @@ import type { Aedes, AuthenticateError, Client } from "aedes";
 import { mayPublish, maySubscribe, type Principal } from "../../shared/acl.ts";
 import type { SecurityLimits } from "../../shared/config.ts";
 import type { Logger } from "../../shared/logger.ts";
+import { usernameOf } from "../../shared/mqtt-username.ts";
 import { isNodeOwnedTopic } from "../../shared/topics.ts";
 import type { Authenticator } from "../auth/authenticator.ts";
 import { RequestLimiter } from "../auth/request-limiter.ts";
@@ -101,6 +102,7 @@ export class MqttAccess {
     username: string | undefined,
     password: Buffer | undefined,
   ): Promise<AuthenticateError | null> {
+    username = usernameOf(username); // AWS SDK metrics suffix (`name?SDK=…`) ignored, as AWS IoT Core does
     const info = this.connections.get(client);
     const tls = info?.tls;
     let certificateName: string | undefined;
