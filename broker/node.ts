@@ -14,6 +14,7 @@ import { buildHttpServer } from "./http/server.ts";
 import { ConnectionGate, type Listener, readTlsMaterial, startMqttListeners } from "./listeners.ts";
 import { MqttAccess } from "./mqtt/access.ts";
 import { installConformance } from "./mqtt/conformance.ts";
+import { installMqtt5, mqtt5BrokerOptions } from "./mqtt/mqtt5.ts";
 import { guardPacketSize } from "./mqtt/packet-guard.ts";
 import { publishJson } from "./mqtt/publish.ts";
 import { ShadowMqttAdapter } from "./mqtt/shadow-adapter.ts";
@@ -100,6 +101,7 @@ export async function startNode(
       id: `umbra-${config.site}`,
       connectTimeout: s.connectTimeoutMs,
       concurrency: 0,
+      ...mqtt5BrokerOptions(s),
     });
     const presence = new PresenceTracker(db, config.site, (thing, p) => {
       publishJson(broker, presenceTopic(thing), p, true).catch((err) =>
@@ -116,6 +118,7 @@ export async function startNode(
     const access = new MqttAccess(broker, authenticator, shadows, s, log);
     access.install();
     installConformance(broker);
+    installMqtt5(broker);
     trackPresence(broker, access, presence);
     broker.on("subscribe", (subs, client) => shadows.onSubscribe(subs, client));
     broker.on("clientError", (client, err) =>

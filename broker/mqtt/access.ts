@@ -8,9 +8,13 @@ import { isNodeOwnedTopic } from "../../shared/topics.ts";
 import type { Authenticator } from "../auth/authenticator.ts";
 import { RequestLimiter } from "../auth/request-limiter.ts";
 import { connectRefusal, isRefusedFilter, markConnect } from "./conformance.ts";
+import { responseRouteOf } from "./mqtt5.ts";
 import type { ShadowMqttAdapter } from "./shadow-adapter.ts";
 
-/** Publishes the ACL refuses are acknowledged (MQTT 3.1.1 has no way to say no) and routed here: nobody may subscribe. */
+/**
+ * Publishes the ACL refuses from MQTT 3.1.1 clients are acknowledged (3.1.1 has no way to say no) and
+ * routed here: nobody may subscribe. MQTT 5 clients get reason code 0x87 instead.
+ */
 export const SINK_TOPIC = "$umbra/denied";
 
 export interface Session {
@@ -86,10 +90,16 @@ export class MqttAccess {
       }
       if (!client || !session) return done(null); // the broker's own publishes (e.g. wills of gone clients)
       if (isNodeOwnedTopic(packet.topic)) return done(null); // acknowledged, never forwarded (conformance)
-      this.shadows.dispatch(packet.topic, packet.payload, { client, ...session });
+      this.shadows.dispatch(packet.topic, packet.payload, {
+        client,
+        ...session,
+        response: responseRouteOf(packet),
+      });
       if (!mayPublish(session.principal, packet.topic)) {
         this.deniedPublishes++;
         this.log.debug({ client: client.id, topic: packet.topic }, "publish denied");
+        // MQTT 5 can say no: aedes answers PUBACK/PUBREC 0x87 and keeps the connection (docs/mqtt5.md).
+        if (client.version === 5) return done(new Error("not authorized"));
         packet.topic = SINK_TOPIC;
         packet.retain = false;
       }

@@ -3,7 +3,7 @@ import type { Aedes, AuthenticateError, Client, ConnectPacket } from "aedes";
 import { isNodeOwnedTopic, ROOTS } from "../../shared/topics.ts";
 
 /**
- * MQTT 3.1.1 rules that aedes 1.2 does not enforce by itself, plus the node's own topic rules.
+ * MQTT 3.1.1 rules that aedes does not enforce by itself, plus the node's own topic rules.
  * Installed as aedes hooks; the security layer wraps these, it does not replace them.
  */
 
@@ -11,6 +11,8 @@ const emptyIdPersistent = new WeakSet<Client>();
 
 /** Remembers clients that sent an empty client id with clean session 0 (checked at authenticate). */
 export function markConnect(client: Client, packet: ConnectPacket): void {
+  // MQTT 5 has no such rule: the server assigns an id (Assigned Client Identifier) whatever Clean Start says.
+  if (packet.protocolVersion === 5) return;
   if ((packet.clientId ?? "") === "" && packet.clean === false) emptyIdPersistent.add(client);
 }
 

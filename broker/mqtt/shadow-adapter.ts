@@ -1,10 +1,17 @@
 import type { Aedes, Client, Subscription } from "aedes";
-import { ANONYMOUS, maySubscribe, type Principal } from "../../shared/acl.ts";
+import { ANONYMOUS, mayPublish, maySubscribe, type Principal } from "../../shared/acl.ts";
 import { ShadowError } from "../../shared/errors.ts";
 import { renderDelta, renderDocuments } from "../../shared/shadow-document.ts";
-import { parseShadowTopic, ROOTS, type ShadowTopic, shadowTopic } from "../../shared/topics.ts";
+import {
+  isNodeOwnedTopic,
+  parseShadowTopic,
+  ROOTS,
+  type ShadowTopic,
+  shadowTopic,
+} from "../../shared/topics.ts";
 import type { RequestLimiter } from "../auth/request-limiter.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
+import { publishResponse, type ResponseRoute } from "./mqtt5.ts";
 import { hasSubscribers, publishJson, sendJson } from "./publish.ts";
 
 /** Who sent a shadow request over MQTT. */
@@ -12,6 +19,8 @@ export interface Requester {
   client: Client;
   principal: Principal;
   limiter?: RequestLimiter;
+  /** MQTT 5 request/response: the reply also goes to the request's Response Topic. */
+  response?: ResponseRoute;
 }
 
 /**
@@ -59,6 +68,10 @@ export class ShadowMqttAdapter {
     const body = result.ok ? result.body : result.error;
     if (requester && !maySubscribe(principal, topic)) sendJson(requester.client, topic, body);
     else if (await hasSubscribers(this.broker, topic)) await publishJson(this.broker, topic, body);
+    const route = requester?.response;
+    // The node publishes the response for the requester, so only where the requester may publish itself.
+    if (route && mayPublish(principal, route.topic) && !isNodeOwnedTopic(route.topic))
+      await publishResponse(this.broker, route, topic, body);
   }
 
   /** documents and delta on both roots, rendered only for topics that someone subscribes to. */
