@@ -1,4 +1,4 @@
-import { iot, iotshadow, mqtt } from "aws-iot-device-sdk-v2";
+import { iot, iotshadow, mqtt, mqtt5 } from "aws-iot-device-sdk-v2";
 
 /**
  * The real AWS IoT Device SDK v2 for JavaScript (native CRT client shipped in the npm package) as a
@@ -109,4 +109,60 @@ export class SdkShadow {
       send().catch(reject);
     });
   }
+}
+
+/**
+ * The SDK's MQTT 5 client, started and connected. With `tls` it is built by the SDK's own mTLS builder
+ * (as its samples do); a user name and password on plain TCP have no builder in the SDK (AWS IoT Core
+ * has no such port), so that config is written by hand. Either way the CRT appends its metrics to the
+ * user name unless `metrics` is false.
+ */
+export async function connectMqtt5(e: SdkV2Endpoint): Promise<mqtt5.Mqtt5Client> {
+  let config: mqtt5.Mqtt5ClientConfig;
+  if (e.tls) {
+    config = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath(
+      e.host,
+      e.tls.cert,
+      e.tls.key,
+    )
+      .withCertificateAuthorityFromPath(undefined, e.tls.ca)
+      .withPort(e.port)
+      .withConnectProperties({ keepAliveIntervalSeconds: 60, clientId: e.clientId, username: e.username })
+      .build();
+  } else {
+    config = {
+      hostName: e.host,
+      port: e.port,
+      connectProperties: {
+        keepAliveIntervalSeconds: 60,
+        clientId: e.clientId,
+        username: e.username,
+        password: e.password === undefined ? undefined : Buffer.from(e.password),
+      },
+    };
+  }
+  if (e.metrics === false) config.disableMetrics = true;
+  const client = new mqtt5.Mqtt5Client(config);
+  const connected = new Promise<void>((resolve, reject) => {
+    client.once("connectionSuccess", () => resolve());
+    client.once("connectionFailure", (event) => reject(event.error));
+  });
+  client.start();
+  try {
+    await connected;
+  } catch (err) {
+    client.stop();
+    client.close();
+    throw err;
+  }
+  return client;
+}
+
+/** The SDK's request/response shadow client (`IotShadowClientv2`) over an MQTT 5 client. */
+export function shadowClientV2(client: mqtt5.Mqtt5Client): iotshadow.IotShadowClientv2 {
+  return iotshadow.IotShadowClientv2.newFromMqtt5(client, {
+    maxRequestResponseSubscriptions: 4,
+    maxStreamingSubscriptions: 4,
+    operationTimeoutInSeconds: 15,
+  });
 }

@@ -1,6 +1,6 @@
 import type { mqtt } from "aws-iot-device-sdk-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectMqtt3, SdkShadow } from "../helpers/aws-sdk-v2.ts";
+import { connectMqtt3, connectMqtt5, SdkShadow, shadowClientV2 } from "../helpers/aws-sdk-v2.ts";
 import { createTestPki, type TestPki } from "../helpers/certs.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 
@@ -142,5 +142,77 @@ describe("aws-iot-device-sdk-v2 shadow client over MQTT 3.1.1", () => {
     const shadow = new SdkShadow(c, CERT_DEV);
     await shadow.subscribe();
     expect((await shadow.get("t-named")).ok).toBe(true);
+  });
+});
+
+describe("aws-iot-device-sdk-v2 shadow client over MQTT 5", () => {
+  const stopAll: (() => void)[] = [];
+  afterAll(() => {
+    for (const stop of stopAll) stop();
+  });
+  async function start5(...args: Parameters<typeof connectMqtt5>) {
+    const client = await connectMqtt5(...args);
+    const shadow = shadowClientV2(client);
+    stopAll.push(() => {
+      shadow.close();
+      client.stop();
+      client.close();
+    });
+    return shadow;
+  }
+
+  it("logs in by password on plain TCP (suffixed user name) and updates, gets and streams deltas", async () => {
+    const shadow = await start5({
+      host: "127.0.0.1",
+      port: node.mqttPort,
+      clientId: `${DEV}-5`,
+      username: DEV,
+      password,
+    });
+    const deltas: unknown[] = [];
+    const stream = shadow.createShadowDeltaUpdatedStream({ thingName: DEV });
+    stream.on("incomingPublish", (event) => deltas.push(event.message));
+    const subscribed = new Promise<void>((resolve) =>
+      stream.on("subscriptionStatus", (event) => {
+        if (event.type === 0) resolve(); // SubscriptionEstablished
+      }),
+    );
+    stream.open();
+    await subscribed;
+
+    const up = await shadow.updateShadow({ thingName: DEV, state: { reported: { mode: "v5" } } });
+    expect(up.state?.reported).toMatchObject({ mode: "v5" });
+    await desire(DEV, { mode: "eco" });
+    const delta = await waitFor("a delta over MQTT 5", () =>
+      deltas.find((d) => (d as { state?: { mode?: string } }).state?.mode === "eco"),
+    );
+    expect(delta).toMatchObject({ state: { mode: "eco" } });
+    const got = await shadow.getShadow({ thingName: DEV });
+    expect(got.state).toMatchObject({ desired: { mode: "eco" }, reported: { mode: "v5" } });
+    stream.close();
+  });
+
+  it("logs in by client certificate on mutual TLS", async () => {
+    const files = pki.client(CERT_DEV);
+    const shadow = await start5({
+      host: "localhost",
+      port: tlsPort(),
+      clientId: `${CERT_DEV}-5`,
+      tls: { cert: files.cert, key: files.key, ca: pki.ca.cert },
+    });
+    const up = await shadow.updateShadow({ thingName: CERT_DEV, state: { reported: { via: "mtls5" } } });
+    expect(up.state?.reported).toMatchObject({ via: "mtls5" });
+  });
+
+  it("a wrong password is refused", async () => {
+    await expect(
+      connectMqtt5({
+        host: "127.0.0.1",
+        port: node.mqttPort,
+        clientId: "x5",
+        username: DEV,
+        password: "nope",
+      }),
+    ).rejects.toBeTruthy();
   });
 });
