@@ -1,4 +1,5 @@
 import type { Aedes, AedesOptions, Client, PublishPacket } from "aedes";
+import { generate } from "mqtt-packet";
 import type { SecurityLimits } from "../../shared/config.ts";
 
 /**
@@ -52,7 +53,26 @@ export function resumeSessionQueue(client: Client): void {
   if (c.version === 5 && c._cleanStart === false && c.clean) c.clean = false;
 }
 
+/**
+ * Whether a PUBLISH fits the Maximum Packet Size the client asked for (CONNECT property). aedes 2.0.0-beta.1
+ * records it but sends bigger packets anyway; the server must not [MQTT-3.1.2-24] and discards them instead
+ * [MQTT-3.1.2-25]. Encoded only when the payload alone does not already decide it.
+ */
+export function fitsClient(client: Client, packet: PublishPacket): boolean {
+  const max = (client as Client & { maximumPacketSize?: number }).maximumPacketSize;
+  if (client.version !== 5 || !max) return true;
+  if (packet.payload.length >= max) return false;
+  // A packet identifier is added on delivery for QoS 1/2: encode with one so the size is the one sent.
+  const sized = { ...packet, messageId: packet.qos > 0 ? 1 : undefined } as PublishPacket;
+  return generate(sized, { protocolVersion: 5 }).length <= max;
+}
+
 export function installMqtt5(broker: Aedes): void {
+  const prevForward = broker.authorizeForward;
+  broker.authorizeForward = (client, packet) => {
+    if (!fitsClient(client, packet)) return null;
+    return prevForward.call(broker, client, packet);
+  };
   const prevAuthenticate = broker.authenticate;
   broker.authenticate = (client, username, password, done) => {
     resumeSessionQueue(client);

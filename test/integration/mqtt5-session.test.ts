@@ -63,6 +63,28 @@ describe("MQTT 5 messages", () => {
   });
 });
 
+describe("MQTT 5 limits a client sets", () => {
+  it("never sends a client a packet over its Maximum Packet Size (it is dropped for that client only)", async () => {
+    const { client: small } = await connect5(url, {
+      clientId: "mps-small",
+      properties: { maximumPacketSize: 64 },
+    });
+    const { client: big } = await connect5(url, { clientId: "mps-big" });
+    const gotSmall = new Received(small);
+    const gotBig = new Received(big);
+    for (const c of [small, big]) await c.subscribeAsync("mps/t", { qos: 1 });
+    const { client: pub } = await connect5(url, { clientId: "mps-pub" });
+    await pub.publishAsync("mps/t", ".".repeat(100), { qos: 1 });
+    await pub.publishAsync("mps/t", "small", { qos: 1 });
+    await gotBig.wait("mps/t", 2);
+    const [m] = await gotSmall.wait("mps/t");
+    await sleep(200);
+    expect(m?.payload.toString()).toBe("small");
+    expect(gotSmall.on("mps/t")).toHaveLength(1);
+    for (const c of [small, big, pub]) await c.endAsync();
+  });
+});
+
 describe("MQTT 5 sessions", () => {
   it("keeps a session for its expiry interval, delivers what was queued, then forgets it", async () => {
     const id = "se-dev";
