@@ -18,6 +18,7 @@ import { installMqtt5, mqtt5BrokerOptions } from "./mqtt/mqtt5.ts";
 import { guardPacketSize } from "./mqtt/packet-guard.ts";
 import { publishJson } from "./mqtt/publish.ts";
 import { ShadowMqttAdapter } from "./mqtt/shadow-adapter.ts";
+import { rewriteSharePackets, SharedSubscriptions } from "./mqtt/shared-subscriptions.ts";
 import { PresenceTracker } from "./presence.ts";
 import { GroupCommit } from "./shadow/group-commit.ts";
 import { newActorId } from "./shadow/shadow-doc.ts";
@@ -119,6 +120,7 @@ export async function startNode(
     access.install();
     installConformance(broker);
     installMqtt5(broker);
+    new SharedSubscriptions(broker).install();
     trackPresence(broker, access, presence);
     broker.on("subscribe", (subs, client) => shadows.onSubscribe(subs, client));
     broker.on("clientError", (client, err) =>
@@ -163,6 +165,7 @@ export async function startNode(
         log.info({ address: info.address, reason }, "connection closed"),
       );
       const client = broker.handle(stream);
+      rewriteSharePackets(client);
       access.connections.set(client, info);
     });
     cleanup.push(() => Promise.all(listeners.map((l) => l.close())).then(() => undefined));

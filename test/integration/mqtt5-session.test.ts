@@ -40,12 +40,54 @@ describe("MQTT 5 messages", () => {
     for (const c of [sub5, sub3, pub]) await c.endAsync();
   });
 
-  it("says shared subscriptions are not available (CONNACK) and refuses $share filters with 0x9E", async () => {
-    // Not served yet (docs/mqtt5.md): aedes 2.0.0-beta.1 refuses them; a clean refusal, not a dead subscription.
-    const { client, connack } = await connect5(url, { clientId: "sh-a" });
-    expect(connack.properties?.sharedSubscriptionAvailable).toBe(false);
-    expect(await subscribeGranted(client, "$share/workers/jobs/+")).toEqual([0x9e]);
-    await client.endAsync();
+  it("shares a $share subscription: each message goes to exactly one member of the group", async () => {
+    const members = await Promise.all(["sh-a", "sh-b"].map((id) => connect5(url, { clientId: id })));
+    const v311 = await connectClient(url, { clientId: "sh-c" }); // mosquitto serves 3.1.1 members too
+    const clients = [...members.map((m) => m.client), v311];
+    const inboxes = clients.map((c) => new Received(c));
+    for (const c of clients) await c.subscribeAsync("$share/workers/jobs/+", { qos: 1 });
+    const { client: other } = await connect5(url, { clientId: "sh-other" });
+    const unshared = new Received(other);
+    await other.subscribeAsync("$share/audit/jobs/+", { qos: 0 });
+    const { client: pub } = await connect5(url, { clientId: "sh-pub" });
+    for (let i = 0; i < 30; i++) await pub.publishAsync(`jobs/${i}`, String(i), { qos: 1 });
+    const all = Array.from({ length: 30 }, (_, i) => String(i));
+    const total = () => inboxes.reduce((n, inbox) => n + inbox.packets.length, 0);
+    const end = Date.now() + 10_000;
+    while ((total() < 30 || unshared.packets.length < 30) && Date.now() < end) await sleep(25);
+    await sleep(200);
+    const payloads = inboxes.flatMap((inbox) => inbox.packets.map((p) => p.payload.toString()));
+    expect(payloads.sort((a, b) => Number(a) - Number(b))).toEqual(all);
+    for (const inbox of inboxes) expect(inbox.packets.length).toBeGreaterThan(0);
+    // Another group gets every message too, at the QoS it was granted.
+    expect(unshared.packets.map((p) => p.payload.toString()).sort((a, b) => Number(a) - Number(b))).toEqual(
+      all,
+    );
+    expect(unshared.packets.every((p) => p.qos === 0)).toBe(true);
+    // After unsubscribing, a member gets nothing more.
+    await clients[0]?.unsubscribeAsync("$share/workers/jobs/+");
+    const before = inboxes[0]?.packets.length;
+    for (let i = 0; i < 6; i++) await pub.publishAsync(`jobs/x${i}`, "late", { qos: 1 });
+    await sleep(500);
+    expect(inboxes[0]?.packets.length).toBe(before);
+    for (const c of [...clients, other, pub]) await c.endAsync();
+  });
+
+  it("checks the ACL against the shared filter", async () => {
+    const secure = await startTestNode({ allowAnonymous: false });
+    try {
+      const pw = secure.identities.add("sh-dev", "device", "sh-dev");
+      const { client } = await connect5(secure.mqttUrl, {
+        clientId: "sh-dev",
+        username: "sh-dev",
+        password: pw,
+      });
+      expect(await subscribeGranted(client, "$share/g/things/sh-dev/telemetry")).toEqual([1]);
+      expect(await subscribeGranted(client, "$share/g/things/other/telemetry")).toEqual([0x87]);
+      await client.endAsync();
+    } finally {
+      await secure.stop();
+    }
   });
 
   it("resolves a client's topic alias", async () => {
