@@ -1,4 +1,5 @@
-import { Aedes, type Client } from "aedes";
+import { join } from "node:path";
+import { Aedes, type AedesOptions, type Client } from "aedes";
 import { Registry } from "prom-client";
 import type { Principal } from "../shared/acl.ts";
 import type { NodeConfig } from "../shared/config.ts";
@@ -16,6 +17,8 @@ import { MqttAccess } from "./mqtt/access.ts";
 import { installConformance } from "./mqtt/conformance.ts";
 import { installMqtt5, mqtt5BrokerOptions } from "./mqtt/mqtt5.ts";
 import { guardPacketSize } from "./mqtt/packet-guard.ts";
+import { MAX_QUEUED_PER_CLIENT, overflowReporter } from "./mqtt/persistence/overflow.ts";
+import { SqlitePersistence } from "./mqtt/persistence/sqlite-persistence.ts";
 import { publishJson } from "./mqtt/publish.ts";
 import { ShadowMqttAdapter } from "./mqtt/shadow-adapter.ts";
 import { rewriteSharePackets, SharedSubscriptions } from "./mqtt/shared-subscriptions.ts";
@@ -98,7 +101,14 @@ export async function startNode(
     // concurrency 0: mqemitter queues emits beyond `concurrency` (aedes' default 100) and drains the
     // queue recursively (released → _do → released …); under a burst from thousands of devices that
     // recursion can overflow the stack. Unlimited concurrency never queues (messages are in memory anyway).
+    // Retained messages, persistent sessions and their queues survive a restart (docs/mqtt5.md).
+    const mqttStore = new SqlitePersistence(join(config.dataDir, "mqtt.db"), {
+      maxQueuedPerClient: MAX_QUEUED_PER_CLIENT,
+      onOverflow: overflowReporter(log),
+    });
+    cleanup.push(() => mqttStore.destroy());
     const broker = await Aedes.createBroker({
+      persistence: mqttStore as unknown as AedesOptions["persistence"],
       id: `umbra-${config.site}`,
       connectTimeout: s.connectTimeoutMs,
       concurrency: 0,
@@ -116,7 +126,7 @@ export async function startNode(
     const shadows = new ShadowMqttAdapter(broker, service, (err) =>
       log.error({ err }, "shadow request failed"),
     );
-    const access = new MqttAccess(broker, authenticator, shadows, s, log);
+    const access = new MqttAccess(broker, authenticator, shadows, s, log, mqttStore.sessionOwners());
     access.install();
     installConformance(broker);
     installMqtt5(broker);

@@ -42,14 +42,14 @@ export class MqttAccess {
    * it another identity could connect with that id and inherit the session's subscriptions and queued
    * messages, past the ACL.
    */
-  private readonly persistentOwners = new Map<string, string>();
-
   constructor(
     private readonly broker: Aedes,
     private readonly authenticator: Authenticator,
     private readonly shadows: ShadowMqttAdapter,
     private readonly limits: SecurityLimits,
     private readonly log: Logger,
+    // A Map written through to SQLite when sessions survive restarts (broker/mqtt/persistence).
+    private readonly persistentOwners: Map<string, string> = new Map(),
   ) {}
 
   install(): void {

@@ -50,6 +50,7 @@ function mayMatchDollarTopics(filter: string): boolean {
 }
 
 type RetainedStreams = {
+  retainedSnapshot?(): { topic: string }[];
   createRetainedStreamCombi(patterns: string[]): Readable;
   storeRetained(packet: { topic: string; payload: Buffer | string }): Promise<void>;
 };
@@ -67,6 +68,8 @@ const isExact = (filter: string) => !filter.includes("+") && !filter.includes("#
  */
 function serveRetained(persistence: RetainedStreams): void {
   const byTopic = new Map<string, unknown>();
+  // Retained messages a persistent store brought back from before a restart.
+  for (const packet of persistence.retainedSnapshot?.() ?? []) byTopic.set(packet.topic, packet);
   const store = persistence.storeRetained.bind(persistence);
   persistence.storeRetained = async (packet) => {
     await store(packet);

@@ -120,6 +120,19 @@ describe("SqlitePersistence", () => {
     await c.destroy();
   });
 
+  it("keeps who owns each persistent session's client id across a restart", async () => {
+    const file = dbFile();
+    const a = await open(file);
+    const owners = a.sessionOwners();
+    owners.set("dev-1", "device:dev-1");
+    owners.set("ops-1", "operator:ops");
+    owners.delete("ops-1");
+    await a.destroy();
+    const b = await open(file);
+    expect([...b.sessionOwners()]).toEqual([["dev-1", "device:dev-1"]]);
+    await b.destroy();
+  });
+
   it("bounds each client's queue and counts what did not fit", async () => {
     const overflowed: string[] = [];
     const p = await open(dbFile(), {

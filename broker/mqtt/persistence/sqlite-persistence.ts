@@ -73,7 +73,33 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS incoming (client_id TEXT NOT NULL, message_id INTEGER NOT NULL, packet TEXT NOT NULL,
     PRIMARY KEY (client_id, message_id));
   CREATE TABLE IF NOT EXISTS wills (client_id TEXT PRIMARY KEY, packet TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS owners (client_id TEXT PRIMARY KEY, owner TEXT NOT NULL);
 `;
+
+/**
+ * Which identity holds each persistent session's client id, written through to SQLite: a session that
+ * survives a restart must not become anyone's to take over (broker/mqtt/access.ts uses it as its Map).
+ */
+export class SessionOwners extends Map<string, string> {
+  constructor(private readonly db?: Database.Database) {
+    super();
+    if (!db) return;
+    for (const r of db.prepare("SELECT client_id, owner FROM owners").all() as {
+      client_id: string;
+      owner: string;
+    }[])
+      super.set(r.client_id, r.owner);
+  }
+  override set(clientId: string, owner: string): this {
+    if (super.get(clientId) !== owner)
+      this.db?.prepare("INSERT OR REPLACE INTO owners (client_id, owner) VALUES (?, ?)").run(clientId, owner);
+    return super.set(clientId, owner);
+  }
+  override delete(clientId: string): boolean {
+    if (super.has(clientId)) this.db?.prepare("DELETE FROM owners WHERE client_id = ?").run(clientId);
+    return super.delete(clientId);
+  }
+}
 
 export class SqlitePersistence extends (Memory as new () => MemoryPersistence) {
   private readonly db: Database.Database;
@@ -119,6 +145,11 @@ export class SqlitePersistence extends (Memory as new () => MemoryPersistence) {
       // Kept as stored: a will of the previous run belongs to that run's broker, whatever id this one has.
       will.brokerId = brokerId;
     }
+  }
+
+  /** The persistent sessions' owners, kept in the same database. */
+  sessionOwners(): SessionOwners {
+    return new SessionOwners(this.db);
   }
 
   /** Retained messages, read synchronously (for an index built at start-up). */
