@@ -15,6 +15,7 @@ import { buildHttpServer } from "./http/server.ts";
 import { ConnectionGate, type Listener, readTlsMaterial, startMqttListeners } from "./listeners.ts";
 import { MqttAccess } from "./mqtt/access.ts";
 import { installConformance } from "./mqtt/conformance.ts";
+import { installFlowControl, limitInflight } from "./mqtt/flow-control.ts";
 import { installMqtt5, mqtt5BrokerOptions } from "./mqtt/mqtt5.ts";
 import { guardPacketSize } from "./mqtt/packet-guard.ts";
 import { MAX_QUEUED_PER_CLIENT, overflowReporter } from "./mqtt/persistence/overflow.ts";
@@ -131,6 +132,7 @@ export async function startNode(
     installConformance(broker);
     installMqtt5(broker);
     new SharedSubscriptions(broker).install();
+    installFlowControl(broker);
     trackPresence(broker, access, presence);
     broker.on("subscribe", (subs, client) => shadows.onSubscribe(subs, client));
     broker.on("clientError", (client, err) =>
@@ -176,6 +178,7 @@ export async function startNode(
       );
       const client = broker.handle(stream);
       rewriteSharePackets(client);
+      limitInflight(client);
       access.connections.set(client, info);
     });
     cleanup.push(() => Promise.all(listeners.map((l) => l.close())).then(() => undefined));

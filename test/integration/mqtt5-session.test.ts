@@ -1,3 +1,5 @@
+import { createConnection } from "node:net";
+import * as mqttPacket from "mqtt-packet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subscribeGranted } from "../helpers/connect-attempt.ts";
 import { connectClient } from "../helpers/mqtt.ts";
@@ -124,6 +126,50 @@ describe("MQTT 5 limits a client sets", () => {
     expect(m?.payload.toString()).toBe("small");
     expect(gotSmall.on("mps/t")).toHaveLength(1);
     for (const c of [small, big, pub]) await c.endAsync();
+  });
+});
+
+describe("MQTT 5 Receive Maximum of a client", () => {
+  it("has no more unacknowledged QoS 1 messages in flight to a client than its Receive Maximum", async () => {
+    // A raw MQTT 5 client (mqtt-packet) that acknowledges only when the test says so.
+    const socket = createConnection(node.mqttPort, "127.0.0.1");
+    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    const publishes: { messageId?: number; payload: string }[] = [];
+    parser.on("packet", (p) => {
+      if (p.cmd === "publish") publishes.push({ messageId: p.messageId, payload: p.payload.toString() });
+    });
+    socket.on("data", (d) => parser.parse(d));
+    const send = (p: object) =>
+      socket.write(mqttPacket.generate(p as mqttPacket.Packet, { protocolVersion: 5 }));
+    const until = async (n: number) => {
+      const end = Date.now() + 10_000;
+      while (publishes.length < n && Date.now() < end) await sleep(20);
+      expect(publishes.length).toBeGreaterThanOrEqual(n);
+    };
+    send({
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 5,
+      clientId: "rm-raw",
+      clean: true,
+      keepalive: 60,
+      properties: { receiveMaximum: 2 },
+    });
+    send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "rm/t", qos: 1 }] });
+    await sleep(300);
+    const { client: pub } = await connect5(url, { clientId: "rm-pub" });
+    for (let i = 0; i < 5; i++) await pub.publishAsync("rm/t", String(i), { qos: 1 }); // publisher not held up
+    await until(2);
+    await sleep(300);
+    expect(publishes.map((p) => p.payload)).toEqual(["0", "1"]);
+    for (let n = 3; n <= 5; n++) {
+      send({ cmd: "puback", messageId: publishes[n - 3]?.messageId });
+      await until(n);
+    }
+    await sleep(200);
+    expect(publishes.map((p) => p.payload)).toEqual(["0", "1", "2", "3", "4"]);
+    socket.destroy();
+    await pub.endAsync();
   });
 });
 
