@@ -7,6 +7,7 @@ export * from "./history-retention.ts";
 export * from "./json.ts";
 export * from "./limits.ts";
 export * from "./logger.ts";
+export * from "./mqtt-username.ts";
 export * from "./shadow-delta.ts";
 export * from "./shadow-document.ts";
 export * from "./shadow-patch.ts";

@@ -1,10 +1,17 @@
 import type { Aedes, Client, Subscription } from "aedes";
-import { ANONYMOUS, maySubscribe, type Principal, shadowDenial } from "../../shared/acl.ts";
+import { ANONYMOUS, mayPublish, maySubscribe, type Principal, shadowDenial } from "../../shared/acl.ts";
 import { ShadowError } from "../../shared/errors.ts";
 import { renderDelta, renderDocuments } from "../../shared/shadow-document.ts";
-import { parseShadowTopic, ROOTS, type ShadowTopic, shadowTopic } from "../../shared/topics.ts";
+import {
+  isNodeOwnedTopic,
+  parseShadowTopic,
+  ROOTS,
+  type ShadowTopic,
+  shadowTopic,
+} from "../../shared/topics.ts";
 import type { Admission } from "../auth/request-limits.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
+import { publishResponse, type ResponseRoute } from "./mqtt5.ts";
 import { hasSubscribers, publishJson, sendJson } from "./publish.ts";
 
 /** Who sent a shadow request over MQTT. */
@@ -13,6 +20,8 @@ export interface Requester {
   principal: Principal;
   /** Takes the request's slot in every limit that applies (connection, identity, thing); broker/auth/request-limits.ts. */
   admit?(thing: string): Admission;
+  /** MQTT 5 request/response: the reply also goes to the request's Response Topic. */
+  response?: ResponseRoute;
 }
 
 /** What `dispatch` made of a publish: a shadow request it answers, one it refuses (403/429), or neither. */
@@ -73,6 +82,10 @@ export class ShadowMqttAdapter {
     const body = result.ok ? result.body : result.error;
     if (requester && !maySubscribe(principal, topic)) sendJson(requester.client, topic, body);
     else if (await hasSubscribers(this.broker, topic)) await publishJson(this.broker, topic, body);
+    const route = requester?.response;
+    // The node publishes the response for the requester, so only where the requester may publish itself.
+    if (route && mayPublish(principal, route.topic) && !isNodeOwnedTopic(route.topic))
+      await publishResponse(this.broker, route, topic, body);
   }
 
   /** documents and delta on both roots, rendered only for topics that someone subscribes to. */
