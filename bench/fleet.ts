@@ -235,7 +235,8 @@ export class Fleet {
 async function open(url: string, clientId: string, timeoutMs: number): Promise<MqttClient> {
   const client = mqtt.connect(url, {
     clientId,
-    protocolVersion: 4,
+    // UMBRA_BENCH_MQTT=5: the same fleet over MQTT 5 (docs/mqtt5.md); default 3.1.1.
+    protocolVersion: process.env.UMBRA_BENCH_MQTT === "5" ? 5 : 4,
     clean: true,
     keepalive: 60,
     reconnectPeriod: 0,

@@ -1,5 +1,5 @@
 import type { Aedes } from "aedes";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
 import type { Principal } from "../shared/acl.ts";
 import type { NodeConfig } from "../shared/config.ts";
@@ -42,6 +42,11 @@ export interface NodeExtension {
    * `principalOf(req)` is who is asking.
    */
   routes?(app: FastifyInstance, principalOf: (req: FastifyRequest) => Principal): void;
+  /**
+   * Answers `GET /things` when it carries what the plain listing does not take (the fleet query:
+   * `q`, `sort`, `fields`); returns undefined to leave the request to the plain listing.
+   */
+  thingQuery?(req: FastifyRequest, reply: FastifyReply, principal: Principal): FastifyReply | undefined;
   /** Stops the capability; called once, before the broker and the store close. */
   close?(): Promise<void> | void;
 }

@@ -1,4 +1,5 @@
-import { Aedes, type Client } from "aedes";
+import { join } from "node:path";
+import { Aedes, type AedesOptions, type Client } from "aedes";
 import { Registry } from "prom-client";
 import type { Principal } from "../shared/acl.ts";
 import type { NodeConfig } from "../shared/config.ts";
@@ -7,16 +8,25 @@ import { isValidThingName, presenceTopic } from "../shared/topics.ts";
 import { Authenticator } from "./auth/authenticator.ts";
 import { bootstrapAdmin } from "./auth/bootstrap.ts";
 import { IdentityStore } from "./auth/identity-store.ts";
-import { LoginThrottle } from "./auth/login-throttle.ts";
+import { registerLimitMetrics } from "./auth/limit-metrics.ts";
+import { isLoopbackAddress, LoginThrottle } from "./auth/login-throttle.ts";
+import { ShadowQuota } from "./auth/shadow-quota.ts";
 import type { NodeContext, NodeExtension } from "./extension.ts";
 import { EXTENSIONS } from "./extensions.ts";
+import { mqttPortsOf } from "./http/console-routes.ts";
 import { buildHttpServer } from "./http/server.ts";
+import { ConsoleSessions } from "./http/sessions.ts";
 import { ConnectionGate, type Listener, readTlsMaterial, startMqttListeners } from "./listeners.ts";
 import { MqttAccess } from "./mqtt/access.ts";
 import { installConformance } from "./mqtt/conformance.ts";
+import { installFlowControl, limitInflight } from "./mqtt/flow-control.ts";
+import { installMqtt5, mqtt5BrokerOptions } from "./mqtt/mqtt5.ts";
 import { guardPacketSize } from "./mqtt/packet-guard.ts";
+import { MAX_QUEUED_PER_CLIENT, overflowReporter } from "./mqtt/persistence/overflow.ts";
+import { SqlitePersistence } from "./mqtt/persistence/sqlite-persistence.ts";
 import { publishJson } from "./mqtt/publish.ts";
 import { ShadowMqttAdapter } from "./mqtt/shadow-adapter.ts";
+import { rewriteSharePackets, SharedSubscriptions } from "./mqtt/shared-subscriptions.ts";
 import { PresenceTracker } from "./presence.ts";
 import { GroupCommit } from "./shadow/group-commit.ts";
 import { newActorId } from "./shadow/shadow-doc.ts";
@@ -91,16 +101,25 @@ export async function startNode(
       windowMs: s.loginWindowMs,
       blockMs: s.loginBlockMs,
       maxBlockMs: 15 * 60_000,
+      ...(s.loginThrottleLoopback ? {} : { exempt: isLoopbackAddress }),
     });
     const authenticator = new Authenticator(identities, throttle, config.allowAnonymous);
 
     // concurrency 0: mqemitter queues emits beyond `concurrency` (aedes' default 100) and drains the
     // queue recursively (released → _do → released …); under a burst from thousands of devices that
     // recursion can overflow the stack. Unlimited concurrency never queues (messages are in memory anyway).
+    // Retained messages, persistent sessions and their queues survive a restart (docs/mqtt5.md).
+    const mqttStore = new SqlitePersistence(join(config.dataDir, "mqtt.db"), {
+      maxQueuedPerClient: MAX_QUEUED_PER_CLIENT,
+      onOverflow: overflowReporter(log),
+    });
+    cleanup.push(() => mqttStore.destroy());
     const broker = await Aedes.createBroker({
+      persistence: mqttStore as unknown as AedesOptions["persistence"],
       id: `umbra-${config.site}`,
       connectTimeout: s.connectTimeoutMs,
       concurrency: 0,
+      ...mqtt5BrokerOptions(s),
     });
     const presence = new PresenceTracker(db, config.site, (thing, p) => {
       publishJson(broker, presenceTopic(thing), p, true).catch((err) =>
@@ -111,12 +130,17 @@ export async function startNode(
     cleanup.push(() => presence.flush());
     cleanup.push(() => new Promise<void>((resolve) => broker.close(() => resolve())));
     const service = new ShadowService(store, commits, config.limits, (thing) => presence.get(thing));
+    const quota = new ShadowQuota(db, config.limits);
+    service.admitNew = (addr, principal) => quota.admitNew(addr, principal);
     const shadows = new ShadowMqttAdapter(broker, service, (err) =>
       log.error({ err }, "shadow request failed"),
     );
-    const access = new MqttAccess(broker, authenticator, shadows, s, log);
+    const access = new MqttAccess(broker, authenticator, shadows, s, log, mqttStore.sessionOwners());
     access.install();
     installConformance(broker);
+    installMqtt5(broker);
+    new SharedSubscriptions(broker).install();
+    installFlowControl(broker);
     trackPresence(broker, access, presence);
     broker.on("subscribe", (subs, client) => shadows.onSubscribe(subs, client));
     broker.on("clientError", (client, err) =>
@@ -126,6 +150,7 @@ export async function startNode(
     presence.markAllDisconnected();
 
     const metrics = new Registry();
+    registerLimitMetrics(metrics, access.requestLimits, quota);
     const extensions = new Map<string, NodeExtension>();
     const ctx: NodeContext = {
       config,
@@ -161,6 +186,8 @@ export async function startNode(
         log.info({ address: info.address, reason }, "connection closed"),
       );
       const client = broker.handle(stream);
+      rewriteSharePackets(client);
+      limitInflight(client);
       access.connections.set(client, info);
     });
     cleanup.push(() => Promise.all(listeners.map((l) => l.close())).then(() => undefined));
@@ -174,6 +201,17 @@ export async function startNode(
       maxRequestBytes: config.limits.maxRequestBytes,
       authenticate: config.allowAnonymous ? undefined : (token: string) => identities.verifyToken(token),
       extensions: [...extensions.values()],
+      console: {
+        service,
+        store,
+        presence,
+        broker,
+        identities,
+        authenticator,
+        sessions: new ConsoleSessions(),
+        lookup: (name: string) => identities.lookup(name)?.principal,
+        mqttPorts: mqttPortsOf(urls),
+      },
     };
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     for (const [scheme, port] of [

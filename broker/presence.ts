@@ -2,7 +2,8 @@ import type { Presence } from "../shared/shadow-document.ts";
 import type { Db } from "./store/database.ts";
 
 /**
- * Presence of things whose MQTT client id is their thing name. Kept in SQLite so that after a restart
+ * Presence of things: a connected device identity (or, with anonymous access, a client whose id is a
+ * thing name; Sparkplug edge nodes and devices through their births and deaths). Kept in SQLite so that after a restart
  * every thing that was connected is announced as disconnected (its session ended with the process).
  */
 export class PresenceTracker {

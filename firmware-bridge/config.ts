@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { parseDocument } from "yaml";
 import { parseDuration } from "../device-agent/agent/config-check.ts";
 import { isValidThingName } from "../shared/topics.ts";
+import { DEFAULT_SUMMARY_MS } from "./measurements.ts";
 import type { DeviceSpec, DriverName } from "./types.ts";
 
 /**
@@ -86,6 +87,7 @@ export const BRIDGE_CONFIG_SCHEMA = {
         timeout: duration,
         fullReportInterval: duration,
         backoffMax: duration,
+        summaryInterval: duration,
       },
     },
     devices: {
@@ -102,6 +104,7 @@ export const BRIDGE_CONFIG_SCHEMA = {
           profile: { type: "string", minLength: 1 },
           pollInterval: duration,
           timeout: duration,
+          summaryInterval: duration,
           options: { type: "object" },
         },
       },
@@ -144,6 +147,7 @@ type Raw = {
     profile: string;
     pollInterval?: string | number;
     timeout?: string | number;
+    summaryInterval?: string | number;
     options?: Record<string, unknown>;
   }[];
 };
@@ -188,6 +192,7 @@ export function parseBridgeConfig(
   const d = raw.defaults ?? {};
   const pollMs = dur(d.pollInterval, "/defaults/pollInterval", 5000);
   const timeoutMs = dur(d.timeout, "/defaults/timeout", 2000);
+  const summaryMs = dur(d.summaryInterval, "/defaults/summaryInterval", DEFAULT_SUMMARY_MS);
 
   const n = raw.node;
   const passwordEnv = n.passwordEnv ?? DEFAULT_PASSWORD_ENV;
@@ -219,6 +224,7 @@ export function parseBridgeConfig(
         options: resolveSecrets(dev.options ?? {}, `${source}: ${where}/options`, env, path),
         pollMs: dur(dev.pollInterval, `${where}/pollInterval`, pollMs),
         timeoutMs: dur(dev.timeout, `${where}/timeout`, timeoutMs),
+        summaryMs: dur(dev.summaryInterval, `${where}/summaryInterval`, summaryMs),
       },
     };
   });

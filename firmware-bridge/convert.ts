@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from "../shared/json.ts";
+import { getAt, setAt } from "../shared/json-path.ts";
 import type { PointSpec, RawValue } from "./types.ts";
 
 /**
@@ -50,9 +51,10 @@ export function toShadow(point: PointSpec, raw: RawValue): JsonValue {
   }
   let value: RawValue = raw;
   if (typeof value === "bigint") {
-    // Counters beyond 2^53 keep every digit as a string; smaller ones are plain numbers.
+    // Counters beyond 2^53 keep every digit as a string, unless they are measurements (telemetry is
+    // doubles: the nearest one); smaller ones are plain numbers.
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
-      return point.scale === undefined && point.offset === undefined
+      return point.scale === undefined && point.offset === undefined && point.kind !== "measurement"
         ? value.toString()
         : tidy(Number(value) * (point.scale ?? 1) + (point.offset ?? 0));
     value = Number(value);
@@ -130,25 +132,12 @@ export function splitPath(path: string): string[] {
 
 /** Sets `value` at a dotted path, creating objects on the way. */
 export function setPath(target: JsonObject, path: string, value: JsonValue): void {
-  const keys = splitPath(path);
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    const next = node[key];
-    if (next === undefined || next === null || typeof next !== "object" || Array.isArray(next))
-      node[key] = {};
-    node = node[key] as JsonObject;
-  }
-  node[keys[keys.length - 1] as string] = value;
+  setAt(target, splitPath(path), value);
 }
 
 /** The value at a dotted path, or undefined. */
 export function getPath(source: JsonObject, path: string): JsonValue | undefined {
-  let node: JsonValue | undefined = source;
-  for (const key of splitPath(path)) {
-    if (node === null || typeof node !== "object" || Array.isArray(node)) return undefined;
-    node = (node as JsonObject)[key];
-  }
-  return node;
+  return getAt(source, splitPath(path));
 }
 
 /**

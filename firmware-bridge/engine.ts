@@ -2,6 +2,7 @@ import { leavesOf } from "../device-agent/sdk/paths.ts";
 import type { DeltaHandler, HandlerResult } from "../device-agent/sdk/types.ts";
 import { type JsonObject, type JsonValue, jsonEqual } from "../shared/json.ts";
 import { ConvertError, pointFor, rawEquals, setPath, toRaw, toShadow } from "./convert.ts";
+import { MeasurementSummary, splitReadings, telemetryMessages } from "./measurements.ts";
 import {
   type DeviceSpec,
   type Driver,
@@ -14,7 +15,8 @@ import {
 
 /**
  * One runner per bridged device: polls the driver at the device's interval, turns readings into
- * shadow values, reports only what changed (plus a full report every `fullReportMs`), writes desired
+ * shadow values, reports only what changed (plus a full report every `fullReportMs`), publishes
+ * measurements as telemetry and summarises them into `reported` (measurements.ts), writes desired
  * values back with read-back verification, and marks the device unreachable in its shadow.
  *
  * Every device has its own loop and its own driver: a slow or dead device only delays itself. Driver
@@ -31,6 +33,8 @@ export interface ShadowLink {
   onDelta(handler: DeltaHandler): () => void;
   /** Removes desired keys after a one-shot command ran (the SDK Device has it; `--once` has none). */
   clearDesired?(paths: readonly string[]): Promise<void>;
+  /** Publishes measurements as telemetry (the SDK Device has it; `--once` has none). */
+  publishTelemetry?(values: JsonObject): Promise<boolean>;
 }
 
 export interface RunnerLog {
@@ -80,8 +84,9 @@ export class DeviceRunner {
   /** Write counter and, per path, the count when it was last written: a poll that read before a write must not report over it. */
   private writeCount = 0;
   private readonly writtenAt = new Map<string, number>();
-  /** The last report error logged (cleared by a report that goes through). */
-  private reportError: string | undefined;
+  /** The last report / telemetry error logged (cleared by one that goes through). */
+  private readonly lastError: { report?: string; telemetry?: string } = {};
+  private readonly summary: MeasurementSummary;
 
   constructor(
     readonly spec: DeviceSpec,
@@ -98,6 +103,7 @@ export class DeviceRunner {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.verifyDelays = opts.verifyDelaysMs ?? [0, 250, 1000];
+    this.summary = new MeasurementSummary(spec.summaryMs);
     this.s = { reachable: undefined, error: undefined, since: this.now(), failures: 0, polls: 0 };
   }
 
@@ -175,7 +181,10 @@ export class DeviceRunner {
     ]).finally(() => clearTimeout(timer));
   }
 
-  /** One poll: read every point, report what changed (or everything when a full report is due). */
+  /**
+   * One poll: read every point, publish the measurements as telemetry, report the state that changed
+   * and the measurement summary when due (or everything when a full report is due).
+   */
   async pollOnce(): Promise<void> {
     this.s.polls++;
     const writesBefore = this.writeCount;
@@ -198,11 +207,17 @@ export class DeviceRunner {
       if ((this.writtenAt.get(r.path) ?? -1) >= writesBefore) continue;
       if (point) values.set(r.path, toShadow(point, r.value));
     }
-    const full = this.now() - this.lastFullAt >= this.fullReportMs;
+    const now = this.now();
+    const { state, samples } = splitReadings(this.readable, values);
+    for (const path of state.keys()) this.summary.forget(path);
+    this.summary.observe(samples, now);
+    await this.publishTelemetry(samples, now);
+    const full = now - this.lastFullAt >= this.fullReportMs;
     const patch: JsonObject = {};
-    for (const [path, value] of values) {
+    for (const [path, value] of state) {
       if (full || !this.last.has(path) || !jsonEqual(this.last.get(path), value)) setPath(patch, path, value);
     }
+    for (const [path, value] of this.summary.take(now, full)) setPath(patch, path, value);
     const error = partial?.message;
     const changed = this.s.reachable !== true || this.s.error !== error;
     if (changed) this.transition(true, error);
@@ -212,12 +227,24 @@ export class DeviceRunner {
     if (Object.keys(patch).length === 0) return;
     try {
       await this.link.report(patch);
-      for (const [path, value] of values) this.last.set(path, value);
-      if (full) this.lastFullAt = this.now();
-      this.reportError = undefined;
+      for (const [path, value] of state) this.last.set(path, value);
+      for (const path of samples.keys()) this.last.delete(path);
+      if (full) this.lastFullAt = now;
+      this.lastError.report = undefined;
     } catch (err) {
       // Refused by the node (e.g. a value too large): logged; the next poll tries again.
-      this.reportRefused(err);
+      this.refused("report", err);
+    }
+  }
+
+  /** Telemetry is best effort: offline, the SDK drops it (the next poll's values replace it). */
+  private async publishTelemetry(samples: ReadonlyMap<string, number>, ts: number): Promise<void> {
+    if (!this.link.publishTelemetry || samples.size === 0) return;
+    try {
+      for (const message of telemetryMessages(samples, ts)) await this.link.publishTelemetry(message);
+      this.lastError.telemetry = undefined;
+    } catch (err) {
+      this.refused("telemetry", err);
     }
   }
 
@@ -233,16 +260,19 @@ export class DeviceRunner {
     try {
       await this.link.report({ [BRIDGE_KEY]: this.bridgeSection() });
     } catch (reportErr) {
-      this.reportRefused(reportErr);
+      this.refused("report", reportErr);
     }
   }
 
-  /** Logs a refused report once per distinct error: a wrong role would otherwise log every poll. */
-  private reportRefused(err: unknown): void {
+  /** Logs a failed report or publish once per distinct error: a wrong role would otherwise log every poll. */
+  private refused(what: "report" | "telemetry", err: unknown): void {
     const message = (err as Error)?.message ?? String(err);
-    if (message === this.reportError) return;
-    this.reportError = message;
-    this.log.error({ thing: this.spec.thing, err: message }, "report refused");
+    if (message === this.lastError[what]) return;
+    this.lastError[what] = message;
+    this.log.error(
+      { thing: this.spec.thing, err: message },
+      what === "report" ? "report refused" : "telemetry publish failed",
+    );
   }
 
   private transition(reachable: boolean, error: string | undefined): void {

@@ -44,6 +44,11 @@ export const PROFILE_SCHEMA = {
           type: {
             enum: ["bool", "int16", "uint16", "int32", "uint32", "float32", "int64", "uint64", "string"],
           },
+          kind: {
+            enum: ["state", "measurement"],
+            description:
+              "state (default): into reported on change. measurement: a read-only number published as telemetry every poll and summarised into reported at most once per summaryInterval",
+          },
           wordOrder: { enum: ["big", "little"] },
           scale: { type: "number", not: { const: 0 } },
           offset: { type: "number" },
@@ -99,12 +104,27 @@ export function parseProfile(data: unknown, source: string): Profile {
           `${source}: /points/${i}/commands: '${name}' is not a value of this point's enum`,
         );
     }
+    if (p.kind === "measurement") checkMeasurement(p, `${source}: /points/${i}`);
     for (const key of ["verifyValue", "verifyValues", "commands"] as const) {
       if (p[key] !== undefined && !p.writable)
         throw new ProfileError(`${source}: /points/${i}/${key}: only for writable points`);
     }
   });
   return profile;
+}
+
+/** A measurement is a read-only number: telemetry stores numbers, and desired values are state. */
+function checkMeasurement(p: PointSpec, where: string): void {
+  const why = p.writable
+    ? "is writable (a value an operator sets is state)"
+    : p.enum
+      ? "has an enum (its values are names, i.e. state)"
+      : p.type === "bool" || p.type === "string"
+        ? `is a ${p.type} (telemetry is numbers; this is state)`
+        : ["ts", "timestamp"].includes(p.path.split(".")[0] as string)
+          ? "is named ts/timestamp at the top level (the telemetry message's time stamp)"
+          : undefined;
+  if (why) throw new ProfileError(`${where}/kind: a measurement ${why}; use kind: state or drop kind`);
 }
 
 /** Parses profile text: JSON when the file ends in .json, YAML otherwise (YAML also reads JSON). */

@@ -23,6 +23,8 @@ export type PointType =
   | "uint64"
   | "string";
 
+export type PointKind = "state" | "measurement";
+
 /** One data point of a profile, as validated by the profile loader. */
 export interface PointSpec {
   /**
@@ -36,6 +38,13 @@ export interface PointSpec {
   /** shadow = raw * scale + offset (numbers only). */
   scale?: number;
   offset?: number;
+  /**
+   * `state` (default): the value goes into `reported` whenever it changes (outlet on/off, power state,
+   * link up/down, names). `measurement`: a number that moves by itself (watts, volts, amps,
+   * temperatures, load, charge, fan speed, counters): published as telemetry on every poll and
+   * summarised into `reported` at most once per the device's `summaryInterval` (docs/bridge.md).
+   */
+  kind?: PointKind;
   /** Informational unit, published in the profile docs and `reported.$units`. */
   unit?: string;
   /** Whether `desired` at this path is written to the device. Default false (read-only). */
@@ -87,6 +96,8 @@ export interface DeviceSpec {
   options: Record<string, unknown>;
   /** Poll interval in milliseconds. */
   pollMs: number;
+  /** Measurements go into `reported` at most this often (ms; default 60 s). Telemetry is every poll. */
+  summaryMs?: number;
   /** Timeout of one request to the device in milliseconds. */
   timeoutMs: number;
 }

@@ -1,4 +1,5 @@
 import { compileThingPattern, matchesThing, type ThingPattern } from "./glob.ts";
+import { isRelayableTopic } from "./relay/topic-filter.ts";
 import {
   EDGE_MESSAGE_TYPES,
   edgeThingOf,
@@ -7,7 +8,7 @@ import {
   sparkplugFilterScope,
   sparkplugThing,
 } from "./sparkplug-topics.ts";
-import { parseShadowTopic, ROOTS } from "./topics.ts";
+import { isValidThingName, parseShadowTopic, ROOTS } from "./topics.ts";
 
 /**
  * Who may do what. Roles:
@@ -38,6 +39,19 @@ export function principal(name: string, role: Role, things = "*"): Principal {
 }
 
 export const ANONYMOUS: Principal = principal("anonymous", "anonymous");
+
+/**
+ * The one role check of the node's operations APIs (fleet, systems, jobs, alarms, telemetry, relay
+ * peers, the console): operators and viewers read, operators act; anonymous (development) does both.
+ * Devices, bridges and sites use their own narrower rules.
+ */
+export function mayReadFleet(p: Principal): boolean {
+  return p.role === "operator" || p.role === "viewer" || p.role === "anonymous";
+}
+
+export function mayOperate(p: Principal): boolean {
+  return p.role === "operator" || p.role === "anonymous";
+}
 
 const THING_SCOPED_ROOTS = new Set<string>([...ROOTS, "things"]);
 
@@ -104,6 +118,28 @@ export function mayPublish(p: Principal, topic: string): boolean {
     return shadow !== null && shadow.op === "get" && shadow.reply === undefined;
   }
   return scoped !== null && actsFor(p, scoped.thing);
+}
+
+/**
+ * May a parent republish a message its child site `p` relayed on `topic`? The site speaks for the
+ * devices and bridges of the things its grant covers, exactly as a bridge of that grant would publish:
+ * `things/{t}/…` of granted things, Sparkplug edge messages (births, data, deaths) of edge nodes inside
+ * the grant. Never commands (NCMD/DCMD), host STATE, `$` topics, wildcards, or topics outside the grant.
+ */
+export function mayRelay(p: Principal, topic: string): boolean {
+  if (p.role !== "site" || !isRelayableTopic(topic)) return false;
+  const alarmed = alarmThingOf(topic);
+  if (alarmed !== undefined) return isValidThingName(alarmed) && actsFor(p, alarmed);
+  return mayPublish({ ...p, role: "bridge" }, topic);
+}
+
+/**
+ * The thing of an alarm record `umbra/alarms/{site}/{system}/{rule}/{thing}` (docs/alarms.md): a site
+ * relays the alarms of the things its grant covers (its own, or those of sites below it), nothing else.
+ */
+function alarmThingOf(topic: string): string | undefined {
+  const parts = topic.split("/");
+  return parts.length === 6 && parts[0] === "umbra" && parts[1] === "alarms" ? parts[5] : undefined;
 }
 
 /**

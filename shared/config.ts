@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { parse as parseYaml } from "yaml";
 import { DEFAULT_LIMITS, type ShadowLimits } from "./limits.ts";
 
 /** Abuse limits of a node's listeners. */
@@ -16,11 +17,21 @@ export interface SecurityLimits {
   requestBurst: number;
   /** Shadow requests of one client waiting for their reply; more get 429. */
   maxInflight: number;
+  /** The same three limits per thing, across every connection and identity (AWS limits per thing). */
+  thingRequestRate: number;
+  thingRequestBurst: number;
+  thingMaxInflight: number;
+  /** The same three limits per identity, across all its connections (anonymous: per connection only). */
+  identityRequestRate: number;
+  identityRequestBurst: number;
+  identityMaxInflight: number;
   /** Failed logins from one address within `loginWindowMs` before it is blocked. */
   loginMaxFailures: number;
   loginWindowMs: number;
   /** First block; doubles on each repeat up to 15 minutes. */
   loginBlockMs: number;
+  /** Throttle loopback addresses too (default: they are never blocked; their failures are still logged). */
+  loginThrottleLoopback: boolean;
 }
 
 /** Every setting of a node. Each can come from the config file, an `UMBRA_*` variable or a flag. */
@@ -92,6 +103,21 @@ export interface NodeConfig {
   // ("refuse-new" or "drop-oldest", broker/relay/outbox.ts); checked by the relay.
   relayOutboxBytes?: number;
   relayOutboxPolicy?: string;
+  // Shadow change record (broker/history, docs/history.md): on by default; retention of the
+  // contiguous (reconstructable) part and of the desired tail below it, checkpoint spacing, pruning pace.
+  historyEnabled: boolean;
+  historyReportedDays: number;
+  historyReportedMax: number;
+  historyDesiredDays: number;
+  historyDesiredMax: number;
+  historyCheckpointEvery: number;
+  historyPruneIntervalMs: number;
+  historyPruneBatch: number;
+  // Alarms (broker/alarms, docs/alarms.md): the rules directory (polled), and where alarms are sent.
+  alarmRules?: string;
+  alarmRulesPollMs?: number;
+  alarmWebhook?: string;
+  alarmAlertmanager?: string;
 }
 
 export const DEFAULT_SECURITY: Readonly<SecurityLimits> = Object.freeze({
@@ -101,9 +127,16 @@ export const DEFAULT_SECURITY: Readonly<SecurityLimits> = Object.freeze({
   requestRate: 50,
   requestBurst: 100,
   maxInflight: 64,
+  thingRequestRate: 100,
+  thingRequestBurst: 200,
+  thingMaxInflight: 64,
+  identityRequestRate: 500,
+  identityRequestBurst: 1000,
+  identityMaxInflight: 256,
   loginMaxFailures: 10,
   loginWindowMs: 60_000,
   loginBlockMs: 30_000,
+  loginThrottleLoopback: false,
 });
 
 export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze({
@@ -132,6 +165,15 @@ export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze(
   sparkplugEnabled: true,
   sparkplugReportedMetrics: ["*"],
   sparkplugReportedIntervalMs: 5000,
+  // History: sized for a PDU reporting every 5 s for a year on a small disk (docs/history.md, "Sizing").
+  historyEnabled: true,
+  historyReportedDays: 2,
+  historyReportedMax: 35_000,
+  historyDesiredDays: 400,
+  historyDesiredMax: 10_000,
+  historyCheckpointEvery: 256,
+  historyPruneIntervalMs: 250,
+  historyPruneBatch: 1000,
 });
 
 function defaultSite(): string {
@@ -170,15 +212,24 @@ const FIELDS: Record<string, { kind: Kind; env: string; group?: Group }> = {
   maxRequestBytes: { kind: "count", env: "UMBRA_MAX_REQUEST_BYTES", group: "limits" },
   maxDepth: { kind: "count", env: "UMBRA_MAX_DEPTH", group: "limits" },
   maxClientTokenBytes: { kind: "count", env: "UMBRA_MAX_CLIENT_TOKEN_BYTES", group: "limits" },
+  maxNamedShadows: { kind: "count", env: "UMBRA_MAX_NAMED_SHADOWS", group: "limits" },
+  maxShadowsPerIdentity: { kind: "count", env: "UMBRA_MAX_SHADOWS_PER_IDENTITY", group: "limits" },
   maxConnections: { kind: "count", env: "UMBRA_MAX_CONNECTIONS", group: "security" },
   connectTimeoutMs: { kind: "count", env: "UMBRA_CONNECT_TIMEOUT_MS", group: "security" },
   maxPacketBytes: { kind: "count", env: "UMBRA_MAX_PACKET_BYTES", group: "security" },
   requestRate: { kind: "count", env: "UMBRA_REQUEST_RATE", group: "security" },
   requestBurst: { kind: "count", env: "UMBRA_REQUEST_BURST", group: "security" },
   maxInflight: { kind: "count", env: "UMBRA_MAX_INFLIGHT", group: "security" },
+  thingRequestRate: { kind: "count", env: "UMBRA_THING_REQUEST_RATE", group: "security" },
+  thingRequestBurst: { kind: "count", env: "UMBRA_THING_REQUEST_BURST", group: "security" },
+  thingMaxInflight: { kind: "count", env: "UMBRA_THING_MAX_INFLIGHT", group: "security" },
+  identityRequestRate: { kind: "count", env: "UMBRA_IDENTITY_REQUEST_RATE", group: "security" },
+  identityRequestBurst: { kind: "count", env: "UMBRA_IDENTITY_REQUEST_BURST", group: "security" },
+  identityMaxInflight: { kind: "count", env: "UMBRA_IDENTITY_MAX_INFLIGHT", group: "security" },
   loginMaxFailures: { kind: "count", env: "UMBRA_LOGIN_MAX_FAILURES", group: "security" },
   loginWindowMs: { kind: "count", env: "UMBRA_LOGIN_WINDOW_MS", group: "security" },
   loginBlockMs: { kind: "count", env: "UMBRA_LOGIN_BLOCK_MS", group: "security" },
+  loginThrottleLoopback: { kind: "bool", env: "UMBRA_LOGIN_THROTTLE_LOOPBACK", group: "security" },
   // Telemetry (broker/telemetry): retention per tier; telemetrySummary is checked by the capability.
   telemetryRawHours: { kind: "count", env: "UMBRA_TELEMETRY_RAW_HOURS" },
   telemetryMinuteDays: { kind: "count", env: "UMBRA_TELEMETRY_MINUTE_DAYS" },
@@ -203,6 +254,20 @@ const FIELDS: Record<string, { kind: Kind; env: string; group?: Group }> = {
   relayAckTimeoutMs: { kind: "count", env: "UMBRA_RELAY_ACK_TIMEOUT_MS" },
   relayOutboxBytes: { kind: "count", env: "UMBRA_RELAY_OUTBOX_BYTES" },
   relayOutboxPolicy: { kind: "string", env: "UMBRA_RELAY_OUTBOX_POLICY" },
+  // Shadow change record (broker/history, docs/history.md).
+  historyEnabled: { kind: "bool", env: "UMBRA_HISTORY_ENABLED" },
+  historyReportedDays: { kind: "count", env: "UMBRA_HISTORY_REPORTED_DAYS" },
+  historyReportedMax: { kind: "count", env: "UMBRA_HISTORY_REPORTED_MAX" },
+  historyDesiredDays: { kind: "count", env: "UMBRA_HISTORY_DESIRED_DAYS" },
+  historyDesiredMax: { kind: "count", env: "UMBRA_HISTORY_DESIRED_MAX" },
+  historyCheckpointEvery: { kind: "count", env: "UMBRA_HISTORY_CHECKPOINT_EVERY" },
+  historyPruneIntervalMs: { kind: "count", env: "UMBRA_HISTORY_PRUNE_INTERVAL_MS" },
+  historyPruneBatch: { kind: "count", env: "UMBRA_HISTORY_PRUNE_BATCH" },
+  // Alarms (broker/alarms): URLs are checked by the capability.
+  alarmRules: { kind: "string", env: "UMBRA_ALARM_RULES" },
+  alarmRulesPollMs: { kind: "count", env: "UMBRA_ALARM_RULES_POLL_MS" },
+  alarmWebhook: { kind: "string", env: "UMBRA_ALARM_WEBHOOK" },
+  alarmAlertmanager: { kind: "string", env: "UMBRA_ALARM_ALERTMANAGER" },
 };
 
 export class ConfigError extends Error {
@@ -282,19 +347,84 @@ function parseJsonSetting(key: string, value: string, source: string): unknown {
 
 type Building = Omit<NodeConfig, "host"> & { host?: string };
 
+/** Applies one layer of settings; every mistake in it is reported at once, not the first one only. */
 function applyLayer(config: Building, layer: Record<string, unknown>, source: string): void {
+  const problems: string[] = [];
+  collectLayer(config, layer, source, problems);
+  if (problems.length === 1) throw new ConfigError(problems[0]);
+  if (problems.length > 1) throw new ConfigError(`${problems.length} problems:\n  ${problems.join("\n  ")}`);
+}
+
+function collectLayer(
+  config: Building,
+  layer: Record<string, unknown>,
+  source: string,
+  problems: string[],
+): void {
   for (const [key, value] of Object.entries(layer)) {
     if (value === undefined) continue;
     if ((key === "limits" || key === "security") && typeof value === "object" && value !== null) {
-      applyLayer(config, value as Record<string, unknown>, source);
+      collectLayer(config, value as Record<string, unknown>, source, problems);
       continue;
     }
     const field = FIELDS[key];
-    if (!field) throw new ConfigError(`${source}: unknown setting '${key}'`);
-    const v = coerce(key, field.kind, value, source);
-    const target = field.group ? config[field.group] : config;
-    (target as unknown as Record<string, unknown>)[key] = v;
+    if (!field) {
+      const near = nearestSetting(key);
+      problems.push(`${source}: unknown setting '${key}'${near ? ` (did you mean '${near}'?)` : ""}`);
+      continue;
+    }
+    try {
+      const v = coerce(key, field.kind, value, source);
+      const target = field.group ? config[field.group] : config;
+      (target as unknown as Record<string, unknown>)[key] = v;
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
+    }
   }
+}
+
+/** The known setting closest to a mistyped one (flag spelling and case forgiven), if any is close. */
+export function nearestSetting(key: string): string | undefined {
+  const norm = (k: string) => k.replace(/[-_]/g, "").toLowerCase();
+  const wanted = norm(key);
+  let best: { name: string; d: number } | undefined;
+  for (const name of Object.keys(FIELDS)) {
+    const d = editDistance(wanted, norm(name));
+    if (!best || d < best.d) best = { name, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(wanted.length / 4)) ? best.name : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** A config file: YAML (`.yaml`, `.yml`) or JSON, holding one object of settings. */
+function readConfigFile(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    const text = readFileSync(file, "utf8");
+    parsed = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${file}: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${file}: must hold an object of settings (docs/umbra.example.yaml)`);
+  }
+  return parsed as Record<string, unknown>;
 }
 
 export interface ConfigSources {
@@ -314,18 +444,7 @@ export function loadConfig(sources: ConfigSources = {}): NodeConfig {
   };
   const env = sources.env ?? {};
   const file = sources.file ?? env.UMBRA_CONFIG;
-  if (file) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(file, "utf8"));
-    } catch (err) {
-      throw new ConfigError(`config file ${file}: ${(err as Error).message}`);
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new ConfigError(`config file ${file}: must contain a JSON object`);
-    }
-    applyLayer(config, parsed as Record<string, unknown>, `config file ${file}`);
-  }
+  if (file) applyLayer(config, readConfigFile(file), `config file ${file}`);
   const fromEnv: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(FIELDS)) {
     if (env[field.env] !== undefined) fromEnv[key] = env[field.env];
@@ -348,7 +467,9 @@ function checkConsistency(config: NodeConfig): NodeConfig {
       "tlsRequireClientCert needs tlsCa (--tls-ca): the CA that signs client certificates",
     );
   }
-  if (config.security.requestBurst < config.security.requestRate)
-    config.security.requestBurst = config.security.requestRate;
+  const sec = config.security;
+  if (sec.requestBurst < sec.requestRate) sec.requestBurst = sec.requestRate;
+  if (sec.thingRequestBurst < sec.thingRequestRate) sec.thingRequestBurst = sec.thingRequestRate;
+  if (sec.identityRequestBurst < sec.identityRequestRate) sec.identityRequestBurst = sec.identityRequestRate;
   return config;
 }

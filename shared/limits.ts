@@ -8,6 +8,13 @@ export interface ShadowLimits {
   maxDepth: number;
   /** Max UTF-8 bytes of a clientToken (AWS: 64). */
   maxClientTokenBytes: number;
+  /** Max named shadows of one thing (AWS: 10 by default); creating one more is refused 413. */
+  maxNamedShadows: number;
+  /**
+   * Max shadows a device or bridge identity has created that still exist; creating one more is refused
+   * 413. Bounds the disk one credential can fill (issue 17).
+   */
+  maxShadowsPerIdentity: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ShadowLimits> = Object.freeze({
@@ -15,4 +22,6 @@ export const DEFAULT_LIMITS: Readonly<ShadowLimits> = Object.freeze({
   maxRequestBytes: 16 * 1024,
   maxDepth: 8,
   maxClientTokenBytes: 64,
+  maxNamedShadows: 100,
+  maxShadowsPerIdentity: 10_000,
 });

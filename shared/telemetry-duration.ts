@@ -1,7 +1,7 @@
 /**
  * Durations and instants as people type them: `90s`, `15m`, `1h`, `7d`, `2w`; instants as Unix
- * milliseconds, ISO 8601, or relative to now (`-1h`, `now`). Used by the HTTP query parameters and
- * the CLI's `--since`, so both accept the same forms.
+ * milliseconds, ISO 8601, or relative to now (`-1h`, `now`). The one duration grammar of Umbra: HTTP
+ * query parameters, the CLI's `--since`, and the agent's and the bridge's config files.
  */
 
 const UNIT_MS: Record<string, number> = {
@@ -13,7 +13,7 @@ const UNIT_MS: Record<string, number> = {
   w: 7 * 86_400_000,
 };
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
 
 /** Milliseconds of a duration like `1h` or `500ms`; null when it is not one (or is zero). */
 export function parseDuration(text: string): number | null {

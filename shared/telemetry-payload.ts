@@ -27,6 +27,11 @@ export function isValidMetricName(name: string): boolean {
   );
 }
 
+/** The topic a thing's measurements are published on as one JSON object. */
+export function telemetryTopic(thing: string): string {
+  return `things/${thing}/telemetry`;
+}
+
 /** Parses a telemetry topic; null for any other topic (including `things/x/telemetryx`). */
 export function parseTelemetryTopic(topic: string): TelemetryTopic | null {
   if (!topic.startsWith("things/")) return null;

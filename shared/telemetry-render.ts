@@ -37,11 +37,15 @@ export function sparkline(values: readonly number[], width = 40): string {
     .join("");
 }
 
-/** A number in at most ~10 characters: integers as is, others with 4 significant digits. */
+/**
+ * One plain decimal format for every value: up to 6 significant digits, never rounded into a different
+ * integer (1210.5 stays 1210.5, not 1211), and an exponent only outside 0.001–1e9.
+ */
 export function formatValue(v: number): string {
-  if (Number.isInteger(v) && Math.abs(v) < 1e10) return String(v);
   const abs = Math.abs(v);
-  return abs !== 0 && (abs >= 1e6 || abs < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
+  if (abs !== 0 && (abs >= 1e9 || abs < 1e-3)) return v.toExponential(3);
+  if (Number.isInteger(v)) return String(v);
+  return String(Number(v.toPrecision(Math.max(6, Math.ceil(Math.log10(abs + 1)) + 1))));
 }
 
 function pad(cells: string[][]): string {

@@ -1,3 +1,4 @@
+import { parseAttributesTopic } from "./fleet-topics.ts";
 /**
  * The shadow topic grammar, wire-compatible with AWS IoT Device Shadow:
  *   {root}/things/{thing}/shadow[/name/{shadow}]/{get|update|delete}[/{reply}]
@@ -97,10 +98,11 @@ export function parsePresenceTopic(topic: string): string | null {
   return parts[2] ?? null;
 }
 
-/** Topics only the node itself may publish: shadow replies and presence. */
+/** Topics only the node itself may publish: shadow and attributes replies, presence. */
 export function isNodeOwnedTopic(topic: string): boolean {
   const parsed = parseShadowTopic(topic);
   if (parsed) return parsed.reply !== undefined;
+  if (parseAttributesTopic(topic)?.reply !== undefined) return true;
   return parsePresenceTopic(topic) !== null;
 }
 

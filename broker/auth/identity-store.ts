@@ -64,6 +64,8 @@ export class IdentityStore {
       get: db.prepare("SELECT role, things, password_hash, revoked_at FROM identities WHERE name = ?"),
       list: db.prepare("SELECT name, role, things, created_at, revoked_at FROM identities ORDER BY name"),
       revoke: db.prepare("UPDATE identities SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"),
+      revokeTokensOf: db.prepare("UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"),
+      revokedIdentity: db.prepare("SELECT 1 FROM identities WHERE name = ? AND revoked_at IS NOT NULL"),
       insertToken: db.prepare(
         "INSERT INTO tokens (id, name, role, things, secret_digest, created_at) VALUES (?, ?, ?, ?, ?, ?)",
       ),
@@ -142,15 +144,28 @@ export class IdentityStore {
       .filter((r) => !filter || filter(r));
   }
 
-  /** Revokes an active identity; with `scope`, only a device (or only a non-device) identity of that name. */
+  /** Revokes an active identity and its tokens (see revokeAll); whether the identity was active. */
   revoke(name: string, scope?: "device" | "user"): boolean {
+    return this.revokeAll(name, scope).identity;
+  }
+
+  /**
+   * Revokes an active identity and everything it holds: its password and every bearer token named
+   * after it (`admin.json`'s token is `admin`'s), in one transaction. With `scope`, only a device (or
+   * only a non-device) identity of that name. Nothing is revoked when no such identity is active.
+   */
+  revokeAll(name: string, scope?: "device" | "user"): { identity: boolean; tokens: number } {
     if (scope !== undefined) {
       const row = this.q.get.get(name) as { role: Role } | undefined;
-      if (!row || (row.role === "device") !== (scope === "device")) return false;
+      if (!row || (row.role === "device") !== (scope === "device")) return { identity: false, tokens: 0 };
     }
-    const revoked = this.q.revoke.run(Date.now(), name).changes > 0;
-    if (revoked) this.ownWrite = true;
-    return revoked;
+    const now = Date.now();
+    const result = this.db.transaction(() => {
+      if (this.q.revoke.run(now, name).changes === 0) return { identity: false, tokens: 0 };
+      return { identity: true, tokens: this.q.revokeTokensOf.run(now, name).changes };
+    })();
+    if (result.identity) this.ownWrite = true;
+    return result;
   }
 
   /** Creates a bearer token `umb_<id>_<secret>`; returns it (shown once) and its id. */
@@ -170,6 +185,9 @@ export class IdentityStore {
       | undefined;
     if (!row || row.revoked_at !== null || !sameDigest(tokenDigest(m[2]), row.secret_digest))
       return undefined;
+    // A token named after an identity belongs to it: never valid once that identity is revoked (also
+    // for tokens created before revocation tied tokens to their identity).
+    if (this.q.revokedIdentity.get(row.name) !== undefined) return undefined;
     return principal(row.name, row.role, row.things);
   }
 

@@ -8,6 +8,8 @@ export interface LoginThrottleOptions {
   windowMs: number;
   blockMs: number;
   maxBlockMs: number;
+  /** Addresses never blocked (their failures are still refused, counted and logged): loopback by default. */
+  exempt?: (address: string) => boolean;
 }
 
 export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = {
@@ -42,6 +44,7 @@ export class LoginThrottle {
 
   /** Counts a failed login; true when this failure starts a block of the address. */
   recordFailure(address: string): boolean {
+    if (this.options.exempt?.(address)) return false;
     const now = this.now();
     const state = this.byAddress.get(address) ?? {
       failures: [],
@@ -84,4 +87,14 @@ export class LoginThrottle {
         this.byAddress.delete(address);
     }
   }
+}
+
+/**
+ * Loopback is not throttled unless asked (`loginThrottleLoopback`): a person trying passwords on the
+ * node's own host would otherwise lock out every local tool, and a local process can be stopped by
+ * other means. IPv4-mapped IPv6 forms count too.
+ */
+export function isLoopbackAddress(address: string): boolean {
+  const a = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return a === "::1" || a.startsWith("127.");
 }

@@ -1,6 +1,7 @@
 /**
- * Per-client limits on shadow requests: a token bucket (`rate` per second, `burst` deep) and a cap
- * on requests still waiting for their reply. Over either, the request is answered 429.
+ * Limits on shadow requests: a token bucket (`rate` per second, `burst` deep) and a cap on requests
+ * still waiting for their reply. Over either, the request is answered 429. One per client connection,
+ * and (broker/auth/request-limits.ts) one per identity and one per thing across connections.
  */
 export class RequestLimiter {
   private tokens: number;
@@ -19,17 +20,34 @@ export class RequestLimiter {
 
   /** Takes a slot for one request; returns the reason it is refused, or null (then call `done`). */
   acquire(): string | null {
+    const refusal = this.check();
+    if (refusal === null) this.take();
+    return refusal;
+  }
+
+  /** Whether a request would be refused now (refills the bucket, takes nothing). */
+  check(): string | null {
     const now = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
     this.last = now;
     if (this.inflight >= this.maxInflight) return `Too many requests in flight (limit ${this.maxInflight})`;
     if (this.tokens < 1) return `Rate limit exceeded (${this.rate} requests per second)`;
+    return null;
+  }
+
+  /** Takes a slot after `check` allowed it (then call `done`). */
+  take(): void {
     this.tokens -= 1;
     this.inflight++;
-    return null;
   }
 
   done(): void {
     this.inflight = Math.max(0, this.inflight - 1);
+  }
+
+  /** Nothing in flight and the bucket full again: the limiter can be forgotten (a new one is the same). */
+  idle(): boolean {
+    this.check();
+    return this.inflight === 0 && this.tokens >= this.burst;
   }
 }

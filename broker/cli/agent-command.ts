@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { isJsonObject, type JsonObject } from "../../shared/json.ts";
 import { createLogger } from "../../shared/logger.ts";
+import { StopSignals } from "./stop-signals.ts";
 
 interface AgentFlags {
   url?: string;
@@ -43,6 +44,10 @@ function desiredArg(text: string): JsonObject {
   usage("--desired must be a JSON object (or @file with one)");
 }
 
+function tlsFilesGiven(flags: AgentFlags, config: { tls?: { cert?: string } }): boolean {
+  return (flags.tlsCert ?? config.tls?.cert) !== undefined;
+}
+
 /**
  * `umbra agent`: the host agent. Modules are loaded inside the action so that other `umbra` commands do
  * not pay for the SDK and the agent.
@@ -71,6 +76,7 @@ export function registerAgentCommand(program: Command): void {
     .option("--queue <file>", "SQLite file for reports made while offline (default: in memory)")
     .option("--log-level <level>", "fatal|error|warn|info|debug|silent (default info)")
     .action(async (flags: AgentFlags) => {
+      const signals = new StopSignals("agent", "exit");
       const { AgentConfigError, defaultAgentConfig, loadAgentConfig } = await import(
         "../../device-agent/agent/config.ts"
       );
@@ -105,6 +111,14 @@ export function registerAgentCommand(program: Command): void {
         flags.password ??
         process.env.UMBRA_AGENT_PASSWORD ??
         (config.passwordFile ? readFile(config.passwordFile, "password file").split("\n")[0] : undefined);
+      const { nodeUrlProblem } = await import("../../device-agent/index.ts");
+      const urlProblem = nodeUrlProblem(url);
+      if (urlProblem) usage(urlProblem);
+      if (password === undefined && !tlsFilesGiven(flags, config)) {
+        usage(
+          `no password for '${flags.username ?? config.username ?? thing}': set UMBRA_AGENT_PASSWORD, passwordFile in the config, or a client certificate (--tls-cert/--tls-key)`,
+        );
+      }
       if (flags.password !== undefined) {
         process.stderr.write(
           "umbra agent: note: --password is visible to other users; prefer UMBRA_AGENT_PASSWORD\n",
@@ -162,18 +176,7 @@ export function registerAgentCommand(program: Command): void {
         }
         throw err;
       }
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, "agent stopping");
-        agent.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.on("SIGINT", () => stop("SIGINT"));
-      process.on("SIGTERM", () => stop("SIGTERM"));
+      signals.onStop(() => agent.stop(), log);
       if (flags.dryRun && flags.once) {
         await agent.done;
         await agent.stop();

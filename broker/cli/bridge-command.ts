@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { createLogger } from "../../shared/logger.ts";
+import { StopSignals } from "./stop-signals.ts";
 
 interface BridgeFlags {
   config: string;
@@ -39,6 +40,7 @@ export function registerBridgeCommand(program: Command): void {
         "apc-pdu-snmp, switch-if-mib, redfish-server, ipmi-chassis. Exit codes: 2 bad config, 1 cannot start.",
     )
     .action(async (flags: BridgeFlags) => {
+      const signals = new StopSignals("bridge", "exit");
       const bridge = await import("../../firmware-bridge/index.ts");
       let config: Awaited<ReturnType<typeof bridge.loadBridgeConfig>>;
       let prepared: ReturnType<typeof bridge.prepareDevices>;
@@ -64,6 +66,9 @@ export function registerBridgeCommand(program: Command): void {
           process.stdout.write(`${JSON.stringify({ thing, reported })}\n`);
         return;
       }
+      const { nodeUrlProblem } = await import("../../device-agent/index.ts");
+      const urlProblem = nodeUrlProblem(config.node.url);
+      if (urlProblem) fail(`${urlProblem} (node.url in ${flags.config})`);
       if (config.node.password === undefined && !config.node.tls?.cert)
         fail(
           `no password for '${config.node.username}': set UMBRA_BRIDGE_PASSWORD (or the variable node.passwordEnv names) or node.passwordFile in ${flags.config}`,
@@ -86,18 +91,7 @@ export function registerBridgeCommand(program: Command): void {
               : "";
         fail(`${(err as Error).message}${hint}`, 1);
       }
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, "bridge stopping");
-        running.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.on("SIGINT", () => stop("SIGINT"));
-      process.on("SIGTERM", () => stop("SIGTERM"));
+      signals.onStop(() => running.close(), log);
       process.stdout.write(`umbra bridge: ready ${running.runners.size} devices ${config.node.url}\n`);
     });
 }

@@ -3,12 +3,13 @@ import { ConfigError, loadConfig } from "../../shared/config.ts";
 import { createLogger } from "../../shared/logger.ts";
 import type { RunningNode } from "../node.ts";
 import { formatStartupSummary, startupFacts } from "./startup-summary.ts";
+import { StopSignals } from "./stop-signals.ts";
 
 export function registerBrokerCommand(program: Command): void {
   program
     .command("broker")
     .description("run a fabric node (MQTT broker, shadow service, HTTP API)")
-    .option("-c, --config <file>", "JSON config file (env UMBRA_CONFIG)")
+    .option("-c, --config <file>", "config file, YAML or JSON (env UMBRA_CONFIG; docs/umbra.example.yaml)")
     .option("--data-dir <dir>", "SQLite store directory (default ./data, env UMBRA_DATA_DIR)")
     .option(
       "--host <addr>",
@@ -37,6 +38,16 @@ export function registerBrokerCommand(program: Command): void {
     .option("--max-connections <n>", "open MQTT connections (default 20000)")
     .option("--max-packet-bytes <n>", "largest MQTT packet (default 262144)")
     .option("--request-rate <n>", "shadow requests per second per client before 429 (default 50)")
+    .option("--thing-request-rate <n>", "shadow requests per second per thing, all clients (default 100)")
+    .option(
+      "--identity-request-rate <n>",
+      "shadow requests per second per identity, all its connections (default 500)",
+    )
+    .option("--max-named-shadows <n>", "named shadows per thing; more are refused 413 (default 100)")
+    .option(
+      "--max-shadows-per-identity <n>",
+      "shadows a device or bridge identity may create; more are refused 413 (default 10000)",
+    )
     .option(
       "--log-level <level>",
       "fatal|error|warn|info|debug|trace|silent (default warn; env UMBRA_LOG_LEVEL)",
@@ -64,6 +75,14 @@ export function registerBrokerCommand(program: Command): void {
       "plain topic filter forwarded upstream (repeatable)",
       (v: string, prev: string[] = []) => [...prev, v],
     )
+    // Shadow change record (broker/history, docs/history.md; off: UMBRA_HISTORY_ENABLED=false).
+    .option("--history-reported-days <n>", "keep every change of a shadow this many days (default 2)")
+    .option("--history-reported-max <n>", "and at most this many changes per shadow (default 35000)")
+    .option(
+      "--history-desired-days <n>",
+      "keep changes of desired (and deletes) this many days (default 400)",
+    )
+    .option("--history-desired-max <n>", "and at most this many of them per shadow (default 10000)")
     // Sparkplug B host application (broker/sparkplug, docs/sparkplug.md; off: UMBRA_SPARKPLUG_ENABLED=false).
     .option(
       "--sparkplug-host-id <id>",
@@ -87,6 +106,8 @@ export function registerBrokerCommand(program: Command): void {
         throw err;
       }
       const log = createLogger(config.logLevel);
+      const signals = new StopSignals("node", "hold");
+      watchNpmParent((why) => signals.request(why));
       let node: RunningNode;
       try {
         // Loaded here, not at the top: the node pulls in aedes, Fastify, Automerge and SQLite (~0.3 s),
@@ -94,7 +115,7 @@ export function registerBrokerCommand(program: Command): void {
         const { startNode } = await import("../node.ts");
         node = await startNode(config, log);
       } catch (err) {
-        process.stderr.write(`umbra: cannot start: ${(err as Error).message}\n`);
+        process.stderr.write(`umbra: cannot start: ${(err as Error).message}${startHint(err)}\n`);
         process.exit(1);
       }
       log.info(
@@ -107,29 +128,51 @@ export function registerBrokerCommand(program: Command): void {
         process.stderr.write(
           "umbra: WARNING: --allow-anonymous: any client can read and write every shadow. For development only.\n",
         );
+        if (!isLoopback(config.host)) {
+          process.stderr.write(
+            `umbra: WARNING: --allow-anonymous on ${config.host}: reachable from other machines, not only this one.\n`,
+          );
+        }
       }
       if (node.adminFile) {
         process.stderr.write(
           `umbra: created the first operator credential (user admin, MQTT password and HTTP token) in ${node.adminFile}; keep it secret\n`,
         );
       }
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, "shutting down");
-        node.close().then(
-          () => process.exit(0),
-          (err) => {
-            log.error({ err }, "unclean shutdown");
-            process.exit(1);
-          },
-        );
-      };
-      process.on("SIGINT", () => stop("SIGINT"));
-      process.on("SIGTERM", () => stop("SIGTERM"));
+      signals.onStop(() => node.close(), log);
+      if (signals.requestedReason !== undefined) return;
       // Only now: whoever waits for this line may signal at once, and must get a graceful stop.
       const others = Object.values(node.urls).filter((u) => u !== node.mqttUrl && u !== node.httpUrl);
       process.stdout.write(`umbra: ready ${[node.mqttUrl, node.httpUrl, ...others].join(" ")}\n`);
     });
+}
+
+/** What to do about a start that failed, when the cause is a common one. */
+function startHint(err: unknown): string {
+  const e = err as { code?: string; port?: number };
+  if (e.code === "EADDRINUSE") {
+    return ` (another process listens on port ${e.port ?? "?"}: a node already running, or a Mosquitto? Stop it, or choose other ports with --mqtt-port / --http-port, 0 for any free port)`;
+  }
+  if (e.code === "EACCES") return " (ports below 1024 need privileges: choose a port above 1024)";
+  return "";
+}
+
+/**
+ * Under `npm start`, npm does not pass SIGTERM on to the node (its shell dies, the node is re-parented
+ * and runs on). When the node was started by an npm script, it stops when its parent goes away.
+ */
+function watchNpmParent(stop: (why: string) => void): void {
+  if (process.env.npm_lifecycle_event === undefined) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      stop("parent npm process exited");
+    }
+  }, 500);
+  timer.unref();
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }

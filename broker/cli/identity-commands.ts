@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { USER_ROLES, type UserRole } from "../../shared/acl.ts";
 import { loadConfig } from "../../shared/config.ts";
@@ -5,15 +7,27 @@ import { isValidThingPattern } from "../../shared/glob.ts";
 import { isValidThingName } from "../../shared/topics.ts";
 import { IdentityError, type IdentityRecord, IdentityStore } from "../auth/identity-store.ts";
 import { openDatabase } from "../store/database.ts";
+import { columns } from "./columns.ts";
 
 interface StoreOpts {
   dataDir?: string;
   json?: boolean;
+  /** Create the store when the data dir has none (provisioning before the node's first start). */
+  init?: boolean;
 }
 
-/** Opens the identity store of a data dir (the node may be running: SQLite WAL allows it). */
+/**
+ * Opens the identity store of a data dir (the node may be running: SQLite WAL allows it). A data dir
+ * without a store is refused unless `--init` says to create one: an identity added to a store no node
+ * reads would print working-looking credentials that fail later with "bad user name or password".
+ */
 function withStore<T>(opts: StoreOpts, fn: (store: IdentityStore) => T): T {
   const dataDir = loadConfig({ env: process.env, flags: { dataDir: opts.dataDir } }).dataDir;
+  if (!opts.init && !existsSync(join(dataDir, "umbra.db"))) {
+    fail(
+      `no Umbra node data in ${resolve(dataDir)} (no umbra.db there): run this in the node's directory, pass --data-dir or UMBRA_DATA_DIR, or add --init to create a new store for a node that has not started yet`,
+    );
+  }
   const db = openDatabase(dataDir);
   try {
     return fn(new IdentityStore(db));
@@ -35,18 +49,30 @@ function print(opts: StoreOpts, json: unknown, text: string): void {
 }
 
 function table(records: IdentityRecord[]): string {
-  if (records.length === 0) return "(none)";
-  return records
-    .map(
-      (r) =>
-        `${r.name}\t${r.role}\t${r.things}\t${r.revokedAt ? `revoked ${new Date(r.revokedAt).toISOString()}` : "active"}`,
-    )
-    .join("\n");
+  return columns(
+    ["NAME", "ROLE", "THINGS", "STATUS"],
+    records.map((r) => [
+      r.name,
+      r.role,
+      r.things,
+      r.revokedAt ? `revoked ${new Date(r.revokedAt).toISOString()}` : "active",
+    ]),
+  );
+}
+
+/** What else a revocation took: the identity's bearer tokens (a running node refuses them at once). */
+function revokedSuffix(tokens: number): string {
+  const what = tokens === 1 ? "1 HTTP token" : `${tokens} HTTP tokens`;
+  return `: password and ${what} (a running node disconnects its sessions and refuses the tokens at once)`;
 }
 
 const dataDirOption = [
   "--data-dir <dir>",
   "the node's data dir (default ./data, env UMBRA_DATA_DIR)",
+] as const;
+const initOption = [
+  "--init",
+  "create the store if the data dir has none (before the node's first start)",
 ] as const;
 
 export function registerIdentityCommands(program: Command): void {
@@ -55,6 +81,7 @@ export function registerIdentityCommands(program: Command): void {
     .command("add <thing>")
     .description("create a device identity and print its credentials (shown only once)")
     .option(...dataDirOption)
+    .option(...initOption)
     .option("--json", 'print {"thing","username","password"}')
     .action((thing: string, opts: StoreOpts) => {
       if (!isValidThingName(thing))
@@ -80,8 +107,9 @@ export function registerIdentityCommands(program: Command): void {
     .description("revoke a device identity; a running node disconnects its sessions")
     .option(...dataDirOption)
     .action((thing: string, opts: StoreOpts) => {
-      if (!withStore(opts, (s) => s.revoke(thing, "device"))) fail(`no active device identity '${thing}'`, 1);
-      process.stdout.write(`device '${thing}' revoked\n`);
+      const r = withStore(opts, (s) => s.revokeAll(thing, "device"));
+      if (!r.identity) fail(`no active device identity '${thing}'`, 1);
+      process.stdout.write(`device '${thing}' revoked${revokedSuffix(r.tokens)}\n`);
     });
 
   const user = program.command("user").description("operator, viewer, bridge and site identities");
@@ -89,8 +117,9 @@ export function registerIdentityCommands(program: Command): void {
     .command("add <name>")
     .description("create a user identity and print its credentials (shown only once)")
     .requiredOption("--role <role>", `one of ${USER_ROLES.join(", ")}`)
-    .option("--things <glob>", "things it acts on: comma-separated globs (default *)", "*")
+    .option("--things <glob>", "things it acts on: comma-separated globs", "*")
     .option(...dataDirOption)
+    .option(...initOption)
     .option("--json", 'print {"name","username","password","role"}')
     .action((name: string, opts: StoreOpts & { role: string; things: string }) => {
       if (!isValidThingName(name)) fail(`invalid name '${name}': use 1-128 characters of [a-zA-Z0-9:_-]`);
@@ -119,9 +148,9 @@ export function registerIdentityCommands(program: Command): void {
     .description("revoke a user identity; a running node disconnects its sessions")
     .option(...dataDirOption)
     .action((name: string, opts: StoreOpts) => {
-      if (!withStore(opts, (s) => s.revoke(name, "user")))
-        fail(`no active user identity '${name}' (devices: umbra device revoke)`, 1);
-      process.stdout.write(`'${name}' revoked\n`);
+      const r = withStore(opts, (s) => s.revokeAll(name, "user"));
+      if (!r.identity) fail(`no active user identity '${name}' (devices: umbra device revoke)`, 1);
+      process.stdout.write(`'${name}' revoked${revokedSuffix(r.tokens)}\n`);
     });
 
   const token = program.command("token").description("bearer tokens for the HTTP API");
@@ -130,8 +159,9 @@ export function registerIdentityCommands(program: Command): void {
     .description("create a bearer token and print it (shown only once)")
     .requiredOption("--role <role>", "operator or viewer (bridge and site work too)")
     .option("--name <name>", "a label to find and revoke it by", "token")
-    .option("--things <glob>", "things it acts on: comma-separated globs (default *)", "*")
+    .option("--things <glob>", "things it acts on: comma-separated globs", "*")
     .option(...dataDirOption)
+    .option(...initOption)
     .option("--json", 'print {"id","name","role","token"}')
     .action((opts: StoreOpts & { role: string; name: string; things: string }) => {
       if (!(USER_ROLES as readonly string[]).includes(opts.role))
@@ -156,11 +186,10 @@ export function registerIdentityCommands(program: Command): void {
       print(
         opts,
         tokens,
-        tokens.length === 0
-          ? "(none)"
-          : tokens
-              .map((t) => `${t.id}\t${t.name}\t${t.role}\t${t.things}\t${t.revokedAt ? "revoked" : "active"}`)
-              .join("\n"),
+        columns(
+          ["ID", "NAME", "ROLE", "THINGS", "STATUS"],
+          tokens.map((t) => [t.id, t.name, t.role, t.things, t.revokedAt ? "revoked" : "active"]),
+        ),
       );
     });
   token

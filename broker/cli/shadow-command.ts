@@ -1,61 +1,22 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { authHeaders } from "./api-token.ts";
+import { type NodeClientOpts, nodeRequest, nodeStream, nodeUrl, withNodeOptions } from "./node-client.ts";
+import { registerShadowHistoryCommands } from "./shadow-history-command.ts";
 
-interface ClientOpts {
-  url: string;
+export interface ClientOpts extends NodeClientOpts {
   name?: string;
-  token?: string;
 }
 
-/** The node's base URL; a malformed --url / UMBRA_URL is a usage error, not a stack trace. */
-function baseUrl(opts: ClientOpts): URL {
-  try {
-    const url = new URL(opts.url);
-    if (url.protocol === "http:" || url.protocol === "https:") return url;
-  } catch {}
-  process.stderr.write(
-    `umbra: invalid node URL '${opts.url}' (--url or UMBRA_URL); expected e.g. http://127.0.0.1:8080\n`,
-  );
-  process.exit(2);
-}
-
-/** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause. */
-function unreachable(url: string | URL, err: unknown): never {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  const reason = cause?.code ?? cause?.message ?? (err as Error).message;
-  process.stderr.write(`umbra: cannot reach ${new URL(url).origin}: ${reason}\n`);
-  process.exit(1);
-}
-
-function endpoint(opts: ClientOpts, thing: string, suffix = ""): string {
-  const url = new URL(`/things/${encodeURIComponent(thing)}/shadow${suffix}`, baseUrl(opts));
+export function endpoint(opts: ClientOpts, thing: string, suffix = ""): URL {
+  const url = nodeUrl(opts, `/things/${encodeURIComponent(thing)}/shadow${suffix}`);
   if (opts.name) url.searchParams.set("name", opts.name);
-  return url.toString();
+  return url;
 }
 
-async function call(opts: ClientOpts, method: string, url: string, body?: string): Promise<void> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method,
-      body,
-      headers: {
-        ...authHeaders(opts.token),
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-    });
-  } catch (err) {
-    unreachable(url, err);
-  }
-  const text = await res.text();
-  const out = (() => {
-    try {
-      return JSON.stringify(JSON.parse(text), null, 2);
-    } catch {
-      return text;
-    }
-  })();
+/** Prints the node's answer (pretty JSON) on stdout, or on stderr with exit 1 when it refused. */
+async function call(opts: ClientOpts, method: string, url: URL, body?: string): Promise<void> {
+  const res = await nodeRequest(opts, method, url, body);
+  const out = res.json === undefined ? res.text : JSON.stringify(res.json, null, 2);
   if (res.ok) process.stdout.write(`${out}\n`);
   else {
     process.stderr.write(`${out}\n`);
@@ -63,11 +24,8 @@ async function call(opts: ClientOpts, method: string, url: string, body?: string
   }
 }
 
-function withClientOptions(cmd: Command): Command {
-  return cmd
-    .option("--url <url>", "node HTTP API", process.env.UMBRA_URL ?? "http://127.0.0.1:8080")
-    .option("-n, --name <shadow>", "named shadow (default: the classic shadow)")
-    .option("--token <token>", "bearer token (default: UMBRA_TOKEN, then ./data/admin.json)");
+export function withClientOptions(cmd: Command): Command {
+  return withNodeOptions(cmd.option("-n, --name <shadow>", "named shadow (default: the classic shadow)"));
 }
 
 export function registerShadowCommands(program: Command): void {
@@ -101,16 +59,12 @@ export function registerShadowCommands(program: Command): void {
       .option("--limit <n>", "things per page, 1-1000 (default 100)"),
   ).action(async (thing: string | undefined, opts: ClientOpts & { cursor?: string; limit?: string }) => {
     if (thing) {
-      return call(
-        opts,
-        "GET",
-        new URL(`/things/${encodeURIComponent(thing)}/shadows`, baseUrl(opts)).toString(),
-      );
+      return call(opts, "GET", nodeUrl(opts, `/things/${encodeURIComponent(thing)}/shadows`));
     }
-    const url = new URL("/things", baseUrl(opts));
+    const url = nodeUrl(opts, "/things");
     if (opts.cursor) url.searchParams.set("cursor", opts.cursor);
     if (opts.limit) url.searchParams.set("limit", opts.limit);
-    return call(opts, "GET", url.toString());
+    return call(opts, "GET", url);
   });
 
   withClientOptions(
@@ -118,12 +72,14 @@ export function registerShadowCommands(program: Command): void {
       .command("watch <thing>")
       .description("print the shadow, then every change as it happens (one JSON line each)"),
   ).action(async (thing: string, opts: ClientOpts) => {
-    let res: Response;
-    try {
-      res = await fetch(endpoint(opts, thing, "/events"), { headers: authHeaders(opts.token) });
-    } catch (err) {
-      unreachable(opts.url, err);
+    const current = await nodeRequest(opts, "GET", endpoint(opts, thing));
+    if (current.status === 404) {
+      // Not an error: the stream starts with its first update. Said on stderr, so stdout stays JSON lines.
+      process.stderr.write(
+        `umbra: ${thing}${opts.name ? ` (shadow ${opts.name})` : ""} has no shadow yet; waiting for its first update (Ctrl-C to stop)\n`,
+      );
     }
+    const res = await nodeStream(opts, endpoint(opts, thing, "/events"));
     if (!res.ok || !res.body) {
       process.stderr.write(`${await res.text()}\n`);
       process.exit(1);
@@ -143,4 +99,6 @@ export function registerShadowCommands(program: Command): void {
       }
     }
   });
+
+  registerShadowHistoryCommands(shadow);
 }

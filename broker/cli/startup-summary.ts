@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { ADMIN_FILE } from "../auth/bootstrap.ts";
 import type { RunningNode } from "../node.ts";
 
 /** What the operator of a freshly started node wants to see at a glance (all of it safe to print). */
@@ -14,6 +16,10 @@ export interface StartupFacts {
   tokens: number;
   capabilities: string[];
   logLevel: string;
+  /** The first operator credential's file, while it exists (it is written once, on the first start). */
+  adminFile?: string;
+  /** Parent sites this node dials (URLs without credentials). */
+  parents?: string[];
 }
 
 const LISTENER_ORDER = ["mqtt", "mqtts", "ws", "wss", "http", "https"];
@@ -32,6 +38,10 @@ export function formatStartupSummary(f: StartupFacts): string {
     ["data dir", f.dataDir],
     ...kinds.map((k): [string, string] => [k, f.urls[k] ?? ""]),
     ["auth", f.mutualTls === "off" ? auth : `${auth}; client certificates ${f.mutualTls}`],
+    ...(f.parents?.length ? [["parents", f.parents.join(", ")] as [string, string]] : []),
+    ...(f.adminFile
+      ? [["admin", `${f.adminFile} (user admin: MQTT password and HTTP token)`] as [string, string]]
+      : []),
     ["capabilities", f.capabilities.length > 0 ? f.capabilities.join(", ") : "none"],
     ["logs", `level ${f.logLevel} (JSON on stderr; --log-level info or debug for more)`],
   ];
@@ -45,7 +55,10 @@ function plural(n: number, one: string, many: string): string {
 /** Gathers the facts from a running node (identity and token counts are of active ones only). */
 export function startupFacts(node: RunningNode): StartupFacts {
   const c = node.config;
+  const adminFile = resolve(c.dataDir, ADMIN_FILE);
   return {
+    ...(!c.allowAnonymous && existsSync(adminFile) ? { adminFile } : {}),
+    ...(parentsOf(c).length > 0 ? { parents: parentsOf(c) } : {}),
     site: c.site,
     dataDir: resolve(c.dataDir),
     urls: node.urls,
@@ -56,4 +69,12 @@ export function startupFacts(node: RunningNode): StartupFacts {
     capabilities: [...node.extensions.keys()],
     logLevel: c.logLevel,
   };
+}
+
+/** The parent URLs of the relay settings (one by flags, several in the config file), credentials cut off. */
+function parentsOf(c: RunningNode["config"]): string[] {
+  const urls = [c.parent, ...(c.parents ?? []).map((p) => p.url)].filter(
+    (u): u is string => typeof u === "string",
+  );
+  return urls.map((u) => u.replace(/\/\/[^@/]*@/, "//"));
 }

@@ -1,11 +1,13 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { ANONYMOUS, type Principal } from "../../shared/acl.ts";
+import { ANONYMOUS, mayReadFleet, type Principal } from "../../shared/acl.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import { renderShadow } from "../../shared/shadow-document.ts";
 import { CLASSIC_SHADOW, isValidThingName, type ShadowAddress } from "../../shared/topics.ts";
 import type { NodeExtension } from "../extension.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
+import { type ConsoleDeps, consoleRoutes, isPublicConsolePath } from "./console-routes.ts";
+import { authenticateRequest } from "./request-auth.ts";
 
 export interface HttpDeps {
   service: ShadowService;
@@ -16,6 +18,8 @@ export interface HttpDeps {
   authenticate?: (token: string) => Principal | undefined;
   /** Capabilities that add routes (telemetry queries, metrics, peers…). */
   extensions?: readonly NodeExtension[];
+  /** The web console at `/`, its sign-in (session cookie) and identity routes (docs/console.md). */
+  console?: ConsoleDeps;
 }
 
 interface ThingParams {
@@ -43,7 +47,8 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => {
     const type = req.headers["content-type"];
-    if (type && !JSON_TYPES.test(type)) {
+    // No route, no body to judge: the not-found handler answers 404 or 405, never 415.
+    if (type && !JSON_TYPES.test(type) && req.routeOptions.url !== undefined) {
       done(
         Object.assign(new Error(`Unsupported content type '${type}'; send application/json`), {
           statusCode: 415,
@@ -57,30 +62,59 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     reply.code(code).send({ code, message: err.message, timestamp: Math.floor(Date.now() / 1000) });
   });
+  // A path that exists with other methods is a 405 naming them (Allow), in the API's error shape.
+  const routes: { methods: string[]; path: RegExp }[] = [];
+  app.addHook("onRoute", (route) => {
+    const methods = ([] as string[]).concat(route.method);
+    const pattern = route.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+");
+    routes.push({ methods, path: new RegExp(`^${pattern}$`) });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const url = req.url.split("?")[0] ?? "/";
+    const allow = [...new Set(routes.filter((r) => r.path.test(url)).flatMap((r) => r.methods))];
+    const timestamp = Math.floor(Date.now() / 1000);
+    if (allow.length > 0) {
+      return reply
+        .code(405)
+        .header("allow", allow.join(", "))
+        .send({
+          code: 405,
+          message: `${req.method} is not allowed here; use ${allow.join(", ")}`,
+          timestamp,
+        });
+    }
+    return reply.code(404).send({ code: 404, message: `No such resource: ${req.method} ${url}`, timestamp });
+  });
 
   // Who is asking: a bearer token checked against the node's identities (401 without a valid one).
   const principals = new WeakMap<object, Principal>();
   const who = (req: FastifyRequest): Principal => principals.get(req) ?? ANONYMOUS;
   app.addHook("onRequest", async (req, reply) => {
-    if (!deps.authenticate || req.url.split("?")[0] === "/healthz") return;
-    const header = req.headers.authorization;
-    const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-    const principal = token ? deps.authenticate(token) : undefined;
-    if (!principal) {
-      reply.header("www-authenticate", 'Bearer realm="umbra"');
-      return reply.code(401).send({
-        code: 401,
-        message: token
-          ? "Invalid or revoked bearer token"
-          : "Missing bearer token (Authorization: Bearer <token>)",
+    const path = req.url.split("?")[0] ?? "";
+    if (!deps.authenticate || path === "/healthz" || isPublicConsolePath(req.method, path)) return;
+    const auth = authenticateRequest(req, deps.authenticate, deps.console?.sessions);
+    if (!auth.ok) {
+      if (auth.challenge) reply.header("www-authenticate", 'Bearer realm="umbra"');
+      return reply
+        .code(auth.code)
+        .send({ code: auth.code, message: auth.message, timestamp: Math.floor(Date.now() / 1000) });
+    }
+    principals.set(req, auth.principal);
+  });
+  // `?name=` (empty) names no shadow: refused as MQTT refuses an empty name level, not read as the
+  // classic shadow (issue 17).
+  app.addHook("preHandler", async (req, reply) => {
+    if ((req.query as { name?: unknown } | undefined)?.name === "")
+      return reply.code(400).send({
+        code: 400,
+        message:
+          "Invalid shadow name: use 1-64 characters of [$a-zA-Z0-9:_-] (omit name for the classic shadow)",
         timestamp: Math.floor(Date.now() / 1000),
       });
-    }
-    principals.set(req, principal);
   });
   const forbidListing = (req: FastifyRequest, reply: FastifyReply) => {
     const role = who(req).role;
-    if (role === "operator" || role === "viewer" || role === "anonymous") return false;
+    if (mayReadFleet(who(req))) return false;
     reply.code(403).send({
       code: 403,
       message: `role ${role} may not list things`,
@@ -123,6 +157,10 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   );
 
   app.get<{ Querystring: { cursor?: string; limit?: string } }>("/things", async (req, reply) => {
+    for (const ext of deps.extensions ?? []) {
+      const answered = ext.thingQuery?.(req, reply, who(req));
+      if (answered) return answered;
+    }
     if (forbidListing(req, reply)) return reply;
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
@@ -196,6 +234,16 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   );
 
   for (const ext of deps.extensions ?? []) ext.routes?.(app, who);
+  if (deps.console) {
+    const { authenticate, console: consoleDeps } = deps;
+    consoleRoutes(app, consoleDeps, who, {
+      site: deps.site,
+      secure: tls !== undefined,
+      verifyToken: authenticate,
+      // Long-lived streams re-check who is asking, so revocation ends them too.
+      stillAllowed: (req) => !authenticate || authenticateRequest(req, authenticate, consoleDeps.sessions).ok,
+    });
+  }
 
   return app;
 }

@@ -17,6 +17,14 @@ export function registerMqttMetrics(registry: Registry, broker: Aedes): () => vo
       this.set(broker.connectedClients);
     },
   });
+  new Gauge({
+    name: "umbra_mqtt_queue_overflow_messages",
+    help: "messages for offline persistent sessions dropped since start because the client's queue was full",
+    registers: [registry],
+    collect() {
+      this.set((broker as unknown as { persistence: { overflowed?: number } }).persistence.overflowed ?? 0);
+    },
+  });
   const accepted = new Counter({
     name: "umbra_mqtt_connections_total",
     help: "MQTT connections accepted (CONNACK sent) since the node started",

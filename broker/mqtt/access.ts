@@ -3,13 +3,19 @@ import type { Aedes, AuthenticateError, Client } from "aedes";
 import { mayPublish, maySubscribe, type Principal } from "../../shared/acl.ts";
 import type { SecurityLimits } from "../../shared/config.ts";
 import type { Logger } from "../../shared/logger.ts";
+import { usernameOf } from "../../shared/mqtt-username.ts";
 import { isNodeOwnedTopic } from "../../shared/topics.ts";
 import type { Authenticator } from "../auth/authenticator.ts";
-import { RequestLimiter } from "../auth/request-limiter.ts";
+import type { RequestLimiter } from "../auth/request-limiter.ts";
+import { SharedRequestLimits } from "../auth/request-limits.ts";
 import { connectRefusal, isRefusedFilter, markConnect } from "./conformance.ts";
+import { responseRouteOf } from "./mqtt5.ts";
 import type { ShadowMqttAdapter } from "./shadow-adapter.ts";
 
-/** Publishes the ACL refuses are acknowledged (MQTT 3.1.1 has no way to say no) and routed here: nobody may subscribe. */
+/**
+ * Publishes the ACL refuses from MQTT 3.1.1 clients are acknowledged (3.1.1 has no way to say no) and
+ * routed here: nobody may subscribe. MQTT 5 clients get reason code 0x87 instead.
+ */
 export const SINK_TOPIC = "$umbra/denied";
 
 export interface Session {
@@ -32,20 +38,22 @@ export class MqttAccess {
   readonly connections = new WeakMap<Client, ConnectionInfo>();
   deniedPublishes = 0;
   deniedSubscriptions = 0;
-  /**
-   * Identity behind each client id whose session outlives its connection (clean session 0): without
-   * it another identity could connect with that id and inherit the session's subscriptions and queued
-   * messages, past the ACL.
-   */
-  private readonly persistentOwners = new Map<string, string>();
+  /** Shadow request limits per identity and per thing, across connections. */
+  readonly requestLimits: SharedRequestLimits;
 
   constructor(
     private readonly broker: Aedes,
     private readonly authenticator: Authenticator,
     private readonly shadows: ShadowMqttAdapter,
-    private readonly limits: SecurityLimits,
+    limits: SecurityLimits,
     private readonly log: Logger,
-  ) {}
+    // Identity behind each client id whose session outlives its connection (clean session 0): without it
+    // another identity could connect with that id and inherit the session's subscriptions and queued
+    // messages, past the ACL. A Map written through to SQLite (sessions survive restarts, broker/mqtt/persistence).
+    private readonly persistentOwners: Map<string, string> = new Map(),
+  ) {
+    this.requestLimits = new SharedRequestLimits(limits);
+  }
 
   install(): void {
     const broker = this.broker;
@@ -85,10 +93,19 @@ export class MqttAccess {
       }
       if (!client || !session) return done(null); // the broker's own publishes (e.g. wills of gone clients)
       if (isNodeOwnedTopic(packet.topic)) return done(null); // acknowledged, never forwarded (conformance)
-      this.shadows.dispatch(packet.topic, packet.payload, { client, ...session });
-      if (!mayPublish(session.principal, packet.topic)) {
+      const dispatched = this.shadows.dispatch(packet.topic, packet.payload, {
+        client,
+        principal: session.principal,
+        admit: (thing) => this.requestLimits.admit(session.limiter, session.principal, thing),
+        response: responseRouteOf(packet),
+      });
+      // A shadow request refused for its requester (403, 429) reaches nobody else: subscribers of the
+      // request topic (e.g. the device watching `…/shadow/#`) must not see a write that was refused.
+      if (dispatched === "refused" || !mayPublish(session.principal, packet.topic)) {
         this.deniedPublishes++;
         this.log.debug({ client: client.id, topic: packet.topic }, "publish denied");
+        // MQTT 5 can say no: aedes answers PUBACK/PUBREC 0x87 and keeps the connection (docs/mqtt5.md).
+        if (client.version === 5) return done(new Error("not authorized"));
         packet.topic = SINK_TOPIC;
         packet.retain = false;
       }
@@ -101,6 +118,7 @@ export class MqttAccess {
     username: string | undefined,
     password: Buffer | undefined,
   ): Promise<AuthenticateError | null> {
+    username = usernameOf(username); // AWS SDK metrics suffix (`name?SDK=…`) ignored, as AWS IoT Core does
     const info = this.connections.get(client);
     const tls = info?.tls;
     let certificateName: string | undefined;
@@ -144,10 +162,9 @@ export class MqttAccess {
     }
     if (client.clean) this.persistentOwners.delete(client.id);
     else this.persistentOwners.set(client.id, owner);
-    const s = this.limits;
     this.sessions.set(client, {
       principal: result.principal,
-      limiter: new RequestLimiter(s.requestRate, s.requestBurst, s.maxInflight),
+      limiter: this.requestLimits.forConnection(),
     });
     return null;
   }

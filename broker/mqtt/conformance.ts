@@ -3,7 +3,7 @@ import type { Aedes, AuthenticateError, Client, ConnectPacket } from "aedes";
 import { isNodeOwnedTopic, ROOTS } from "../../shared/topics.ts";
 
 /**
- * MQTT 3.1.1 rules that aedes 1.2 does not enforce by itself, plus the node's own topic rules.
+ * MQTT 3.1.1 rules that aedes does not enforce by itself, plus the node's own topic rules.
  * Installed as aedes hooks; the security layer wraps these, it does not replace them.
  */
 
@@ -11,6 +11,8 @@ const emptyIdPersistent = new WeakSet<Client>();
 
 /** Remembers clients that sent an empty client id with clean session 0 (checked at authenticate). */
 export function markConnect(client: Client, packet: ConnectPacket): void {
+  // MQTT 5 has no such rule: the server assigns an id (Assigned Client Identifier) whatever Clean Start says.
+  if (packet.protocolVersion === 5) return;
   if ((packet.clientId ?? "") === "" && packet.clean === false) emptyIdPersistent.add(client);
 }
 
@@ -48,6 +50,7 @@ function mayMatchDollarTopics(filter: string): boolean {
 }
 
 type RetainedStreams = {
+  retainedSnapshot?(): { topic: string }[];
   createRetainedStreamCombi(patterns: string[]): Readable;
   storeRetained(packet: { topic: string; payload: Buffer | string }): Promise<void>;
 };
@@ -65,6 +68,8 @@ const isExact = (filter: string) => !filter.includes("+") && !filter.includes("#
  */
 function serveRetained(persistence: RetainedStreams): void {
   const byTopic = new Map<string, unknown>();
+  // Retained messages a persistent store brought back from before a restart.
+  for (const packet of persistence.retainedSnapshot?.() ?? []) byTopic.set(packet.topic, packet);
   const store = persistence.storeRetained.bind(persistence);
   persistence.storeRetained = async (packet) => {
     await store(packet);

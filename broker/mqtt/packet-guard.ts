@@ -67,14 +67,16 @@ export const FIRST_PACKET_BYTES = 64 * 1024;
 
 /**
  * Puts a PacketSizeGuard in front of aedes on one connection. aedes pulls bytes with `read()` on
- * 'readable'; the guard sees every chunk it pulls and destroys the connection on a violation.
+ * 'readable'; the guard sees every chunk it pulls and destroys the connection on a violation. The
+ * first packet (CONNECT, before anyone is authenticated) is held to `firstPacketBytes`.
  */
 export function guardPacketSize(
   conn: Duplex,
   maxPacketBytes: number,
   onViolation: (reason: string) => void,
+  firstPacketBytes = FIRST_PACKET_BYTES,
 ): void {
-  const guard = new PacketSizeGuard(maxPacketBytes);
+  const guard = new PacketSizeGuard(maxPacketBytes, firstPacketBytes);
   const read = conn.read.bind(conn);
   conn.read = (size?: number) => {
     const chunk = read(size) as Buffer | string | null;

@@ -1,18 +1,31 @@
 import type { Aedes, Client, Subscription } from "aedes";
-import { ANONYMOUS, maySubscribe, type Principal } from "../../shared/acl.ts";
+import { ANONYMOUS, mayPublish, maySubscribe, type Principal, shadowDenial } from "../../shared/acl.ts";
 import { ShadowError } from "../../shared/errors.ts";
 import { renderDelta, renderDocuments } from "../../shared/shadow-document.ts";
-import { parseShadowTopic, ROOTS, type ShadowTopic, shadowTopic } from "../../shared/topics.ts";
-import type { RequestLimiter } from "../auth/request-limiter.ts";
+import {
+  isNodeOwnedTopic,
+  parseShadowTopic,
+  ROOTS,
+  type ShadowTopic,
+  shadowTopic,
+} from "../../shared/topics.ts";
+import type { Admission } from "../auth/request-limits.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
+import { publishResponse, type ResponseRoute } from "./mqtt5.ts";
 import { hasSubscribers, publishJson, sendJson } from "./publish.ts";
 
 /** Who sent a shadow request over MQTT. */
 export interface Requester {
   client: Client;
   principal: Principal;
-  limiter?: RequestLimiter;
+  /** Takes the request's slot in every limit that applies (connection, identity, thing); broker/auth/request-limits.ts. */
+  admit?(thing: string): Admission;
+  /** MQTT 5 request/response: the reply also goes to the request's Response Topic. */
+  response?: ResponseRoute;
 }
+
+/** What `dispatch` made of a publish: a shadow request it answers, one it refuses (403/429), or neither. */
+export type Dispatch = "request" | "refused" | false;
 
 /**
  * Serves the shadow protocol over MQTT: requests published on `{root}/things/.../{get,update,delete}`
@@ -31,34 +44,48 @@ export class ShadowMqttAdapter {
   }
 
   /**
-   * Answers `topic` if it is a shadow request; returns whether it was one. The reply goes to whoever
-   * subscribed to it; a requester that may not subscribe to that reply topic (a device asking about
-   * another thing's shadow, which gets 403) receives it directly, so it still learns why.
+   * Answers `topic` if it is a shadow request. The reply goes to whoever subscribed to it; a requester
+   * that may not subscribe to that reply topic (a device asking about another thing's shadow, which gets
+   * 403) receives it directly, so it still learns why. Returns "refused" when the request is refused
+   * for its requester (403) or over a limit (429), decided now, so the caller delivers the request
+   * publish itself to nobody else.
    */
-  dispatch(topic: string, payload: Buffer | string, requester?: Requester): boolean {
+  dispatch(topic: string, payload: Buffer | string, requester?: Requester): Dispatch {
     const parsed = parseShadowTopic(topic);
     if (!parsed || parsed.reply !== undefined) return false;
-    this.answer(parsed, payload, requester).catch(this.onError);
-    return true;
+    const principal = requester?.principal ?? ANONYMOUS;
+    const admission = requester?.admit?.(parsed.thing);
+    const refused =
+      (admission !== undefined && admission.refusal !== null) || forbidden(principal, parsed, payload);
+    this.answer(parsed, payload, principal, requester, admission).catch(this.onError);
+    return refused ? "refused" : "request";
   }
 
-  private async answer(t: ShadowTopic, payload: Buffer | string, requester?: Requester): Promise<void> {
+  private async answer(
+    t: ShadowTopic,
+    payload: Buffer | string,
+    principal: Principal,
+    requester: Requester | undefined,
+    admission: Admission | undefined,
+  ): Promise<void> {
     const addr = { thing: t.thing, shadow: t.shadow };
-    const principal = requester?.principal ?? ANONYMOUS;
-    const refusal = requester?.limiter?.acquire() ?? null;
     let result: ShadowResult;
     try {
-      if (refusal !== null) result = this.service.refuse(payload, new ShadowError(429, refusal));
+      if (admission?.refusal) result = this.service.refuse(payload, new ShadowError(429, admission.refusal));
       else if (t.op === "get") result = await this.service.get(addr, payload, principal);
       else if (t.op === "update") result = await this.service.update(addr, payload, principal);
       else result = await this.service.delete(addr, payload, principal);
     } finally {
-      if (refusal === null) requester?.limiter?.done();
+      if (admission?.refusal === null) admission.release();
     }
     const topic = shadowTopic(t.root, addr, t.op, result.ok ? "accepted" : "rejected");
     const body = result.ok ? result.body : result.error;
     if (requester && !maySubscribe(principal, topic)) sendJson(requester.client, topic, body);
     else if (await hasSubscribers(this.broker, topic)) await publishJson(this.broker, topic, body);
+    const route = requester?.response;
+    // The node publishes the response for the requester, so only where the requester may publish itself.
+    if (route && mayPublish(principal, route.topic) && !isNodeOwnedTopic(route.topic))
+      await publishResponse(this.broker, route, topic, body);
   }
 
   /** documents and delta on both roots, rendered only for topics that someone subscribes to. */
@@ -97,4 +124,22 @@ export class ShadowMqttAdapter {
       if (delta) sendJson(client, sub.topic, delta);
     }
   }
+}
+
+/**
+ * Whether the shadow service will answer 403 to this request (the same rule, shared/acl.ts). Only an
+ * operator's update depends on the payload (operators may not write `reported`), so only then is it read.
+ */
+function forbidden(p: Principal, t: ShadowTopic, payload: Buffer | string): boolean {
+  if (t.op !== "update") return shadowDenial(p, t.thing, t.op) !== null;
+  let reported = false;
+  if (p.role === "operator" && payload.length <= 1024 * 1024) {
+    try {
+      const state = (JSON.parse(payload.toString()) as { state?: { reported?: unknown } } | null)?.state;
+      reported = typeof state === "object" && state !== null && state.reported !== undefined;
+    } catch {
+      reported = false; // the service answers 400
+    }
+  }
+  return shadowDenial(p, t.thing, "update", { desired: true, reported }) !== null;
 }

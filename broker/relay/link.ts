@@ -22,6 +22,7 @@ import {
   isValidKey,
   type MessagesFrame,
   PROTOCOL_VERSION,
+  parseFrame,
   type RelayedMessage,
 } from "../../shared/relay/protocol.ts";
 import { peerFilter } from "../../shared/relay/share-filter.ts";
@@ -61,6 +62,11 @@ export interface LinkDeps {
   shareSpec?(): string;
   /** Hands a frame to the transport; false when the transport is down (the frame is lost). */
   send(frame: Uint8Array): boolean;
+  /**
+   * A frame from the peer that this link could not use (not a refusable change batch): reported here
+   * instead of logged, so the frame intake can count it and keep a hostile peer from flooding the log.
+   */
+  badFrame?(reason: string): void;
   /** Plain-topic messages the peer forwarded; resolves once they are delivered (then they are acked). */
   onMessages?(frame: MessagesFrame): Promise<void> | void;
 }
@@ -298,19 +304,23 @@ export class RelayLink {
     this.scheduleFlush();
   }
 
-  /** Hands a received frame to the (serial) handler. */
-  receive(bytes: Uint8Array): void {
+  /**
+   * Hands a received frame to the (serial) handler. `plain`: the frame already inflated (by the frame
+   * intake, broker/relay/frame-intake.ts); otherwise it is inflated here.
+   */
+  receive(bytes: Uint8Array, plain?: Buffer): void {
     this.stats_.bytesReceived += bytes.byteLength;
     this.stats_.framesReceived++;
     this.stats_.lastContact = Date.now();
+    const options = { resolveDep: (key: string, prefix: string) => this.resolveDep(key, prefix) };
     this.chain = this.chain
-      .then(() =>
-        this.handle(decodeFrame(bytes, { resolveDep: (key, prefix) => this.resolveDep(key, prefix) })),
-      )
+      .then(() => this.handle(plain ? parseFrame(plain, options) : decodeFrame(bytes, options)))
       .catch((err) => {
         const refusable = err instanceof FrameError ? err.refusable : undefined;
+        const reason = String((err as Error).message).slice(0, 200);
+        if (!refusable && this.deps.badFrame) return this.deps.badFrame(reason);
         this.deps.log.warn(
-          { peer: this.peer, err: (err as Error).message, bytes: bytes.byteLength },
+          { peer: this.peer, err: reason, bytes: bytes.byteLength },
           refusable
             ? "relay: change frame refused (the peer will resend with full hashes)"
             : "relay: frame from the peer dropped",

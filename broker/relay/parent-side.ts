@@ -7,6 +7,8 @@ export const relayTopic = (child: string, dir: "up" | "down") => `$umbra/relay/$
 const UP = /^\$umbra\/relay\/([^/]+)\/up$/;
 
 export interface ChildHandlers {
+  /** A connection of site identity `name` is ready (a newer one replaces any older one). */
+  connected(name: string, client: Client): void;
   /** A frame from child `name` (authenticated as the site identity of that name). */
   frame(name: string, principal: Principal, payload: Uint8Array, client: Client): void;
   /** A connection of the child closed (maybe an old one, after it reconnected). */
@@ -27,13 +29,19 @@ export function serveChildren(broker: Aedes, access: MqttAccess, handlers: Child
     if (principal?.role !== "site" || principal.name !== m[1]) return;
     handlers.frame(principal.name, principal, packet.payload as Buffer, client);
   };
+  const onReady = (client: Client) => {
+    const principal = access.sessions.get(client)?.principal;
+    if (principal?.role === "site") handlers.connected(principal.name, client);
+  };
   const onDisconnect = (client: Client) => {
     const principal = access.sessions.get(client)?.principal;
     if (principal?.role === "site") handlers.gone(principal.name, client);
   };
+  broker.on("clientReady", onReady);
   broker.on("publish", onPublish);
   broker.on("clientDisconnect", onDisconnect);
   return () => {
+    broker.off("clientReady", onReady);
     broker.off("publish", onPublish);
     broker.off("clientDisconnect", onDisconnect);
   };

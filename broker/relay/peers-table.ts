@@ -14,6 +14,16 @@ function bytes(n: number): string {
       : `${Math.round(n / 1048576)} MiB`;
 }
 
+/** Links exchange frames only when there is something to send: a quiet link is up but idle, while one
+ * that has changes waiting and has heard nothing for a minute is stalled (its peer is not answering). */
+const QUIET_MS = 60_000;
+
+function linkState(p: LinkStats, now: number): string {
+  if (!p.connected) return "down";
+  if (p.lastContact !== null && now - p.lastContact < QUIET_MS) return "up";
+  return p.pendingChanges > 0 ? "up, stalled" : "up, idle";
+}
+
 /** `umbra peers`: one row per relay link. Pure, so it is tested without a node. */
 export function formatPeersTable(site: string, peers: LinkStats[], now = Date.now()): string {
   if (peers.length === 0)
@@ -33,7 +43,7 @@ export function formatPeersTable(site: string, peers: LinkStats[], now = Date.no
   const rows = peers.map((p) => [
     p.peer,
     p.site ?? "-",
-    p.connected ? "up" : "down",
+    linkState(p, now),
     ago(p.lastContact, now),
     String(p.pendingChanges),
     bytes(p.pendingBytes),

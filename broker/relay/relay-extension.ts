@@ -1,23 +1,26 @@
 import type { PublishPacket } from "aedes";
+import { mayReadFleet, mayRelay, type Principal } from "../../shared/acl.ts";
 import { ConfigError } from "../../shared/config.ts";
 import { compileThingPattern, matchesThing, type ThingPattern } from "../../shared/glob.ts";
 import type { MessagesFrame } from "../../shared/relay/protocol.ts";
 import { patternSpec } from "../../shared/relay/share-filter.ts";
-import { isRelayableTopic, isValidFilter, topicMatches } from "../../shared/relay/topic-filter.ts";
+import { isValidFilter, topicMatches } from "../../shared/relay/topic-filter.ts";
 import type { TelemetryIngest } from "../../shared/telemetry.ts";
 import { parseTelemetryPayload, parseTelemetryTopic } from "../../shared/telemetry-payload.ts";
 import { shadowKey } from "../../shared/topics.ts";
 import type { ExtensionDefinition, NodeContext, NodeExtension } from "../extension.ts";
 import type { ShadowChange } from "../shadow/shadow-service.ts";
+import { serveChildLinks } from "./child-links.ts";
 import { dialParent, type ParentDialer } from "./child-side.ts";
 import { relayCutPolicy } from "./cut-policy.ts";
 import { DedupFilter, isHistorical } from "./dedup.ts";
+import { FrameIntake, intakePolicy } from "./frame-intake.ts";
 import { type LinkStats, RelayLink } from "./link.ts";
 import { RelayOutbox } from "./outbox.ts";
-import { sendDown, serveChildren } from "./parent-side.ts";
+import { sendDown } from "./parent-side.ts";
 import { PeerStateStore } from "./peer-state.ts";
 import { linkOptions, outboxOptions, parentsOf } from "./relay-config.ts";
-import { registerRelayMetrics } from "./relay-metrics.ts";
+import { registerIntakeMetrics, registerRelayMetrics } from "./relay-metrics.ts";
 
 /** A relayed message older than this when its site sent it is historical (store-and-forward backlog). */
 export const HISTORICAL_AFTER_MS = 60_000;
@@ -28,6 +31,12 @@ export interface RelayExtension extends NodeExtension {
   /** The per-peer sync state in this node's SQLite store. */
   readonly state: PeerStateStore;
   peers(): LinkStats[];
+  /**
+   * A message the node itself publishes (its own publishes bypass the client hook) into the
+   * plain-topic outbox, when its topic is one of `relayTopics` and there is a parent. The alarms
+   * capability relays its feed this way. Returns whether it was queued.
+   */
+  relayOwn(topic: string, payload: Uint8Array, qos: 0 | 1): boolean;
 }
 
 /**
@@ -90,6 +99,7 @@ export const relayExtension: ExtensionDefinition = {
     });
 
     let first = true;
+    const parentIntakes: FrameIntake[] = [];
     for (const p of parents) {
       const pattern = compileThingPattern(p.things);
       let dialer: ParentDialer | undefined;
@@ -111,69 +121,82 @@ export const relayExtension: ExtensionDefinition = {
         });
       }
       first = false;
+      // A parent's frames pass an intake too: inflated off the event loop with a cap; a parent that
+      // sends bombs has its frames ignored for a while (its link stays dialled).
+      const intake = new FrameIntake(link.peer, intakePolicy(options.maxFrameBytes), {
+        log: relayLog,
+        deliver: (bytes, plain) => {
+          link.receive(bytes, plain);
+          return link.idle();
+        },
+        cutOff: () => undefined,
+      });
+      parentIntakes.push(intake);
       dialer = dialParent(p, relayLog, {
         open: () => link.open(),
-        frame: (payload) => link.receive(payload),
+        frame: (payload) => intake.push(payload),
         close: () => link.close(),
       });
       dialers.push(dialer);
     }
 
-    // The connection each child last spoke on: a late close of an older one must not take the link down.
-    const childClients = new Map<string, unknown>();
-    const stopServing = serveChildren(ctx.broker, ctx.access, {
-      frame(name, _principal, payload, client) {
-        childClients.set(name, client);
+    /** The site identity's current principal (re-read at every check: re-scoped or revoked take effect at once). */
+    const siteOf = (name: string): Principal | undefined => {
+      const p = ctx.identities.lookup(name)?.principal;
+      return p?.role === "site" ? p : undefined;
+    };
+    const children = serveChildLinks({
+      broker: ctx.broker,
+      access: ctx.access,
+      log: relayLog,
+      policy: intakePolicy(options.maxFrameBytes),
+      links,
+      newLink(name, badFrame) {
+        // Revoked, or no longer a site, it shares nothing: the link stops collecting changes for a peer
+        // that may never return.
+        const current = (): ThingPattern => siteOf(name)?.things ?? [];
         const peer = `child:${name}`;
-        let link = links.get(peer);
-        if (!link) {
-          // The share policy is the site identity's grant, read at every check (re-scoped or revoked
-          // identities take effect at once; the node disconnects revoked ones). Revoked, or no longer a
-          // site, it shares nothing: the link stops collecting changes for a peer that may never return.
-          const current = (): ThingPattern => {
-            const p = ctx.identities.lookup(name)?.principal;
-            return p?.role === "site" ? p.things : [];
-          };
-          link = new RelayLink(
-            peer,
-            {
-              ...linkDeps(
-                "parent",
-                (thing) => matchesThing(current(), thing),
-                () => patternSpec(current()),
-                (f) => sendDown(ctx.broker, name, f),
-              ),
-              onMessages: (frame) => deliver(frame, peer, (thing) => matchesThing(current(), thing)),
-            },
-            options,
-          );
-          links.set(peer, link);
-        }
-        link.receive(payload);
-      },
-      gone(name, client) {
-        if (childClients.get(name) !== client) return;
-        childClients.delete(name);
-        links.get(`child:${name}`)?.close();
+        return new RelayLink(
+          peer,
+          {
+            ...linkDeps(
+              "parent",
+              (thing) => matchesThing(current(), thing),
+              () => patternSpec(current()),
+              (f) => sendDown(ctx.broker, name, f),
+            ),
+            badFrame,
+            onMessages: (frame) => deliver(frame, peer, () => siteOf(name)),
+          },
+          options,
+        );
       },
     });
+    const refusedMessages = registerIntakeMetrics(ctx.metrics, () => [
+      ...parentIntakes,
+      ...children.intakes.values(),
+    ]);
 
     /**
      * A child's plain-topic messages: filtered exactly-once (recorded before anything is published),
      * published here, and queued further up when this node has a parent outbox (transitive).
      */
-    const deliver = async (frame: MessagesFrame, peer: string, allows: (thing: string) => boolean) => {
+    const deliver = async (frame: MessagesFrame, peer: string, site: () => Principal | undefined) => {
       for (const m of frame.messages) if (m.seq <= frame.floor) dedup.advance(m.origin, frame.floor);
-      // The share policy applies to thing topics too (`things/{thing}/…`); `$` topics never cross.
-      const shared = frame.messages.filter((m) => {
-        const [root, thing] = m.topic.split("/");
-        return isRelayableTopic(m.topic) && (root !== "things" || thing === undefined || allows(thing));
-      });
+      // The same authorization as a publish by a bridge of the site's grant (shared/acl.ts mayRelay):
+      // thing topics and Sparkplug edge messages of granted things only; `$` topics never cross.
+      const principal = site();
+      const shared = principal ? frame.messages.filter((m) => mayRelay(principal, m.topic)) : [];
       if (shared.length < frame.messages.length) {
         const refused = frame.messages.filter((m) => !shared.includes(m));
+        refusedMessages.inc({ peer }, refused.length);
         relayLog.warn(
-          { peer, refused: refused.length, topics: [...new Set(refused.map((m) => m.topic))].slice(0, 5) },
-          "relay: messages on topics this site may not relay ($ topics, or things outside its grant) dropped",
+          {
+            peer,
+            refused: refused.length,
+            topics: [...new Set(refused.slice(0, 5).map((m) => m.topic.slice(0, 200)))],
+          },
+          "relay: messages on topics this site may not publish (outside its grant, commands, $ topics) dropped",
         );
       }
       const fresh = dedup.admit(shared);
@@ -248,10 +271,15 @@ export const relayExtension: ExtensionDefinition = {
       links,
       state,
       peers,
+      relayOwn(topic, payload, qos) {
+        if (!outbox || !topics.some((f) => topicMatches(f, topic))) return false;
+        const r = outbox.enqueue({ topic, payload, qos });
+        if (r.accepted) for (const l of links.values()) l.poke();
+        return r.accepted;
+      },
       routes(app, principalOf) {
         app.get("/peers", async (req, reply) => {
-          const role = principalOf(req).role;
-          if (role !== "operator" && role !== "viewer" && role !== "anonymous") {
+          if (!mayReadFleet(principalOf(req))) {
             return reply
               .code(403)
               .send({ code: 403, message: "only operators and viewers may list relay peers" });
@@ -263,7 +291,7 @@ export const relayExtension: ExtensionDefinition = {
         ctx.service.off("change", onChange);
         ctx.service.syncStatus = undefined;
         ctx.broker.off("publish", onPublish);
-        stopServing();
+        children.stop();
         await Promise.all(dialers.map((d) => d.close()));
         await Promise.all([...links.values()].map((l) => l.shutdown()));
       },

@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from "prom-client";
+import type { FrameIntake } from "./frame-intake.ts";
 import type { LinkStats } from "./link.ts";
 
 type Read = (s: LinkStats) => number;
@@ -67,4 +68,40 @@ export function registerRelayMetrics(registry: Registry, links: () => LinkStats[
       },
     });
   }
+}
+
+/** What the relay refused from its children: frames (and cut-offs) and relayed messages, per peer. */
+export function registerIntakeMetrics(
+  registry: Registry,
+  intakes: () => Iterable<FrameIntake>,
+): Counter<"peer"> {
+  const reads: [string, string, (i: FrameIntake) => number][] = [
+    [
+      "umbra_relay_frames_refused_total",
+      "Frames from a child refused (corrupt, malformed, too big, over the queue, or while cut off)",
+      (i) => i.stats.refused,
+    ],
+    [
+      "umbra_relay_cutoffs_total",
+      "Times a child was cut off (a decompression bomb, or too many refused frames)",
+      (i) => i.stats.cutOffs,
+    ],
+  ];
+  for (const [name, help, read] of reads)
+    new Counter({
+      name,
+      help,
+      labelNames: ["peer"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const i of intakes()) this.inc({ peer: i.peer }, read(i));
+      },
+    });
+  return new Counter({
+    name: "umbra_relay_messages_refused_total",
+    help: "Relayed messages a child's site identity may not publish (outside its grant, commands, $ topics)",
+    labelNames: ["peer"],
+    registers: [registry],
+  });
 }

@@ -1,5 +1,6 @@
 import * as A from "@automerge/automerge";
 import { isJsonObject, type JsonObject, type JsonValue, jsonEqual } from "../../shared/json.ts";
+import { rewriteConflicted } from "../../shared/shadow-conflict-rewrite.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
 import { applyPatchOps, type PatchOp, planMetadata, planPatch } from "../../shared/shadow-patch.ts";
 import { type EpochState, epochActor, writeBase } from "./epoch-base.ts";
@@ -218,6 +219,11 @@ export class ShadowDocument {
     const view = this.view_;
     const desiredOps = edits.desired === undefined ? [] : planPatch(view.desired, edits.desired);
     const reportedOps = edits.reported === undefined ? [] : planPatch(view.reported, edits.reported);
+    // Rewriting a conflicted key with its current value resolves the conflict (it is not a no-op).
+    if (view.conflicts) {
+      desiredOps.push(...rewriteConflicted(view.conflicts.desired, edits.desired, desiredOps));
+      reportedOps.push(...rewriteConflicted(view.conflicts.reported, edits.reported, reportedOps));
+    }
     return {
       desiredOps,
       reportedOps,

@@ -14,6 +14,7 @@ import {
 import {
   clientTokenOf,
   parseRequestPayload,
+  type UpdateRequest,
   validatePlainRequest,
   validateUpdateRequest,
 } from "../../shared/shadow-request.ts";
@@ -23,6 +24,7 @@ import {
   type ShadowAddress,
   type ShadowOp,
 } from "../../shared/topics.ts";
+import { localRecord, mergeRecord } from "../history/journal.ts";
 import type { GroupCommit } from "./group-commit.ts";
 import type { ShadowStore } from "./shadow-store.ts";
 
@@ -67,6 +69,18 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
    */
   syncStatus?: (addr: ShadowAddress) => Record<string, string> | undefined;
 
+  /**
+   * Set by the node: admits the creation of a shadow that does not exist (throws a ShadowError over a
+   * cap, broker/auth/shadow-quota.ts); returns what to call once the creation is committed or failed.
+   */
+  admitNew?: (addr: ShadowAddress, principal: Principal) => () => void;
+
+  /**
+   * Set by the jobs extension: why a desired write (or a delete) by `principal` is refused because of a
+   * maintenance claim (409, the message names the claim), or null (docs/jobs.md).
+   */
+  claimCheck?: (addr: ShadowAddress, principal: Principal) => string | null;
+
   constructor(
     private readonly store: ShadowStore,
     private readonly commits: GroupCommit,
@@ -108,30 +122,23 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
       principal,
       async (body, ts) => {
         const req = validateUpdateRequest(body, this.limits);
-        forbidIf(
-          shadowDenial(principal, addr.thing, "update", {
-            desired: req.desired !== undefined,
-            reported: req.reported !== undefined,
-          }),
-        );
-        const entry = this.store.open(addr);
-        const previous = entry.doc.view;
-        checkVersion(req.version, previous);
-        const update = entry.doc.prepare(req);
-        const size = stateBytes(update);
-        if (size > this.limits.maxStateBytes) {
-          throw new ShadowError(
-            413,
-            `The resulting state document is ${size} bytes; the limit is ${this.limits.maxStateBytes}`,
-          );
-        }
+        const { entry, previous, update } = this.admit(addr, req, principal);
+        const admitted = previous.exists ? undefined : this.admitNew?.(addr, principal);
         if (!entry.doc.apply(update, ts)) {
+          admitted?.();
           await this.commits.submit();
           return renderUpdateAccepted(req, previous.version, ts);
         }
         this.store.stage(entry);
         const current = entry.doc.view;
-        await this.commits.submit(entry);
+        this.store.record(entry, () => localRecord("update", current, principal, req.clientToken, update));
+        // try/finally, not .finally(): an extra promise step here would let the replies of later
+        // updates in the same batch overtake this one's (a client's replies must keep its order).
+        try {
+          await this.commits.submit(entry);
+        } finally {
+          admitted?.();
+        }
         this.emitChange({
           addr,
           kind: "update",
@@ -146,6 +153,47 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     );
   }
 
+  /**
+   * Why `update` would refuse this request (validation, grant, maintenance claim, version, size), or
+   * null when it would be accepted; applies nothing. The jobs' dry run asks this (docs/jobs.md).
+   */
+  check(addr: ShadowAddress, raw: RequestBody, principal: Principal = ANONYMOUS): ShadowError | null {
+    try {
+      const body = isBytesOrString(raw) ? parseRequestPayload(raw, this.limits) : raw;
+      checkAddress(addr);
+      this.admit(addr, validateUpdateRequest(body, this.limits), principal);
+      return null;
+    } catch (err) {
+      return asShadowError(err);
+    }
+  }
+
+  /** The checks of an update before it is applied: grant, claim, version, resulting size. */
+  private admit(addr: ShadowAddress, req: UpdateRequest, principal: Principal) {
+    forbidIf(
+      shadowDenial(principal, addr.thing, "update", {
+        desired: req.desired !== undefined,
+        reported: req.reported !== undefined,
+      }),
+    );
+    if (req.desired !== undefined) {
+      const claimed = this.claimCheck?.(addr, principal) ?? null;
+      if (claimed !== null) throw new ShadowError(409, claimed);
+    }
+    const entry = this.store.open(addr);
+    const previous = entry.doc.view;
+    checkVersion(req.version, previous);
+    const update = entry.doc.prepare(req);
+    const size = stateBytes(update);
+    if (size > this.limits.maxStateBytes) {
+      throw new ShadowError(
+        413,
+        `The resulting state document is ${size} bytes; the limit is ${this.limits.maxStateBytes}`,
+      );
+    }
+    return { entry, previous, update };
+  }
+
   delete(
     addr: ShadowAddress,
     raw: RequestBody = "",
@@ -157,6 +205,8 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
       principal,
       async (body, ts) => {
         const req = validatePlainRequest(body, this.limits);
+        const claimed = this.claimCheck?.(addr, principal) ?? null;
+        if (claimed !== null) throw new ShadowError(409, claimed);
         const entry = this.store.open(addr);
         const previous = entry.doc.view;
         if (!previous.exists) {
@@ -167,6 +217,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
         entry.doc.delete(ts);
         this.store.stage(entry);
         const current = entry.doc.view;
+        this.store.record(entry, () => localRecord("delete", current, principal, req.clientToken));
         await this.commits.submit(entry);
         this.emitChange({
           addr,
@@ -205,6 +256,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     }
     this.store.stage(entry);
     const current = entry.doc.view;
+    this.store.record(entry, () => mergeRecord(previous, current, changes, origin));
     const heads = entry.doc.heads();
     await this.commits.submit(entry);
     this.emitChange({

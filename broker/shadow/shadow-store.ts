@@ -1,4 +1,5 @@
 import type { Heads } from "@automerge/automerge";
+import type { HistoryRecord } from "../../shared/history.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
 import { type ShadowAddress, shadowKey } from "../../shared/topics.ts";
 import type { Db } from "../store/database.ts";
@@ -16,6 +17,20 @@ export interface ShadowEntry {
   chunkBytes: number;
   /** Changes staged but not yet committed; a pinned entry is never evicted. */
   pinned: number;
+  /** Change records staged with the changes (broker/history), written in the commit's transaction. */
+  journal?: StagedJournal;
+}
+
+/** The change records staged on an entry since its last commit. */
+export interface StagedJournal {
+  records: HistoryRecord[];
+  /** The view right after the first of them (a checkpoint is taken there when one is due). */
+  first: ShadowView;
+}
+
+/** Receives the staged change records inside the commit's transaction (broker/history/history-store.ts). */
+export interface JournalSink {
+  append(entry: ShadowEntry, journal: StagedJournal): void;
 }
 
 export interface ShadowStoreOptions {
@@ -47,6 +62,14 @@ export interface StoredHeads {
   heads: string[] | null;
 }
 
+/**
+ * Told of every group commit (the fleet index): `committed` runs after the transaction succeeded and
+ * before any waiter is answered, so what it records is visible to the next request (read-your-writes).
+ */
+export interface CommitHook {
+  committed(entries: readonly ShadowEntry[]): void;
+}
+
 export interface ThingPage {
   things: string[];
   nextCursor?: string;
@@ -64,6 +87,10 @@ export class ShadowStore {
   private cutPolicy: CutPolicy = () => true;
   /** Epochs started since the store opened (metrics, benches). */
   cuts = 0;
+  /** Set by the history capability: records staged with changes are written with them. */
+  journal: JournalSink | undefined;
+  /** Told of every committed batch (the fleet index), before any request of the batch is answered. */
+  readonly commitHooks: CommitHook[] = [];
 
   constructor(
     private readonly db: Db,
@@ -111,6 +138,17 @@ export class ShadowStore {
     return entry;
   }
 
+  /** The plain view of a shadow without caching its document (the fleet index's one-off backfill). */
+  readView(addr: ShadowAddress): ShadowView {
+    const key = shadowKey(addr);
+    const cached = this.cache.get(key);
+    if (cached) return cached.doc.view;
+    const entry = this.load(addr, key);
+    const view = entry.doc.view;
+    entry.doc.free();
+    return view;
+  }
+
   private load(addr: ShadowAddress, key: string): ShadowEntry {
     const row = this.q.row.get(addr.thing, addr.shadow) as
       | { snapshot: Buffer; chunk_count: number; chunk_bytes: number; meta: string }
@@ -137,11 +175,21 @@ export class ShadowStore {
     entry.pinned++;
   }
 
+  /** Stages the change record of the change just staged on `entry` (built only when history is on). */
+  record(entry: ShadowEntry, make: () => HistoryRecord): void {
+    if (!this.journal) return;
+    if (entry.journal) entry.journal.records.push(make());
+    else entry.journal = { records: [make()], first: entry.doc.view };
+  }
+
   /** Writes every staged entry in one transaction (the group commit). Throws if SQLite fails. */
   commit(entries: Iterable<ShadowEntry>): void {
     const now = Date.now();
     this.db.transaction(() => {
-      for (const entry of entries) this.write(entry, now);
+      for (const entry of entries) {
+        this.write(entry, now);
+        if (entry.journal) this.journal?.append(entry, entry.journal);
+      }
     })();
   }
 
@@ -194,6 +242,11 @@ export class ShadowStore {
     for (const entry of entries) {
       entry.savedHeads = entry.doc.heads();
       entry.pinned = 0;
+      entry.journal = undefined;
+    }
+    if (this.commitHooks.length > 0) {
+      const list = [...entries];
+      for (const hook of this.commitHooks) hook.committed(list);
     }
     this.cache.evictOverflow();
   }
@@ -202,6 +255,7 @@ export class ShadowStore {
   discard(entries: Iterable<ShadowEntry>): void {
     for (const entry of entries) {
       entry.pinned = 0;
+      entry.journal = undefined;
       if (this.cache.delete(entry.key) === entry) entry.doc.free();
     }
   }

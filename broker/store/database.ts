@@ -1,6 +1,7 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { createHistoryTables } from "../history/history-schema.ts";
 
 export type Db = Database.Database;
 
@@ -11,14 +12,34 @@ const SCHEMA_VERSION = 1;
  * a transaction that returned is on disk, which is what an `accepted` reply promises.
  */
 export function openDatabase(dataDir: string): Db {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, "umbra.db"));
+  privateDataDir(dataDir);
+  const db = new Database(privateDataFile(join(dataDir, "umbra.db")));
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
   migrate(db);
   return db;
+}
+
+/**
+ * Creates the data dir (and its parents) if needed and makes it 0700, whatever the umask: it holds
+ * password hashes, token digests and every shadow. An existing dir is tightened too.
+ */
+export function privateDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+}
+
+/**
+ * Makes a SQLite database file 0600 before SQLite opens it, and its `-wal`/`-shm`/`-journal` files
+ * if they exist: SQLite creates those with the mode of the database file, so they follow. Returns the path.
+ */
+export function privateDataFile(path: string): string {
+  closeSync(openSync(path, "a", 0o600));
+  for (const f of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`])
+    if (existsSync(f)) chmodSync(f, 0o600);
+  return path;
 }
 
 function migrate(db: Db): void {
@@ -50,6 +71,7 @@ function migrate(db: Db): void {
       site TEXT NOT NULL
     ) WITHOUT ROWID;
   `);
+  createHistoryTables(db);
   const row = db.prepare("SELECT value FROM node_meta WHERE key = 'schema_version'").get() as
     | { value: string }
     | undefined;
@@ -66,8 +88,8 @@ function migrate(db: Db): void {
  * admin commands (`umbra device add`, …) can still open `umbra.db` next to a running node.
  */
 export function lockDataDir(dataDir: string): { release(): void } {
-  mkdirSync(dataDir, { recursive: true });
-  const lock = new Database(join(dataDir, "node.lock"));
+  privateDataDir(dataDir);
+  const lock = new Database(privateDataFile(join(dataDir, "node.lock")));
   try {
     lock.pragma("locking_mode = EXCLUSIVE");
     lock.pragma("journal_mode = MEMORY");

@@ -10,6 +10,15 @@ import { telemetryRoutes } from "./routes.ts";
 import { TelemetryStore } from "./store.ts";
 import { TelemetrySummary } from "./summary.ts";
 import { type RejectReason, TelemetryService } from "./telemetry-service.ts";
+
+const REJECT_HINTS: Record<RejectReason, string> = {
+  payload: "a malformed payload (docs/telemetry.md lists what a message may hold)",
+  too_old: "samples older than the raw window (check the device clock, and that `ts` is in milliseconds)",
+  future: "samples more than 10 minutes in the future (check the device clock)",
+  overflow: "the write queue is full (the disk cannot keep up)",
+  series_limit: "a new metric beyond the series limits (metric names must not carry counters or dates)",
+};
+
 import { DEFAULT_WRITER, TelemetryWriter } from "./writer.ts";
 
 /** What other capabilities get from `ctx.extension("telemetry")`. */
@@ -20,6 +29,8 @@ export type TelemetryExtension = NodeExtension &
     readonly writer: TelemetryWriter;
     readonly maintenance: TelemetryMaintenance;
     readonly summary: TelemetrySummary;
+    /** Called with every accepted batch, after validation (the alarms capability listens here). */
+    readonly accepted: Set<(thing: string, samples: readonly TelemetrySample[]) => void>;
     /** Writes queued samples now. */
     flush(): void;
   };
@@ -56,7 +67,19 @@ export const telemetryExtension: ExtensionDefinition = {
       labelNames: ["reason"],
       registers: [ctx.metrics],
     });
-    const reject = (reason: RejectReason, n: number) => rejected.inc({ reason }, n);
+    // A refusal is also said in the log, at most once a minute per reason: a device whose every sample
+    // is refused (a wrong clock, seconds for milliseconds) must not look like silence.
+    const lastSaid = new Map<RejectReason, number>();
+    const reject = (reason: RejectReason, n: number) => {
+      rejected.inc({ reason }, n);
+      const t = Date.now();
+      if (t - (lastSaid.get(reason) ?? 0) < 60_000) return;
+      lastSaid.set(reason, t);
+      log.warn(
+        { reason, samples: n, counter: "umbra_telemetry_rejected_total" },
+        `telemetry refused: ${REJECT_HINTS[reason]} (said once a minute; the counter has every refusal)`,
+      );
+    };
 
     const store = new TelemetryStore(config.dataDir);
     new Gauge({
@@ -79,15 +102,17 @@ export const telemetryExtension: ExtensionDefinition = {
       now,
       log,
     );
+    const accepted = new Set<(thing: string, samples: readonly TelemetrySample[]) => void>();
     const service = new TelemetryService(store, writer, {
       retention,
       now,
       lateMarginMs: 10 * 60_000,
       futureMs: 10 * 60_000,
       onRejected: reject,
-      onAccepted: (thing: string, accepted: readonly TelemetrySample[]) => {
-        samples.inc(accepted.length);
-        if (summary.enabled) summary.observe(thing, accepted);
+      onAccepted: (thing: string, batch: readonly TelemetrySample[]) => {
+        samples.inc(batch.length);
+        if (summary.enabled) summary.observe(thing, batch);
+        for (const listener of accepted) listener(thing, batch);
       },
     });
     const ingestBehind = () => writer.pending > DEFAULT_WRITER.maxPerTransaction;
@@ -107,6 +132,7 @@ export const telemetryExtension: ExtensionDefinition = {
       writer,
       maintenance,
       summary,
+      accepted,
       record: (thing, s, options) => service.record(thing, s, options),
       latest: (thing) => service.latest(thing),
       flush: () => writer.flush(),

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../../shared/acl.ts";
+import { mayReadFleet } from "../../shared/acl.ts";
 import { matchesThing } from "../../shared/glob.ts";
 import { formatDuration } from "../../shared/telemetry-duration.ts";
 import { parseTelemetryQuery, type RawQuery } from "../../shared/telemetry-query.ts";
@@ -9,7 +10,7 @@ import type { TelemetryService } from "./telemetry-service.ts";
 
 /** Operators, viewers and anonymous (development) read all telemetry; devices and bridges their things'. */
 export function mayReadTelemetry(p: Principal, thing: string): boolean {
-  if (p.role === "operator" || p.role === "viewer" || p.role === "anonymous") return true;
+  if (mayReadFleet(p)) return true;
   if (p.role === "device" || p.role === "bridge") return matchesThing(p.things, thing);
   return false;
 }

@@ -1,8 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { TelemetrySample } from "../../shared/telemetry.ts";
 import { type Bucket, foldPoints, HOUR_MS, MINUTE_MS, regroup } from "../../shared/telemetry-rollup.ts";
+import { privateDataDir, privateDataFile } from "../store/database.ts";
 
 export type TelemetryDb = Database.Database;
 
@@ -33,8 +33,8 @@ export class TelemetryStore {
   private readonly stmts;
 
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.path = join(dataDir, "telemetry.db");
+    privateDataDir(dataDir);
+    this.path = privateDataFile(join(dataDir, "telemetry.db"));
     this.db = new Database(this.path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");

@@ -1,16 +1,9 @@
 import type { Principal } from "../../shared/acl.ts";
 import type { Logger } from "../../shared/logger.ts";
 import type { TelemetrySample } from "../../shared/telemetry.ts";
-import { reportedPatch, type SummaryRule } from "../../shared/telemetry-summary.ts";
+import { reportedPatch, type SummaryRule, SummaryThrottle } from "../../shared/telemetry-summary.ts";
 import { CLASSIC_SHADOW } from "../../shared/topics.ts";
 import type { ShadowService } from "../shadow/shadow-service.ts";
-
-interface MetricState {
-  pending?: { value: number; ts: number };
-  /** Value and time of the last write into `reported`. */
-  written?: number;
-  writtenAt: number;
-}
 
 /** Things written per run at most, so a fleet-wide tick is spread over several seconds. */
 const THINGS_PER_RUN = 500;
@@ -22,7 +15,7 @@ const THINGS_PER_RUN = 500;
  */
 export class TelemetrySummary {
   private readonly rules: Map<string, SummaryRule>;
-  private readonly state = new Map<string, Map<string, MetricState>>();
+  private readonly state = new Map<string, SummaryThrottle>();
   private readonly dirty = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   writes = 0;
@@ -44,17 +37,12 @@ export class TelemetrySummary {
   observe(thing: string, samples: readonly TelemetrySample[]): void {
     for (const s of samples) {
       if (!this.rules.has(s.metric)) continue;
-      let metrics = this.state.get(thing);
-      if (!metrics) {
-        metrics = new Map();
-        this.state.set(thing, metrics);
+      let throttle = this.state.get(thing);
+      if (!throttle) {
+        throttle = new SummaryThrottle();
+        this.state.set(thing, throttle);
       }
-      let st = metrics.get(s.metric);
-      if (!st) {
-        st = { writtenAt: Number.NEGATIVE_INFINITY };
-        metrics.set(s.metric, st);
-      }
-      if (!st.pending || s.ts >= st.pending.ts) st.pending = { value: s.value, ts: s.ts };
+      throttle.observe(s.metric, s.value, s.ts);
       this.dirty.add(thing);
     }
   }
@@ -71,28 +59,13 @@ export class TelemetrySummary {
     let sent = 0;
     for (const thing of [...this.dirty]) {
       if (sent >= THINGS_PER_RUN) break;
-      const metrics = this.state.get(thing);
-      if (!metrics) continue;
-      const due: { path: string[]; value: number }[] = [];
-      let waiting = false;
-      for (const [metric, st] of metrics) {
-        if (!st.pending) continue;
-        const rule = this.rules.get(metric) as SummaryRule;
-        if (st.pending.value === st.written) {
-          st.pending = undefined;
-          continue;
-        }
-        if (now - st.writtenAt < rule.minIntervalMs) {
-          waiting = true;
-          continue;
-        }
-        due.push({ path: rule.path, value: st.pending.value });
-        st.written = st.pending.value;
-        st.writtenAt = now;
-        st.pending = undefined;
-      }
-      if (!waiting) this.dirty.delete(thing);
-      if (due.length === 0) continue;
+      const throttle = this.state.get(thing);
+      if (!throttle) continue;
+      const rule = (metric: string) => this.rules.get(metric) as SummaryRule;
+      const taken = throttle.take(now, (metric) => rule(metric).minIntervalMs);
+      if (!taken.waiting) this.dirty.delete(thing);
+      if (taken.due.length === 0) continue;
+      const due = taken.due.map((d) => ({ path: rule(d.metric).path, value: d.value }));
       sent++;
       this.writes++;
       const body = JSON.stringify({ state: { reported: reportedPatch(due) } });

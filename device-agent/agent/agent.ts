@@ -9,7 +9,6 @@ import { formatPath, replacePatch } from "./paths.ts";
 import { planDelta } from "./plan.ts";
 import { makeDeltaHandler, withoutConventions } from "./reconcile.ts";
 import { startTelemetry, type TelemetryLoop } from "./telemetry.ts";
-import { openTelemetryLink, type TelemetryLink } from "./telemetry-link.ts";
 
 /**
  * The host agent: a device (SDK `connectDevice`) that reports this machine's facts, publishes its
@@ -60,7 +59,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const device = await connectDevice(deviceOptions);
   const timers: NodeJS.Timeout[] = [];
   let telemetry: TelemetryLoop | undefined;
-  let link: TelemetryLink | undefined;
   let finish: () => void = () => {};
   const done = new Promise<void>((resolve) => {
     finish = resolve;
@@ -111,12 +109,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     timers.push(refresh);
     device.onDelta(makeDeltaHandler({ handlers: config.handlers, thing, device, log }));
     if (config.telemetry.enabled) {
-      const l = openTelemetryLink(device, opts.device);
-      link = l;
       telemetry = startTelemetry({
         thing,
         intervalMs: config.telemetry.intervalMs,
-        publish: (topic, payload) => l.publish(topic, payload),
+        // On the device's own connection (QoS 0, nothing queued: a missed sample is replaced by the next).
+        publish: async (sample) => {
+          if (!(await device.publishTelemetry(sample))) throw new Error("offline: sample not sent");
+        },
         onError: (err) => log.debug({ err: (err as Error).message }, "telemetry sample not sent"),
       });
     }
@@ -128,7 +127,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     async stop() {
       for (const t of timers) clearInterval(t);
       telemetry?.stop();
-      await link?.close();
       await device.close();
       finish();
     },

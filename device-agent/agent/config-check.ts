@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../../shared/json.ts";
+import { parseDuration as parseDurationText } from "../../shared/telemetry-duration.ts";
 
 /**
  * Small checkers for the agent's YAML config. Each error names the key it is about
@@ -79,17 +80,14 @@ export function absolutePath(v: string, where: string): string {
   return v;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `500ms`, `10s`, `5m`, `1h`, or a number of seconds. */
+/** `500ms`, `10s`, `5m`, `1h`, `1d` (shared/telemetry-duration.ts's grammar), or a number of seconds. */
 export function parseDuration(v: JsonValue | undefined, where: string): number {
   if (typeof v === "number" && Number.isFinite(v) && v > 0) return Math.round(v * 1000);
-  const m = typeof v === "string" ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(v.trim()) : null;
-  const n = m ? Number(m[1]) * (UNITS[m[2] ?? "s"] ?? 1000) : Number.NaN;
-  if (!Number.isFinite(n) || n <= 0) {
+  const ms = typeof v === "string" ? parseDurationText(v) : null;
+  if (ms === null) {
     fail(where, `must be a duration like 500ms, 10s, 5m or 1h (or a number of seconds), got ${describe(v)}`);
   }
-  return Math.round(n);
+  return ms;
 }
 
 export function optDuration(

@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../../shared/json.ts";
+import { getAt, pathsOverlap, setAt } from "../../shared/json-path.ts";
 
 /**
  * Dot-separated paths into shadow state (`ntp.server`). The agent config names desired and reported
@@ -24,39 +25,14 @@ export function formatPath(path: Path): string {
   return path.join(".");
 }
 
-export function getPath(obj: JsonObject | undefined, path: Path): JsonValue | undefined {
-  let cur: JsonValue | undefined = obj;
-  for (const key of path) {
-    if (!isJsonObject(cur) || !Object.hasOwn(cur, key)) return undefined;
-    cur = cur[key];
-  }
-  return cur;
-}
+/** The value at `path` (shared/json-path.ts). */
+export const getPath = getAt;
 
 /** Sets `value` at `path`, creating intermediate objects (replacing non-objects on the way). */
-export function setPath(obj: JsonObject, path: Path, value: JsonValue): void {
-  let cur = obj;
-  path.forEach((key, i) => {
-    if (i === path.length - 1) {
-      cur[key] = value;
-      return;
-    }
-    const next = cur[key];
-    if (isJsonObject(next)) cur = next;
-    else {
-      const created: JsonObject = {};
-      cur[key] = created;
-      cur = created;
-    }
-  });
-}
+export const setPath = setAt;
 
 /** Whether `a` is `b` or lies under it (or the other way round): the two locations overlap. */
-export function overlaps(a: Path, b: Path): boolean {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+export const overlaps = pathsOverlap;
 
 /** Every leaf path of a JSON object (arrays and scalars are leaves, as in a shadow delta). */
 export function leafPaths(obj: JsonObject, prefix: string[] = []): string[][] {

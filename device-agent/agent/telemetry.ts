@@ -1,5 +1,6 @@
 import os from "node:os";
 import type { JsonObject } from "../../shared/json.ts";
+import { telemetryTopic } from "../../shared/telemetry-payload.ts";
 import { diskUsage } from "./facts.ts";
 import {
   type CpuTimes,
@@ -20,9 +21,7 @@ import {
  */
 export const MAX_NET_INTERFACES = 64;
 
-export function telemetryTopic(thing: string): string {
-  return `things/${thing}/telemetry`;
-}
+export { telemetryTopic };
 
 export class TelemetrySampler {
   private prevCpu: CpuTimes | undefined;
@@ -88,19 +87,19 @@ export interface TelemetryLoop {
 export function startTelemetry(opts: {
   thing: string;
   intervalMs: number;
-  publish: (topic: string, payload: string) => Promise<void>;
+  /** Sends one sample (on `things/{thing}/telemetry`); rejects when it could not be sent. */
+  publish: (sample: JsonObject) => Promise<void>;
   onError?: (err: unknown) => void;
   sampler?: TelemetrySampler;
 }): TelemetryLoop {
   const sampler = opts.sampler ?? new TelemetrySampler();
-  const topic = telemetryTopic(opts.thing);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const tick = async () => {
     if (stopped) return;
     const started = Date.now();
     try {
-      await opts.publish(topic, JSON.stringify(await sampler.sample(opts.thing)));
+      await opts.publish(await sampler.sample(opts.thing));
     } catch (err) {
       opts.onError?.(err);
     }

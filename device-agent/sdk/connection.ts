@@ -24,6 +24,8 @@ export interface ConnectionEvents {
   message: [topic: string, payload: Buffer];
   /** The broker refused the CONNECT (CONNACK 1–5): bad credentials, not authorized, client id refused. */
   refused: [err: DeviceConnectionError];
+  /** A connect attempt failed (or the link dropped) and the next one is scheduled: say why and when. */
+  retrying: [info: { attempt: number; delayMs: number; reason: string }];
 }
 
 /** Payloads on the status topic. The will is what the broker publishes when the link dies unannounced. */
@@ -48,6 +50,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private up = false;
   /** Successful connects so far (1 after the first). */
   connects = 0;
+  /** Failed attempts since the last successful connect. */
+  private failures = 0;
   lastError: Error | undefined;
 
   constructor(private readonly opts: ConnectionOptions) {
@@ -112,6 +116,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.up = true;
     this.connects++;
     this.backoff.reset();
+    this.failures = 0;
     this.lastError = undefined;
     if (this.opts.statusTopic) this.publishStatus(true).catch(() => undefined);
     this.emit("online");
@@ -123,6 +128,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (wasUp) this.emit("offline");
     if (this.closing || this.timer) return;
     const delay = this.backoff.next();
+    if (!wasUp) this.failures++;
+    this.emit("retrying", {
+      attempt: this.failures,
+      delayMs: delay,
+      reason: wasUp ? "connection lost" : describeConnectError(this.lastError),
+    });
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (!this.closing) this.client.reconnect();
@@ -141,5 +152,23 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const topic = this.opts.statusTopic;
     if (!topic) return Promise.resolve();
     return this.client.publishAsync(topic, statusPayload(connected, reason), { qos: 1, retain: true });
+  }
+}
+
+/** Why a connect attempt failed, in words an operator can act on. */
+export function describeConnectError(err: (Error & { code?: unknown }) | undefined): string {
+  if (!err) return "the node closed the connection before CONNACK (is this an MQTT port?)";
+  switch (err.code) {
+    case "ECONNREFUSED":
+      return "connection refused (nothing listens on that port: is the node running, is this its MQTT port?)";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `host not found (${err.message})`;
+    case "ETIMEDOUT":
+      return "connect timed out (firewall or wrong host?)";
+    case "ECONNRESET":
+      return "connection reset by the peer (a TLS port reached without TLS, or the other way round?)";
+    default:
+      return err.message;
   }
 }

@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject, jsonEqual } from "../../shared/json.ts";
+import { telemetryTopic } from "../../shared/telemetry-payload.ts";
 import { Backoff, backoffSettings } from "./backoff.ts";
 import { Connection } from "./connection.ts";
 import { DeviceConnectionError, isTransient, ShadowRejectedError } from "./errors.ts";
@@ -118,6 +119,12 @@ export class ShadowDevice implements Device {
       this.shadow.failAll(new DeviceConnectionError("offline", "connection lost"));
       this.reporter.setOnline(false);
     });
+    this.conn.on("retrying", ({ attempt, delayMs, reason }) => {
+      if (reason === "connection lost") return;
+      // Attempts 1, 2, 4, 8, … at warn: an unreachable node is said plainly without flooding the log.
+      const level = (attempt & (attempt - 1)) === 0 ? "warn" : "debug";
+      this.log[level]({ url: this.opts.url, attempt, retryInMs: delayMs }, `cannot connect: ${reason}`);
+    });
     this.conn.on("refused", (err) => {
       if (this.isReady) this.fail(err, "connection refused by the broker; retrying");
       else this.failReady(err);
@@ -192,6 +199,14 @@ export class ShadowDevice implements Device {
     const accepted = await this.shadow.request("update", { state: { desired: patch } });
     this.state.applyDesiredPatch(patch);
     if (typeof accepted.version === "number") this.state.noteVersion(accepted.version);
+  }
+
+  async publishTelemetry(values: JsonObject): Promise<boolean> {
+    if (this.closed) throw new DeviceConnectionError("closed", "the device is closed");
+    if (!isJsonObject(values)) throw new TypeError("publishTelemetry(values): values must be a JSON object");
+    if (!this.conn.connected) return false;
+    await this.conn.client.publishAsync(telemetryTopic(this.thing), JSON.stringify(values), { qos: 0 });
+    return true;
   }
 
   onDelta(handler: DeltaHandler): () => void {

@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue, jsonEqual, pruneEmpty } from "../../shared/json.ts";
+import { getAt, setAt } from "../../shared/json-path.ts";
 
 /**
  * Shadow state as leaves: a path of keys and a value that is not an object (scalar, array or `null`,
@@ -25,41 +26,13 @@ export function pathKey(path: readonly string[]): string {
   return JSON.stringify(path);
 }
 
-/** Whether `a` is `b` or one of its ancestors. */
-export function isPathPrefix(a: readonly string[], b: readonly string[]): boolean {
-  return a.length <= b.length && a.every((k, i) => k === b[i]);
-}
-
-/** Whether two paths address overlapping state (one is the other or its ancestor). */
-export function pathsOverlap(a: readonly string[], b: readonly string[]): boolean {
-  return isPathPrefix(a, b) || isPathPrefix(b, a);
-}
+export { isPathPrefix, pathsOverlap } from "../../shared/json-path.ts";
 
 /** Sets `value` at `path` in `target`, creating (or replacing non-objects with) objects on the way. */
-export function setLeaf(target: JsonObject, path: readonly string[], value: JsonValue): void {
-  let node = target;
-  for (const key of path.slice(0, -1)) {
-    const next = node[key];
-    if (isJsonObject(next)) node = next;
-    else {
-      const created: JsonObject = {};
-      node[key] = created;
-      node = created;
-    }
-  }
-  const last = path[path.length - 1];
-  if (last !== undefined) node[last] = value;
-}
+export const setLeaf = setAt;
 
 /** The value at `path`, or undefined. */
-export function getLeaf(obj: JsonObject, path: readonly string[]): JsonValue | undefined {
-  let node: JsonValue | undefined = obj;
-  for (const key of path) {
-    if (!isJsonObject(node)) return undefined;
-    node = node[key];
-  }
-  return node;
-}
+export const getLeaf = getAt;
 
 /** Builds a patch from leaves (later leaves win where paths coincide). */
 export function patchOf(leaves: readonly Leaf[]): JsonObject {

@@ -97,6 +97,13 @@ export interface Device {
    * reachable or refuses (the caller decides whether to retry).
    */
   clearDesired(paths: readonly string[]): Promise<void>;
+  /**
+   * Publishes measurements as telemetry on `things/{thing}/telemetry` (docs/telemetry.md), on this
+   * device's own connection with QoS 0: best effort, never queued. Add `ts` (Unix ms) for the time the
+   * values were measured; the node uses its receive time otherwise. Resolves true once sent, false when
+   * the device is offline (the values are dropped: the next sample replaces them).
+   */
+  publishTelemetry(values: JsonObject): Promise<boolean>;
   /** Registers the reconcile handler (one per device); called for the current delta at once if any. */
   onDelta(handler: DeltaHandler): () => void;
   /** Called with the full desired state whenever it changes. */

@@ -183,9 +183,15 @@ export function encodeFrame(frame: Frame, options: EncodeFrameOptions = {}): Uin
   return out;
 }
 
-/** Decompresses and checks a frame; throws FrameError with the reason when it is not one. */
-export function decodeFrame(bytes: Uint8Array, options: DecodeFrameOptions = {}): Frame {
-  const maxPlainBytes = options.maxPlainBytes ?? 64 * 1024 * 1024;
+/**
+ * How far a frame may inflate by default: a bound for a hostile peer's decompression bomb (brotli turns
+ * 100 bytes into 60 MiB). The relay passes its own, derived from the link's frame limit
+ * (broker/relay/frame-intake.ts); this default only covers direct callers.
+ */
+export const MAX_PLAIN_BYTES = 16 * 1024 * 1024;
+
+/** Checks the frame's magic and version; returns its compressed part. */
+export function packedPart(bytes: Uint8Array): Uint8Array {
   if (bytes.byteLength < 3 || bytes[0] !== MAGIC[0] || bytes[1] !== MAGIC[1]) {
     throw new FrameError("not a relay frame");
   }
@@ -194,12 +200,28 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeFrameOptions = {})
       `relay protocol version ${bytes[2]} is not supported (this node speaks ${PROTOCOL_VERSION})`,
     );
   }
+  return bytes.subarray(3);
+}
+
+/**
+ * Decompresses and checks a frame synchronously; throws FrameError with the reason when it is not one.
+ * The relay inflates frames from peers asynchronously instead (shared/relay/frame-inflate.ts) and
+ * hands the result to parseFrame.
+ */
+export function decodeFrame(bytes: Uint8Array, options: DecodeFrameOptions = {}): Frame {
+  const maxPlainBytes = options.maxPlainBytes ?? MAX_PLAIN_BYTES;
+  const packed = packedPart(bytes);
   let plain: Buffer;
   try {
-    plain = brotliDecompressSync(bytes.subarray(3), { maxOutputLength: maxPlainBytes });
+    plain = brotliDecompressSync(packed, { maxOutputLength: maxPlainBytes });
   } catch (err) {
     throw new FrameError(`corrupt relay frame: ${(err as Error).message}`);
   }
+  return parseFrame(plain, options);
+}
+
+/** Parses and checks an inflated frame (u32 header length | header JSON | body). */
+export function parseFrame(plain: Buffer, options: DecodeOptions = {}): Frame {
   if (plain.byteLength < 4) throw new FrameError("truncated relay frame");
   const n = plain.readUInt32BE(0);
   if (4 + n > plain.byteLength) throw new FrameError("truncated relay frame header");
@@ -209,6 +231,8 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeFrameOptions = {})
   } catch {
     throw new FrameError("relay frame header is not JSON");
   }
+  if (typeof header !== "object" || header === null || Array.isArray(header))
+    throw new FrameError("relay frame header is not an object");
   const body = plain.subarray(4 + n);
   checkHeader(header);
   switch (header.t) {
@@ -242,7 +266,7 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeFrameOptions = {})
     case "heads":
       return header as unknown as Frame;
     default:
-      throw new FrameError(`unknown relay frame kind ${JSON.stringify(header.t)}`);
+      throw new FrameError(`unknown relay frame kind ${JSON.stringify(header.t).slice(0, 40)}`);
   }
 }
 
@@ -269,7 +293,7 @@ function headsMap(v: unknown, what: string): void {
     if (!isValidKey(key))
       throw new FrameError(`${what}: ${JSON.stringify(key.slice(0, 80))} is not a shadow key`);
     if (!Array.isArray(heads) || !heads.every((h) => isStr(h, 64) && HEX.test(h)))
-      throw new FrameError(`${what}[${key}] is not a list of hex hashes`);
+      throw new FrameError(`${what}[${key.slice(0, 80)}] is not a list of hex hashes`);
   }
 }
 
@@ -300,6 +324,7 @@ function checkHeader(h: Record<string, unknown>): void {
       need(isPow2(h.bucketCount), "bucketCount");
       need(
         Array.isArray(h.buckets) &&
+          h.buckets.length <= (h.bucketCount as number) &&
           h.buckets.every((b) => isInt(b) && b >= 0 && b < (h.bucketCount as number)),
         "buckets",
       );

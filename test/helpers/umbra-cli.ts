@@ -51,9 +51,10 @@ export class UmbraLines {
   private wake: (() => void) | undefined;
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[]) {
+  constructor(args: string[], env?: NodeJS.ProcessEnv) {
     this.child = spawn(process.execPath, [UMBRA_BIN, ...args], {
       cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child.stdout?.on("data", (d: Buffer) => {

@@ -24,7 +24,9 @@ const MATRIX: [string, string][] = [
   ["things/{own}/telemetry", "Y Y - - -"],
   ["things/{own}/shadow/x", "Y Y Y - -"],
   ["$aws/things/{other}/shadow/get", "- - Y Y -"],
-  ["$umbra/things/{other}/shadow/name/cfg/update", "- - Y - -"],
+  // The operator is not granted {other}: its update is answered 403 and, being refused, reaches no
+  // other subscriber of the request topic (issue 17: the device watching its `…/shadow/#` saw it).
+  ["$umbra/things/{other}/shadow/name/cfg/update", "- - - - -"],
   ["things/{other}/telemetry", "- - - - -"],
   ["$aws/things/ups-1/shadow/get", "- Y Y Y -"],
   ["things/ups-1/telemetry", "- Y - - -"],

@@ -181,6 +181,8 @@ describe("umbra shadow (CLI against a running node)", () => {
         state: { reported: { v: 1 } },
         version: 1,
       });
+      // Said once, on stderr (stdout stays one JSON line per event).
+      expect(watch.stderr).toContain("umbra: cli-new has no shadow yet; waiting for its first update");
     } finally {
       await watch.kill();
     }
@@ -199,7 +201,9 @@ describe("umbra shadow (CLI against a running node)", () => {
       expect(r.code).not.toBe(0);
       expect(r.stdout).toBe("");
       // The reason, not just fetch's "fetch failed".
-      expect(r.stderr).toBe(`umbra: cannot reach http://127.0.0.1:${port}: ECONNREFUSED\n`);
+      expect(r.stderr).toBe(
+        `umbra: cannot reach http://127.0.0.1:${port}: ECONNREFUSED (is the node running? --url or UMBRA_URL)\n`,
+      );
     }
   });
 

@@ -153,6 +153,21 @@ describe("HTTP shadow API", () => {
     expect(plain.status).toBe(200);
   });
 
+  it("answers a method the path does not take with 405 and Allow, whatever the body; unknown paths 404", async () => {
+    for (const type of ["application/json", "application/x-www-form-urlencoded"]) {
+      const res = await fetch(url("m-1"), { method: "PUT", body: "x=1", headers: { "content-type": type } });
+      expect(res.status, type).toBe(405);
+      expect(res.headers.get("allow")).toBe("GET, HEAD, POST, DELETE");
+      expect(await res.json()).toMatchObject({
+        code: 405,
+        message: "PUT is not allowed here; use GET, HEAD, POST, DELETE",
+      });
+    }
+    const missing = await fetch(`${node.httpUrl}/no/such/thing`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 404 });
+  });
+
   it("rejects invalid thing and shadow names with 400", async () => {
     for (const thing of ["bad name", "bad.name", "x".repeat(129), "caf\u00e9"]) {
       for (const op of ["get", "update", "delete"] as const) {

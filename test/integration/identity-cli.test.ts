@@ -46,7 +46,7 @@ describe("umbra device|user|token on a data dir", () => {
 
   it("creates identities and tokens and prints their credentials once", async () => {
     // The first command creates the store; the others then run concurrently (SQLite WAL, busy timeout).
-    const dev = await umbra("device", "add", "pdu-1", "--json");
+    const dev = await umbra("device", "add", "pdu-1", "--json", "--init");
     const [devText, op, tok] = await Promise.all([
       umbra("device", "add", "pdu-2"),
       umbra("user", "add", "ops", "--role", "operator", "--things", "pdu-*,ups-?", "--json"),
@@ -89,7 +89,7 @@ describe("umbra device|user|token on a data dir", () => {
     ]);
     expect(json<{ name: string }[]>(users.stdout).map((r) => r.name)).toEqual(["ops"]);
     expect(json<{ name: string }[]>(tokens.stdout).map((r) => r.name)).toEqual(["dash"]);
-    expect(devicesText.stdout).toMatch(/pdu-1\tdevice\tpdu-1\tactive/);
+    expect(devicesText.stdout).toMatch(/^NAME\s+ROLE\s+THINGS\s+STATUS\npdu-1\s+device\s+pdu-1\s+active\n/);
     for (const out of [devices, users, tokens, devicesText].map((r) => r.stdout)) {
       expect(out).not.toMatch(/scrypt\$|password|token"?:\s*"umb_/);
       for (const s of secrets) expect(out).not.toContain(s);

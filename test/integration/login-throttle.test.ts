@@ -17,7 +17,12 @@ describe("failed-login throttling", () => {
   let password: string;
   let otherPassword: string;
   beforeAll(async () => {
-    node = await startSecureNode({ loginMaxFailures: MAX_FAILURES, loginBlockMs: BLOCK_MS });
+    // The test's clients are on loopback, which is only throttled when asked.
+    node = await startSecureNode({
+      loginMaxFailures: MAX_FAILURES,
+      loginBlockMs: BLOCK_MS,
+      loginThrottleLoopback: true,
+    });
     password = node.identities.add("dev-bf", "device", "dev-bf");
     otherPassword = node.identities.add("dev-ok", "device", "dev-ok");
   });
@@ -58,5 +63,34 @@ describe("failed-login throttling", () => {
     expect(await attempt("dev-bf", password)).toBe(5);
     await sleep(2 * BLOCK_MS - (Date.now() - blockedAt) + 50);
     expect(await attempt("dev-bf", password)).toBe(0);
+  });
+});
+
+describe("failed-login throttling on loopback (the default)", () => {
+  let node: TestNode;
+  let password: string;
+  beforeAll(async () => {
+    node = await startSecureNode({ loginMaxFailures: MAX_FAILURES, loginBlockMs: 60_000 });
+    password = node.identities.add("dev-local", "device", "dev-local");
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it("never blocks 127.0.0.1: each wrong password gets 4, the right one still gets in", async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 3 * MAX_FAILURES; i++) {
+      const r = await connackOf(node.mqttUrl, {
+        username: "dev-local",
+        password: `guess-${i}`,
+        clientId: "loc",
+      });
+      await r.client?.endAsync();
+      codes.push(r.code);
+    }
+    expect(codes).toEqual(new Array(3 * MAX_FAILURES).fill(4));
+    const ok = await connackOf(node.mqttUrl, { username: "dev-local", password, clientId: "dev-local" });
+    await ok.client?.endAsync();
+    expect(ok.code).toBe(0);
   });
 });

@@ -14,8 +14,9 @@ import { addr, converged, linkUp, startSite, write } from "../helpers/relay-site
 
 /**
  * A peer that sends garbage on its relay topic (a bug, a version mismatch, an attacker holding a site
- * identity): the parent logs a clear line per frame and keeps serving everyone else; relayed messages
- * can never forge the node's own `$` topics.
+ * identity): the parent refuses each frame with a clear reason (at debug), warns once (a hostile site
+ * must not flood the log, issue 17) and keeps serving everyone else; relayed messages can never forge
+ * the node's own `$` topics.
  */
 describe("relay: garbage from a peer", () => {
   const stops: (() => Promise<void>)[] = [];
@@ -23,7 +24,7 @@ describe("relay: garbage from a peer", () => {
     for (const s of stops.splice(0).reverse()) await s();
   });
 
-  it("logs each bad frame, keeps running, and republishes no forged $ topic", async () => {
+  it("refuses each bad frame, warns once, keeps running, and republishes no forged $ topic", async () => {
     const lines: Record<string, unknown>[] = [];
     const sink = new Writable({
       write(chunk, _enc, done) {
@@ -42,7 +43,7 @@ describe("relay: garbage from a peer", () => {
       syncDeltaMs: 20,
       syncMax: 100,
     };
-    const running = await startNode(config, pino({ level: "info" }, sink));
+    const running = await startNode(config, pino({ level: "debug" }, sink));
     stops.push(async () => {
       await running.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -138,8 +139,10 @@ describe("relay: garbage from a peer", () => {
     await converged([core, edge], [addr("pdu-1")]);
     await new Promise((r) => setTimeout(r, 300));
 
-    const dropped = lines.filter((l) => String(l.msg).startsWith("relay: frame from the peer dropped"));
-    expect(dropped.map((l) => l.err)).toEqual([
+    const warned = lines.filter((l) => String(l.msg).startsWith("relay: frame from the peer refused"));
+    expect(warned.map((l) => [l.level, l.reason])).toEqual([[40, "not a relay frame"]]);
+    const dropped = lines.filter((l) => l.msg === "relay: frame refused");
+    expect(dropped.map((l) => l.reason)).toEqual([
       "not a relay frame",
       expect.stringMatching(/^corrupt relay frame/),
       "relay protocol version 9 is not supported (this node speaks 1)",
@@ -150,7 +153,7 @@ describe("relay: garbage from a peer", () => {
       'unknown relay frame kind "teleport"',
     ]);
     for (const l of dropped) expect(l.peer).toBe("child:rogue");
-    expect(lines.some((l) => String(l.msg).includes("messages on topics this site may not relay"))).toBe(
+    expect(lines.some((l) => String(l.msg).includes("messages on topics this site may not publish"))).toBe(
       true,
     );
     // Only the legitimate message was republished; nothing on a $ topic came from the rogue.

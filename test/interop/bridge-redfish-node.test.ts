@@ -81,6 +81,20 @@ describe("bridge → Redfish server through a node", () => {
     });
     expect(first.powerWatts).toBe(212);
     expect(first.health).toBe("OK");
+    // Power draw and temperatures are measurements: telemetry as well, named by their paths.
+    const metrics = await until(
+      "telemetry of srv-1",
+      async () => {
+        const res = await fetch(`${node.httpUrl}/things/srv-1/telemetry/latest`);
+        return ((await res.json()) as { metrics: Record<string, { value: number }> }).metrics;
+      },
+      (m) => m["temperatures/1/celsius"] !== undefined,
+    );
+    expect(metrics).toMatchObject({
+      powerWatts: { value: 212 },
+      "temperatures/0/celsius": { value: 41 },
+      "temperatures/1/celsius": { value: 38 },
+    });
 
     const update = await httpShadow(node.httpUrl, "srv-1", {
       op: "update",

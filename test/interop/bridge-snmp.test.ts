@@ -313,6 +313,21 @@ describe.runIf(run)("SNMP device through a node (startBridge)", () => {
       expect((await shadowOf(node, "pdu-r12")).reported).toMatchObject({
         load: { "1": { current: 4.6, state: "normal" } },
       });
+      // The profile's measurements (scalar and table columns) are telemetry too; state is not.
+      const token = node.identities.createToken("snmp-viewer", "viewer", "*").token;
+      const metrics = await until(
+        "telemetry of pdu-r12",
+        async () => {
+          const res = await fetch(`${node.httpUrl}/things/pdu-r12/telemetry/latest`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          const m = ((await res.json()) as { metrics: Record<string, { value: number }> }).metrics;
+          return m["outlets/1/current"] ? m : undefined;
+        },
+        8000,
+      );
+      expect(metrics).toMatchObject({ powerWatts: { value: 412 }, "load/1/current": { value: 4.6 } });
+      expect(Object.keys(metrics).filter((k) => /state|power$|name/.test(k))).toEqual([]);
 
       await setDesired(node, "pdu-r12", { outlets: { "1": { power: "off" } } });
       await until("outlet 1 reported off", async () => (await outlet(1))?.power === "off", 8000);

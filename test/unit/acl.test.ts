@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ANONYMOUS, mayPublish, maySubscribe, principal, shadowDenial } from "../../shared/acl.ts";
+import { ANONYMOUS, mayPublish, mayRelay, maySubscribe, principal, shadowDenial } from "../../shared/acl.ts";
 import { compileThingPattern, isValidThingPattern, matchesThing } from "../../shared/glob.ts";
 
 const device = principal("dev-1", "device");
@@ -184,5 +184,20 @@ describe("shadowDenial", () => {
       expect(shadowDenial(site, "pdu-7", op), op).not.toBeNull();
       expect(shadowDenial(ANONYMOUS, "pdu-7", op, both), op).toBeNull();
     }
+  });
+});
+
+describe("mayRelay: alarm records", () => {
+  const site = principal("edge-1", "site", "rack12-*");
+  it("a site relays alarm records of the things its grant covers, and no others", () => {
+    expect(mayRelay(site, "umbra/alarms/edge-1/rack12/overload/rack12-pdu")).toBe(true);
+    // A site below it (transitive relay): the thing decides, not the site named in the topic.
+    expect(mayRelay(site, "umbra/alarms/edge-9/rack12/overload/rack12-pdu")).toBe(true);
+    expect(mayRelay(site, "umbra/alarms/edge-1/core/overload/core-pdu")).toBe(false);
+    expect(mayRelay(site, "umbra/alarms/edge-1/rack12/overload")).toBe(false);
+    expect(mayRelay(site, "umbra/alarms/edge-1/rack12/overload/bad thing")).toBe(false);
+    expect(
+      mayRelay(principal("ops", "operator", "*"), "umbra/alarms/edge-1/rack12/overload/rack12-pdu"),
+    ).toBe(false);
   });
 });

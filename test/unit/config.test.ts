@@ -53,7 +53,22 @@ describe("loadConfig defaults", () => {
       sparkplugEnabled: true,
       sparkplugReportedMetrics: ["*"],
       sparkplugReportedIntervalMs: 5000,
-      limits: { maxStateBytes: 8192, maxRequestBytes: 16384, maxDepth: 8, maxClientTokenBytes: 64 },
+      historyEnabled: true,
+      historyReportedDays: 2,
+      historyReportedMax: 35_000,
+      historyDesiredDays: 400,
+      historyDesiredMax: 10_000,
+      historyCheckpointEvery: 256,
+      historyPruneIntervalMs: 250,
+      historyPruneBatch: 1000,
+      limits: {
+        maxStateBytes: 8192,
+        maxRequestBytes: 16384,
+        maxDepth: 8,
+        maxClientTokenBytes: 64,
+        maxNamedShadows: 100,
+        maxShadowsPerIdentity: 10_000,
+      },
       security: {
         maxConnections: 20_000,
         connectTimeoutMs: 10_000,
@@ -61,9 +76,16 @@ describe("loadConfig defaults", () => {
         requestRate: 50,
         requestBurst: 100,
         maxInflight: 64,
+        thingRequestRate: 100,
+        thingRequestBurst: 200,
+        thingMaxInflight: 64,
+        identityRequestRate: 500,
+        identityRequestBurst: 1000,
+        identityMaxInflight: 256,
         loginMaxFailures: 10,
         loginWindowMs: 60_000,
         loginBlockMs: 30_000,
+        loginThrottleLoopback: false,
       },
     });
     expect(loadConfig({ flags: { allowAnonymous: true } }).host).toBe("127.0.0.1");
@@ -154,6 +176,8 @@ describe("loadConfig limits", () => {
       maxRequestBytes: 2000,
       maxDepth: 5,
       maxClientTokenBytes: 32,
+      maxNamedShadows: 100,
+      maxShadowsPerIdentity: 10_000,
     });
     // Limits live only under `limits`, never as stray top-level keys.
     expect(config).not.toHaveProperty("maxStateBytes");
@@ -165,12 +189,16 @@ describe("loadConfig limits", () => {
       UMBRA_MAX_REQUEST_BYTES: "12",
       UMBRA_MAX_DEPTH: "13",
       UMBRA_MAX_CLIENT_TOKEN_BYTES: "14",
+      UMBRA_MAX_NAMED_SHADOWS: "15",
+      UMBRA_MAX_SHADOWS_PER_IDENTITY: "16",
     };
     expect(loadConfig({ env }).limits).toEqual({
       maxStateBytes: 11,
       maxRequestBytes: 12,
       maxDepth: 13,
       maxClientTokenBytes: 14,
+      maxNamedShadows: 15,
+      maxShadowsPerIdentity: 16,
     });
   });
 
@@ -219,9 +247,32 @@ describe("loadConfig invalid values", () => {
 
   it("rejects an unknown key in the file, at the top level and inside limits", () => {
     const top = configFile({ mqttport: 1884 });
-    expect(configError({ file: top })).toBe(`config file ${top}: unknown setting 'mqttport'`);
+    expect(configError({ file: top })).toBe(
+      `config file ${top}: unknown setting 'mqttport' (did you mean 'mqttPort'?)`,
+    );
     const nested = configFile({ limits: { maxStateKB: 8 } });
     expect(configError({ file: nested })).toBe(`config file ${nested}: unknown setting 'maxStateKB'`);
+  });
+
+  it("reports every mistake of a file at once, with the nearest setting for typos", () => {
+    const file = configFile({ "mqtt-port": 1884, cachSize: 5, httpPort: "x", logLevel: "loud" });
+    const message = configError({ file });
+    expect(message).toMatch(/^4 problems:\n/);
+    expect(message).toContain(`unknown setting 'mqtt-port' (did you mean 'mqttPort'?)`);
+    expect(message).toContain(`unknown setting 'cachSize' (did you mean 'cacheSize'?)`);
+    expect(message).toContain("httpPort must be a port number");
+    expect(message).toContain("logLevel must be one of");
+  });
+
+  it("reads a YAML config file (.yaml), and the example in docs loads as it is", () => {
+    const file = join(dir, "umbra.yaml");
+    writeFileSync(file, "mqttPort: 1999\nlimits:\n  maxStateBytes: 4096\nrelayTopics: [a/#, b/#]\n");
+    const config = loadConfig({ file });
+    expect(config.mqttPort).toBe(1999);
+    expect(config.limits.maxStateBytes).toBe(4096);
+    expect(config.relayTopics).toEqual(["a/#", "b/#"]);
+    const example = loadConfig({ file: join(import.meta.dirname, "../../docs/umbra.example.yaml") });
+    expect(example.mqttPort).toBe(1883);
   });
 
   it("rejects an unknown flag", () => {
@@ -237,7 +288,9 @@ describe("loadConfig invalid values", () => {
   it("rejects a file whose JSON is not an object", () => {
     for (const content of ["[1,2]", "42", "null"]) {
       const file = configFile(content);
-      expect(configError({ file })).toBe(`config file ${file}: must contain a JSON object`);
+      expect(configError({ file })).toBe(
+        `config file ${file}: must hold an object of settings (docs/umbra.example.yaml)`,
+      );
     }
   });
 

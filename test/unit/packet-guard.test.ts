@@ -160,3 +160,17 @@ describe("first packet limit", () => {
     expect(later.feed(header(2000))).toBeNull();
   });
 });
+
+describe("guardPacketSize before CONNECT", () => {
+  it("cuts a connection whose first packet declares more than FIRST_PACKET_BYTES, even under the full limit", async () => {
+    const conn = new PassThrough();
+    const reasons: string[] = [];
+    guardPacketSize(conn, 256 * 1024, (r) => reasons.push(r));
+    // A CONNECT header declaring 262,000 bytes (issue 17, item 5): well under 256 KiB, over 64 KiB.
+    conn.write(Buffer.concat([Buffer.from([0x10]), varint(262_000)]));
+    await new Promise((r) => setImmediate(r));
+    expect(conn.read()).toBeNull();
+    expect(reasons).toEqual([expect.stringMatching(/exceeds the limit of 65536/)]);
+    expect(conn.destroyed).toBe(true);
+  });
+});

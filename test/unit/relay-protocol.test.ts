@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { LinkStats } from "../../broker/relay/link.ts";
 import { formatPeersTable } from "../../broker/relay/peers-table.ts";
 import { ShadowDocument } from "../../broker/shadow/shadow-doc.ts";
 import { bucketCountFor, computeDigest, differingBuckets } from "../../shared/relay/digest.ts";
@@ -87,33 +88,33 @@ describe("relay topics and peers table", () => {
   });
 
   it("prints one row per peer", () => {
-    const out = formatPeersTable(
-      "core",
-      [
-        {
-          peer: "child:edge-1",
-          side: "parent",
-          site: "edge-1",
-          connected: true,
-          lastContact: 1000,
-          pendingChanges: 2,
-          pendingBytes: 300,
-          lagMs: 1500,
-          bytesSent: 12_345,
-          bytesReceived: 99,
-          framesSent: 3,
-          framesReceived: 4,
-          framesRetried: 1,
-          changesSent: 5,
-          changesReceived: 6,
-          denied: 0,
-        },
-      ],
-      4000,
-    );
+    const peer = {
+      peer: "child:edge-1",
+      side: "parent",
+      site: "edge-1",
+      connected: true,
+      lastContact: 1000,
+      pendingChanges: 2,
+      pendingBytes: 300,
+      lagMs: 1500,
+      bytesSent: 12_345,
+      bytesReceived: 99,
+      framesSent: 3,
+      framesReceived: 4,
+      framesRetried: 1,
+      changesSent: 5,
+      changesReceived: 6,
+      denied: 0,
+    } satisfies LinkStats;
+    const out = formatPeersTable("core", [peer], 4000);
     expect(out).toContain("child:edge-1  edge-1  up");
     expect(out).toContain("3s ago");
     expect(out).toContain("1.5s");
     expect(formatPeersTable("core", [])).toMatch(/no relay peers/);
+    // Connected but silent for over a minute: idle when nothing waits, stalled when changes do.
+    const quiet = { ...peer, lastContact: 0 };
+    expect(formatPeersTable("core", [{ ...quiet, pendingChanges: 0 }], 75_000)).toContain("up, idle");
+    expect(formatPeersTable("core", [quiet], 75_000)).toContain("up, stalled");
+    expect(formatPeersTable("core", [{ ...quiet, connected: false }], 75_000)).toContain("down");
   });
 });

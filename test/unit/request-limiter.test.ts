@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isLoopbackAddress } from "../../broker/auth/login-throttle.ts";
 import { RequestLimiter } from "../../broker/auth/request-limiter.ts";
 
 /** A clock the test moves by hand (milliseconds, like performance.now). */
@@ -111,5 +112,14 @@ describe("RequestLimiter", () => {
     expect(limiter.acquire()).toBeNull();
     expect(limiter.acquire()).toBeNull();
     expect(limiter.acquire()).toMatch(INFLIGHT);
+  });
+});
+
+describe("isLoopbackAddress", () => {
+  it("knows IPv4, IPv6 and IPv4-mapped loopback, and nothing else", () => {
+    for (const a of ["127.0.0.1", "127.3.4.5", "::1", "::ffff:127.0.0.1"])
+      expect(isLoopbackAddress(a), a).toBe(true);
+    for (const a of ["10.0.0.1", "::ffff:10.0.0.1", "128.0.0.1", "fe80::1"])
+      expect(isLoopbackAddress(a), a).toBe(false);
   });
 });

@@ -31,6 +31,18 @@ describe("startup summary", () => {
     );
   });
 
+  it("names the admin credential file while it exists, and the parent links", () => {
+    const text = formatStartupSummary({
+      ...facts,
+      adminFile: "/var/lib/umbra/admin.json",
+      parents: ["mqtts://core.example:8883"],
+    });
+    expect(text).toContain("  parents      mqtts://core.example:8883\n");
+    expect(text).toContain(
+      "  admin        /var/lib/umbra/admin.json (user admin: MQTT password and HTTP token)\n",
+    );
+  });
+
   it("says loudly when no credentials are checked", () => {
     const text = formatStartupSummary({ ...facts, anonymous: true, mutualTls: "off", capabilities: [] });
     expect(text).toContain("auth         ANONYMOUS (--allow-anonymous): no credentials checked\n");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatDuration, parseDuration, parseInstant } from "../../shared/telemetry-duration.ts";
 import { parseTelemetryQuery } from "../../shared/telemetry-query.ts";
+import { formatValue } from "../../shared/telemetry-render.ts";
 import { chooseTier } from "../../shared/telemetry-rollup.ts";
 
 const NOW = Date.UTC(2026, 5, 1, 12);
@@ -73,5 +74,18 @@ describe("query parameters", () => {
     expect(r.query.tier).toBe("1h");
     expect(r.query.step).toBe(3 * H); // 24,000 hours → the smallest whole number of hours under 10,000 points
     expect((r.query.to - r.query.from) / r.query.step).toBeLessThanOrEqual(10_000);
+  });
+});
+
+describe("formatValue (the CLI's tables)", () => {
+  it("keeps one plain decimal format and never rounds a fraction into another integer", () => {
+    expect(formatValue(1210.5)).toBe("1210.5");
+    expect(formatValue(230.1)).toBe("230.1");
+    expect(formatValue(1 / 3)).toBe("0.333333");
+    expect(formatValue(42)).toBe("42");
+    expect(formatValue(123456.78)).toBe("123456.8");
+    expect(formatValue(0)).toBe("0");
+    expect(formatValue(2.5e12)).toBe("2.500e+12");
+    expect(formatValue(0.0001234)).toBe("1.234e-4");
   });
 });

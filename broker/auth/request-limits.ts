@@ -1,0 +1,94 @@
+import type { Principal } from "../../shared/acl.ts";
+import type { SecurityLimits } from "../../shared/config.ts";
+import { RequestLimiter } from "./request-limiter.ts";
+
+/** A request let through (call `release` once answered), or refused with a reason (answer 429). */
+export type Admission = { refusal: null; release(): void } | { refusal: string; scope: LimitScope };
+export type LimitScope = "connection" | "identity" | "thing";
+
+/** Limiters kept per key before idle ones are swept (a full bucket with nothing in flight is forgotten). */
+const SWEEP_AT = 10_000;
+
+/**
+ * Shadow request limits across connections (issue 17): one bucket per identity and one per thing, on
+ * top of each connection's own, so 50 connections of one identity get no more than one. Anonymous
+ * clients (development only) share one identity and keep only their connection's limit.
+ */
+export class SharedRequestLimits {
+  private readonly identities = new Map<string, RequestLimiter>();
+  private readonly things = new Map<string, RequestLimiter>();
+  /** Requests refused, by the limit that refused them. */
+  readonly refused: Record<LimitScope, number> = { connection: 0, identity: 0, thing: 0 };
+
+  constructor(
+    private readonly limits: SecurityLimits,
+    private readonly now?: () => number,
+  ) {}
+
+  /** A connection's own limiter. */
+  forConnection(): RequestLimiter {
+    const s = this.limits;
+    return new RequestLimiter(s.requestRate, s.requestBurst, s.maxInflight, this.now);
+  }
+
+  /** Takes a slot from every limiter that applies to this request, or none if one refuses. */
+  admit(connection: RequestLimiter | undefined, principal: Principal, thing: string): Admission {
+    const s = this.limits;
+    const shared = principal.role !== "anonymous";
+    const chain: [LimitScope, RequestLimiter][] = [];
+    if (connection) chain.push(["connection", connection]);
+    if (shared) {
+      chain.push([
+        "identity",
+        this.limiter(this.identities, `${principal.role}:${principal.name}`, () => [
+          s.identityRequestRate,
+          s.identityRequestBurst,
+          s.identityMaxInflight,
+        ]),
+      ]);
+      chain.push([
+        "thing",
+        this.limiter(this.things, thing, () => [s.thingRequestRate, s.thingRequestBurst, s.thingMaxInflight]),
+      ]);
+    }
+    for (const [scope, limiter] of chain) {
+      const refusal = limiter.check();
+      if (refusal !== null) {
+        this.refused[scope]++;
+        const what =
+          scope === "connection" ? "" : scope === "thing" ? ` for thing '${thing}'` : " for this identity";
+        return { refusal: `${refusal}${what}`, scope };
+      }
+    }
+    for (const [, limiter] of chain) limiter.take();
+    let released = false;
+    return {
+      refusal: null,
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const [, limiter] of chain) limiter.done();
+      },
+    };
+  }
+
+  /** Limiters held now (identities + things), for tests and metrics. */
+  get size(): number {
+    return this.identities.size + this.things.size;
+  }
+
+  private limiter(
+    map: Map<string, RequestLimiter>,
+    key: string,
+    settings: () => [number, number, number],
+  ): RequestLimiter {
+    let limiter = map.get(key);
+    if (!limiter) {
+      if (map.size >= SWEEP_AT) for (const [k, l] of map) if (l.idle()) map.delete(k);
+      const [rate, burst, inflight] = settings();
+      limiter = new RequestLimiter(rate, burst, inflight, this.now);
+      map.set(key, limiter);
+    }
+    return limiter;
+  }
+}

@@ -1,0 +1,98 @@
+import type { Command } from "commander";
+import { authHeaders } from "./api-token.ts";
+
+/** The flags every command that talks to a node's HTTP API takes. */
+export interface NodeClientOpts {
+  url: string;
+  token?: string;
+}
+
+export interface NodeResponse {
+  status: number;
+  ok: boolean;
+  text: string;
+  /** The body parsed as JSON, when it is JSON. */
+  json: unknown;
+}
+
+const DEFAULT_URL = "http://127.0.0.1:8080";
+
+/** Adds --url and --token, documented with their environment variables. */
+export function withNodeOptions(cmd: Command): Command {
+  return cmd
+    .option("--url <url>", "node HTTP API (env UMBRA_URL)", process.env.UMBRA_URL ?? DEFAULT_URL)
+    .option(
+      "--token <token>",
+      "bearer token (default: UMBRA_TOKEN, then admin.json in UMBRA_DATA_DIR or ./data)",
+    );
+}
+
+/** `path` on the node; a malformed --url / UMBRA_URL is a usage error (exit 2), not a stack trace. */
+export function nodeUrl(opts: NodeClientOpts, path: string): URL {
+  try {
+    const url = new URL(path, opts.url);
+    if (url.protocol === "http:" || url.protocol === "https:") return url;
+  } catch {}
+  process.stderr.write(
+    `umbra: invalid node URL '${opts.url}' (--url or UMBRA_URL); expected e.g. ${DEFAULT_URL}\n`,
+  );
+  process.exit(2);
+}
+
+/** One request to the node; an unreachable node ends the command (exit 1) with the reason and a hint. */
+export async function nodeRequest(
+  opts: NodeClientOpts,
+  method: string,
+  url: URL,
+  body?: string,
+): Promise<NodeResponse> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      body,
+      headers: {
+        ...authHeaders(opts.token),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+    });
+  } catch (err) {
+    unreachable(url, err);
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: res.status, ok: res.ok, text, json };
+}
+
+/** Opens a streaming GET (server-sent events); exits like nodeRequest when the node cannot be reached. */
+export async function nodeStream(opts: NodeClientOpts, url: URL): Promise<Response> {
+  try {
+    return await fetch(url, { headers: authHeaders(opts.token) });
+  } catch (err) {
+    unreachable(url, err);
+  }
+}
+
+/** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause. */
+function unreachable(url: URL, err: unknown): never {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  const reason = cause?.code ?? cause?.message ?? (err as Error).message;
+  process.stderr.write(
+    `umbra: cannot reach ${url.origin}: ${reason} (is the node running? --url or UMBRA_URL)\n`,
+  );
+  process.exit(1);
+}
+
+/** Prints a refused request's message (with what to do about a 401) and exits 1. */
+export function failWith(prefix: string, res: NodeResponse): never {
+  const message = (res.json as { message?: string } | undefined)?.message ?? res.text;
+  const hint =
+    res.status === 401
+      ? " (give --token, set UMBRA_TOKEN, or run where the node's data dir holds admin.json — UMBRA_DATA_DIR)"
+      : "";
+  process.stderr.write(`${prefix}: ${res.status} ${message}${hint}\n`);
+  process.exit(1);
+}

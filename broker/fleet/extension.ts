@@ -1,0 +1,51 @@
+import type { AedesPublishPacket } from "aedes";
+import type { Presence } from "../../shared/shadow-document.ts";
+import type { ExtensionDefinition, NodeExtension } from "../extension.ts";
+import { installAttributeTopics } from "./attributes-mqtt.ts";
+import { FleetService } from "./fleet-service.ts";
+import { answerThingQuery, fleetRoutes, isFleetQuery } from "./routes.ts";
+
+export interface FleetExtension extends NodeExtension {
+  readonly fleet: FleetService;
+}
+
+const PRESENCE = /^\$umbra\/things\/([^/]+)\/presence$/;
+
+/**
+ * The fleet (docs/fleet.md): inventory, the fleet index and queries, systems, the conflicts view.
+ * Started first among the extensions, so its commit hook sees every change any other one causes.
+ */
+export const fleetExtension: ExtensionDefinition = {
+  name: "fleet",
+  start(ctx) {
+    // Presence changes not yet written (e.g. start-up's "everyone disconnected") go to SQLite first.
+    ctx.presence.flush();
+    const fleet = new FleetService(ctx.db, ctx.store);
+    ctx.log.info({ ...fleet.loaded, things: fleet.index.size }, "fleet index loaded");
+    const stopMqtt = installAttributeTopics(ctx.broker, ctx.access, fleet, ctx.log);
+    // Presence as announced by the node (retained `$umbra/things/{t}/presence`, from any origin).
+    const onPresence = (packet: AedesPublishPacket, cb: () => void) => {
+      const m = PRESENCE.exec(packet.topic);
+      try {
+        if (m?.[1] && packet.payload.length > 0)
+          fleet.setPresence(m[1], JSON.parse(packet.payload.toString()) as Presence);
+      } catch {
+        // not a presence document: ignore
+      }
+      cb();
+    };
+    ctx.broker.subscribe("$umbra/things/+/presence", onPresence, () => {});
+    const ext: FleetExtension = {
+      fleet,
+      thingQuery: (req, reply, who) =>
+        isFleetQuery(req.query) ? answerThingQuery(fleet, req, reply, who) : undefined,
+      routes: (app, who) => fleetRoutes(fleet, app, who),
+      close() {
+        fleet.close();
+        stopMqtt();
+        ctx.broker.unsubscribe("$umbra/things/+/presence", onPresence, () => {});
+      },
+    };
+    return ext;
+  },
+};

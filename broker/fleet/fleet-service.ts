@@ -1,0 +1,158 @@
+import type { Principal } from "../../shared/acl.ts";
+import { matchesThing } from "../../shared/glob.ts";
+import type { JsonObject, JsonValue } from "../../shared/json.ts";
+import type { Presence, ShadowConflicts, ShadowView } from "../../shared/shadow-document.ts";
+import type { ShadowStore } from "../shadow/shadow-store.ts";
+import type { Db } from "../store/database.ts";
+import { AttributeStore, type StoredAttributes } from "./attribute-store.ts";
+import { FleetIndex } from "./fleet-index.ts";
+import { SystemRegistry } from "./system-registry.ts";
+import { FleetViewTable } from "./view-table.ts";
+
+const BACKFILL_BATCH = 256;
+/** Views are written behind the shadows at most this often (they only serve the rebuild at start). */
+const VIEW_FLUSH_MS = 1000;
+
+export interface ConflictEntry {
+  thing: string;
+  shadow: string;
+  version: number;
+  conflicts: ShadowConflicts;
+}
+
+/**
+ * The fleet of one node: inventory attributes, the in-memory index over every shadow, systems. Built
+ * at start from SQLite; kept current by the store's commit hook (read-your-writes).
+ */
+export class FleetService {
+  readonly index = new FleetIndex();
+  readonly attributes: AttributeStore;
+  readonly systems: SystemRegistry;
+  readonly views: FleetViewTable;
+  /** Milliseconds the start-up rebuild took, and how many shadows it read. */
+  readonly loaded: { ms: number; shadows: number };
+  /** Shadows still being read into the index in the background (0 once it is complete). */
+  backfilling = 0;
+  private backfillTimer: NodeJS.Immediate | undefined;
+  private readonly unsaved = new Map<string, { thing: string; name: string; view: ShadowView }>();
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  constructor(db: Db, store: ShadowStore) {
+    const started = performance.now();
+    this.attributes = new AttributeStore(db);
+    this.views = new FleetViewTable(db);
+    let shadows = 0;
+    for (const { thing, name, view } of this.views.all()) {
+      this.index.setShadow(thing, name, view, false);
+      shadows++;
+    }
+    for (const a of this.attributes.all()) this.index.setAttributes(a.thing, a.attributes, a.version, false);
+    for (const row of db.prepare("SELECT thing, connected, since, site FROM presence").all() as {
+      thing: string;
+      connected: number;
+      since: number;
+      site: string;
+    }[]) {
+      this.index.setPresence(
+        row.thing,
+        { connected: row.connected === 1, since: row.since, site: row.site },
+        false,
+      );
+    }
+    this.systems = new SystemRegistry(db, this.index);
+    this.loaded = { ms: performance.now() - started, shadows };
+    this.backfilling = 1;
+    this.scheduleBackfill(store);
+    store.commitHooks.push({
+      committed: (entries) => {
+        for (const e of entries) {
+          const view = e.doc.view;
+          this.index.setShadow(e.addr.thing, e.addr.shadow, view);
+          this.unsaved.set(e.key, { thing: e.addr.thing, name: e.addr.shadow, view });
+        }
+        this.flushTimer ??= setTimeout(() => this.flushViews(), VIEW_FLUSH_MS).unref();
+      },
+    });
+  }
+
+  /** Reads shadows that lack a view a few hundred at a time, yielding between batches. */
+  private scheduleBackfill(store: ShadowStore): void {
+    this.backfillTimer = setImmediate(() => {
+      const { examined, views } = this.views.refresh(store, BACKFILL_BATCH);
+      for (const { thing, name, view } of views) this.index.setShadow(thing, name, view);
+      this.backfilling = examined < BACKFILL_BATCH ? 0 : Math.max(1, this.backfilling - examined);
+      if (this.backfilling > 0) this.scheduleBackfill(store);
+      else this.backfillTimer = undefined;
+    });
+  }
+
+  /** Why results may be incomplete (the background backfill), or undefined. */
+  incomplete(): string | undefined {
+    return this.backfilling > 0
+      ? `the fleet index is still loading (${this.backfilling} shadows to go)`
+      : undefined;
+  }
+
+  /** Writes the views changed since the last flush (coalesced: a hot shadow is written once). */
+  flushViews(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.unsaved.size === 0) return;
+    const batch = [...this.unsaved.values()];
+    this.unsaved.clear();
+    this.views.flush(batch);
+  }
+
+  close(): void {
+    if (this.backfillTimer) clearImmediate(this.backfillTimer);
+    this.flushViews();
+  }
+
+  setPresence(thing: string, p: Presence): void {
+    this.index.setPresence(thing, p);
+  }
+
+  /** Null when `p` may write the attributes of `thing`, else the reason (403). */
+  attributeDenial(p: Principal, thing: string): string | null {
+    switch (p.role) {
+      case "anonymous":
+        return null;
+      case "operator":
+      case "device":
+      case "bridge":
+        return matchesThing(p.things, thing) ? null : `'${p.name}' is not granted thing '${thing}'`;
+      default:
+        return `role ${p.role} may not write attributes`;
+    }
+  }
+
+  mayWriteAttributes(p: Principal, thing: string): boolean {
+    return this.attributeDenial(p, thing) === null;
+  }
+
+  /** Validates, stores (its own transaction) and indexes before returning: the next query sees it. */
+  writeAttributes(thing: string, body: JsonValue, mode: "put" | "patch", version?: number): StoredAttributes {
+    const stored = this.attributes.write(thing, body, mode, version);
+    this.index.setAttributes(thing, stored.attributes, stored.version);
+    return stored;
+  }
+
+  /** Every shadow with open conflicts, by thing then shadow. */
+  conflicts(): ConflictEntry[] {
+    const out: ConflictEntry[] = [];
+    for (const thing of this.index.things()) {
+      const r = this.index.get(thing);
+      if (!r) continue;
+      for (const [shadow, s] of Object.entries(r.shadows)) {
+        if (s.conflicts && Object.keys(s.conflicts).length > 0) {
+          out.push({ thing, shadow, version: s.version, conflicts: s.conflicts });
+        }
+      }
+    }
+    return out;
+  }
+
+  attributesOf(thing: string): JsonObject | undefined {
+    return this.attributes.get(thing)?.attributes;
+  }
+}

@@ -1,0 +1,87 @@
+import type { FleetShadow } from "../../shared/query/index.ts";
+import type { ShadowView } from "../../shared/shadow-document.ts";
+import type { ShadowStore } from "../shadow/shadow-store.ts";
+import type { Db } from "../store/database.ts";
+
+export interface StoredView {
+  thing: string;
+  name: string;
+  view: FleetShadow;
+}
+
+/**
+ * The plain views of all shadows (table `fleet_views`), so the fleet index is rebuilt at start without
+ * loading Automerge documents. Written behind the shadows (coalesced, `flush`), not in their
+ * transaction: the in-memory index is what queries read, and it is updated at commit. A view whose
+ * version differs from its shadow's row (a crash before the flush) is re-read at start (`stale`).
+ */
+export class FleetViewTable {
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    db.exec(`CREATE TABLE IF NOT EXISTS fleet_views (
+      thing TEXT NOT NULL,
+      name TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      view TEXT NOT NULL,
+      PRIMARY KEY (thing, name)
+    ) WITHOUT ROWID`);
+    this.q = {
+      put: db.prepare("INSERT OR REPLACE INTO fleet_views (thing, name, version, view) VALUES (?, ?, ?, ?)"),
+      drop: db.prepare("DELETE FROM fleet_views WHERE thing = ? AND name = ?"),
+      all: db.prepare("SELECT thing, name, view FROM fleet_views"),
+      stale: db.prepare(
+        `SELECT s.thing, s.name FROM shadows s LEFT JOIN fleet_views v ON v.thing = s.thing AND v.name = s.name
+         WHERE s.deleted = 0 AND (v.thing IS NULL OR v.version != s.version) LIMIT ?`,
+      ),
+      dropDeleted: db.prepare(
+        `DELETE FROM fleet_views WHERE EXISTS
+         (SELECT 1 FROM shadows s WHERE s.thing = fleet_views.thing AND s.name = fleet_views.name AND s.deleted = 1)`,
+      ),
+    };
+  }
+
+  /** Writes views (undefined: the shadow was deleted) in one transaction. */
+  flush(views: Iterable<{ thing: string; name: string; view: ShadowView }>): void {
+    this.db.transaction(() => {
+      for (const { thing, name, view } of views) {
+        if (view.exists) this.q.put.run(thing, name, view.version, JSON.stringify(stored(view)));
+        else this.q.drop.run(thing, name);
+      }
+    })();
+  }
+
+  /** Every stored view, after dropping those of shadows deleted since they were written. */
+  *all(): Generator<StoredView> {
+    this.q.dropDeleted.run();
+    for (const row of this.q.all.iterate() as Iterable<{ thing: string; name: string; view: string }>) {
+      yield { thing: row.thing, name: row.name, view: JSON.parse(row.view) as FleetShadow };
+    }
+  }
+
+  /**
+   * Up to `limit` shadows whose view is missing or stale (written before the fleet index existed, by a
+   * tool that wrote the store directly, or lost in a crash before a flush): each is read from the store
+   * without caching its document, and its view written and returned. Synchronous, so no commit can
+   * interleave between the read and the write.
+   */
+  refresh(store: ShadowStore, limit: number): { examined: number; views: StoredView[] } {
+    const rows = this.q.stale.all(limit) as { thing: string; name: string }[];
+    const views: StoredView[] = [];
+    this.db.transaction(() => {
+      for (const row of rows) {
+        const v = store.readView({ thing: row.thing, shadow: row.name });
+        if (!v.exists) continue;
+        const view = stored(v);
+        this.q.put.run(row.thing, row.name, v.version, JSON.stringify(view));
+        views.push({ thing: row.thing, name: row.name, view });
+      }
+    })();
+    return { examined: rows.length, views };
+  }
+}
+
+function stored(v: ShadowView): FleetShadow {
+  const out: FleetShadow = { version: v.version, desired: v.desired, reported: v.reported, meta: v.meta };
+  return v.conflicts ? { ...out, conflicts: v.conflicts } : out;
+}

@@ -1,0 +1,163 @@
+import type { Aedes, AedesPublishPacket } from "aedes";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Principal } from "../../shared/acl.ts";
+import { mayReadFleet } from "../../shared/acl.ts";
+import { renderShadow } from "../../shared/shadow-document.ts";
+import { CLASSIC_SHADOW, parsePresenceTopic } from "../../shared/topics.ts";
+import type { PresenceTracker } from "../presence.ts";
+import type { ShadowChange, ShadowService } from "../shadow/shadow-service.ts";
+import type { ShadowStore } from "../shadow/shadow-store.ts";
+import { summariseShadow, type ThingSummary } from "./thing-summary.ts";
+
+export interface ConsoleApiDeps {
+  service: ShadowService;
+  store: ShadowStore;
+  presence: PresenceTracker;
+  broker: Aedes;
+}
+
+/** Names scanned per SQLite page while filtering; the scan stops after `MAX_SCAN` names. */
+const SCAN_PAGE = 1000;
+const MAX_SCAN = 1_000_000;
+/** How often an open event stream re-checks its credentials (and sends a keep-alive). */
+const RECHECK_MS = 5000;
+/** Bytes of events waiting for a slow reader before its stream is closed. */
+const MAX_BUFFERED = 1024 * 1024;
+
+const problem = (reply: FastifyReply, code: number, message: string) =>
+  reply.code(code).send({ code, message, timestamp: Math.floor(Date.now() / 1000) });
+
+/**
+ * The console's two reads that the HTTP API has no general form for yet (the fleet query API will
+ * replace them; docs/console.md):
+ * - `GET /console/api/things?cursor=&limit=&filter=`: a page of things (names containing `filter`)
+ *   with presence, delta, conflicts and last report, in one request instead of one per row.
+ * - `GET /console/api/events`: server-sent events for the whole node: `shadow` (a summary of every
+ *   change) and `presence` (every connect and disconnect), for live tables without reloads.
+ */
+export function consoleApiRoutes(
+  app: FastifyInstance,
+  deps: ConsoleApiDeps,
+  principalOf: (req: FastifyRequest) => Principal,
+  stillAllowed: (req: FastifyRequest) => boolean,
+): void {
+  const reader = (req: FastifyRequest, reply: FastifyReply) => {
+    const p = principalOf(req);
+    if (mayReadFleet(p)) return p;
+    problem(reply, 403, `role ${p.role} may not read the fleet`);
+    return undefined;
+  };
+
+  app.get<{ Querystring: { cursor?: string; limit?: string; filter?: string } }>(
+    "/console/api/things",
+    async (req, reply) => {
+      const p = reader(req, reply);
+      if (!p) return reply;
+      const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+        return problem(reply, 400, "limit must be an integer from 1 to 500");
+      }
+      const filter = (req.query.filter ?? "").toLowerCase();
+      const { names, nextCursor } = pageOfNames(deps.store, req.query.cursor ?? "", limit, filter);
+      const rows = await Promise.all(names.map((thing) => summarise(deps, thing, p)));
+      return { things: rows, ...(nextCursor !== undefined ? { nextCursor } : {}) };
+    },
+  );
+
+  app.get("/console/api/events", async (req, reply) => {
+    const p = reader(req, reply);
+    if (!p) return reply;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
+    // A page that stops reading (a frozen tab, a stalled link) must not make the node buffer without
+    // bound: past MAX_BUFFERED the stream is closed; the browser reconnects and the page re-reads.
+    const write = (event: string, body: object) => {
+      if (res.writableLength > MAX_BUFFERED) {
+        res.destroy();
+        return;
+      }
+      res.write(`event: ${event}\ndata: ${JSON.stringify(body)}\n\n`);
+    };
+    const onChange = (change: ShadowChange) => {
+      const { thing, shadow } = change.addr;
+      if (change.kind === "delete" || !change.current.exists) {
+        write("shadow", { thing, shadow, deleted: true, version: change.current.version });
+        return;
+      }
+      const doc = renderShadow(change.current, change.timestamp);
+      write("shadow", { thing, shadow, ...summariseShadow(doc) });
+    };
+    const onPublish = (packet: AedesPublishPacket) => {
+      const thing = parsePresenceTopic(packet.topic);
+      if (thing === null) return;
+      try {
+        write("presence", { thing, connection: JSON.parse(packet.payload.toString()) });
+      } catch {
+        // a presence payload that is not JSON is not the node's: ignore it
+      }
+    };
+    deps.service.on("change", onChange);
+    deps.broker.on("publish", onPublish);
+    // Every few seconds: is the session (or token) still valid? A revoked one ends the stream.
+    const heartbeat = setInterval(() => {
+      if (!stillAllowed(req)) res.end();
+      else res.write(": keep-alive\n\n");
+    }, RECHECK_MS);
+    req.raw.on("close", () => {
+      clearInterval(heartbeat);
+      deps.service.off("change", onChange);
+      deps.broker.off("publish", onPublish);
+    });
+    write("hello", { name: p.name, role: p.role });
+  });
+}
+
+/** A page of thing names after `cursor`, keeping those that contain `filter` (scan bounded). */
+function pageOfNames(
+  store: ShadowStore,
+  cursor: string,
+  limit: number,
+  filter: string,
+): { names: string[]; nextCursor?: string } {
+  if (!filter) {
+    const page = store.listThings(cursor, limit);
+    return { names: page.things, nextCursor: page.nextCursor };
+  }
+  const names: string[] = [];
+  let after = cursor;
+  for (let scanned = 0; scanned < MAX_SCAN; scanned += SCAN_PAGE) {
+    const page = store.listThings(after, SCAN_PAGE);
+    for (const thing of page.things) {
+      if (!thing.toLowerCase().includes(filter)) continue;
+      if (names.length === limit) return { names, nextCursor: names[names.length - 1] };
+      names.push(thing);
+    }
+    if (page.nextCursor === undefined) break;
+    after = page.nextCursor;
+  }
+  return { names };
+}
+
+async function summarise(deps: ConsoleApiDeps, thing: string, p: Principal): Promise<ThingSummary> {
+  const names = deps.store.listShadows(thing);
+  const classic = names.includes(CLASSIC_SHADOW);
+  const row: ThingSummary = {
+    thing,
+    shadows: names.filter((n) => n !== CLASSIC_SHADOW),
+    classic,
+    deltaLeaves: 0,
+    conflictLeaves: 0,
+  };
+  const connection = deps.presence.get(thing);
+  if (connection) row.connection = connection;
+  if (!classic) return row;
+  const got = await deps.service.get({ thing, shadow: CLASSIC_SHADOW }, "", p);
+  if (got.ok)
+    Object.assign(row, summariseShadow(got.body as unknown as Parameters<typeof summariseShadow>[0]));
+  return row;
+}

@@ -1,0 +1,129 @@
+import type { Aedes, AedesOptions, Client, PublishPacket } from "aedes";
+import { generate } from "mqtt-packet";
+import type { SecurityLimits } from "../../shared/config.ts";
+
+/**
+ * MQTT 5 beside 3.1.1 on every listener, served by aedes 2 (docs/mqtt5.md says why). The protocol
+ * itself (reason codes, session and message expiry, topic aliases, shared subscriptions, will delay,
+ * user properties, request/response properties) is aedes'; this file holds the node's bounds for it
+ * and the fixes the node applies on top.
+ */
+
+/** Topic aliases a client may use towards the node (CONNACK Topic Alias Maximum). */
+export const TOPIC_ALIAS_MAXIMUM = 64;
+/** Longest Session Expiry Interval granted (s): a week, like a 3.1.1 session kept over a long outage. */
+export const SESSION_EXPIRY_LIMIT_S = 7 * 24 * 3600;
+/** Sessions (and, separately, delayed wills) waiting for their expiry at once; beyond, they end at once. */
+export const PENDING_SESSIONS_LIMIT = 100_000;
+
+/** The broker options for MQTT 5 clients, from the node's security limits. */
+export function mqtt5BrokerOptions(limits: SecurityLimits): Partial<AedesOptions> {
+  return {
+    topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
+    // Advertised so that a v5 client does not send what the packet guard would cut off.
+    maximumPacketSize: limits.maxPacketBytes,
+    sessionExpiryIntervalLimit: SESSION_EXPIRY_LIMIT_S,
+    pendingSessionsLimit: PENDING_SESSIONS_LIMIT,
+  };
+}
+
+/**
+ * aedes 2.0.0-beta.1 publishes a will with the properties of the CONNECT's will, Will Delay Interval
+ * included; that property is not allowed in PUBLISH [MQTT-3.3.2] and strict clients (Paho) drop the
+ * connection on it. aedes reads the delay before it publishes the will, so it is removed here.
+ */
+export function withoutWillProperties(packet: PublishPacket): void {
+  const props = packet.properties as
+    | (PublishPacket["properties"] & { willDelayInterval?: number })
+    | undefined;
+  if (props?.willDelayInterval === undefined) return;
+  const { willDelayInterval: _delay, ...rest } = props;
+  packet.properties = rest;
+}
+
+/**
+ * aedes 2.0.0-beta.1 sets `client.clean` from the Session Expiry Interval alone, and drops the queued
+ * messages of a session resumed with Clean Start 0 when the new interval is 0 (the default): offline
+ * messages are lost exactly when a client comes back for them [MQTT-3.1.2-5]. Such a connection is
+ * marked non-clean so its queue is delivered; its session still ends with the connection, because
+ * aedes ends v5 sessions by their expiry interval, not by this flag.
+ */
+export function resumeSessionQueue(client: Client): void {
+  const c = client as Client & { _cleanStart?: boolean; clean: boolean };
+  if (c.version === 5 && c._cleanStart === false && c.clean) c.clean = false;
+}
+
+/**
+ * Whether a PUBLISH fits the Maximum Packet Size the client asked for (CONNECT property). aedes 2.0.0-beta.1
+ * records it but sends bigger packets anyway; the server must not [MQTT-3.1.2-24] and discards them instead
+ * [MQTT-3.1.2-25]. Encoded only when the payload alone does not already decide it.
+ */
+export function fitsClient(client: Client, packet: PublishPacket): boolean {
+  const max = (client as Client & { maximumPacketSize?: number }).maximumPacketSize;
+  if (client.version !== 5 || !max) return true;
+  if (packet.payload.length >= max) return false;
+  // A packet identifier is added on delivery for QoS 1/2: encode with one so the size is the one sent.
+  const sized = { ...packet, messageId: packet.qos > 0 ? 1 : undefined } as PublishPacket;
+  return generate(sized, { protocolVersion: 5 }).length <= max;
+}
+
+export function installMqtt5(broker: Aedes): void {
+  const prevForward = broker.authorizeForward;
+  broker.authorizeForward = (client, packet) => {
+    if (!fitsClient(client, packet)) return null;
+    return prevForward.call(broker, client, packet);
+  };
+  const prevAuthenticate = broker.authenticate;
+  broker.authenticate = (client, username, password, done) => {
+    resumeSessionQueue(client);
+    prevAuthenticate.call(broker, client, username, password, done);
+  };
+  const prevPublish = broker.authorizePublish;
+  broker.authorizePublish = (client, packet, done) => {
+    withoutWillProperties(packet);
+    prevPublish.call(broker, client, packet, done);
+  };
+}
+
+/** Where a MQTT 5 request asked to be answered (Response Topic, Correlation Data). */
+export interface ResponseRoute {
+  topic: string;
+  correlationData?: Buffer;
+}
+
+/** The response route of a publish, if it has one. */
+export function responseRouteOf(packet: PublishPacket): ResponseRoute | undefined {
+  const topic = packet.properties?.responseTopic;
+  if (topic === undefined || topic === "") return undefined;
+  return { topic, correlationData: packet.properties?.correlationData };
+}
+
+/**
+ * Publishes a JSON response on a request's Response Topic with its Correlation Data; the user property
+ * `shadow-topic` names the AWS reply topic the same body goes to (`…/accepted` or `…/rejected`).
+ */
+export function publishResponse(
+  broker: Aedes,
+  route: ResponseRoute,
+  replyTopic: string,
+  body: unknown,
+): Promise<void> {
+  return new Promise((resolve) => {
+    broker.publish(
+      {
+        cmd: "publish",
+        topic: route.topic,
+        payload: Buffer.from(JSON.stringify(body)),
+        qos: 1,
+        retain: false,
+        dup: false,
+        properties: {
+          ...(route.correlationData ? { correlationData: route.correlationData } : {}),
+          contentType: "application/json",
+          userProperties: { "shadow-topic": replyTopic },
+        },
+      },
+      () => resolve(),
+    );
+  });
+}

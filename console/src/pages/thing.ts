@@ -1,0 +1,118 @@
+import { html } from "htm/preact";
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, api, enc } from "../api.ts";
+import { ago, formatTime, json } from "../format.ts";
+import { type Connection, useNodeEvents } from "../live.ts";
+import type { PageProps } from "../pages.ts";
+import { DesiredEditor } from "../parts/desired-editor.ts";
+import { TelemetryPanel } from "../parts/telemetry.ts";
+import { thingHref } from "../router.ts";
+import { canEdit } from "../session.ts";
+import { presenceBadge } from "./fleet.ts";
+
+export interface ShadowDoc {
+  state: { desired?: object; reported?: object; delta?: object };
+  metadata: { desired?: object; reported?: object };
+  version: number;
+  timestamp: number;
+  connection?: Connection;
+  conflicts?: { desired?: object; reported?: object };
+}
+
+type Loaded =
+  | { kind: "loading" }
+  | { kind: "missing" }
+  | { kind: "error"; message: string }
+  | { kind: "ok"; doc: ShadowDoc };
+
+/** One thing: its shadows side by side, live; desired editable by operators; presence; telemetry. */
+export function ThingPage({ route, session }: PageProps) {
+  const thing = route.args[0] ?? "";
+  const shadow = route.query.get("shadow") ?? "";
+  const [loaded, setLoaded] = useState<Loaded>({ kind: "loading" });
+  const [named, setNamed] = useState<string[]>([]);
+  const [connection, setConnection] = useState<Connection | undefined>();
+  const q = shadow ? `?name=${enc(shadow)}` : "";
+
+  useEffect(() => {
+    api<{ results: string[] }>(`/things/${enc(thing)}/shadows`)
+      .then((r) => setNamed(r.results))
+      .catch(() => setNamed([]));
+  }, [thing]);
+
+  useEffect(() => {
+    setLoaded({ kind: "loading" });
+    let version = -1;
+    const apply = (doc: ShadowDoc) => {
+      if (doc.version < version) return;
+      version = doc.version;
+      if (doc.connection) setConnection(doc.connection);
+      setLoaded({ kind: "ok", doc });
+    };
+    api<ShadowDoc>(`/things/${enc(thing)}/shadow${q}`)
+      .then(apply)
+      .catch((err: unknown) => {
+        if (err instanceof ApiError && err.status === 404)
+          setLoaded((l) => (l.kind === "ok" ? l : { kind: "missing" }));
+        else setLoaded({ kind: "error", message: err instanceof ApiError ? err.message : String(err) });
+      });
+    // The shadow's own stream: the whole document after every change (what `umbra shadow watch` reads).
+    const events = new EventSource(`/things/${enc(thing)}/shadow/events${q}`);
+    events.addEventListener("shadow", (e) => apply(JSON.parse(e.data)));
+    events.addEventListener("deleted", (e) => {
+      version = JSON.parse(e.data).version;
+      setLoaded({ kind: "missing" });
+    });
+    return () => events.close();
+  }, [thing, shadow]);
+
+  useNodeEvents(
+    (e) => {
+      if (e.type === "presence" && e.data.thing === thing) setConnection(e.data.connection);
+    },
+    [thing],
+  );
+
+  return html`
+    <p class="crumbs"><a href="#/">Fleet</a> / ${thing}</p>
+    <h1>${thing}</h1>
+    <section class="presence" aria-label="Presence" data-testid="presence">
+      ${presenceBadge(connection)}
+      ${connection ? html` at site <strong>${connection.site}</strong> since ${formatTime(connection.since)} (${ago(connection.since)})` : null}
+    </section>
+    <nav class="tabs" aria-label="Shadows of this thing">
+      <a href=${thingHref(thing)} aria-current=${shadow === "" ? "page" : undefined}>classic</a>
+      ${named.map((n) => html`<a href=${thingHref(thing, n)} aria-current=${shadow === n ? "page" : undefined}>${n}</a>`)}
+    </nav>
+    ${body(loaded, thing, shadow, canEdit(session))}
+    <${TelemetryPanel} thing=${thing} />
+  `;
+}
+
+function body(loaded: Loaded, thing: string, shadow: string, editable: boolean) {
+  if (loaded.kind === "loading") return html`<p>Loading shadow…</p>`;
+  if (loaded.kind === "error") return html`<p class="error" role="alert">${loaded.message}</p>`;
+  const doc = loaded.kind === "ok" ? loaded.doc : undefined;
+  return html`
+    ${doc ? html`<p class="meta" data-testid="version">Version <strong>${doc.version}</strong></p>` : html`<p class="empty">This shadow does not exist yet.</p>`}
+    ${
+      doc
+        ? html`<div class="panels">
+          <${Panel} title="Desired" value=${doc.state.desired} id="desired" />
+          <${Panel} title="Reported" value=${doc.state.reported} id="reported" />
+          <${Panel} title="Delta" value=${doc.state.delta} id="delta" empty="In sync: nothing pending" />
+          <${Panel} title="Metadata" value=${doc.metadata} id="metadata" />
+          ${doc.conflicts ? html`<${Panel} title="Conflicts" value=${doc.conflicts} id="conflicts" />` : null}
+        </div>`
+        : null
+    }
+    ${editable ? html`<${DesiredEditor} key=${`${thing}/${shadow}`} thing=${thing} shadow=${shadow} doc=${doc} />` : null}
+  `;
+}
+
+function Panel({ title, value, id, empty }: { title: string; value: unknown; id: string; empty?: string }) {
+  return html`<section class="panel" aria-labelledby=${`h-${id}`} data-testid=${`panel-${id}`}>
+    <h2 id=${`h-${id}`}>${title}</h2>
+    ${value === undefined ? html`<p class="empty">${empty ?? "empty"}</p>` : html`<pre tabindex="0">${json(value)}</pre>`}
+  </section>`;
+}
