@@ -22,6 +22,7 @@ import { GroupCommit } from "./shadow/group-commit.ts";
 import { newActorId } from "./shadow/shadow-doc.ts";
 import { ShadowService } from "./shadow/shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
+import { WalSync } from "./shadow/wal-sync.ts";
 import { lockDataDir, openDatabase } from "./store/database.ts";
 
 export interface RunningNode {
@@ -80,7 +81,10 @@ export async function startNode(
       compactAfterChunks: config.compactAfterChunks,
     });
     cleanup.push(() => store.close());
-    const commits = new GroupCommit(store);
+    // The batch's fsync runs off the main thread (broker/shadow/wal-sync.ts); accepted still waits for it.
+    const walSync = new WalSync(db);
+    cleanup.push(() => walSync.close());
+    const commits = new GroupCommit(store, undefined, walSync);
     cleanup.push(() => commits.close());
     const identities = new IdentityStore(db);
     const adminFile = config.allowAnonymous ? undefined : bootstrapAdmin(identities, config.dataDir);
