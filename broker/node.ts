@@ -23,6 +23,7 @@ import { newActorId } from "./shadow/shadow-doc.ts";
 import { ShadowService } from "./shadow/shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
 import { WalSync } from "./shadow/wal-sync.ts";
+import { WasmHeadroom } from "./shadow/wasm-headroom.ts";
 import { lockDataDir, openDatabase } from "./store/database.ts";
 
 export interface RunningNode {
@@ -86,6 +87,10 @@ export async function startNode(
     cleanup.push(() => walSync.close());
     const commits = new GroupCommit(store, undefined, walSync);
     cleanup.push(() => commits.close());
+    // Automerge's wasm heap grows in large steps, not 64 KiB ones (each grow costs V8 a full GC).
+    const headroom = new WasmHeadroom();
+    headroom.topUp();
+    commits.batchObservers.push((changes) => headroom.afterChanges(changes));
     const identities = new IdentityStore(db);
     const adminFile = config.allowAnonymous ? undefined : bootstrapAdmin(identities, config.dataDir);
     const s = config.security;
