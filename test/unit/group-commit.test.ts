@@ -152,7 +152,7 @@ describe("GroupCommit", () => {
 function manualSync() {
   const calls: { resolve: () => void; reject: (err: Error) => void }[] = [];
   const relaxedRuns: string[] = [];
-  const make = (db: Db): CommitDurability => ({
+  const make = (): CommitDurability => ({
     relaxed: (write) => {
       relaxedRuns.push("txn");
       return write();
