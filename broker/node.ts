@@ -83,8 +83,9 @@ export async function startNode(
     });
     cleanup.push(() => store.close());
     // The batch's fsync runs off the main thread (broker/shadow/wal-sync.ts); accepted still waits for it.
-    const walSync = new WalSync(db);
-    cleanup.push(() => walSync.close());
+    // (A file system where SQLite cannot use WAL leaves the fsync inside COMMIT, as before.)
+    const walSync = WalSync.forDatabase(db);
+    cleanup.push(() => walSync?.close());
     const commits = new GroupCommit(store, undefined, walSync);
     cleanup.push(() => commits.close());
     // Automerge's wasm heap grows in large steps, not 64 KiB ones (each grow costs V8 a full GC).

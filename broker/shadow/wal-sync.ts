@@ -34,6 +34,11 @@ export class WalSync implements CommitDurability {
     this.walPath = `${db.name}-wal`;
   }
 
+  /** A WalSync for `db`, or undefined when it is not in WAL mode (then COMMIT keeps its own fsync). */
+  static forDatabase(db: Db): WalSync | undefined {
+    return db.pragma("journal_mode", { simple: true }) === "wal" ? new WalSync(db) : undefined;
+  }
+
   /**
    * `db.pragma` each time (~5 µs), not a prepared statement: SQLite applies `PRAGMA synchronous` while
    * compiling it, so running a prepared one again does nothing.
