@@ -65,6 +65,7 @@ await sleep(seconds * 1000);
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const n = done - done0;
+const memory = process.memoryUsage();
 running = false;
 await Promise.all(devices);
 await commits.close();
@@ -79,6 +80,9 @@ process.stdout.write(
     updatesPerSecond: Math.round(n / wall),
     cpuPct: Math.round((cpu.user + cpu.system) / 1e4 / wall),
     cpuMicrosPerUpdate: Math.round((cpu.user + cpu.system) / n),
-    rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    rssMiB: Math.round(memory.rss / 2 ** 20),
+    // What is neither the JS heap nor Node's buffers is mostly Automerge's wasm memory.
+    jsHeapMiB: Math.round(memory.heapTotal / 2 ** 20),
+    externalMiB: Math.round(memory.external / 2 ** 20),
   })}\n`,
 );
