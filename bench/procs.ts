@@ -1,5 +1,5 @@
 import { type ChildProcess, fork, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { WorkerCommand, WorkerReply } from "./protocol.ts";
@@ -71,6 +71,9 @@ function launch(
   });
   children.add(child);
   let err = "";
+  // BENCH_NODE_LOG=<file>: keep everything the broker prints (e.g. with --node-args="--trace-gc").
+  const keep = process.env.BENCH_NODE_LOG ? createWriteStream(process.env.BENCH_NODE_LOG) : undefined;
+  if (keep) child.stdout?.pipe(keep);
   child.stderr?.on("data", (d: Buffer) => {
     err = (err + d.toString()).slice(-20_000);
   });

@@ -32,6 +32,8 @@ import { GroupCommit } from "./shadow/group-commit.ts";
 import { newActorId } from "./shadow/shadow-doc.ts";
 import { ShadowService } from "./shadow/shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
+import { WalSync } from "./shadow/wal-sync.ts";
+import { WasmHeadroom } from "./shadow/wasm-headroom.ts";
 import { lockDataDir, openDatabase } from "./store/database.ts";
 
 export interface RunningNode {
@@ -91,8 +93,16 @@ export async function startNode(
       epochAfterChanges: config.epochAfterChanges,
     });
     cleanup.push(() => store.close());
-    const commits = new GroupCommit(store);
+    // The batch's fsync runs off the main thread (broker/shadow/wal-sync.ts); accepted still waits for it.
+    // (A file system where SQLite cannot use WAL leaves the fsync inside COMMIT, as before.)
+    const walSync = WalSync.forDatabase(db);
+    cleanup.push(() => walSync?.close());
+    const commits = new GroupCommit(store, undefined, walSync);
     cleanup.push(() => commits.close());
+    // Automerge's wasm heap grows in large steps, not 64 KiB ones (each grow costs V8 a full GC).
+    const headroom = new WasmHeadroom();
+    headroom.topUp();
+    commits.batchObservers.push((changes) => headroom.afterChanges(changes));
     const identities = new IdentityStore(db);
     const adminFile = config.allowAnonymous ? undefined : bootstrapAdmin(identities, config.dataDir);
     const s = config.security;

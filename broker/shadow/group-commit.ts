@@ -1,5 +1,6 @@
 import { ShadowError } from "../../shared/errors.ts";
 import type { ShadowEntry, ShadowStore } from "./shadow-store.ts";
+import type { CommitDurability } from "./wal-sync.ts";
 
 export interface CommitStats {
   batches: number;
@@ -8,18 +9,37 @@ export interface CommitStats {
   maxBatchSize: number;
   totalCommitMs: number;
   failures: number;
+  /** fsyncs done off the main thread (with a CommitDurability) and their total wall time. */
+  syncs: number;
+  totalSyncMs: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
 }
 
 /**
  * Group commit: every request waits for the next batch, which writes all changes staged since the
  * last one in a single SQLite transaction (one fsync) and then releases the waiters in arrival order.
  * Requests that change nothing wait too, so replies never overtake the commit of an earlier change.
+ *
+ * With a `durability` (the node's WalSync) the fsync leaves the main thread: the transaction runs
+ * without it, the batch's waiters join the next fsync done on libuv's thread pool, and only when that
+ * returns are they released. One fsync is in flight at a time; the batches committed meanwhile share
+ * the next one, so the main thread keeps applying and committing while the disk works.
  */
 export class GroupCommit {
   private entries = new Set<ShadowEntry>();
-  private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private waiters: Waiter[] = [];
   private scheduled = false;
   private closed = false;
+  /** Committed to SQLite, waiting for the next fsync. */
+  private unsynced: Waiter[] = [];
+  private syncing = false;
+  /** Set when an fsync failed: what is on disk is unknown, so nothing more is acknowledged. */
+  private broken: ShadowError | undefined;
+  private idleWaiters: (() => void)[] = [];
   readonly stats: CommitStats = {
     batches: 0,
     committedChanges: 0,
@@ -27,6 +47,8 @@ export class GroupCommit {
     maxBatchSize: 0,
     totalCommitMs: 0,
     failures: 0,
+    syncs: 0,
+    totalSyncMs: 0,
   };
   /**
    * Told of every committed batch that wrote something: its size and how long the SQLite transaction
@@ -37,11 +59,13 @@ export class GroupCommit {
   constructor(
     private readonly store: ShadowStore,
     private readonly maxBatch = 4096,
+    private readonly durability?: CommitDurability,
   ) {}
 
   /** Resolves once `entry` (if any) and everything staged before it is durable. */
   submit(entry?: ShadowEntry): Promise<void> {
     if (this.closed) return Promise.reject(new ShadowError(503, "Node is shutting down"));
+    if (this.broken) return Promise.reject(this.broken);
     if (entry) this.entries.add(entry);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (this.entries.size >= this.maxBatch) this.flush();
@@ -62,11 +86,19 @@ export class GroupCommit {
     this.waiters = [];
     const started = performance.now();
     try {
-      if (entries.size > 0) this.store.commit(entries);
+      if (this.broken) throw this.broken;
+      if (entries.size > 0) {
+        const durability = this.durability;
+        if (durability) durability.relaxed(() => this.store.commit(entries));
+        else this.store.commit(entries);
+      }
     } catch (err) {
       this.stats.failures++;
       this.store.discard(entries);
-      const failure = new ShadowError(500, `Commit failed: ${(err as Error).message}`);
+      const failure =
+        err === this.broken
+          ? (err as ShadowError)
+          : new ShadowError(500, `Commit failed: ${(err as Error).message}`);
       for (const w of waiters) w.reject(failure);
       return;
     }
@@ -79,12 +111,57 @@ export class GroupCommit {
     const ms = performance.now() - started;
     s.totalCommitMs += ms;
     if (entries.size > 0) for (const observe of this.batchObservers) observe(entries.size, ms);
-    for (const w of waiters) w.resolve();
+    if (!this.durability || (entries.size === 0 && !this.syncing && this.unsynced.length === 0)) {
+      // Nothing written and nothing earlier still on its way to the disk: nothing to wait for.
+      for (const w of waiters) w.resolve();
+      return;
+    }
+    for (const w of waiters) this.unsynced.push(w);
+    this.startSync();
   }
 
-  /** Commits what is pending and refuses new work. */
-  close(): void {
+  /** Starts the next fsync for the batches committed since the last one started (one at a time). */
+  private startSync(): void {
+    const durability = this.durability;
+    if (!durability || this.syncing || this.unsynced.length === 0) {
+      this.checkIdle();
+      return;
+    }
+    const waiters = this.unsynced;
+    this.unsynced = [];
+    this.syncing = true;
+    const started = performance.now();
+    durability.sync().then(
+      () => {
+        this.syncing = false;
+        this.stats.syncs++;
+        this.stats.totalSyncMs += performance.now() - started;
+        for (const w of waiters) w.resolve();
+        this.startSync();
+      },
+      (err: Error) => {
+        this.syncing = false;
+        this.stats.failures++;
+        // After a failed fsync the kernel may have dropped the dirty pages (and report success next
+        // time): nothing written since can be promised durable. Refuse until the node is restarted.
+        this.broken = new ShadowError(500, `Storage failed, restart the node: fsync: ${err.message}`);
+        for (const w of [...waiters, ...this.unsynced]) w.reject(this.broken);
+        this.unsynced = [];
+        this.checkIdle();
+      },
+    );
+  }
+
+  private checkIdle(): void {
+    if (this.syncing || this.unsynced.length > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Commits what is pending, waits for its fsync, and refuses new work. */
+  close(): Promise<void> {
     this.flush();
     this.closed = true;
+    if (!this.syncing && this.unsynced.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 }

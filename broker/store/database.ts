@@ -9,7 +9,9 @@ const SCHEMA_VERSION = 1;
 
 /**
  * Opens (creating if needed) the node's SQLite store in `dataDir`. WAL with `synchronous=FULL`:
- * a transaction that returned is on disk, which is what an `accepted` reply promises.
+ * a transaction that returned is on disk, which is what an `accepted` reply promises. (The shadow
+ * group commit runs its own transactions under NORMAL and fsyncs the WAL off the main thread before
+ * answering: broker/shadow/wal-sync.ts.)
  */
 export function openDatabase(dataDir: string): Db {
   privateDataDir(dataDir);

@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { GroupCommit } from "../../broker/shadow/group-commit.ts";
 import { type ShadowEntry, ShadowStore } from "../../broker/shadow/shadow-store.ts";
+import { type CommitDurability, WalSync } from "../../broker/shadow/wal-sync.ts";
 import { type Db, openDatabase } from "../../broker/store/database.ts";
 import { ShadowError } from "../../shared/errors.ts";
 import type { JsonObject } from "../../shared/json.ts";
@@ -14,11 +15,11 @@ afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
 
-function setup(maxBatch?: number) {
+function setup(maxBatch?: number, durability?: (db: Db) => CommitDurability) {
   const dir = tempDir("umbra-commit-");
   const db = openDatabase(dir);
   const store = new ShadowStore(db, ACTOR, { cacheSize: 10_000, compactAfterChunks: 64 });
-  const commits = new GroupCommit(store, maxBatch);
+  const commits = new GroupCommit(store, maxBatch, durability?.(db));
   cleanups.push(() => {
     store.close();
     db.close();
@@ -144,5 +145,106 @@ describe("GroupCommit", () => {
     await pending;
     expect(versionOnDisk(db, "last")).toBe(1);
     await expect(commits.submit()).rejects.toMatchObject({ code: 503 });
+  });
+});
+
+/** A durability whose fsyncs the test completes (or fails) by hand. */
+function manualSync() {
+  const calls: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  const relaxedRuns: string[] = [];
+  const make = (): CommitDurability => ({
+    relaxed: (write) => {
+      relaxedRuns.push("txn");
+      return write();
+    },
+    sync: () => new Promise<void>((resolve, reject) => calls.push({ resolve, reject })),
+    close: async () => undefined,
+  });
+  return { make, calls, relaxedRuns };
+}
+
+const turn = () => new Promise((r) => setImmediate(r));
+
+describe("GroupCommit with the fsync off the main thread", () => {
+  it("answers a batch only after its fsync; batches committed meanwhile share the next one", async () => {
+    const sync = manualSync();
+    const { db, commits, stage } = setup(undefined, sync.make);
+    const order: string[] = [];
+    const a = commits.submit(stage("a", { n: 1 })).then(() => order.push("a"));
+    await turn();
+    expect(sync.calls).toHaveLength(1); // batch 1 committed, its fsync in flight
+    expect(versionOnDisk(db, "a")).toBe(1); // in SQLite (readers see it) ...
+    expect(order).toEqual([]); // ... but not acknowledged yet
+    const b = commits.submit(stage("b", { n: 1 })).then(() => order.push("b"));
+    const get = commits.submit().then(() => order.push("get"));
+    await turn();
+    expect(commits.stats.batches).toBe(2);
+    expect(sync.calls).toHaveLength(1); // one fsync at a time: batch 2 waits for the next
+    sync.calls[0]?.resolve();
+    await a;
+    await turn();
+    expect(order).toEqual(["a"]);
+    expect(sync.calls).toHaveLength(2);
+    sync.calls[1]?.resolve();
+    await Promise.all([b, get]);
+    expect(order).toEqual(["a", "b", "get"]);
+    expect(commits.stats).toMatchObject({ batches: 2, syncs: 2, failures: 0 });
+    expect(sync.relaxedRuns).toEqual(["txn", "txn"]);
+  });
+
+  it("a request that changes nothing, with nothing on its way to disk, needs no fsync", async () => {
+    const sync = manualSync();
+    const { commits } = setup(undefined, sync.make);
+    await commits.submit();
+    expect(sync.calls).toHaveLength(0);
+  });
+
+  it("a failed fsync rejects the waiting requests with 500 and refuses every later one", async () => {
+    const sync = manualSync();
+    const { commits, stage } = setup(undefined, sync.make);
+    const first = commits.submit(stage("f", { n: 1 }));
+    await turn();
+    const second = commits.submit(stage("g", { n: 1 }));
+    await turn();
+    sync.calls[0]?.reject(new Error("EIO"));
+    for (const p of [first, second]) {
+      await expect(p).rejects.toBeInstanceOf(ShadowError);
+      await expect(p).rejects.toMatchObject({ code: 500, message: expect.stringMatching(/EIO/) });
+    }
+    await expect(commits.submit()).rejects.toMatchObject({ code: 500 });
+    expect(sync.calls).toHaveLength(1);
+  });
+
+  it("close() waits for the fsync of what it committed", async () => {
+    const sync = manualSync();
+    const { commits, stage } = setup(undefined, sync.make);
+    const pending = commits.submit(stage("last", { n: 1 }));
+    let closed = false;
+    const closing = commits.close().then(() => {
+      closed = true;
+    });
+    await turn();
+    expect(closed).toBe(false);
+    sync.calls[0]?.resolve();
+    await Promise.all([pending, closing]);
+    expect(closed).toBe(true);
+  });
+
+  it("with the real WalSync: commits under synchronous=NORMAL, fsyncs the WAL, restores FULL", async () => {
+    const { db, commits, stage } = setup(undefined, (d) => new WalSync(d));
+    const seen: number[] = [];
+    const realTransaction = db.transaction.bind(db);
+    db.transaction = ((fn: () => void) =>
+      realTransaction(() => {
+        seen.push(db.pragma("synchronous", { simple: true }) as number);
+        fn();
+      })) as typeof db.transaction;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => commits.submit(stage(`w-${i}`, { i }))));
+    await commits.submit(stage("w-0", { i: 1 }));
+    expect(seen).toEqual([1, 1]); // NORMAL inside the batch's transaction
+    expect(db.pragma("synchronous", { simple: true })).toBe(2); // FULL for every other writer
+    expect(commits.stats).toMatchObject({ batches: 2, syncs: 2, failures: 0 });
+    expect(versionOnDisk(db, "w-0")).toBe(2);
+    await commits.close();
   });
 });
