@@ -18,14 +18,14 @@ var C,at,Cn,Q,Oe,ve,lt,_e,ct,je,qe,Pn,pe=Symbol.for("pv"),we={},Se=[],En=/^m(i|n
     <h1>Alarms</h1>
     <div class="toolbar">
       <label>System
-        <select value=${n} onChange=${l=>Ut(l.target.value,s)}>
+        <select aria-label="System" value=${n} onChange=${l=>Ut(l.target.value,s)}>
           <option value="">every system</option>
           ${(o.data?.results??[]).map(l=>i`<option value=${l.name}>${l.name}</option>`)}
           ${n&&!o.data?.results.some(l=>l.name===n)?i`<option value=${n}>${n}</option>`:null}
         </select>
       </label>
       <label>State
-        <select value=${s} onChange=${l=>Ut(n,l.target.value)}>
+        <select aria-label="State" value=${s} onChange=${l=>Ut(n,l.target.value)}>
           ${Hn.map(l=>i`<option value=${l}>${l}</option>`)}
         </select>
       </label>
@@ -175,13 +175,13 @@ var C,at,Cn,Q,Oe,ve,lt,_e,ct,je,qe,Pn,pe=Symbol.for("pv"),we={},Se=[],En=/^m(i|n
     <h2 id="h-dry-run">Plan a job</h2>
     <form class="job-form" onSubmit=${m}>
       <label>Target
-        <select value=${e.targetKind} onChange=${d("targetKind")}>
+        <select aria-label="Target kind" value=${e.targetKind} onChange=${d("targetKind")}>
           <option value="q">fleet query</option><option value="system">system</option><option value="things">things (comma-separated)</option>
         </select>
       </label>
       <label class="grow">Target value <input name="target" value=${e.target??""} onInput=${d("target")} /></label>
       <label>Write
-        <select value=${e.kind} onChange=${d("kind")}><option value="patch">desired patch</option><option value="command">one-shot command</option></select>
+        <select aria-label="What to write" value=${e.kind} onChange=${d("kind")}><option value="patch">desired patch</option><option value="command">one-shot command</option></select>
       </label>
       <label class="grow">Desired JSON <textarea name="body" rows="3" spellcheck=${!1} value=${e.body} onInput=${d("body")}></textarea></label>
       <label>Named shadow <input name="shadow" value=${e.shadow??""} onInput=${d("shadow")} placeholder="classic" /></label>

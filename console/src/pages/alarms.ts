@@ -48,14 +48,14 @@ export function AlarmsPage({ route, session }: PageProps) {
     <h1>Alarms</h1>
     <div class="toolbar">
       <label>System
-        <select value=${system} onChange=${(e: Event) => setHashQuery((e.target as HTMLSelectElement).value, state)}>
+        <select aria-label="System" value=${system} onChange=${(e: Event) => setHashQuery((e.target as HTMLSelectElement).value, state)}>
           <option value="">every system</option>
           ${(systems.data?.results ?? []).map((s) => html`<option value=${s.name}>${s.name}</option>`)}
           ${system && !systems.data?.results.some((s) => s.name === system) ? html`<option value=${system}>${system}</option>` : null}
         </select>
       </label>
       <label>State
-        <select value=${state} onChange=${(e: Event) => setHashQuery(system, (e.target as HTMLSelectElement).value)}>
+        <select aria-label="State" value=${state} onChange=${(e: Event) => setHashQuery(system, (e.target as HTMLSelectElement).value)}>
           ${STATES.map((s) => html`<option value=${s}>${s}</option>`)}
         </select>
       </label>

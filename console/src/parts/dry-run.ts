@@ -104,13 +104,13 @@ export function DryRunForm() {
     <h2 id="h-dry-run">Plan a job</h2>
     <form class="job-form" onSubmit=${dryRun}>
       <label>Target
-        <select value=${f.targetKind} onChange=${set("targetKind")}>
+        <select aria-label="Target kind" value=${f.targetKind} onChange=${set("targetKind")}>
           <option value="q">fleet query</option><option value="system">system</option><option value="things">things (comma-separated)</option>
         </select>
       </label>
       <label class="grow">Target value <input name="target" value=${f.target ?? ""} onInput=${set("target")} /></label>
       <label>Write
-        <select value=${f.kind} onChange=${set("kind")}><option value="patch">desired patch</option><option value="command">one-shot command</option></select>
+        <select aria-label="What to write" value=${f.kind} onChange=${set("kind")}><option value="patch">desired patch</option><option value="command">one-shot command</option></select>
       </label>
       <label class="grow">Desired JSON <textarea name="body" rows="3" spellcheck=${false} value=${f.body} onInput=${set("body")}></textarea></label>
       <label>Named shadow <input name="shadow" value=${f.shadow ?? ""} onInput=${set("shadow")} placeholder="classic" /></label>
