@@ -7,6 +7,7 @@ import { browserCheck, launchChromium, newUserContext, SCREENSHOTS } from "../he
 import { expectAccessible, signInWithPassword, signInWithToken } from "../helpers/console-page.ts";
 import { connectClient } from "../helpers/mqtt.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
+import { eventually } from "../helpers/relay-sites.ts";
 
 /**
  * The thing page's history in Debian's chromium against a real secure node and an mqtt.js device:
@@ -44,7 +45,7 @@ describe.skipIf(!check.run)("console shadow history in chromium", () => {
       password: devicePassword,
     });
     await report({ outlet1: "off", watts: 500 }, "boot-1");
-    await expect.poll(() => node.service.peek({ thing: THING, shadow: "" })?.version).toBe(1);
+    await eventually(() => expect(node.service.peek({ thing: THING, shadow: "" })?.version).toBe(1), 15_000);
     browser = await launchChromium();
   }, 120_000);
 
