@@ -44,9 +44,9 @@ var C,at,Cn,Q,Oe,ve,lt,_e,ct,je,qe,Pn,pe=Symbol.for("pv"),we={},Se=[],En=/^m(i|n
     <tbody>${t.map(a=>{let c=a.shelvedUntil!==void 0&&a.shelvedUntil>o;return i`<tr key=${a.id} data-alarm=${a.id}>
         <th scope="row">${a.system}/${a.rule}</th>
         <td><span class=${Mt(a.severity)}>${a.severity}</span></td>
-        <td data-col="state">${a.state}${c?i` <span class="badge off">shelved until ${N(a.shelvedUntil/1e3)}</span>`:null}</td>
+        <td data-col="state" class="wrap">${a.state}${c?i`<br /><span class="badge off">shelved until ${N(a.shelvedUntil/1e3)}</span>`:null}</td>
         <td><a href=${M(a.thing)}>${a.thing}</a></td>
-        <td>${a.summary}${a.value!==void 0?` (${JSON.stringify(a.value)})`:""}</td>
+        <td class="wrap summary">${a.summary}${a.value!==void 0?` (${JSON.stringify(a.value)})`:""}</td>
         <td title=${N(a.raisedAt/1e3)}>${z(a.raisedAt/1e3,o)}</td>
         <td>${a.fireCount}×</td>
         <td>${a.ackedBy?`${a.ackedBy}, ${z((a.ackedAt??0)/1e3,o)}`:"\u2014"}</td>
@@ -194,8 +194,7 @@ var C,at,Cn,Q,Oe,ve,lt,_e,ct,je,qe,Pn,pe=Symbol.for("pv"),we={},Se=[],En=/^m(i|n
     ${r?i`<${zn} result=${r.result} busy=${u} onStart=${h} />`:null}
   </section>`}function zn({result:e,busy:t,onStart:n}){let s=Object.entries(e.refused);return i`<div data-testid="plan">
     <p role="status">
-      ${e.things} things: <strong>${e.wouldChange}</strong> would change, ${e.wouldWait} already desired (waiting for the device),
-      ${e.noop} nothing to do${s.length>0?`, refused: ${s.map(([r,o])=>`${o} ${r}`).join(", ")}`:""}.
+      ${e.things} things: <strong>${e.wouldChange}</strong> would change, ${e.wouldWait} already desired (waiting for the device), ${e.noop} nothing to do${s.length>0?`, refused: ${s.map(([r,o])=>`${o} ${r}`).join(", ")}`:""}.
     </p>
     ${e.confirmRequired?i`<p class="error">Destructive values (${e.destructive.join(", ")}): tick “Confirm destructive values” to run this job.</p>`:null}
     <div class="scroll" tabindex="0"><table data-testid="plan-table">
@@ -203,7 +202,7 @@ var C,at,Cn,Q,Oe,ve,lt,_e,ct,je,qe,Pn,pe=Symbol.for("pv"),we={},Se=[],En=/^m(i|n
       <thead><tr><th scope="col">Thing</th><th scope="col">Outcome</th><th scope="col">Leaves: desired now → written (reported now)</th></tr></thead>
       <tbody>${e.plans.map(r=>i`<tr key=${r.thing} data-thing=${r.thing}>
           <th scope="row">${r.thing}</th>
-          <td data-col="outcome">${r.refused?i`<span class="badge bad">refused: ${r.refused.code}</span> ${r.refused.reason}`:r.changes.length>0?i`<span class="badge warn">would write</span>`:r.pending.length>0?"waiting for the device":i`<span class="badge ok">no change</span>`}</td>
+          <td data-col="outcome" class="wrap">${r.refused?i`<span class="badge bad">refused: ${r.refused.code}</span> ${r.refused.reason}`:r.changes.length>0?i`<span class="badge warn">would write</span>`:r.pending.length>0?"waiting for the device":i`<span class="badge ok">no change</span>`}</td>
           <td><ul class="ops">${[...r.changes,...r.pending].map(o=>i`<li><code>${o.path}</code>: ${tt(o.desired)} → ${tt(o.to)} (reported ${tt(o.reported)})</li>`)}</ul></td>
         </tr>`)}</tbody>
     </table></div>

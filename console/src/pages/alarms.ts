@@ -95,9 +95,9 @@ export function AlarmTable(props: {
       return html`<tr key=${a.id} data-alarm=${a.id}>
         <th scope="row">${a.system}/${a.rule}</th>
         <td><span class=${severityClass(a.severity)}>${a.severity}</span></td>
-        <td data-col="state">${a.state}${shelved ? html` <span class="badge off">shelved until ${formatTime(a.shelvedUntil! / 1000)}</span>` : null}</td>
+        <td data-col="state" class="wrap">${a.state}${shelved ? html`<br /><span class="badge off">shelved until ${formatTime(a.shelvedUntil! / 1000)}</span>` : null}</td>
         <td><a href=${thingHref(a.thing)}>${a.thing}</a></td>
-        <td>${a.summary}${a.value !== undefined ? ` (${JSON.stringify(a.value)})` : ""}</td>
+        <td class="wrap summary">${a.summary}${a.value !== undefined ? ` (${JSON.stringify(a.value)})` : ""}</td>
         <td title=${formatTime(a.raisedAt / 1000)}>${ago(a.raisedAt / 1000, now)}</td>
         <td>${a.fireCount}×</td>
         <td>${a.ackedBy ? `${a.ackedBy}, ${ago((a.ackedAt ?? 0) / 1000, now)}` : "—"}</td>

@@ -131,8 +131,7 @@ function PlanView({ result, busy, onStart }: { result: DryRun; busy: boolean; on
   const refused = Object.entries(result.refused);
   return html`<div data-testid="plan">
     <p role="status">
-      ${result.things} things: <strong>${result.wouldChange}</strong> would change, ${result.wouldWait} already desired (waiting for the device),
-      ${result.noop} nothing to do${refused.length > 0 ? `, refused: ${refused.map(([k, n]) => `${n} ${k}`).join(", ")}` : ""}.
+      ${result.things} things: <strong>${result.wouldChange}</strong> would change, ${result.wouldWait} already desired (waiting for the device), ${result.noop} nothing to do${refused.length > 0 ? `, refused: ${refused.map(([k, n]) => `${n} ${k}`).join(", ")}` : ""}.
     </p>
     ${result.confirmRequired ? html`<p class="error">Destructive values (${result.destructive.join(", ")}): tick “Confirm destructive values” to run this job.</p>` : null}
     <div class="scroll" tabindex="0"><table data-testid="plan-table">
@@ -141,7 +140,7 @@ function PlanView({ result, busy, onStart }: { result: DryRun; busy: boolean; on
       <tbody>${result.plans.map(
         (p) => html`<tr key=${p.thing} data-thing=${p.thing}>
           <th scope="row">${p.thing}</th>
-          <td data-col="outcome">${p.refused ? html`<span class="badge bad">refused: ${p.refused.code}</span> ${p.refused.reason}` : p.changes.length > 0 ? html`<span class="badge warn">would write</span>` : p.pending.length > 0 ? "waiting for the device" : html`<span class="badge ok">no change</span>`}</td>
+          <td data-col="outcome" class="wrap">${p.refused ? html`<span class="badge bad">refused: ${p.refused.code}</span> ${p.refused.reason}` : p.changes.length > 0 ? html`<span class="badge warn">would write</span>` : p.pending.length > 0 ? "waiting for the device" : html`<span class="badge ok">no change</span>`}</td>
           <td><ul class="ops">${[...p.changes, ...p.pending].map((c) => html`<li><code>${c.path}</code>: ${show(c.desired)} → ${show(c.to)} (reported ${show(c.reported)})</li>`)}</ul></td>
         </tr>`,
       )}</tbody>
