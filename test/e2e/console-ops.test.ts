@@ -85,7 +85,9 @@ describe.skipIf(!check.run)("console jobs and alarms in chromium", () => {
       await form.getByRole("button", { name: "Dry run" }).click();
       const plan = page.getByTestId("plan-table");
       await expect.poll(() => plan.locator('tr[data-thing="job-1"]').textContent()).toContain("would write");
-      expect(await plan.locator('tr[data-thing="job-1"]').textContent()).toContain("cap: absent → 80 (reported 100)");
+      expect(await plan.locator('tr[data-thing="job-1"]').textContent()).toContain(
+        "cap: absent → 80 (reported 100)",
+      );
       expect(await plan.locator('tr[data-thing="job-3"]').textContent()).toContain("refused: claim");
       await expectAccessible(page, "jobs with a dry run");
       await page.screenshot({ path: join(SCREENSHOTS, "jobs.png"), fullPage: true });
