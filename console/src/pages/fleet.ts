@@ -55,6 +55,7 @@ export function FleetPage({ route }: PageProps) {
     if (q !== null) {
       setQuery(q);
       setApplied((a) => ({ ...a, query: q }));
+      setCursors([""]);
     }
   }, [route.query.toString()]);
 
