@@ -124,6 +124,9 @@ describe.skipIf(!check.run)("console fleet, systems and conflicts in chromium", 
       await page.getByRole("button", { name: "model" }).click();
       await expect.poll(async () => (await order()).slice(0, 3).sort()).toEqual(["pdu-1", "pdu-3", "pdu-5"]);
       expect(await page.locator('th[aria-sort="descending"]').count()).toBe(1);
+      expect(await page.locator('tr[data-thing="pdu-1"] [data-col="last-report"]').textContent()).toMatch(
+        / ago$/,
+      );
       // The delta pending on pdu-3 shows, and the name filter narrows the query.
       await expect
         .poll(() => page.locator('tr[data-thing="pdu-3"] [data-col="delta"]').textContent())

@@ -4,7 +4,15 @@ import { ApiError, api, enc } from "../api.ts";
 import { useNodeEvents } from "../live.ts";
 import { errorText } from "../load.ts";
 import type { PageProps } from "../pages.ts";
-import { type FleetRecord, FleetTable, rowOf, type SortState, type ThingRow } from "../parts/fleet-table.ts";
+import {
+  type FleetRecord,
+  FleetTable,
+  newestStamp,
+  type ReportStamps,
+  rowOf,
+  type SortState,
+  type ThingRow,
+} from "../parts/fleet-table.ts";
 
 export { presenceBadge } from "../parts/fleet-table.ts";
 
@@ -79,10 +87,17 @@ export function FleetPage({ route }: PageProps) {
       `/things?q=${enc(q)}&sort=${enc(sortParam)}&fields=*&limit=${PAGE_SIZE}&cursor=${enc(cursor)}`,
     );
     const count = api<{ count: number }>(`/things/count?q=${enc(q)}`);
-    Promise.all([read, count])
-      .then(([page, c]) => {
+    // The records carry no metadata: the same page again, with only the reported timestamps.
+    const reports = api<{ results: ReportStamps[] }>(
+      `/things?q=${enc(q)}&sort=${enc(sortParam)}&fields=shadow.metadata.reported&limit=${PAGE_SIZE}&cursor=${enc(cursor)}`,
+    );
+    Promise.all([read, count, reports])
+      .then(([page, c, stamps]) => {
         if (stale) return;
-        setRows(page.results.map(rowOf));
+        const last = new Map(
+          stamps.results.map((r) => [r.thingName, newestStamp(r["shadow.metadata.reported"])]),
+        );
+        setRows(page.results.map((r) => ({ ...rowOf(r), lastReport: last.get(r.thingName) })));
         setNext(page.nextCursor);
         setTotal(c.count);
         setPartial(page.partial?.reason);
@@ -137,6 +152,7 @@ export function FleetPage({ route }: PageProps) {
           version: e.data.version,
           deltaLeaves: e.data.deltaLeaves ?? 0,
           conflictLeaves: e.data.conflictLeaves ?? 0,
+          lastReport: e.data.lastReport ?? row.lastReport,
         };
       const copy = current.slice();
       copy[i] = updated;

@@ -11,7 +11,30 @@ export interface ThingRow {
   deltaLeaves: number;
   conflictLeaves: number;
   connection?: Connection;
+  /** Epoch seconds of the newest reported leaf. */
+  lastReport?: number;
   attributes: Record<string, unknown>;
+}
+
+/** A row of `GET /things?fields=shadow.metadata.reported`. */
+export interface ReportStamps {
+  thingName: string;
+  "shadow.metadata.reported"?: unknown;
+}
+
+/**
+ * The newest timestamp in a metadata tree (epoch seconds), or undefined. The fleet index keeps a leaf's
+ * timestamp as the number itself; the shadow API wraps it as `{timestamp}`: both are read.
+ */
+export function newestStamp(meta: unknown): number | undefined {
+  if (typeof meta === "number") return meta;
+  if (meta === null || typeof meta !== "object") return undefined;
+  let newest: number | undefined;
+  for (const v of Object.values(meta)) {
+    const t = newestStamp(v);
+    if (t !== undefined && (newest === undefined || t > newest)) newest = t;
+  }
+  return newest;
 }
 
 /** A record of `GET /things?fields=*` (docs/fleet.md). */
@@ -88,6 +111,7 @@ export function FleetTable(props: {
     <caption class="sr-only">Things, with presence, delta, conflicts and attributes</caption>
     <thead><tr>
       ${COLUMNS.map(([t, f]) => header(t, f))}
+      <th scope="col">Last report</th>
       ${attributeKeys.map((k) => header(k, `attributes.${k}`))}
       <th scope="col">Named shadows</th>
     </tr></thead>
@@ -101,6 +125,7 @@ export function FleetTable(props: {
           <td data-col="version">${r.version ?? "—"}</td>
           <td data-col="delta">${r.deltaLeaves > 0 ? html`<span class="badge warn">${r.deltaLeaves} pending</span>` : r.classic ? html`<span class="badge ok">in sync</span>` : "—"}</td>
           <td data-col="conflicts">${r.conflictLeaves > 0 ? html`<span class="badge bad">${r.conflictLeaves}</span>` : "0"}</td>
+          <td data-col="last-report">${ago(r.lastReport)}</td>
           ${attributeKeys.map((k) => html`<td data-col=${`attr-${k}`}>${attributeText(r.attributes[k])}</td>`)}
           <td>${r.shadows.length > 0 ? r.shadows.join(", ") : "—"}</td>
         </tr>`,
