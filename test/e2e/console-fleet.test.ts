@@ -124,6 +124,15 @@ describe.skipIf(!check.run)("console fleet, systems and conflicts in chromium", 
       await page.getByRole("button", { name: "model" }).click();
       await expect.poll(async () => (await order()).slice(0, 3).sort()).toEqual(["pdu-1", "pdu-3", "pdu-5"]);
       expect(await page.locator('th[aria-sort="descending"]').count()).toBe(1);
+      // Live from the fleet stream: an attribute changes in place; a thing that stops matching says so.
+      const fleet = fleetOf(core);
+      fleet.writeAttributes("pdu-2", { model: "AP9999" }, "patch");
+      await expect
+        .poll(() => page.locator('tr[data-thing="pdu-2"] [data-col="attr-model"]').textContent())
+        .toBe("AP9999");
+      fleet.writeAttributes("pdu-4", { type: "ups" }, "patch");
+      await page.locator('tr[data-thing="pdu-4"]').getByTestId("gone").waitFor();
+      fleet.writeAttributes("pdu-4", { type: "pdu" }, "patch");
       expect(await page.locator('tr[data-thing="pdu-1"] [data-col="last-report"]').textContent()).toMatch(
         / ago$/,
       );

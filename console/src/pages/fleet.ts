@@ -4,6 +4,7 @@ import { ApiError, api, enc } from "../api.ts";
 import { useNodeEvents } from "../live.ts";
 import { errorText } from "../load.ts";
 import type { PageProps } from "../pages.ts";
+import { useFleetStream } from "../parts/fleet-stream.ts";
 import {
   type FleetRecord,
   FleetTable,
@@ -160,6 +161,19 @@ export function FleetPage({ route }: PageProps) {
     });
   });
 
+  // Whole records of the rows shown, as they change (attributes too), and rows that stop matching;
+  // the stream's query names the rows shown, so a page hears of 50 things, not of the whole fleet.
+  const combined = combinedQuery(applied.query, applied.name);
+  const shown = (rows ?? []).map((r) => r.thing).join("\n");
+  useFleetStream(typeof combined === "string" ? streamQuery(combined, shown) : undefined, {
+    match: (thing, record) =>
+      setRows((current) =>
+        current?.map((r) => (r.thing === thing ? { ...rowOf(record), lastReport: r.lastReport } : r)),
+      ),
+    unmatch: (thing) =>
+      setRows((current) => current?.map((r) => (r.thing === thing ? { ...r, gone: true } : r))),
+  });
+
   const attributeKeys = [...new Set((rows ?? []).flatMap((r) => Object.keys(r.attributes)))].sort();
   const onSort = (field: string) => {
     setSort((s) => ({ field, descending: s.field === field ? !s.descending : false }));
@@ -210,6 +224,18 @@ export function FleetPage({ route }: PageProps) {
           : html`<${FleetTable} rows=${rows} attributeKeys=${attributeKeys} sort=${sort} onSort=${onSort} />`
     }
   `;
+}
+
+/** The page's query narrowed to the things shown (undefined when nothing is shown). */
+export function streamQuery(q: string, shown: string): string | undefined {
+  if (!shown) return undefined;
+  const names = shown
+    .split("\n")
+    .map((n) => `thingName:${JSON.stringify(n)}`)
+    .join(" OR ");
+  const narrowed = q ? `(${q}) AND (${names})` : names;
+  // The grammar takes at most 4096 characters: with very long names, follow the whole query instead.
+  return narrowed.length <= 4096 ? narrowed : q;
 }
 
 function queryProblem(p: QueryProblem) {

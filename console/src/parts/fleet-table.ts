@@ -11,6 +11,8 @@ export interface ThingRow {
   deltaLeaves: number;
   conflictLeaves: number;
   connection?: Connection;
+  /** The thing stopped matching the query since the page was read (it stays until a refresh). */
+  gone?: boolean;
   /** Epoch seconds of the newest reported leaf. */
   lastReport?: number;
   attributes: Record<string, unknown>;
@@ -118,7 +120,7 @@ export function FleetTable(props: {
     <tbody>
       ${rows.map(
         (r) => html`<tr key=${r.thing} data-thing=${r.thing}>
-          <th scope="row"><a href=${thingHref(r.thing)}>${r.thing}</a></th>
+          <th scope="row"><a href=${thingHref(r.thing)}>${r.thing}</a>${r.gone ? html` <span class="badge off" data-testid="gone">no longer matches</span>` : null}</th>
           <td data-col="presence">${presenceBadge(r.connection)}</td>
           <td>${r.connection?.site ?? "—"}</td>
           <td>${ago(r.connection?.since)}</td>
