@@ -108,8 +108,18 @@ async function measureFleet(browser: Browser, things: number) {
       deep: await api(`/console/api/things?limit=50&cursor=${name(Math.max(0, things - 100))}`),
       filter: await api(`/console/api/things?limit=50&filter=${name(things - 1).slice(-4)}`),
     };
+    // What the fleet page sends since it reads through the fleet query (docs/fleet.md).
+    const fields = "fields=*&limit=50";
+    const query = {
+      first: await api(`/things?q=&sort=thingName&${fields}`),
+      sorted: await api(`/things?q=&sort=-shadow.desired.limit&${fields}`),
+      glob: await api(
+        `/things?q=${encodeURIComponent(`thingName:*${name(things - 1).slice(-4)}*`)}&${fields}`,
+      ),
+      count: await api("/things/count?q="),
+    };
     await context.close();
-    return { seedMs, fmp: median(fmp), fcp: median(fcp), pages };
+    return { seedMs, fmp: median(fmp), fcp: median(fcp), pages, query };
   } finally {
     await node.stop();
   }
@@ -179,6 +189,9 @@ try {
   );
   console.log(
     `  /console/api/things (${THINGS} things): first page ${f(big.pages.first)} ms, page at ${THINGS - 100} ${f(big.pages.deep)} ms, name filter scan ${f(big.pages.filter)} ms (50 things: ${f(base.pages.first)} ms)`,
+  );
+  console.log(
+    `  fleet query (${THINGS} things, fields=*, 50 a page): first page ${f(big.query.first)} ms, sorted by a desired leaf ${f(big.query.sorted)} ms, name glob ${f(big.query.glob)} ms, count ${f(big.query.count)} ms (50 things: first page ${f(base.query.first)} ms)`,
   );
   for (const [view, xs] of Object.entries(changes)) {
     console.log(

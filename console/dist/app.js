@@ -1,6 +1,6 @@
-var S,Oe,Dt,O,he,ie,He,se,qe,ve,ge,Mt,K=Symbol.for("pv"),ae={},ce=[],Nt=/^m(i|n|o|s|text|space)$/,be=Array.isArray,$e=ce.slice,B=Object.assign;function j(t){t&&t.parentNode&&t.remove()}function ye(t,e,n){var s,i,o,a={},c=arguments.length;for(o in e)o=="key"?s=e[o]:o=="ref"&&typeof t!="function"?i=e[o]:a[o]=e[o];return c>2&&(a.children=c>3?$e.call(arguments,2):n),z(t,a,s,i,null)}function z(t,e,n,s,i){var o={type:t,props:e,key:n,ref:s,__k:null,__:null,__b:0,__e:null,__c:null,constructor:K,__v:i||++Oe,__i:-1,__u:0};return!i&&S.vnode&&S.vnode(o),o}function le(t){return t.children}function X(t,e){this.props=t,this.context=e,this.__g=0}function H(t,e){if(e==null)return t.__&&H(t.__,t.__i+1);for(var n;e<t.__k.length;e++)if((n=t.__k[e])&&n.__e)return n.__e;return typeof t.type!="function"||t.props.__P?null:H(t)}function At(t){var e,n=t.__v,s=n.__e,i=[],o=[],a=t.__P;a&&((e=B({constructor:K},n)).__v=n.__v+1,S.vnode&&S.vnode(e),ke(a,e,n,t.__n,a.namespaceURI,32&n.__u?[s]:null,i,s||H(n),32&n.__u,o),e.__v=n.__v,e.__.__k[e.__i]=e,We(i,e,o),n.__=n.__e=null,e.__e!=s&&Ue(e))}function Ue(t){if((t=t.__)&&t.__c&&!t.props.__P)return t.__e=null,t.__k.some(function(e){return e&&(t.__e=e.__e)}),Ue(t)}function Ae(t){(8&t.__g||(t.__g|=8,O.push(t),ie++))&&he==S.debounceRendering||((he=S.debounceRendering)||queueMicrotask)(Fe)}function Fe(){try{for(var t,e=1;O.length;)O.length>e&&O.sort(He),t=O.shift(),e=O.length,8&t.__g&&At(t)}finally{(ie=O.length)&&(he||queueMicrotask)(Fe)}}function je(t,e,n,s,i,o,a,c,d,m,l){var p,f,r,_,g,v,$=s.__k||ce,k=e.length;for(d=It(n,e,$,d,k),p=0;p<k;p++)(r=n.__k[p])!=null&&(f=~r.__i&&$[r.__i]||ae,r.__i=p,v=ke(t,r,f,i,o,a,c,d,m,l),_=r.__e,(f.ref!=r.ref||8&f.__u)&&(f.ref&&we(f.ref,null,r,f),r.ref&&l.push(r.ref,r.__c||_,r)),g=g||_,4&r.__u?(d=Be(r,d,t,!f.__v),f.__e&&(f.__e=null)):typeof r.type=="function"&&v!==void 0?d=v:_&&(d=_.nextSibling),r.__u&=-21);return n.__e=g,d}function It(t,e,n,s,i){var o,a,c,d,m,l,p,f,r,_=n.length,g=_,v=0,$=0,k=t.__k=Array(i);for(o=0;o<i;o++)(a=e[o])!=null&&typeof a!="boolean"&&typeof a!="function"?(typeof a!="object"||a.constructor===String?a=k[o]=z(null,a):be(a)?a=k[o]=z(le,{children:a}):a.constructor===K&&a.__b?a=k[o]=z(a.type,a.props,a.key,a.ref,a.__v):k[o]=a,d=o+v,a.__=t,a.__b=t.__b+1,c=null,~(m=a.__i=Ot(a,n,d,g))&&(g--,(c=n[m])&&(c.__u|=2)),c&&c.__v?(a.__u|=16,m==d-1?v--:m==d+1?v++:m!=d&&(m>d?v--:v++,$=1)):(~m||(i>_?v--:i<_&&v++),typeof a.type!="function"&&(a.__u|=4))):k[o]=null;if($){for(l=[],p=[],o=0;o<i;o++)if((a=k[o])&&16&a.__u){for(v=0,f=l.length;v<f;)l[r=v+f>>1]<a.__i?v=r+1:f=r;l[v]=a.__i,p[o]=v+1}for(v=l.length;o--;)p[o]&&(p[o]==v?v--:k[o].__u|=4)}if(g)for(o=0;o<_;o++)!(c=n[o])||2&c.__u||(c.__e==s&&(s=H(c)),Se(c,c));return s}function Be(t,e,n,s){var i,o,a,c;if(typeof t.type=="function"){if(t.props.__P)return e;if(i=t.__k)for(o=0;o<i.length;o++)i[o]&&(i[o].__=t,e=Be(i[o],e,n,!1));return e}for(e&&!e.parentNode&&(e=H(t))&&!e.parentNode&&(e=null),a=t.__e,c=e;c&&c.nodeType==8;)c=c.nextSibling;for(a!=c&&(!s&&n.moveBefore&&a.parentNode?n.moveBefore(a,e):n.insertBefore(a,e||null)),e=a;(e=e&&e.nextSibling)&&e.nodeType==8&&!e.data.startsWith("$s"););return e}function Ot(t,e,n,s){var i,o=t.key,a=t.type,c=e[n],d=c&&!(2&c.__u);if(c===null&&o==null||d&&o==c.key&&a==c.type)return n;if(s>(d?1:0)){for(i=n-1;i>=0;i--)if((c=e[i])&&!(2&c.__u)&&o==c.key&&a==c.type)return i;for(i=n+1;i<e.length;i++)if((c=e[i])&&!(2&c.__u)&&o==c.key&&a==c.type)return i}return-1}function Ie(t,e,n){n==null&&(n=""),e[0]=="-"?t.setProperty(e,n):t[e]=n}function oe(t,e,n,s,i){var o,a;if(e=="style")if(typeof n=="string")t.style.cssText=n;else{if(typeof s=="string"&&(t.style.cssText=s=""),s)for(e in s)n&&e in n||Ie(t.style,e);if(n)for(e in n)s&&n[e]==s[e]||Ie(t.style,e,n[e])}else if(e[0]=="o"&&e[1]=="n")typeof n!="function"&&(n=null),typeof s!="function"&&(s=null),(t.__e||(t.__e={}))[e]=n,n&&s||(a=ge[e]||(ge[e]=Ht(e)),(t.__a||(t.__a={}))[e]=ve,o=e!=(e=e.replace(qe,"$1")),(e=e.slice(2))[0]<"a"&&(e=e.toLowerCase()),n?t.addEventListener(e,a,o):t.removeEventListener(e,a,o));else{if(i=="http://www.w3.org/2000/svg")e=e.replace(/xlink(H|:h)/,"h").replace(/sName$/,"s");else if(e!="width"&&e!="height"&&e!="href"&&e!="list"&&e!="form"&&e!="tabIndex"&&e!="download"&&e!="rowSpan"&&e!="colSpan"&&e!="role"&&e!="popover"&&e in t)try{return void(t[e]=n??"")}catch{}if(typeof n=="function")return;n==null||n===!1&&e[4]!="-"?t.removeAttribute(e):t.setAttribute(e,e=="popover"&&n==1?"":n)}}function Ht(t){return function(e){var n=this.__e;if(n){if(n=n[t],e[se]==null)e[se]=ve++;else if(e[se]<this.__a[t])return;return n(S.event?S.event(e):e)}}}function ke(t,e,n,s,i,o,a,c,d,m){var l,p,f,r,_,g,v,$,k,b,y,q,U,M,D,G,I,F,N=e.type;if(e.constructor!==K)return null;128&n.__u&&(d=32&n.__u,l=n.__c.__z)&&(e.__u|=d,p=o=[],l.nodeType==8?c=re(l,o):o.push(l),c=o[0]||c),(l=S.__b)&&l(e);e:if(typeof N=="function"){f=a.length;try{if($=e.props,k=(l=N.prototype)&&l.render,b=(l=N.contextType)&&s[l.__c],y=l?b?b.props.value:l.__:s,(r=n.__c)?(e.__c=r,2&r.__g&&(r.__g|=1)):(k?e.__c=r=new N($,y):(e.__c=r=new X($,y),r.constructor=N,r.render=Ut),b&&b.sub(r),r.state||(r.state={}),r.__n=s,r.__g|=8,r.__h=[],r.__k=[]),k&&(r.__s||(r.__s=r.state),N.getDerivedStateFromProps&&(r.__s==r.state&&(r.__s=B({},r.__s)),B(r.__s,N.getDerivedStateFromProps($,r.__s)))),_=r.props,g=r.state,r.__v=e,n.__c){if($!==_&&k&&!N.getDerivedStateFromProps&&r.componentWillReceiveProps&&r.componentWillReceiveProps($,y),e.__v==n.__v&&!(8&r.__g)||!(4&r.__g)&&r.shouldComponentUpdate&&r.shouldComponentUpdate($,r.__s,y)===!1){e.__v!=n.__v&&(r.props=$,r.state=r.__s,r.__g&=-9),e.__e=n.__e,e.__k=n.__k,e.__k.some(function(R){R&&(R.__=e)}),ce.push.apply(r.__h,r.__k),r.__k=[],r.__h.length&&a.push(r),c=H(n);break e}r.componentWillUpdate&&r.componentWillUpdate($,r.__s,y),k&&r.componentDidUpdate&&r.__h.push(function(){r.componentDidUpdate(_,g,v)})}else k&&!N.getDerivedStateFromProps&&r.componentWillMount&&r.componentWillMount(),k&&r.componentDidMount&&r.__h.push(r.componentDidMount);r.context=y,r.props=$,r.__P=t,r.__g&=-5,q=S.__r,U=k?25:0;do r.__g&=-9,q&&q(e),l=r.render(r.props,r.state=r.__s,r.context);while(8&r.__g&&++U<25);k&&(ce.push.apply(r.__h,r.__k),r.__k=[]),r.state=r.__s,r.getChildContext&&(s=B({},s,r.getChildContext())),k&&n.__c&&r.getSnapshotBeforeUpdate&&(v=r.getSnapshotBeforeUpdate(_,g)),M=l&&l.type===le&&l.key==null?l.props.children:l,$.__P&&(l=c,i=(t=$.__P).namespaceURI,d=o=null,n.props&&n.props.__P!=t&&(n.__k.some(function(R){R&&Se(R,R)}),n.__k=null),c=n.__k?H(n,0):null),c=je(t,be(M)?M:[M],e,n,s,i,o,a,c,d,m),$.__P&&(e.__e=null,c=l),e.__u&=-161,p&&p.some(j),r.__h.length&&a.push(r),1&r.__g&&(r.__g&=-4)}catch(R){if(a.length=f,e.__v=null,d||o)if(R&&R.then){if(e.__u|=128|d,o){for(~(I=o.indexOf(c||void 0))||(I=o.length);(F=o[I-1])&&F.nodeType==8;)I--;for(;I<o.length;I++)if(F=o[I])if(o[I]=null,D){if(F==G)break}else{if(F.nodeType!=8)break;F.data.startsWith("$s")&&(G=re(D=F))}}if(!D){for(;c&&c.nodeType==8&&c.nextSibling;)c=c.nextSibling;D=c}(l=re(D=e.__c.__z||(e.__c.__z=D)))?(e.__e=D,c=l):e.__e=c,c=c&&c.nextSibling}else o&&o.some(j);else e.__e=n.__e;e.__k||(e.__k=n.__k||[]),R&&R.then||Ve(e),S.__e(R,e,n)}}else c=e.__e=qt(n.__e,e,n,s,i,o,a,d,m,t);return(l=S.diffed)&&l(e),c}function re(t,e){if(t&&t.nodeType==8&&t.data.startsWith("$s"))for(var n=1;t=t.nextSibling;){if(t.nodeType==8){if(t.data.startsWith("$s"))n++;else if(t.data.startsWith("/$s")&&!--n)return t}e&&e.push(t)}}function Ve(t){t&&(t.__c&&(t.__c.__g|=4),t.__k&&t.__k.some(Ve))}function We(t,e,n){for(var s=0;s<n.length;)we(n[s++],n[s++],n[s++]);S.__c&&S.__c(e,t),t.some(function(i){try{t=i.__h,i.__h=[],t.some(function(o){o.call(i)})}catch(o){S.__e(o,i.__v)}})}function qt(t,e,n,s,i,o,a,c,d,m){var l,p,f,r,_,g,v,$,k=n.props||ae,b=e.props,y=e.type;if(y=="svg"?i="http://www.w3.org/2000/svg":y=="math"?i="http://www.w3.org/1998/Math/MathML":i||(i="http://www.w3.org/1999/xhtml"),o){for(l=0;l<o.length;l++)if((_=o[l])&&(y?_.localName==y:_.nodeType==3)){t=_,o[l]=null;break}}if(!t){if($=m.ownerDocument||document,!y)return $.createTextNode(b);t=$.createElementNS(i,y,b.is?b:m),c&&(S.__m&&S.__m(e,o),c=!1),o=null}if(y){if(m=y=="template"&&t.content||t,o=y=="textarea"&&b.defaultValue!=null?null:o&&$e.call(m.childNodes),!c&&o)for(k={},l=0;l<t.attributes.length;l++)k[(_=t.attributes[l]).name]=_.value;for(l in k)_=k[l],l=="dangerouslySetInnerHTML"?f=_:l=="children"||l in b||l=="value"&&"defaultValue"in b||l=="checked"&&"defaultChecked"in b||oe(t,l,null,_,i);for(l in b)_=b[l],l=="children"?r=_:l=="dangerouslySetInnerHTML"?p=_:l=="value"?g=_:l=="checked"?v=_:c&&typeof _!="function"||k[l]===_||oe(t,l,_,k[l],i);p?(c||f&&(p.__html==f.__html||p.__html==t.innerHTML)||(t.innerHTML=p.__html),e.__k=[]):(f&&(t.textContent=""),(y=="foreignObject"||i=="http://www.w3.org/1998/Math/MathML"&&Nt.test(y))&&(i="http://www.w3.org/1999/xhtml"),je(m,be(r)?r:[r],e,n,s,i,o,a,o?o[0]:n.__k&&H(n,0),c,d),o&&o.some(j)),c&&y!="textarea"||(l="value",y=="progress"&&g==null?t.removeAttribute(l):g==null||g===t[l]&&(y!="progress"||g)||oe(t,l,g,k[l],i),l="checked",v!=null&&v!=t[l]&&oe(t,l,v,k[l],i))}else k===b||c&&t.data==b||(t.data=b);return t}function we(t,e,n,s){try{typeof t=="function"?e?e.__x=t(e)||1:s&&(s=s.__c||s.__e)&&(e=s.__x)&&(s.__x=null,typeof e=="function"?e():t(null)):t.current=e}catch(i){S.__e(i,n)}}function Se(t,e,n){var s,i,o,a;if(S.unmount&&S.unmount(t),!(s=t.ref)||s.current&&s.current!=t.__e||we(s,null,e,t),s=t.__c){if(s.componentWillUnmount)try{s.componentWillUnmount()}catch(c){S.__e(c,e)}s.__P=s.__n=null}if(s=t.__k)for(a=0;a<s.length;a++)s[a]&&Se(s[a],e,typeof t.type!="function"||n&&!t.props.__P);!n&&(s=t.__c)&&(s=s.__z)&&(i=re(s,o=[]))&&(s==t.__e&&o.some(j),j(i),j(s)),n||j(t.__e),t.__e=t.__c=t.__=null}function Ut(t,e,n){return this.constructor(t,n)}function xe(t,e){var n,s,i,o;S.__&&S.__(t,e),e.nodeType==9&&(e=e.documentElement),s=(n=t&&32&t.__u)?null:e.__k,e.__k=z(le,{children:[t]}),i=[],o=[],ke(e,e.__k,s||ae,ae,e.namespaceURI,s?null:e.firstChild?$e.call(e.childNodes):null,i,s?s.__e:e.firstChild,n,o),We(i,e.__k,o),e.__k.props.children=null}S={__e:function(t,e,n,s){for(var i,o,a;e=e.__;)if((i=e.__c)&&!(1&i.__g)){i.__g|=4;try{if((a=(o=i.constructor)&&o.getDerivedStateFromError)&&i.setState(o.getDerivedStateFromError(t)),i.componentDidCatch&&(i.componentDidCatch(t,s||{}),a=1),a&&8&i.__g)return void(i.__g|=2)}catch(c){t=c}}throw ie=0,t}},Oe=0,Dt=function(t){return t!=null&&t.constructor===K},X.prototype.setState=function(t,e){var n=this.__s;n&&n!=this.state||(n=this.__s=B({},this.state)),typeof t=="function"&&(t=t(B({},n),this.props)),t&&(B(n,t),this.__v&&(e&&this.__k.push(e),Ae(this)))},X.prototype.forceUpdate=function(t){this.__v&&(this.__g|=4,t&&this.__h.push(t),Ae(this))},X.prototype.render=le,O=[],ie=0,He=function(t,e){return t.__v.__b-e.__v.__b},se=Symbol(),qe=/(PointerCapture)$|Capture$/i,ve=0,ge={},Mt=0;var Je=function(t,e,n,s){var i;e[0]=0;for(var o=1;o<e.length;o++){var a=e[o++],c=e[o]?(e[0]|=a?1:2,n[e[o++]]):e[++o];a===3?s[0]=c:a===4?s[1]=Object.assign(s[1]||{},c):a===5?(s[1]=s[1]||{})[e[++o]]=c:a===6?s[1][e[++o]]+=c+"":a?(i=t.apply(c,Je(t,c,n,["",null])),s.push(i),c[0]?e[0]|=2:(e[o-2]=0,e[o]=i)):s.push(c)}return s},Ge=new Map;function ze(t){var e=Ge.get(this);return e||(e=new Map,Ge.set(this,e)),(e=Je(this,e.get(t)||(e.set(t,e=(function(n){for(var s,i,o=1,a="",c="",d=[0],m=function(f){o===1&&(f||(a=a.replace(/^\s*\n\s*|\s*\n\s*$/g,"")))?d.push(0,f,a):o===3&&(f||a)?(d.push(3,f,a),o=2):o===2&&a==="..."&&f?d.push(4,f,0):o===2&&a&&!f?d.push(5,0,!0,a):o>=5&&((a||!f&&o===5)&&(d.push(o,0,a,i),o=6),f&&(d.push(o,f,0,i),o=6)),a=""},l=0;l<n.length;l++){l&&(o===1&&m(),m(l));for(var p=0;p<n[l].length;p++)s=n[l][p],o===1?s==="<"?(m(),d=[d],o=3):a+=s:o===4?a==="--"&&s===">"?(o=1,a=""):a=s+a[0]:c?s===c?c="":a+=s:s==='"'||s==="'"?c=s:s===">"?(m(),o=1):o&&(s==="="?(o=5,i=a,a=""):s==="/"&&(o<5||n[l][p+1]===">")?(m(),o===3&&(d=d[0]),o=d,(d=d[0]).push(2,0,o),o=0):s===" "||s==="	"||s===`
-`||s==="\r"?(m(),o=2):a+=s),o===3&&a==="!--"&&(o=4,d=d[0])}return m(),d})(t)),e),arguments,[])).length>1?e:e[0]}var u=ze.bind(ye);var Z,L,Pe,Xe,Ee=Object.is,ue=0,st=[],Ce=[],C=S,Ke=C.__b,Ye=C.__r,Ze=C.diffed,Qe=C.__c,et=C.unmount,tt=C.__;function Te(t,e){C.__h&&C.__h(L,t,ue||e),ue=0;var n=L.__H||(L.__H={__:[],__h:[]});return t>=n.__.length&&n.__.push({}),n.__[t]}function h(t){return ue=1,Ft(at,t)}function Ft(t,e,n){var s=Te(Z++,2);if(s.t=t,!s.__c&&(s.__=[n?n(e):at(void 0,e),function(o){var a=(s.__N||s.__)[0],c=s.t(a,o);Ee(a,c)||(s.__N=[c,s.__[1]],s.__c.setState({}))}],s.__c=L,!L.__f)){L.__f=!0;var i=L.shouldComponentUpdate;L.shouldComponentUpdate=function(o,a,c){var d=this.__H;if(!d)return!0;var m=!1,l=this.props!=o;if(d.__.some(function(f){f.__N&&(m=!0,Ee(f.__[0],f.__N[0])||(l=!0))}),i){var p=i.call(this,o,a,c);return m?p||l:p}return!m||l}}return s.__}function w(t,e){var n=Te(Z++,3);!C.__s&&it(n.__H,e)&&(n.__P=!0,n.__=t,n.u=e,L.__H.__h.push(n))}function rt(t){return ue=5,jt(function(){return{current:t}},[])}function jt(t,e){var n=Te(Z++,7);return it(n.__H,e)&&(n.__=t(),n.__H=e),n.__}function Bt(){var t;do{for(;t=Ce.shift();)try{Y(t)}catch(n){C.__e(n,{__:(t=t.__P)&&t.__v})}for(;t=st.shift();){var e=t.__H;if(t.__P&&e)try{e.__h.some(Y),e.__h.some(Le),e.__h=[]}catch(n){e.__h=[],C.__e(n,t.__v)}}}while(Ce.length)}C.__b=function(t){L=null,Ke&&Ke(t)},C.__=function(t,e){t&&e.__k&&e.__k.__m&&(t.__m=e.__k.__m),tt&&tt(t,e)},C.__r=function(t){Ye&&Ye(t),Z=0;var e=(L=t.__c).__H;e&&(Pe==L?L.__h=[]:(e.__h.some(Y),e.__h.some(Le),Z=0),e.__h=[],e.__.some(function(n){n.__N&&(n.__=n.__N),n.u=n.__N=void 0})),Pe=L},C.diffed=function(t){Ze&&Ze(t);var e=t.__c;e&&e.__H&&(e.__H.__h.length&&ot(st.push(e)),e.__H.__.some(function(n){n.u&&(n.__H=n.u)})),Pe=L=null},C.__c=function(t,e){e.some(function(n){try{n.__h.some(Y),n.__h=n.__h.filter(function(s){return!s.__||Le(s)})}catch(s){n.__h=[function(){throw s}]}}),Qe&&Qe(t,e)},C.unmount=function(t){et&&et(t);var e,n,s=t.__c;s&&s.__H&&(s.__H.__.some(function(i){try{if(i.__P&&i.__c){if(n===void 0){for(n=t.__;n&&(!n.__c||!n.__c.__P);)n=n.__;n=n&&n.__c}i.__P=n,ot(Ce.push(i))}else Y(i)}catch(o){e=o}}),s.__H=void 0,e&&C.__e(e,s.__v))};var nt=typeof requestAnimationFrame=="function";function Vt(t){var e,n=function(){clearTimeout(s),nt&&cancelAnimationFrame(e),setTimeout(t)},s=setTimeout(n,35);nt&&(e=requestAnimationFrame(n))}function ot(t){t!=1&&Xe==C.requestAnimationFrame||((Xe=C.requestAnimationFrame)||Vt)(Bt)}function Y(t){var e=L,n=t.__c;typeof n=="function"&&(t.__c=void 0,n()),L=e}function Le(t){var e=L;t.__c=t.__(),L=e}function it(t,e){return!t||t.length!=e.length||e.some(function(n,s){return!Ee(n,t[s])})}function at(t,e){return typeof e=="function"?e(t):e}var P=class extends Error{constructor(n,s,i){super(s);this.status=n;this.body=i}status;body},Re,ct=()=>{};function de(t){Re=t}function lt(t){ct=t}async function E(t,e={}){let n=e.method??"GET",s={accept:"application/json",...e.headers};e.body!==void 0&&(s["content-type"]="application/json"),n!=="GET"&&Re&&(s["x-umbra-csrf"]=Re);let i;try{i=await fetch(t,{method:n,headers:s,credentials:"same-origin",body:e.body===void 0?void 0:JSON.stringify(e.body)})}catch{throw new P(0,"The node is unreachable")}let o=await i.text(),a;try{a=o?JSON.parse(o):void 0}catch{a=void 0}if(!i.ok){i.status===401&&!e.quiet401&&ct();let c=a?.message??`${i.status} ${i.statusText}`;throw new P(i.status,c,a)}return a}var T=encodeURIComponent;var De=class{source;listeners=new Set;statusListeners=new Set;status="connecting";everLive=!1;wanted=!1;start(){if(this.wanted=!0,this.source)return;let e=new EventSource("/console/api/events");this.source=e,e.addEventListener("hello",()=>{this.everLive&&this.emit({type:"reconnected"}),this.everLive=!0,this.setStatus("live")}),e.addEventListener("shadow",n=>this.emit({type:"shadow",data:JSON.parse(n.data)})),e.addEventListener("presence",n=>this.emit({type:"presence",data:JSON.parse(n.data)})),e.onerror=()=>{this.setStatus("lost"),e.readyState===EventSource.CLOSED&&(this.source=void 0,E("/session").catch(()=>{}),setTimeout(()=>{this.wanted&&this.start()},2e3))}}stop(){this.wanted=!1,this.source?.close(),this.source=void 0,this.everLive=!1,this.setStatus("connecting")}subscribe(e){return this.listeners.add(e),()=>this.listeners.delete(e)}onStatus(e){return this.statusListeners.add(e),()=>this.statusListeners.delete(e)}emit(e){for(let n of this.listeners)n(e)}setStatus(e){if(e!==this.status){this.status=e;for(let n of this.statusListeners)n(e)}}},V=new De;function pe(t,e=[]){w(()=>V.subscribe(t),e)}function ut(){let[t,e]=h(V.status);return w(()=>V.onStatus(e),[]),t}function _e(t){return t.role==="operator"||t.role==="anonymous"}async function dt(){let t=await E("/session",{quiet401:!0});return de(t.csrf),t}async function pt(t){let e=await E("/session",{method:"POST",body:t,headers:{"x-umbra-console":"1"},quiet401:!0});return de(e.csrf),e}async function _t(){await E("/session",{method:"DELETE"}).catch(()=>{}),de(void 0)}function ft({reason:t,onSignedIn:e}){let[n,s]=h("password"),[i,o]=h(t),[a,c]=h(!1);return u`<main class="centered">
-    <form class="card signin" onSubmit=${async m=>{m.preventDefault();let l=new FormData(m.target);c(!0),o(void 0);try{let p=await pt(n==="token"?{token:String(l.get("token")??"")}:{username:String(l.get("username")??""),password:String(l.get("password")??"")});e(p)}catch(p){o(p instanceof P?p.message:String(p))}finally{c(!1)}}} aria-labelledby="signin-title">
+var P,pt,jn,Z,Me,Se,mt,ve,ft,He,Ie,qn,me=Symbol.for("pv"),ke={},xe=[],Mn=/^m(i|n|o|s|text|space)$/,Fe=Array.isArray,Je=xe.slice,te=Object.assign;function ee(e){e&&e.parentNode&&e.remove()}function Ue(e,t,n){var s,r,o,a={},c=arguments.length;for(o in t)o=="key"?s=t[o]:o=="ref"&&typeof e!="function"?r=t[o]:a[o]=t[o];return c>2&&(a.children=c>3?Je.call(arguments,2):n),ue(e,a,s,r,null)}function ue(e,t,n,s,r){var o={type:e,props:t,key:n,ref:s,__k:null,__:null,__b:0,__e:null,__c:null,constructor:me,__v:r||++pt,__i:-1,__u:0};return!r&&P.vnode&&P.vnode(o),o}function Te(e){return e.children}function pe(e,t){this.props=e,this.context=t,this.__g=0}function X(e,t){if(t==null)return e.__&&X(e.__,e.__i+1);for(var n;t<e.__k.length;t++)if((n=e.__k[t])&&n.__e)return n.__e;return typeof e.type!="function"||e.props.__P?null:X(e)}function In(e){var t,n=e.__v,s=n.__e,r=[],o=[],a=e.__P;a&&((t=te({constructor:me},n)).__v=n.__v+1,P.vnode&&P.vnode(t),Be(a,t,n,e.__n,a.namespaceURI,32&n.__u?[s]:null,r,s||X(n),32&n.__u,o),t.__v=n.__v,t.__.__k[t.__i]=t,yt(r,t,o),n.__=n.__e=null,t.__e!=s&&ht(t))}function ht(e){if((e=e.__)&&e.__c&&!e.props.__P)return e.__e=null,e.__k.some(function(t){return t&&(e.__e=t.__e)}),ht(e)}function dt(e){(8&e.__g||(e.__g|=8,Z.push(e),Se++))&&Me==P.debounceRendering||((Me=P.debounceRendering)||queueMicrotask)(gt)}function gt(){try{for(var e,t=1;Z.length;)Z.length>t&&Z.sort(mt),e=Z.shift(),t=Z.length,8&e.__g&&In(e)}finally{(Se=Z.length)&&(Me||queueMicrotask)(gt)}}function $t(e,t,n,s,r,o,a,c,u,p,d){var m,h,l,f,$,b,v=s.__k||xe,y=t.length;for(u=Hn(n,t,v,u,y),m=0;m<y;m++)(l=n.__k[m])!=null&&(h=~l.__i&&v[l.__i]||ke,l.__i=m,b=Be(e,l,h,r,o,a,c,u,p,d),f=l.__e,(h.ref!=l.ref||8&h.__u)&&(h.ref&&We(h.ref,null,l,h),l.ref&&d.push(l.ref,l.__c||f,l)),$=$||f,4&l.__u?(u=bt(l,u,e,!h.__v),h.__e&&(h.__e=null)):typeof l.type=="function"&&b!==void 0?u=b:f&&(u=f.nextSibling),l.__u&=-21);return n.__e=$,u}function Hn(e,t,n,s,r){var o,a,c,u,p,d,m,h,l,f=n.length,$=f,b=0,v=0,y=e.__k=Array(r);for(o=0;o<r;o++)(a=t[o])!=null&&typeof a!="boolean"&&typeof a!="function"?(typeof a!="object"||a.constructor===String?a=y[o]=ue(null,a):Fe(a)?a=y[o]=ue(Te,{children:a}):a.constructor===me&&a.__b?a=y[o]=ue(a.type,a.props,a.key,a.ref,a.__v):y[o]=a,u=o+b,a.__=e,a.__b=e.__b+1,c=null,~(p=a.__i=Fn(a,n,u,$))&&($--,(c=n[p])&&(c.__u|=2)),c&&c.__v?(a.__u|=16,p==u-1?b--:p==u+1?b++:p!=u&&(p>u?b--:b++,v=1)):(~p||(r>f?b--:r<f&&b++),typeof a.type!="function"&&(a.__u|=4))):y[o]=null;if(v){for(d=[],m=[],o=0;o<r;o++)if((a=y[o])&&16&a.__u){for(b=0,h=d.length;b<h;)d[l=b+h>>1]<a.__i?b=l+1:h=l;d[b]=a.__i,m[o]=b+1}for(b=d.length;o--;)m[o]&&(m[o]==b?b--:y[o].__u|=4)}if($)for(o=0;o<f;o++)!(c=n[o])||2&c.__u||(c.__e==s&&(s=X(c)),Ve(c,c));return s}function bt(e,t,n,s){var r,o,a,c;if(typeof e.type=="function"){if(e.props.__P)return t;if(r=e.__k)for(o=0;o<r.length;o++)r[o]&&(r[o].__=e,t=bt(r[o],t,n,!1));return t}for(t&&!t.parentNode&&(t=X(e))&&!t.parentNode&&(t=null),a=e.__e,c=t;c&&c.nodeType==8;)c=c.nextSibling;for(a!=c&&(!s&&n.moveBefore&&a.parentNode?n.moveBefore(a,t):n.insertBefore(a,t||null)),t=a;(t=t&&t.nextSibling)&&t.nodeType==8&&!t.data.startsWith("$s"););return t}function Fn(e,t,n,s){var r,o=e.key,a=e.type,c=t[n],u=c&&!(2&c.__u);if(c===null&&o==null||u&&o==c.key&&a==c.type)return n;if(s>(u?1:0)){for(r=n-1;r>=0;r--)if((c=t[r])&&!(2&c.__u)&&o==c.key&&a==c.type)return r;for(r=n+1;r<t.length;r++)if((c=t[r])&&!(2&c.__u)&&o==c.key&&a==c.type)return r}return-1}function ut(e,t,n){n==null&&(n=""),t[0]=="-"?e.setProperty(t,n):e[t]=n}function ye(e,t,n,s,r){var o,a;if(t=="style")if(typeof n=="string")e.style.cssText=n;else{if(typeof s=="string"&&(e.style.cssText=s=""),s)for(t in s)n&&t in n||ut(e.style,t);if(n)for(t in n)s&&n[t]==s[t]||ut(e.style,t,n[t])}else if(t[0]=="o"&&t[1]=="n")typeof n!="function"&&(n=null),typeof s!="function"&&(s=null),(e.__e||(e.__e={}))[t]=n,n&&s||(a=Ie[t]||(Ie[t]=Jn(t)),(e.__a||(e.__a={}))[t]=He,o=t!=(t=t.replace(ft,"$1")),(t=t.slice(2))[0]<"a"&&(t=t.toLowerCase()),n?e.addEventListener(t,a,o):e.removeEventListener(t,a,o));else{if(r=="http://www.w3.org/2000/svg")t=t.replace(/xlink(H|:h)/,"h").replace(/sName$/,"s");else if(t!="width"&&t!="height"&&t!="href"&&t!="list"&&t!="form"&&t!="tabIndex"&&t!="download"&&t!="rowSpan"&&t!="colSpan"&&t!="role"&&t!="popover"&&t in e)try{return void(e[t]=n??"")}catch{}if(typeof n=="function")return;n==null||n===!1&&t[4]!="-"?e.removeAttribute(t):e.setAttribute(t,t=="popover"&&n==1?"":n)}}function Jn(e){return function(t){var n=this.__e;if(n){if(n=n[e],t[ve]==null)t[ve]=He++;else if(t[ve]<this.__a[e])return;return n(P.event?P.event(t):t)}}}function Be(e,t,n,s,r,o,a,c,u,p){var d,m,h,l,f,$,b,v,y,x,C,G,Q,oe,W,se,U,B,I=t.type;if(t.constructor!==me)return null;128&n.__u&&(u=32&n.__u,d=n.__c.__z)&&(t.__u|=u,m=o=[],d.nodeType==8?c=we(d,o):o.push(d),c=o[0]||c),(d=P.__b)&&d(t);e:if(typeof I=="function"){h=a.length;try{if(v=t.props,y=(d=I.prototype)&&d.render,x=(d=I.contextType)&&s[d.__c],C=d?x?x.props.value:d.__:s,(l=n.__c)?(t.__c=l,2&l.__g&&(l.__g|=1)):(y?t.__c=l=new I(v,C):(t.__c=l=new pe(v,C),l.constructor=I,l.render=Bn),x&&x.sub(l),l.state||(l.state={}),l.__n=s,l.__g|=8,l.__h=[],l.__k=[]),y&&(l.__s||(l.__s=l.state),I.getDerivedStateFromProps&&(l.__s==l.state&&(l.__s=te({},l.__s)),te(l.__s,I.getDerivedStateFromProps(v,l.__s)))),f=l.props,$=l.state,l.__v=t,n.__c){if(v!==f&&y&&!I.getDerivedStateFromProps&&l.componentWillReceiveProps&&l.componentWillReceiveProps(v,C),t.__v==n.__v&&!(8&l.__g)||!(4&l.__g)&&l.shouldComponentUpdate&&l.shouldComponentUpdate(v,l.__s,C)===!1){t.__v!=n.__v&&(l.props=v,l.state=l.__s,l.__g&=-9),t.__e=n.__e,t.__k=n.__k,t.__k.some(function(j){j&&(j.__=t)}),xe.push.apply(l.__h,l.__k),l.__k=[],l.__h.length&&a.push(l),c=X(n);break e}l.componentWillUpdate&&l.componentWillUpdate(v,l.__s,C),y&&l.componentDidUpdate&&l.__h.push(function(){l.componentDidUpdate(f,$,b)})}else y&&!I.getDerivedStateFromProps&&l.componentWillMount&&l.componentWillMount(),y&&l.componentDidMount&&l.__h.push(l.componentDidMount);l.context=C,l.props=v,l.__P=e,l.__g&=-5,G=P.__r,Q=y?25:0;do l.__g&=-9,G&&G(t),d=l.render(l.props,l.state=l.__s,l.context);while(8&l.__g&&++Q<25);y&&(xe.push.apply(l.__h,l.__k),l.__k=[]),l.state=l.__s,l.getChildContext&&(s=te({},s,l.getChildContext())),y&&n.__c&&l.getSnapshotBeforeUpdate&&(b=l.getSnapshotBeforeUpdate(f,$)),oe=d&&d.type===Te&&d.key==null?d.props.children:d,v.__P&&(d=c,r=(e=v.__P).namespaceURI,u=o=null,n.props&&n.props.__P!=e&&(n.__k.some(function(j){j&&Ve(j,j)}),n.__k=null),c=n.__k?X(n,0):null),c=$t(e,Fe(oe)?oe:[oe],t,n,s,r,o,a,c,u,p),v.__P&&(t.__e=null,c=d),t.__u&=-161,m&&m.some(ee),l.__h.length&&a.push(l),1&l.__g&&(l.__g&=-4)}catch(j){if(a.length=h,t.__v=null,u||o)if(j&&j.then){if(t.__u|=128|u,o){for(~(U=o.indexOf(c||void 0))||(U=o.length);(B=o[U-1])&&B.nodeType==8;)U--;for(;U<o.length;U++)if(B=o[U])if(o[U]=null,W){if(B==se)break}else{if(B.nodeType!=8)break;B.data.startsWith("$s")&&(se=we(W=B))}}if(!W){for(;c&&c.nodeType==8&&c.nextSibling;)c=c.nextSibling;W=c}(d=we(W=t.__c.__z||(t.__c.__z=W)))?(t.__e=W,c=d):t.__e=c,c=c&&c.nextSibling}else o&&o.some(ee);else t.__e=n.__e;t.__k||(t.__k=n.__k||[]),j&&j.then||_t(t),P.__e(j,t,n)}}else c=t.__e=Un(n.__e,t,n,s,r,o,a,u,p,e);return(d=P.diffed)&&d(t),c}function we(e,t){if(e&&e.nodeType==8&&e.data.startsWith("$s"))for(var n=1;e=e.nextSibling;){if(e.nodeType==8){if(e.data.startsWith("$s"))n++;else if(e.data.startsWith("/$s")&&!--n)return e}t&&t.push(e)}}function _t(e){e&&(e.__c&&(e.__c.__g|=4),e.__k&&e.__k.some(_t))}function yt(e,t,n){for(var s=0;s<n.length;)We(n[s++],n[s++],n[s++]);P.__c&&P.__c(t,e),e.some(function(r){try{e=r.__h,r.__h=[],e.some(function(o){o.call(r)})}catch(o){P.__e(o,r.__v)}})}function Un(e,t,n,s,r,o,a,c,u,p){var d,m,h,l,f,$,b,v,y=n.props||ke,x=t.props,C=t.type;if(C=="svg"?r="http://www.w3.org/2000/svg":C=="math"?r="http://www.w3.org/1998/Math/MathML":r||(r="http://www.w3.org/1999/xhtml"),o){for(d=0;d<o.length;d++)if((f=o[d])&&(C?f.localName==C:f.nodeType==3)){e=f,o[d]=null;break}}if(!e){if(v=p.ownerDocument||document,!C)return v.createTextNode(x);e=v.createElementNS(r,C,x.is?x:p),c&&(P.__m&&P.__m(t,o),c=!1),o=null}if(C){if(p=C=="template"&&e.content||e,o=C=="textarea"&&x.defaultValue!=null?null:o&&Je.call(p.childNodes),!c&&o)for(y={},d=0;d<e.attributes.length;d++)y[(f=e.attributes[d]).name]=f.value;for(d in y)f=y[d],d=="dangerouslySetInnerHTML"?h=f:d=="children"||d in x||d=="value"&&"defaultValue"in x||d=="checked"&&"defaultChecked"in x||ye(e,d,null,f,r);for(d in x)f=x[d],d=="children"?l=f:d=="dangerouslySetInnerHTML"?m=f:d=="value"?$=f:d=="checked"?b=f:c&&typeof f!="function"||y[d]===f||ye(e,d,f,y[d],r);m?(c||h&&(m.__html==h.__html||m.__html==e.innerHTML)||(e.innerHTML=m.__html),t.__k=[]):(h&&(e.textContent=""),(C=="foreignObject"||r=="http://www.w3.org/1998/Math/MathML"&&Mn.test(C))&&(r="http://www.w3.org/1999/xhtml"),$t(p,Fe(l)?l:[l],t,n,s,r,o,a,o?o[0]:n.__k&&X(n,0),c,u),o&&o.some(ee)),c&&C!="textarea"||(d="value",C=="progress"&&$==null?e.removeAttribute(d):$==null||$===e[d]&&(C!="progress"||$)||ye(e,d,$,y[d],r),d="checked",b!=null&&b!=e[d]&&ye(e,d,b,y[d],r))}else y===x||c&&e.data==x||(e.data=x);return e}function We(e,t,n,s){try{typeof e=="function"?t?t.__x=e(t)||1:s&&(s=s.__c||s.__e)&&(t=s.__x)&&(s.__x=null,typeof t=="function"?t():e(null)):e.current=t}catch(r){P.__e(r,n)}}function Ve(e,t,n){var s,r,o,a;if(P.unmount&&P.unmount(e),!(s=e.ref)||s.current&&s.current!=e.__e||We(s,null,t,e),s=e.__c){if(s.componentWillUnmount)try{s.componentWillUnmount()}catch(c){P.__e(c,t)}s.__P=s.__n=null}if(s=e.__k)for(a=0;a<s.length;a++)s[a]&&Ve(s[a],t,typeof e.type!="function"||n&&!e.props.__P);!n&&(s=e.__c)&&(s=s.__z)&&(r=we(s,o=[]))&&(s==e.__e&&o.some(ee),ee(r),ee(s)),n||ee(e.__e),e.__e=e.__c=e.__=null}function Bn(e,t,n){return this.constructor(e,n)}function ze(e,t){var n,s,r,o;P.__&&P.__(e,t),t.nodeType==9&&(t=t.documentElement),s=(n=e&&32&e.__u)?null:t.__k,t.__k=ue(Te,{children:[e]}),r=[],o=[],Be(t,t.__k,s||ke,ke,t.namespaceURI,s?null:t.firstChild?Je.call(t.childNodes):null,r,s?s.__e:t.firstChild,n,o),yt(r,t.__k,o),t.__k.props.children=null}P={__e:function(e,t,n,s){for(var r,o,a;t=t.__;)if((r=t.__c)&&!(1&r.__g)){r.__g|=4;try{if((a=(o=r.constructor)&&o.getDerivedStateFromError)&&r.setState(o.getDerivedStateFromError(e)),r.componentDidCatch&&(r.componentDidCatch(e,s||{}),a=1),a&&8&r.__g)return void(r.__g|=2)}catch(c){e=c}}throw Se=0,e}},pt=0,jn=function(e){return e!=null&&e.constructor===me},pe.prototype.setState=function(e,t){var n=this.__s;n&&n!=this.state||(n=this.__s=te({},this.state)),typeof e=="function"&&(e=e(te({},n),this.props)),e&&(te(n,e),this.__v&&(t&&this.__k.push(t),dt(this)))},pe.prototype.forceUpdate=function(e){this.__v&&(this.__g|=4,e&&this.__h.push(e),dt(this))},pe.prototype.render=Te,Z=[],Se=0,mt=function(e,t){return e.__v.__b-t.__v.__b},ve=Symbol(),ft=/(PointerCapture)$|Capture$/i,He=0,Ie={},qn=0;var wt=function(e,t,n,s){var r;t[0]=0;for(var o=1;o<t.length;o++){var a=t[o++],c=t[o]?(t[0]|=a?1:2,n[t[o++]]):t[++o];a===3?s[0]=c:a===4?s[1]=Object.assign(s[1]||{},c):a===5?(s[1]=s[1]||{})[t[++o]]=c:a===6?s[1][t[++o]]+=c+"":a?(r=e.apply(c,wt(e,c,n,["",null])),s.push(r),c[0]?t[0]|=2:(t[o-2]=0,t[o]=r)):s.push(c)}return s},vt=new Map;function St(e){var t=vt.get(this);return t||(t=new Map,vt.set(this,t)),(t=wt(this,t.get(e)||(t.set(e,t=(function(n){for(var s,r,o=1,a="",c="",u=[0],p=function(h){o===1&&(h||(a=a.replace(/^\s*\n\s*|\s*\n\s*$/g,"")))?u.push(0,h,a):o===3&&(h||a)?(u.push(3,h,a),o=2):o===2&&a==="..."&&h?u.push(4,h,0):o===2&&a&&!h?u.push(5,0,!0,a):o>=5&&((a||!h&&o===5)&&(u.push(o,0,a,r),o=6),h&&(u.push(o,h,0,r),o=6)),a=""},d=0;d<n.length;d++){d&&(o===1&&p(),p(d));for(var m=0;m<n[d].length;m++)s=n[d][m],o===1?s==="<"?(p(),u=[u],o=3):a+=s:o===4?a==="--"&&s===">"?(o=1,a=""):a=s+a[0]:c?s===c?c="":a+=s:s==='"'||s==="'"?c=s:s===">"?(p(),o=1):o&&(s==="="?(o=5,r=a,a=""):s==="/"&&(o<5||n[d][m+1]===">")?(p(),o===3&&(u=u[0]),o=u,(u=u[0]).push(2,0,o),o=0):s===" "||s==="	"||s===`
+`||s==="\r"?(p(),o=2):a+=s),o===3&&a==="!--"&&(o=4,u=u[0])}return p(),u})(e)),t),arguments,[])).length>1?t:t[0]}var i=St.bind(Ue);var he,D,Ge,kt,Ke=Object.is,Ce=0,Dt=[],Qe=[],R=P,xt=R.__b,Tt=R.__r,Ct=R.diffed,Pt=R.__c,Et=R.unmount,Lt=R.__;function Xe(e,t){R.__h&&R.__h(D,e,Ce||t),Ce=0;var n=D.__H||(D.__H={__:[],__h:[]});return e>=n.__.length&&n.__.push({}),n.__[e]}function g(e){return Ce=1,Wn(Ot,e)}function Wn(e,t,n){var s=Xe(he++,2);if(s.t=e,!s.__c&&(s.__=[n?n(t):Ot(void 0,t),function(o){var a=(s.__N||s.__)[0],c=s.t(a,o);Ke(a,c)||(s.__N=[c,s.__[1]],s.__c.setState({}))}],s.__c=D,!D.__f)){D.__f=!0;var r=D.shouldComponentUpdate;D.shouldComponentUpdate=function(o,a,c){var u=this.__H;if(!u)return!0;var p=!1,d=this.props!=o;if(u.__.some(function(h){h.__N&&(p=!0,Ke(h.__[0],h.__N[0])||(d=!0))}),r){var m=r.call(this,o,a,c);return p?m||d:m}return!p||d}}return s.__}function S(e,t){var n=Xe(he++,3);!R.__s&&Nt(n.__H,t)&&(n.__P=!0,n.__=e,n.u=t,D.__H.__h.push(n))}function Y(e){return Ce=5,Vn(function(){return{current:e}},[])}function Vn(e,t){var n=Xe(he++,7);return Nt(n.__H,t)&&(n.__=e(),n.__H=t),n.__}function zn(){var e;do{for(;e=Qe.shift();)try{fe(e)}catch(n){R.__e(n,{__:(e=e.__P)&&e.__v})}for(;e=Dt.shift();){var t=e.__H;if(e.__P&&t)try{t.__h.some(fe),t.__h.some(Ze),t.__h=[]}catch(n){t.__h=[],R.__e(n,e.__v)}}}while(Qe.length)}R.__b=function(e){D=null,xt&&xt(e)},R.__=function(e,t){e&&t.__k&&t.__k.__m&&(e.__m=t.__k.__m),Lt&&Lt(e,t)},R.__r=function(e){Tt&&Tt(e),he=0;var t=(D=e.__c).__H;t&&(Ge==D?D.__h=[]:(t.__h.some(fe),t.__h.some(Ze),he=0),t.__h=[],t.__.some(function(n){n.__N&&(n.__=n.__N),n.u=n.__N=void 0})),Ge=D},R.diffed=function(e){Ct&&Ct(e);var t=e.__c;t&&t.__H&&(t.__H.__h.length&&At(Dt.push(t)),t.__H.__.some(function(n){n.u&&(n.__H=n.u)})),Ge=D=null},R.__c=function(e,t){t.some(function(n){try{n.__h.some(fe),n.__h=n.__h.filter(function(s){return!s.__||Ze(s)})}catch(s){n.__h=[function(){throw s}]}}),Pt&&Pt(e,t)},R.unmount=function(e){Et&&Et(e);var t,n,s=e.__c;s&&s.__H&&(s.__H.__.some(function(r){try{if(r.__P&&r.__c){if(n===void 0){for(n=e.__;n&&(!n.__c||!n.__c.__P);)n=n.__;n=n&&n.__c}r.__P=n,At(Qe.push(r))}else fe(r)}catch(o){t=o}}),s.__H=void 0,t&&R.__e(t,s.__v))};var Rt=typeof requestAnimationFrame=="function";function Gn(e){var t,n=function(){clearTimeout(s),Rt&&cancelAnimationFrame(t),setTimeout(e)},s=setTimeout(n,35);Rt&&(t=requestAnimationFrame(n))}function At(e){e!=1&&kt==R.requestAnimationFrame||((kt=R.requestAnimationFrame)||Gn)(zn)}function fe(e){var t=D,n=e.__c;typeof n=="function"&&(e.__c=void 0,n()),D=t}function Ze(e){var t=D;e.__c=e.__(),D=t}function Nt(e,t){return!e||e.length!=t.length||t.some(function(n,s){return!Ke(n,e[s])})}function Ot(e,t){return typeof t=="function"?t(e):t}var E=class extends Error{constructor(n,s,r){super(s);this.status=n;this.body=r}status;body},Ye,jt=()=>{};function Pe(e){Ye=e}function qt(e){jt=e}async function w(e,t={}){let n=t.method??"GET",s={accept:"application/json",...t.headers};t.body!==void 0&&(s["content-type"]="application/json"),n!=="GET"&&Ye&&(s["x-umbra-csrf"]=Ye);let r;try{r=await fetch(e,{method:n,headers:s,credentials:"same-origin",body:t.body===void 0?void 0:JSON.stringify(t.body)})}catch{throw new E(0,"The node is unreachable")}let o=await r.text(),a;try{a=o?JSON.parse(o):void 0}catch{a=void 0}if(!r.ok){r.status===401&&!t.quiet401&&jt();let c=a?.message??`${r.status} ${r.statusText}`;throw new E(r.status,c,a)}return a}var _=encodeURIComponent;var et=class{source;listeners=new Set;statusListeners=new Set;status="connecting";everLive=!1;wanted=!1;start(){if(this.wanted=!0,this.source)return;let t=new EventSource("/console/api/events");this.source=t,t.addEventListener("hello",()=>{this.everLive&&this.emit({type:"reconnected"}),this.everLive=!0,this.setStatus("live")}),t.addEventListener("shadow",n=>this.emit({type:"shadow",data:JSON.parse(n.data)})),t.addEventListener("presence",n=>this.emit({type:"presence",data:JSON.parse(n.data)})),t.onerror=()=>{this.setStatus("lost"),t.readyState===EventSource.CLOSED&&(this.source=void 0,w("/session").catch(()=>{}),setTimeout(()=>{this.wanted&&this.start()},2e3))}}stop(){this.wanted=!1,this.source?.close(),this.source=void 0,this.everLive=!1,this.setStatus("connecting")}subscribe(t){return this.listeners.add(t),()=>this.listeners.delete(t)}onStatus(t){return this.statusListeners.add(t),()=>this.statusListeners.delete(t)}emit(t){for(let n of this.listeners)n(t)}setStatus(t){if(t!==this.status){this.status=t;for(let n of this.statusListeners)n(t)}}},ne=new et;function ae(e,t=[]){S(()=>ne.subscribe(e),t)}function Mt(){let[e,t]=g(ne.status);return S(()=>ne.onStatus(t),[]),e}function J(e){return e.role==="operator"||e.role==="anonymous"}async function It(){let e=await w("/session",{quiet401:!0});return Pe(e.csrf),e}async function Ht(e){let t=await w("/session",{method:"POST",body:e,headers:{"x-umbra-console":"1"},quiet401:!0});return Pe(t.csrf),t}async function Ft(){await w("/session",{method:"DELETE"}).catch(()=>{}),Pe(void 0)}function Jt({reason:e,onSignedIn:t}){let[n,s]=g("password"),[r,o]=g(e),[a,c]=g(!1);return i`<main class="centered">
+    <form class="card signin" onSubmit=${async p=>{p.preventDefault();let d=new FormData(p.target);c(!0),o(void 0);try{let m=await Ht(n==="token"?{token:String(d.get("token")??"")}:{username:String(d.get("username")??""),password:String(d.get("password")??"")});t(m)}catch(m){o(m instanceof E?m.message:String(m))}finally{c(!1)}}} aria-labelledby="signin-title">
       <h1 id="signin-title">Sign in to Umbra</h1>
       <div class="tabs" role="group" aria-label="Sign-in method">
         <button type="button" aria-pressed=${n==="password"} onClick=${()=>s("password")}>
@@ -8,199 +8,500 @@ var S,Oe,Dt,O,he,ie,He,se,qe,ve,ge,Mt,K=Symbol.for("pv"),ae={},ce=[],Nt=/^m(i|n|
         </button>
         <button type="button" aria-pressed=${n==="token"} onClick=${()=>s("token")}>Bearer token</button>
       </div>
-      ${n==="password"?u`<label>User name <input name="username" autocomplete="username" required /></label>
-              <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>`:u`<label>Token <input name="token" autocomplete="off" placeholder="umb_…" required /></label>`}
-      ${i?u`<p class="error" role="alert">${i}</p>`:null}
+      ${n==="password"?i`<label>User name <input name="username" autocomplete="username" required /></label>
+              <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>`:i`<label>Token <input name="token" autocomplete="off" placeholder="umb_…" required /></label>`}
+      ${r?i`<p class="error" role="alert">${r}</p>`:null}
       <button type="submit" class="primary" disabled=${a}>Sign in</button>
       <p class="hint">Operators and viewers sign in here; <code>umbra user add</code> creates them.</p>
     </form>
-  </main>`}function Q(t){return t===void 0?"\u2014":new Date(t*1e3).toLocaleString()}function W(t,e=Date.now()){if(t===void 0)return"\u2014";let n=Math.max(0,Math.round(e/1e3-t));return n<60?`${n} s ago`:n<3600?`${Math.floor(n/60)} min ago`:n<86400?`${Math.floor(n/3600)} h ago`:`${Math.floor(n/86400)} d ago`}function fe(t){return t<1024?`${t} B`:t<1024*1024?`${(t/1024).toFixed(1)} KiB`:`${(t/1024/1024).toFixed(1)} MiB`}function mt(t){return t<1e3?`${t} ms`:t<6e4?`${(t/1e3).toFixed(1)} s`:`${Math.floor(t/6e4)} min ${Math.round(t%6e4/1e3)} s`}function ee(t){return t===void 0?"":JSON.stringify(t,null,2)}function ht(t){let e=t.replace(/^#\/?/,""),[n="",s=""]=e.split("?"),[i="",...o]=n.split("/").map(a=>decodeURIComponent(a));return{page:i,args:o,query:new URLSearchParams(s)}}function gt(){let[t,e]=h(()=>ht(location.hash));return w(()=>{let n=()=>e(ht(location.hash));return addEventListener("hashchange",n),()=>removeEventListener("hashchange",n)},[]),t}function te(t,e){return`#/things/${encodeURIComponent(t)}${e?`?shadow=${encodeURIComponent(e)}`:""}`}var Wt=50;function vt(t){let[e,n]=h(""),[s,i]=h(""),[o,a]=h([""]),[c,d]=h(),[m,l]=h(),[p,f]=h(),[r,_]=h(0),[g,v]=h(0),$=o[o.length-1]??"";w(()=>{let b=setTimeout(()=>{i(e.trim()),a([""])},200);return()=>clearTimeout(b)},[e]),w(()=>{let b=!1;return E(`/console/api/things?limit=${Wt}&cursor=${T($)}&filter=${T(s)}`).then(y=>{b||(d(y.things),l(y.nextCursor),f(void 0),v(0))}).catch(y=>!b&&f(y instanceof P?y.message:String(y))),()=>{b=!0}},[$,s,r]);let k=rt(!0);return w(()=>{c&&k.current&&(k.current=!1,performance.mark("umbra:fleet-rendered"))},[c]),pe(b=>{if(b.type==="reconnected")return _(y=>y+1);d(y=>{if(!y)return y;let q=y.findIndex(G=>G.thing===b.data.thing);if(q<0)return b.type==="shadow"&&b.data.shadow===""&&b.data.version===1&&v(G=>G+1),y;let U=y[q],M;if(b.type==="presence")M={...U,connection:b.data.connection};else{if(b.data.shadow!=="")return y;b.data.deleted?M={...U,classic:!1,version:void 0,deltaLeaves:0,conflictLeaves:0}:M={...U,classic:!0,version:b.data.version,deltaLeaves:b.data.deltaLeaves??0,conflictLeaves:b.data.conflictLeaves??0,lastReport:b.data.lastReport??U.lastReport}}let D=y.slice();return D[q]=M,D})}),u`
-    <h1>Fleet</h1>
+  </main>`}function N(e){return e===void 0?"\u2014":new Date(e*1e3).toLocaleString()}function z(e,t=Date.now()){if(e===void 0)return"\u2014";let n=Math.max(0,Math.round(t/1e3-e));return n<60?`${n} s ago`:n<3600?`${Math.floor(n/60)} min ago`:n<86400?`${Math.floor(n/3600)} h ago`:`${Math.floor(n/86400)} d ago`}function Ee(e){return e<1024?`${e} B`:e<1024*1024?`${(e/1024).toFixed(1)} KiB`:`${(e/1024/1024).toFixed(1)} MiB`}function le(e){return e<1e3?`${e} ms`:e<6e4?`${(e/1e3).toFixed(1)} s`:`${Math.floor(e/6e4)} min ${Math.round(e%6e4/1e3)} s`}function q(e){return e===void 0?"":JSON.stringify(e,null,2)}function A(e){return e instanceof E?e.status===0?e.message:`${e.message} (${e.status})`:String(e)}function O(e,t){let[n,s]=g(),[r,o]=g(),[a,c]=g(0);return S(()=>{if(e===void 0)return;let u=!1,p,d=()=>w(e).then(m=>{u||(s(m),o(void 0))}).catch(m=>!u&&o(A(m))).finally(()=>{!u&&t&&(p=setTimeout(d,t))});return d(),()=>{u=!0,clearTimeout(p)}},[e,t,a]),{data:n,error:r,reload:()=>c(u=>u+1)}}var Ut=e=>e==="critical"||e==="major"?"badge bad":e==="minor"||e==="warning"?"badge warn":"badge",Bt=e=>`/alarms/${[e.system,e.rule,e.thing].map(encodeURIComponent).join("/")}`;function Wt(e){let t=e.replace(/^#\/?/,""),[n="",s=""]=t.split("?"),[r="",...o]=n.split("/").map(a=>decodeURIComponent(a));return{page:r,args:o,query:new URLSearchParams(s)}}function Vt(){let[e,t]=g(()=>Wt(location.hash));return S(()=>{let n=()=>t(Wt(location.hash));return addEventListener("hashchange",n),()=>removeEventListener("hashchange",n)},[]),e}function M(e,t){return`#/things/${encodeURIComponent(e)}${t?`?shadow=${encodeURIComponent(t)}`:""}`}var zt=3e3,Kn=["open","raised","acknowledged","cleared","all"],Gt=(e,t)=>{let n=new URLSearchParams;e&&n.set("system",e),t!=="open"&&n.set("state",t),location.hash=`#/alarms${n.size>0?`?${n}`:""}`};function Kt({route:e,session:t}){let n=e.query.get("system")??"",s=e.query.get("state")??"open",r=O(`/alarms?state=${_(s)}${n?`&system=${_(n)}`:""}`,zt),o=O("/systems"),[a,c]=g(),[u,p]=g(),d=J(t),m=(l,f,$)=>{p(l.id),w(`${Bt(l)}/${f}`,{method:"POST",body:$}).then(()=>{c(void 0),r.reload()}).catch(b=>c(A(b))).finally(()=>p(void 0))},h=a??r.error;return i`
+    <h1>Alarms</h1>
     <div class="toolbar">
-      <label class="filter">Filter by name
-        <input type="search" value=${e} placeholder="e.g. pdu-" onInput=${b=>n(b.target.value)} />
+      <label>System
+        <select aria-label="System" value=${n} onChange=${l=>Gt(l.target.value,s)}>
+          <option value="">every system</option>
+          ${(o.data?.results??[]).map(l=>i`<option value=${l.name}>${l.name}</option>`)}
+          ${n&&!o.data?.results.some(l=>l.name===n)?i`<option value=${n}>${n}</option>`:null}
+        </select>
       </label>
-      <span class="pager">
-        <button disabled=${o.length<2} onClick=${()=>a(o.slice(0,-1))}>← Previous</button>
-        <span aria-live="polite">Page ${o.length}</span>
-        <button disabled=${m===void 0} onClick=${()=>m!==void 0&&a([...o,m])}>Next →</button>
-      </span>
+      <label>State
+        <select aria-label="State" value=${s} onChange=${l=>Gt(n,l.target.value)}>
+          ${Kn.map(l=>i`<option value=${l}>${l}</option>`)}
+        </select>
+      </label>
+      ${n?i`<a href=${`#/review/${_(n)}`}>Review of ${n}</a>`:null}
+      <span class="meta">Refreshed every ${zt/1e3} s.</span>
     </div>
-    ${p?u`<p class="error" role="alert">${p}</p>`:null}
-    ${g>0?u`<p class="meta" role="status" data-testid="fleet-created">
-            ${g} new ${g===1?"thing":"things"} since this page was read.
-            <button onClick=${()=>_(b=>b+1)}>Refresh</button>
-          </p>`:null}
-    ${c===void 0?u`<p>Loading things…</p>`:u`<${Gt} rows=${c} filtered=${s!==""} />`}
-  `}function Gt({rows:t,filtered:e}){return t.length===0?u`<p class="empty">${e?"No thing matches the filter.":"No things yet: a device creates its shadow with its first update."}</p>`:u`<div class="scroll" tabindex="0"><table class="fleet" data-testid="fleet-table">
-    <caption class="sr-only">Things, with presence, delta and conflicts</caption>
+    ${h?i`<p class="error" role="alert">${h}</p>`:null}
+    ${r.data?r.data.results.length===0?i`<p class="empty" data-testid="no-alarms">No ${s==="all"?"":`${s} `}alarms${n?` in ${n}`:""}.</p>`:i`<${tt} alarms=${r.data.results} editable=${d} busy=${u} act=${m} />`:r.error?null:i`<p>Loading alarms…</p>`}
+  `}function tt(e){let{alarms:t,editable:n,busy:s,act:r}=e,o=Date.now();return i`<div class="scroll" tabindex="0"><table data-testid="alarms-table">
+    <caption class="sr-only">Alarms, newest raise first</caption>
     <thead><tr>
-      <th scope="col">Thing</th><th scope="col">Presence</th><th scope="col">Site</th><th scope="col">Since</th>
-      <th scope="col">Version</th><th scope="col">Delta</th><th scope="col">Conflicts</th>
-      <th scope="col">Last report</th><th scope="col">Named shadows</th>
+      <th scope="col">Alarm</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Thing</th>
+      <th scope="col">Summary</th><th scope="col">Raised</th><th scope="col">Fired</th><th scope="col">Acknowledged</th>
+      ${n&&r?i`<th scope="col"><span class="sr-only">Actions</span></th>`:null}
+    </tr></thead>
+    <tbody>${t.map(a=>{let c=a.shelvedUntil!==void 0&&a.shelvedUntil>o;return i`<tr key=${a.id} data-alarm=${a.id}>
+        <th scope="row">${a.system}/${a.rule}</th>
+        <td><span class=${Ut(a.severity)}>${a.severity}</span></td>
+        <td data-col="state" class="wrap">${a.state}${c?i`<br /><span class="badge off">shelved until ${N(a.shelvedUntil/1e3)}</span>`:null}</td>
+        <td><a href=${M(a.thing)}>${a.thing}</a></td>
+        <td class="wrap summary">${a.summary}${a.value!==void 0?` (${JSON.stringify(a.value)})`:""}</td>
+        <td title=${N(a.raisedAt/1e3)}>${z(a.raisedAt/1e3,o)}</td>
+        <td>${a.fireCount}×</td>
+        <td>${a.ackedBy?`${a.ackedBy}, ${z((a.ackedAt??0)/1e3,o)}`:"\u2014"}</td>
+        ${n&&r?i`<td class="actions">${a.state==="cleared"?null:i`
+                ${a.state==="raised"?i`<button disabled=${s===a.id} onClick=${()=>r(a,"ack")}>Acknowledge</button>`:null}
+                <button disabled=${s===a.id} onClick=${()=>r(a,"shelve",{for:"2h"})}>Shelve 2 h</button>
+                <button class="danger" disabled=${s===a.id} onClick=${()=>r(a,"clear")}>Clear</button>`}</td>`:null}
+      </tr>`})}</tbody>
+  </table></div>`}function Qt(e){let{data:t,error:n,reload:s}=O("/fleet/conflicts"),r=Y(void 0);return S(()=>()=>clearTimeout(r.current),[]),ae(o=>{let a=o.type==="reconnected"?void 0:o.data.thing,c=t?.results.some(p=>p.thing===a)??!1;!(o.type==="reconnected"||o.type==="shadow"&&((o.data.conflictLeaves??0)>0||c))||r.current||(r.current=setTimeout(()=>{r.current=void 0,s()},300))},[t]),i`
+    <h1>Conflicts</h1>
+    <p class="meta">Leaves that sites wrote concurrently: the shadow holds the winner, the losing values are listed here until someone writes the leaf again.</p>
+    ${n?i`<p class="error" role="alert">${n}</p>`:null}
+    ${t?t.results.length===0?i`<p class="empty" data-testid="no-conflicts">No open conflicts.</p>`:i`<div class="scroll" tabindex="0"><table data-testid="conflicts-table">
+            <caption class="sr-only">Shadows with open conflicts</caption>
+            <thead><tr><th scope="col">Thing</th><th scope="col">Shadow</th><th scope="col">Version</th><th scope="col">Conflicting leaves</th></tr></thead>
+            <tbody>${t.results.map(o=>i`<tr key=${`${o.thing}/${o.shadow}`} data-thing=${o.thing}>
+                <th scope="row"><a href=${M(o.thing,o.shadow||void 0)}>${o.thing}</a></th>
+                <td>${o.shadow||"classic"}</td>
+                <td>${o.version}</td>
+                <td><pre tabindex="0">${q(o.conflicts)}</pre></td>
+              </tr>`)}</tbody>
+          </table></div>`:n?null:i`<p>Loading conflicts…</p>`}
+  `}function Zt(e,t){let n=Y(t);n.current=t,S(()=>{if(e===void 0)return;let s=new EventSource(`/things/stream?q=${encodeURIComponent(e)}`);return s.addEventListener("match",r=>{let{thing:o,record:a}=JSON.parse(r.data);n.current.match(o,a)}),s.addEventListener("unmatch",r=>n.current.unmatch(JSON.parse(r.data).thing)),()=>s.close()},[e])}function ot(e){if(typeof e=="number")return e;if(e===null||typeof e!="object")return;let t;for(let n of Object.values(e)){let s=ot(n);s!==void 0&&(t===void 0||s>t)&&(t=s)}return t}function nt(e){if(e===null||typeof e!="object")return e===void 0?0:1;let t=0;for(let n of Object.values(e))t+=nt(n);return t}function st(e){let t=e.shadows[""],n=e.connectivity;return{thing:e.thingName,shadows:Object.keys(e.shadows).filter(s=>s!=="").sort(),classic:t!==void 0,version:t?.version,deltaLeaves:nt(t?.state.delta),conflictLeaves:nt(t?.conflicts),connection:n?{connected:n.connected,since:n.since??n.timestamp??0,site:n.site}:void 0,attributes:e.attributes??{}}}function Xt(e){return e===void 0?"\u2014":e!==null&&typeof e=="object"?Object.entries(e).map(([t,n])=>`${t}=${Xt(n)}`).join(" "):String(e)}var Qn=[["Thing","thingName"],["Presence","connectivity.connected"],["Site","connectivity.site"],["Since","connectivity.timestamp"],["Version","shadow.version"],["Delta","shadow.hasDelta"],["Conflicts","conflicts"]];function Yt(e){let{rows:t,attributeKeys:n,sort:s,onSort:r}=e,o=(a,c)=>{let u=s.field===c;return i`<th scope="col" aria-sort=${u?s.descending?"descending":"ascending":void 0}>
+      <button class="sort" onClick=${()=>r(c)}>${a}${u?s.descending?" \u25BC":" \u25B2":""}</button>
+    </th>`};return i`<div class="scroll" tabindex="0"><table class="fleet" data-testid="fleet-table">
+    <caption class="sr-only">Things, with presence, delta, conflicts and attributes</caption>
+    <thead><tr>
+      ${Qn.map(([a,c])=>o(a,c))}
+      <th scope="col">Last report</th>
+      ${n.map(a=>o(a,`attributes.${a}`))}
+      <th scope="col">Named shadows</th>
     </tr></thead>
     <tbody>
-      ${t.map(n=>u`<tr key=${n.thing} data-thing=${n.thing}>
-          <th scope="row"><a href=${te(n.thing)}>${n.thing}</a></th>
-          <td data-col="presence">${Me(n.connection)}</td>
-          <td>${n.connection?.site??"\u2014"}</td>
-          <td>${W(n.connection?.since)}</td>
-          <td data-col="version">${n.version??"\u2014"}</td>
-          <td data-col="delta">${n.deltaLeaves>0?u`<span class="badge warn">${n.deltaLeaves} pending</span>`:n.classic?u`<span class="badge ok">in sync</span>`:"\u2014"}</td>
-          <td data-col="conflicts">${n.conflictLeaves>0?u`<span class="badge bad">${n.conflictLeaves}</span>`:"0"}</td>
-          <td>${W(n.lastReport)}</td>
-          <td>${n.shadows.length>0?n.shadows.join(", "):"\u2014"}</td>
+      ${t.map(a=>i`<tr key=${a.thing} data-thing=${a.thing}>
+          <th scope="row"><a href=${M(a.thing)}>${a.thing}</a>${a.gone?i` <span class="badge off" data-testid="gone">no longer matches</span>`:null}</th>
+          <td data-col="presence">${Le(a.connection)}</td>
+          <td>${a.connection?.site??"\u2014"}</td>
+          <td>${z(a.connection?.since)}</td>
+          <td data-col="version">${a.version??"\u2014"}</td>
+          <td data-col="delta">${a.deltaLeaves>0?i`<span class="badge warn">${a.deltaLeaves} pending</span>`:a.classic?i`<span class="badge ok">in sync</span>`:"\u2014"}</td>
+          <td data-col="conflicts">${a.conflictLeaves>0?i`<span class="badge bad">${a.conflictLeaves}</span>`:"0"}</td>
+          <td data-col="last-report">${z(a.lastReport)}</td>
+          ${n.map(c=>i`<td data-col=${`attr-${c}`}>${Xt(a.attributes[c])}</td>`)}
+          <td>${a.shadows.length>0?a.shadows.join(", "):"\u2014"}</td>
         </tr>`)}
     </tbody>
-  </table></div>`}function Me(t){return t?t.connected?u`<span class="badge ok" data-connected="true">connected</span>`:u`<span class="badge off" data-connected="false">offline</span>`:u`<span class="badge">never seen</span>`}function bt({name:t,password:e,onDone:n}){let[s,i]=h();w(()=>{E("/console/api/node").then(m=>i(m.mqtt)).catch(()=>i({}))},[]);let o=location.hostname.includes(":")?`[${location.hostname}]`:location.hostname,a=s?.mqtt??s?.mqtts??1883,c=s?.mqtt===void 0&&s?.mqtts!==void 0?" --cafile node-ca.pem":"",d=`mosquitto_pub -h ${o} -p ${a}${c} -i ${t} -u ${t} -P '${e}' -t '$umbra/things/${t}/shadow/update' -m '{"state":{"reported":{"online":true}}}'`;return u`<section class="card once" aria-labelledby="once-title" data-testid="new-device">
-    <h2 id="once-title">Device ${t} added</h2>
+  </table></div>`}function Le(e){return e?e.connected?i`<span class="badge ok" data-connected="true">connected</span>`:i`<span class="badge off" data-connected="false">offline</span>`:i`<span class="badge">never seen</span>`}var en=50,Zn=/^[A-Za-z0-9_.$/+-]*$/;function tn(e,t){let n=[];if(e.trim()&&n.push(`(${e.trim()})`),t.trim()){if(!Zn.test(t.trim()))return{problem:"A name filter is letters, digits and _ . $ / + -"};n.push(`thingName:*${t.trim()}*`)}return n.join(" AND ")}function nn({route:e}){let[t,n]=g(e.query.get("q")??""),[s,r]=g(""),[o,a]=g({query:t,name:s}),[c,u]=g({field:"thingName",descending:!1}),[p,d]=g([""]),[m,h]=g(),[l,f]=g(),[$,b]=g(),[v,y]=g(),[x,C]=g(),[G,Q]=g(),[oe,W]=g(0),[se,U]=g(0),B=p[p.length-1]??"";S(()=>{let k=e.query.get("q");k!==null&&(n(k),a(T=>({...T,query:k})),d([""]))},[e.query.toString()]),S(()=>{let k=setTimeout(()=>{a(T=>T.name===s?T:{...T,name:s}),d([""])},200);return()=>clearTimeout(k)},[s]),S(()=>{let k=!1,T=tn(o.query,o.name);if(typeof T!="string"){Q({message:T.problem,query:o.name});return}let H=`${c.descending?"-":""}${c.field}`,V=w(`/things?q=${_(T)}&sort=${_(H)}&fields=*&limit=${en}&cursor=${_(B)}`),re=w(`/things/count?q=${_(T)}`),_e=w(`/things?q=${_(T)}&sort=${_(H)}&fields=shadow.metadata.reported&limit=${en}&cursor=${_(B)}`);return Promise.all([V,re,_e]).then(([F,ie,qe])=>{if(k)return;let On=new Map(qe.results.map(de=>[de.thingName,ot(de["shadow.metadata.reported"])]));h(F.results.map(de=>({...st(de),lastReport:On.get(de.thingName)}))),f(F.nextCursor),b(ie.count),y(F.partial?.reason),C(void 0),Q(void 0),U(0)}).catch(F=>{if(k)return;let ie=F instanceof E?F.body:void 0;if(ie?.error==="query_invalid"){let qe=ie.position===void 0?void 0:ie.position-1;Q({message:ie.problem??A(F),position:qe,query:o.query})}else C(A(F))}),()=>{k=!0}},[o,c,B,oe]);let I=Y(!0);S(()=>{m&&I.current&&(I.current=!1,performance.mark("umbra:fleet-rendered"))},[m]),ae(k=>{if(k.type==="reconnected")return W(T=>T+1);h(T=>{if(!T)return T;let H=T.findIndex(F=>F.thing===k.data.thing);if(H<0)return k.type==="shadow"&&k.data.shadow===""&&k.data.version===1&&U(F=>F+1),T;let V=T[H],re;if(k.type==="presence")re={...V,connection:k.data.connection};else{if(k.data.shadow!=="")return T;k.data.deleted?re={...V,classic:!1,version:void 0,deltaLeaves:0,conflictLeaves:0}:re={...V,classic:!0,version:k.data.version,deltaLeaves:k.data.deltaLeaves??0,conflictLeaves:k.data.conflictLeaves??0,lastReport:k.data.lastReport??V.lastReport}}let _e=T.slice();return _e[H]=re,_e})});let j=tn(o.query,o.name),An=(m??[]).map(k=>k.thing).join(`
+`);Zt(typeof j=="string"?Xn(j,An):void 0,{match:(k,T)=>h(H=>H?.map(V=>V.thing===k?{...st(T),lastReport:V.lastReport}:V)),unmatch:k=>h(T=>T?.map(H=>H.thing===k?{...H,gone:!0}:H))});let Dn=[...new Set((m??[]).flatMap(k=>Object.keys(k.attributes)))].sort(),Nn=k=>{u(T=>({field:k,descending:T.field===k?!T.descending:!1})),d([""])};return i`
+    <h1>Fleet</h1>
+    <form class="toolbar query" onSubmit=${k=>{k.preventDefault(),a(T=>({...T,query:t})),d([""])}}>
+      <label class="grow">Fleet query
+        <input type="search" name="q" value=${t} placeholder="attributes.type:pdu AND shadow.reported.temp > 30"
+          aria-describedby="query-help" onInput=${k=>n(k.target.value)} />
+      </label>
+      <button type="submit">Run query</button>
+      <label class="filter">Filter by name
+        <input type="search" value=${s} placeholder="e.g. pdu-" onInput=${k=>r(k.target.value)} />
+      </label>
+    </form>
+    <p id="query-help" class="meta">The fleet query language (docs/fleet.md): <code>field:value</code>, <code>></code>, <code>[a TO b]</code>, AND, OR, NOT; click a column to sort.</p>
+    ${G?i`<div class="error" role="alert" data-testid="query-error">${Yn(G)}</div>`:null}
+    ${x?i`<p class="error" role="alert">${x}</p>`:null}
+    ${v?i`<p class="meta" role="status">Partial answer: ${v}</p>`:null}
+    <div class="toolbar">
+      <span data-testid="fleet-total" aria-live="polite">${$===void 0?"":`${$} ${$===1?"thing":"things"}`}</span>
+      <span class="pager">
+        <button disabled=${p.length<2} onClick=${()=>d(p.slice(0,-1))}>← Previous</button>
+        <span aria-live="polite">Page ${p.length}</span>
+        <button disabled=${l===void 0} onClick=${()=>l!==void 0&&d([...p,l])}>Next →</button>
+      </span>
+    </div>
+    ${se>0?i`<p class="meta" role="status" data-testid="fleet-created">
+            ${se} new ${se===1?"thing":"things"} since this page was read.
+            <button onClick=${()=>W(k=>k+1)}>Refresh</button>
+          </p>`:null}
+    ${m===void 0?i`<p>Loading things…</p>`:m.length===0?i`<p class="empty">${o.query||o.name?"No thing matches.":"No things yet: a device creates its shadow with its first update."}</p>`:i`<${Yt} rows=${m} attributeKeys=${Dn} sort=${c} onSort=${Nn} />`}
+  `}function Xn(e,t){if(!t)return;let n=t.split(`
+`).map(r=>`thingName:${JSON.stringify(r)}`).join(" OR "),s=e?`(${e}) AND (${n})`:n;return s.length<=4096?s:e}function Yn(e){return e.position===void 0||e.position<0||e.position>e.query.length?i`<p>${e.message}</p>`:i`<p>At character ${e.position+1}: ${e.message}</p>
+    <pre class="caret" aria-hidden="true">${e.query}\n${" ".repeat(e.position)}^</pre>`}function on({name:e,password:t,onDone:n}){let[s,r]=g();S(()=>{w("/console/api/node").then(p=>r(p.mqtt)).catch(()=>r({}))},[]);let o=location.hostname.includes(":")?`[${location.hostname}]`:location.hostname,a=s?.mqtt??s?.mqtts??1883,c=s?.mqtt===void 0&&s?.mqtts!==void 0?" --cafile node-ca.pem":"",u=`mosquitto_pub -h ${o} -p ${a}${c} -i ${e} -u ${e} -P '${t}' -t '$umbra/things/${e}/shadow/update' -m '{"state":{"reported":{"online":true}}}'`;return i`<section class="card once" aria-labelledby="once-title" data-testid="new-device">
+    <h2 id="once-title">Device ${e} added</h2>
     <p class="warn-text" role="status">Copy the password now: it is shown only once and stored only as a hash.</p>
-    <${Ne} label="User name" value=${t} />
-    <${Ne} label="Password" value=${e} testid="new-password" />
-    ${s?u`<${Ne} label="Try it with mosquitto_pub" value=${d} testid="mosquitto-line" />`:null}
+    <${rt} label="User name" value=${e} />
+    <${rt} label="Password" value=${t} testid="new-password" />
+    ${s?i`<${rt} label="Try it with mosquitto_pub" value=${u} testid="mosquitto-line" />`:null}
     <button onClick=${n}>Done, I stored it</button>
-  </section>`}function Ne({label:t,value:e,testid:n}){let[s,i]=h(!1);return u`<div class="copyable">
-    <span class="label">${t}</span>
-    <code data-testid=${n}>${e}</code>
-    <button type="button" onClick=${async()=>{try{await navigator.clipboard.writeText(e),i(!0),setTimeout(()=>i(!1),1500)}catch{}}} aria-label=${`Copy ${t}`}>${s?"Copied":"Copy"}</button>
-  </div>`}function $t({session:t}){let[e,n]=h(),[s,i]=h(),[o,a]=h(),[c,d]=h(),m=_e(t),l=()=>E("/identities").then(r=>n(r.identities)).catch(r=>i(r instanceof P?r.message:String(r)));w(()=>{l()},[]);let p=async r=>{r.preventDefault();let _=r.target,g=String(new FormData(_).get("name")??"").trim();i(void 0);try{let v=await E("/identities",{method:"POST",body:{name:g}});a(v),_.reset(),l()}catch(v){i(v instanceof P?v.message:String(v))}},f=async r=>{d(void 0);try{await E(`/identities/${T(r)}`,{method:"DELETE"}),o?.name===r&&a(void 0),l()}catch(_){i(_ instanceof P?_.message:String(_))}};return u`
+  </section>`}function rt({label:e,value:t,testid:n}){let[s,r]=g(!1);return i`<div class="copyable">
+    <span class="label">${e}</span>
+    <code data-testid=${n}>${t}</code>
+    <button type="button" onClick=${async()=>{try{await navigator.clipboard.writeText(t),r(!0),setTimeout(()=>r(!1),1500)}catch{}}} aria-label=${`Copy ${e}`}>${s?"Copied":"Copy"}</button>
+  </div>`}function sn({session:e}){let[t,n]=g(),[s,r]=g(),[o,a]=g(),[c,u]=g(),p=J(e),d=()=>w("/identities").then(l=>n(l.identities)).catch(l=>r(l instanceof E?l.message:String(l)));S(()=>{d()},[]);let m=async l=>{l.preventDefault();let f=l.target,$=String(new FormData(f).get("name")??"").trim();r(void 0);try{let b=await w("/identities",{method:"POST",body:{name:$}});a(b),f.reset(),d()}catch(b){r(b instanceof E?b.message:String(b))}},h=async l=>{u(void 0);try{await w(`/identities/${_(l)}`,{method:"DELETE"}),o?.name===l&&a(void 0),d()}catch(f){r(f instanceof E?f.message:String(f))}};return i`
     <h1>Identities</h1>
-    ${m?u`<form class="card row" onSubmit=${p} aria-labelledby="add-title">
+    ${p?i`<form class="card row" onSubmit=${m} aria-labelledby="add-title">
           <h2 id="add-title">Add a device</h2>
           <label>Thing name <input name="name" required pattern="[a-zA-Z0-9:_\\-]{1,128}" placeholder="pdu-12" /></label>
           <button type="submit" class="primary">Add device</button>
         </form>`:null}
-    ${o?u`<${bt} name=${o.name} password=${o.password} onDone=${()=>a(void 0)} />`:null}
-    ${s?u`<p class="error" role="alert">${s}</p>`:null}
-    ${e?u`<div class="scroll" tabindex="0"><table data-testid="identities-table">
+    ${o?i`<${on} name=${o.name} password=${o.password} onDone=${()=>a(void 0)} />`:null}
+    ${s?i`<p class="error" role="alert">${s}</p>`:null}
+    ${t?i`<div class="scroll" tabindex="0"><table data-testid="identities-table">
           <caption class="sr-only">Identities</caption>
-          <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Things</th><th scope="col">Created</th><th scope="col">Status</th>${m?u`<th scope="col"><span class="sr-only">Actions</span></th>`:null}</tr></thead>
-          <tbody>${e.map(r=>u`<tr key=${r.name} data-identity=${r.name}>
-              <th scope="row">${r.name}</th><td>${r.role}</td><td><code>${r.things}</code></td><td>${Q(r.createdAt/1e3)}</td>
-              <td>${r.revokedAt===null?u`<span class="badge ok">active</span>`:u`<span class="badge off">revoked ${Q(r.revokedAt/1e3)}</span>`}</td>
-              ${m?u`<td>${r.role==="device"&&r.revokedAt===null?c===r.name?u`<span class="confirm">Revoke ${r.name}?
-                            <button class="danger" onClick=${()=>f(r.name)}>Yes, revoke</button>
-                            <button onClick=${()=>d(void 0)}>Cancel</button></span>`:u`<button onClick=${()=>d(r.name)} aria-label=${`Revoke ${r.name}`}>Revoke</button>`:null}</td>`:null}
+          <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Things</th><th scope="col">Created</th><th scope="col">Status</th>${p?i`<th scope="col"><span class="sr-only">Actions</span></th>`:null}</tr></thead>
+          <tbody>${t.map(l=>i`<tr key=${l.name} data-identity=${l.name}>
+              <th scope="row">${l.name}</th><td>${l.role}</td><td><code>${l.things}</code></td><td>${N(l.createdAt/1e3)}</td>
+              <td>${l.revokedAt===null?i`<span class="badge ok">active</span>`:i`<span class="badge off">revoked ${N(l.revokedAt/1e3)}</span>`}</td>
+              ${p?i`<td>${l.role==="device"&&l.revokedAt===null?c===l.name?i`<span class="confirm">Revoke ${l.name}?
+                            <button class="danger" onClick=${()=>h(l.name)}>Yes, revoke</button>
+                            <button onClick=${()=>u(void 0)}>Cancel</button></span>`:i`<button onClick=${()=>u(l.name)} aria-label=${`Revoke ${l.name}`}>Revoke</button>`:null}</td>`:null}
             </tr>`)}</tbody>
-        </table></div>`:u`<p>Loading identities…</p>`}
-  `}var yt=2e3;function kt(t){let[e,n]=h(),[s,i]=h();return w(()=>{let o=!1,a,c=()=>E("/peers").then(d=>{o||(n(d),i(void 0))}).catch(d=>!o&&i(d instanceof P?d.message:String(d))).finally(()=>{o||(a=setTimeout(c,yt))});return c(),()=>{o=!0,clearTimeout(a)}},[]),u`
+        </table></div>`:i`<p>Loading identities…</p>`}
+  `}function rn({session:e}){let{data:t,error:n,reload:s}=O("/claims",5e3),[r,o]=g(),[a,c]=g({things:"",reason:"",hours:"2"}),u=J(e),p=h=>h.then(()=>{o(void 0),s()}).catch(l=>o(A(l))),d=h=>{h.preventDefault(),p(w("/claims",{method:"POST",body:{things:a.things.split(/[\s,]+/).filter(Boolean),reason:a.reason,durationSeconds:Math.round(Number(a.hours)*3600)}}))},m=h=>l=>c({...a,[h]:l.target.value});return i`<section aria-labelledby="h-claims" data-testid="claims">
+    <h2 id="h-claims">Maintenance claims</h2>
+    ${n||r?i`<p class="error" role="alert">${r??n}</p>`:null}
+    ${t?t.claims.length===0?i`<p class="empty">No active claims.</p>`:i`<div class="scroll" tabindex="0"><table data-testid="claims-table">
+            <caption class="sr-only">Active maintenance claims</caption>
+            <thead><tr><th scope="col">Claim</th><th scope="col">Owner</th><th scope="col">Things and systems</th><th scope="col">Reason</th><th scope="col">Until</th>${u?i`<th scope="col"><span class="sr-only">Actions</span></th>`:null}</tr></thead>
+            <tbody>${t.claims.map(h=>i`<tr key=${h.id} data-claim=${h.id}>
+                <th scope="row">${h.id}</th><td>${h.owner}</td>
+                <td>${[...h.things,...h.systems.map(l=>`system ${l}`)].join(", ")}</td>
+                <td>${h.reason}</td><td>${N(h.until)}</td>
+                ${u?i`<td><button onClick=${()=>p(w(`/claims/${_(h.id)}`,{method:"DELETE"}))}>Release</button></td>`:null}
+              </tr>`)}</tbody>
+          </table></div>`:null}
+    ${u?i`<form class="toolbar" onSubmit=${d}>
+          <label>Things to claim <input name="claim-things" value=${a.things} onInput=${m("things")} placeholder="pdu-1, rack-a-*" /></label>
+          <label>Reason <input name="claim-reason" value=${a.reason} onInput=${m("reason")} /></label>
+          <label>Hours <input name="claim-hours" type="number" min="0.1" step="0.1" value=${a.hours} onInput=${m("hours")} /></label>
+          <button type="submit">Add claim</button>
+        </form>`:null}
+  </section>`}var it=e=>e===void 0?"absent":JSON.stringify(e);function eo(e,t){let n;try{n=JSON.parse(e.body||"")}catch{return`The ${e.kind} is not valid JSON`}let s=e.target?.trim()??"";if(!s)return"Name a target";let o={target:e.targetKind==="things"?{things:s.split(/[\s,]+/).filter(Boolean)}:{[e.targetKind]:s},[e.kind==="command"?"command":"patch"]:n,confirm:t};return e.shadow?.trim()&&(o.shadow=e.shadow.trim()),e.description?.trim()&&(o.description=e.description.trim()),e.batchSize?.trim()&&(o.rollout={batchSize:Number(e.batchSize)}),o}function an(){let[e,t]=g({targetKind:"q",kind:"patch",body:"{}",batchSize:"5"}),[n,s]=g(!1),[r,o]=g(),[a,c]=g(),[u,p]=g(!1),d=l=>f=>{t({...e,[l]:f.target.value}),o(void 0)},m=l=>{l.preventDefault();let f=eo(e,n);if(typeof f=="string")return c(f);p(!0),w("/jobs/dry-run",{method:"POST",body:f}).then($=>{o({doc:f,result:$}),c(void 0)}).catch($=>c(A($))).finally(()=>p(!1))},h=()=>{r&&(p(!0),w("/jobs",{method:"POST",body:r.doc}).then(l=>{location.hash=`#/jobs/${encodeURIComponent(l.id)}`}).catch(l=>c(A(l))).finally(()=>p(!1)))};return i`<section class="panel wide" aria-labelledby="h-dry-run" data-testid="dry-run">
+    <h2 id="h-dry-run">Plan a job</h2>
+    <form class="job-form" onSubmit=${m}>
+      <label>Target
+        <select aria-label="Target kind" value=${e.targetKind} onChange=${d("targetKind")}>
+          <option value="q">fleet query</option><option value="system">system</option><option value="things">things (comma-separated)</option>
+        </select>
+      </label>
+      <label class="grow">Target value <input name="target" value=${e.target??""} onInput=${d("target")} /></label>
+      <label>Write
+        <select aria-label="What to write" value=${e.kind} onChange=${d("kind")}><option value="patch">desired patch</option><option value="command">one-shot command</option></select>
+      </label>
+      <label class="grow">Desired JSON <textarea name="body" rows="3" spellcheck=${!1} value=${e.body} onInput=${d("body")}></textarea></label>
+      <label>Named shadow <input name="shadow" value=${e.shadow??""} onInput=${d("shadow")} placeholder="classic" /></label>
+      <label>Batch size <input name="batchSize" type="number" min="1" value=${e.batchSize} onInput=${d("batchSize")} /></label>
+      <label class="grow">Description <input name="description" value=${e.description??""} onInput=${d("description")} /></label>
+      <label class="check"><input type="checkbox" checked=${n} onChange=${l=>{s(l.target.checked),o(void 0)}} /> Confirm destructive values</label>
+      <button type="submit" disabled=${u}>Dry run</button>
+    </form>
+    ${a?i`<p class="error" role="alert">${a}</p>`:null}
+    ${r?i`<${to} result=${r.result} busy=${u} onStart=${h} />`:null}
+  </section>`}function to({result:e,busy:t,onStart:n}){let s=Object.entries(e.refused);return i`<div data-testid="plan">
+    <p role="status">
+      ${e.things} things: <strong>${e.wouldChange}</strong> would change, ${e.wouldWait} already desired (waiting for the device), ${e.noop} nothing to do${s.length>0?`, refused: ${s.map(([r,o])=>`${o} ${r}`).join(", ")}`:""}.
+    </p>
+    ${e.confirmRequired?i`<p class="error">Destructive values (${e.destructive.join(", ")}): tick “Confirm destructive values” to run this job.</p>`:null}
+    <div class="scroll" tabindex="0"><table data-testid="plan-table">
+      <caption class="sr-only">What the job would do to each thing</caption>
+      <thead><tr><th scope="col">Thing</th><th scope="col">Outcome</th><th scope="col">Leaves: desired now → written (reported now)</th></tr></thead>
+      <tbody>${e.plans.map(r=>i`<tr key=${r.thing} data-thing=${r.thing}>
+          <th scope="row">${r.thing}</th>
+          <td data-col="outcome" class="wrap">${r.refused?i`<span class="badge bad">refused: ${r.refused.code}</span> ${r.refused.reason}`:r.changes.length>0?i`<span class="badge warn">would write</span>`:r.pending.length>0?"waiting for the device":i`<span class="badge ok">no change</span>`}</td>
+          <td><ul class="ops">${[...r.changes,...r.pending].map(o=>i`<li><code>${o.path}</code>: ${it(o.desired)} → ${it(o.to)} (reported ${it(o.reported)})</li>`)}</ul></td>
+        </tr>`)}</tbody>
+    </table></div>
+    <button class="primary" disabled=${t||e.confirmRequired||e.things===0} onClick=${n}>Start this job</button>
+  </div>`}var ln=["pending","skipped","writing","waiting","converged","failed","cancelled"],at=e=>e.state!=="running"&&e.state!=="paused";function Re(e){return e.q!==void 0?`query ${e.q}`:e.system!==void 0?`system ${e.system}`:`things ${(e.things??[]).join(", ")}`}function ge(e){return e==="succeeded"||e==="converged"?"badge ok":e==="failed"||e==="aborted"?"badge bad":e==="running"||e==="waiting"||e==="writing"?"badge warn":"badge off"}function cn({id:e,session:t}){let[n,s]=g(),[r,o]=g([]),[a,c]=g(),[u,p]=g(!1),[d,m]=g(!1),h=`/jobs/${_(e)}`;S(()=>{let f,$=!1;return w(h).then(b=>{$||(s(b),o(b.things),!at(b)&&(f=new EventSource(`${h}/stream`),f.addEventListener("open",()=>p(!0)),f.addEventListener("job",v=>s(JSON.parse(v.data))),f.addEventListener("thing",v=>{let y=JSON.parse(v.data);o(x=>{let C=x.findIndex(Q=>Q.thing===y.thing);if(C<0)return[...x,y];let G=x.slice();return G[C]=y,G})}),f.addEventListener("end",v=>{s(JSON.parse(v.data)),f?.close(),p(!1)}),f.onerror=()=>p(!1)))}).catch(b=>!$&&c(A(b))),()=>{$=!0,f?.close()}},[e]);let l=f=>{m(!0),w(`${h}/${f}`,{method:"POST"}).then($=>{s(b=>({...b,...$})),c(void 0)}).catch($=>c(A($))).finally(()=>m(!1))};return i`
+    <p class="crumbs"><a href="#/jobs">Jobs</a> / ${e}</p>
+    <h1>Job ${e}</h1>
+    ${a?i`<p class="error" role="alert">${a}</p>`:null}
+    ${n?i`
+      <p class="meta" data-testid="job-state">
+        <span class=${ge(n.state)}>${n.state}</span>
+        ${u?i` <span class="badge ok">live</span>`:null}
+        ${n.reason?` \u2014 ${n.reason}`:""}
+      </p>
+      <dl class="facts">
+        <dt>Target</dt><dd>${Re(n.target)}${n.shadow?` (shadow ${n.shadow})`:""}</dd>
+        <dt>${n.command?"Command":"Patch"}</dt><dd><code>${q(n.command??n.patch)}</code></dd>
+        <dt>Created</dt><dd>${N(n.createdAt)} by ${n.createdBy}</dd>
+        <dt>Batch</dt><dd>${n.batch+1}</dd>
+        ${n.description?i`<dt>Description</dt><dd>${n.description}</dd>`:null}
+      </dl>
+      <ul class="counts" aria-label="Progress" data-testid="job-counts">
+        <li>total <strong>${n.counts.total}</strong></li>
+        ${ln.map(f=>i`<li data-count=${f}>${f} <strong>${n.counts[f]??0}</strong></li>`)}
+      </ul>
+      ${J(t)&&!at(n)?i`<div class="toolbar">
+            ${n.state==="running"?i`<button disabled=${d} onClick=${()=>l("pause")}>Pause</button>`:i`<button disabled=${d} onClick=${()=>l("resume")}>Resume</button>`}
+            <button class="danger" disabled=${d} onClick=${()=>confirm(`Cancel job ${e}? Things not started yet will not be touched.`)&&l("cancel")}>Cancel job</button>
+          </div>`:null}
+      <div class="scroll" tabindex="0"><table data-testid="job-things">
+        <caption class="sr-only">Things of this job</caption>
+        <thead><tr><th scope="col">Thing</th><th scope="col">Status</th><th scope="col">Written</th><th scope="col">Reason</th><th scope="col">Started</th><th scope="col">Finished</th></tr></thead>
+        <tbody>${r.map(f=>i`<tr key=${f.thing} data-thing=${f.thing}>
+            <th scope="row"><a href=${M(f.thing)}>${f.thing}</a></th>
+            <td data-col="status"><span class=${ge(f.status)}>${f.status}</span></td>
+            <td>${f.written?"yes":"no"}</td>
+            <td>${f.reason??"\u2014"}</td>
+            <td>${f.startedAt?N(f.startedAt/1e3):"\u2014"}</td>
+            <td>${f.finishedAt?N(f.finishedAt/1e3):"\u2014"}</td>
+          </tr>`)}</tbody>
+      </table></div>`:a?null:i`<p>Loading job…</p>`}
+  `}var no=3e3,lt=e=>`#/jobs/${encodeURIComponent(e)}`;function dn({route:e,session:t}){let n=e.args[0];return n?i`<${cn} key=${n} id=${n} session=${t} />`:i`<${oo} session=${t} />`}function oo({session:e}){let{data:t,error:n}=O("/jobs",no),s=t?[...t.jobs].sort((r,o)=>o.createdAt-r.createdAt):void 0;return i`
+    <h1>Jobs</h1>
+    ${n?i`<p class="error" role="alert">${n}</p>`:null}
+    ${s?s.length===0?i`<p class="empty">No jobs yet.</p>`:i`<div class="scroll" tabindex="0"><table data-testid="jobs-table">
+            <caption class="sr-only">Jobs, newest first</caption>
+            <thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col">Target</th><th scope="col">Progress</th><th scope="col">By</th><th scope="col">Created</th><th scope="col">Description</th></tr></thead>
+            <tbody>${s.map(r=>i`<tr key=${r.id} data-job=${r.id}>
+                <th scope="row"><a href=${lt(r.id)}>${r.id}</a></th>
+                <td><span class=${ge(r.state)}>${r.state}</span></td>
+                <td>${Re(r.target)}</td>
+                <td>${r.counts.converged??0} converged, ${r.counts.failed??0} failed, ${r.counts.skipped??0} skipped of ${r.counts.total}</td>
+                <td>${r.createdBy}</td>
+                <td>${N(r.createdAt)}</td>
+                <td>${r.description??"\u2014"}</td>
+              </tr>`)}</tbody>
+          </table></div>`:n?null:i`<p>Loading jobs…</p>`}
+    ${J(e)?i`<${an} />`:null}
+    <${rn} session=${e} />
+  `}var so=["24h","7d","30d"];function un({route:e}){let t=e.args[0]??"",n=e.query.get("since")??"7d",{data:s,error:r}=O(`/systems/${_(t)}/review?since=${_(n)}`,1e4);return i`
+    <p class="crumbs"><a href="#/systems">Systems</a> / <a href=${`#/systems/${_(t)}`}>${t}</a> / review</p>
+    <h1>Review of ${t}</h1>
+    <nav class="tabs" aria-label="Period">
+      ${so.map(o=>i`<a href=${`#/review/${_(t)}?since=${o}`} aria-current=${o===n?"page":void 0}>last ${o}</a>`)}
+    </nav>
+    ${r?i`<p class="error" role="alert">${r}</p>`:null}
+    ${s?i`
+      <p class="meta" data-testid="review-summary">From ${N(s.since/1e3)} to ${N(s.until/1e3)}: <strong>${s.raised.raises}</strong> raises of ${s.raised.alarms} alarms.</p>
+      <h2>Still open (${s.stillOpen.length})</h2>
+      ${s.stillOpen.length===0?i`<p class="empty">None.</p>`:i`<${tt} alarms=${s.stillOpen} editable=${!1} />`}
+      <h2>Never acknowledged (${s.neverAcknowledged.length})</h2>
+      ${s.neverAcknowledged.length===0?i`<p class="empty">None.</p>`:i`<ul>${s.neverAcknowledged.map(o=>i`<li>${o.id}: ${o.summary}</li>`)}</ul>`}
+      <h2>Most flapping</h2>
+      ${s.mostFlapping.length===0?i`<p class="empty">None raised more than once.</p>`:i`<ul>${s.mostFlapping.map(o=>i`<li>${o.id}: raised ${o.raises} times</li>`)}</ul>`}
+      <h2>Longest not converged</h2>
+      ${s.longestNotConverged.length===0?i`<p class="empty">Every thing converged.</p>`:i`<ul>${s.longestNotConverged.map(o=>i`<li><a href=${M(o.thing)}>${o.thing}</a>: desired pending for ${le(o.pendingSeconds*1e3)}</li>`)}</ul>`}
+      <h2>Jobs</h2>
+      ${s.jobs===null?i`<p class="empty">Jobs are not enabled on this node.</p>`:s.jobs.length===0?i`<p class="empty">No jobs touched this system.</p>`:i`<ul>${s.jobs.map(o=>i`<li><a href=${lt(o.id)}>${o.id}</a> (${o.state}) by ${o.creator}: ${o.written} of ${o.things} things written</li>`)}</ul>`}`:r?null:i`<p>Loading review…</p>`}
+  `}var pn=2e3;function mn(e){let[t,n]=g(),[s,r]=g();return S(()=>{let o=!1,a,c=()=>w("/peers").then(u=>{o||(n(u),r(void 0))}).catch(u=>!o&&r(u instanceof E?u.message:String(u))).finally(()=>{o||(a=setTimeout(c,pn))});return c(),()=>{o=!0,clearTimeout(a)}},[]),i`
     <h1>Sites</h1>
-    ${e?u`<p class="meta">This node is site <strong>${e.site}</strong>. Refreshed every ${yt/1e3} s.</p>`:null}
-    ${s?u`<p class="error" role="alert">${s}</p>`:null}
-    ${e?e.peers.length===0?u`<p class="empty">No relay peers: this node neither dials a parent nor has children connected (docs/relay.md).</p>`:u`<div class="scroll" tabindex="0"><table data-testid="peers-table">
+    ${t?i`<p class="meta">This node is site <strong>${t.site}</strong>. Refreshed every ${pn/1e3} s.</p>`:null}
+    ${s?i`<p class="error" role="alert">${s}</p>`:null}
+    ${t?t.peers.length===0?i`<p class="empty">No relay peers: this node neither dials a parent nor has children connected (docs/relay.md).</p>`:i`<div class="scroll" tabindex="0"><table data-testid="peers-table">
             <caption class="sr-only">Relay peers</caption>
             <thead><tr>
               <th scope="col">Peer</th><th scope="col">Side</th><th scope="col">Link</th><th scope="col">Last contact</th>
               <th scope="col">Lag</th><th scope="col">Pending changes</th><th scope="col">Pending bytes</th>
               <th scope="col">Sent</th><th scope="col">Received</th><th scope="col">Retried frames</th><th scope="col">Denied</th>
             </tr></thead>
-            <tbody>${e.peers.map(o=>u`<tr key=${o.peer}>
+            <tbody>${t.peers.map(o=>i`<tr key=${o.peer}>
                 <th scope="row">${o.peer}${o.site&&o.site!==o.peer?` (${o.site})`:""}</th>
                 <td>${o.side}</td>
-                <td>${o.connected?u`<span class="badge ok">connected</span>`:u`<span class="badge off">down</span>`}</td>
-                <td>${o.lastContact===null?"never":W(o.lastContact/1e3)}</td>
-                <td>${mt(o.lagMs)}</td>
+                <td>${o.connected?i`<span class="badge ok">connected</span>`:i`<span class="badge off">down</span>`}</td>
+                <td>${o.lastContact===null?"never":z(o.lastContact/1e3)}</td>
+                <td>${le(o.lagMs)}</td>
                 <td>${o.pendingChanges}</td>
-                <td>${fe(o.pendingBytes)}</td>
-                <td>${fe(o.bytesSent)} · ${o.changesSent} changes</td>
-                <td>${fe(o.bytesReceived)} · ${o.changesReceived} changes</td>
+                <td>${Ee(o.pendingBytes)}</td>
+                <td>${Ee(o.bytesSent)} · ${o.changesSent} changes</td>
+                <td>${Ee(o.bytesReceived)} · ${o.changesReceived} changes</td>
                 <td>${o.framesRetried}</td>
                 <td>${o.denied}</td>
               </tr>`)}</tbody>
-          </table></div>`:u`<p>Loading peers…</p>`}
-  `}function wt({thing:t,shadow:e,doc:n}){let[s,i]=h(()=>ee(n?.state.desired??{})),[o,a]=h(n?.version),[c,d]=h(!1),[m,l]=h(!0),[p,f]=h();return w(()=>{c||(i(ee(n?.state.desired??{})),a(n?.version))},[n,c]),u`<form class="card editor" onSubmit=${async _=>{_.preventDefault();let g;try{g=JSON.parse(s)}catch($){f({kind:"error",text:`Not valid JSON: ${$.message}`});return}let v={state:{desired:g}};m&&o!==void 0&&(v.version=o);try{let $=await E(`/things/${T(t)}/shadow${e?`?name=${T(e)}`:""}`,{method:"POST",body:v});f({kind:"ok",text:`Accepted: version ${$.version}`}),d(!1)}catch($){$ instanceof P&&$.status===409?f({kind:"conflict",text:`Version conflict (409): you edited version ${o}, but the shadow is now at version ${n?.version??"?"}. Nothing was changed. Reload the current desired state and apply your edit again.`}):f({kind:"error",text:$ instanceof P?`${$.status}: ${$.message}`:String($)})}}} aria-labelledby="edit-title" data-testid="desired-editor">
+          </table></div>`:i`<p>Loading peers…</p>`}
+  `}var Ae=5e3,ro=8,fn=e=>`#/systems/${_(e)}`,io=e=>`#/?q=${_(`systems:${/^[A-Za-z0-9_.$/+-]+$/.test(e)?e:JSON.stringify(e)}`)}`;function hn({route:e}){let t=e.args[0];return t?i`<${lo} key=${t} name=${t} />`:i`<${ao} />`}function ao(){let e=O("/systems",Ae),[t,n]=g(),[s,r]=g();S(()=>{if(!e.data)return;let a=e.data.results,c=new Set(a.flatMap(p=>p.systems)),u=a.filter(p=>!c.has(p.name));Promise.all(u.map(p=>w(`/systems/${_(p.name)}/rollup?depth=${ro}`))).then(p=>{n(p),r(void 0)}).catch(p=>r(A(p)))},[e.data]);let o=e.error??s;return i`
+    <h1>Systems</h1>
+    <p class="meta">Things, connected, not converged, conflicts, unreachable and open alarms below each system (a thing counts once). Refreshed every ${Ae/1e3} s.</p>
+    ${o?i`<p class="error" role="alert">${o}</p>`:null}
+    ${t===void 0?o?null:i`<p>Loading systems…</p>`:t.length===0?i`<p class="empty">No systems yet: <code>umbra systems set &lt;name&gt; …</code> (docs/fleet.md).</p>`:i`<${gn} rows=${t.flatMap(a=>ct(a,0))} caption="Systems and their roll-ups" />`}
+  `}function ct(e,t){let n="systems"in e?e.systems:[];return[{r:e,level:t},...n.flatMap(s=>ct(s,t+1))]}function gn({rows:e,caption:t}){return i`<div class="scroll" tabindex="0"><table data-testid="systems-table">
+    <caption class="sr-only">${t}</caption>
+    <thead><tr>
+      <th scope="col">System</th><th scope="col">Things</th><th scope="col">Connected</th><th scope="col">Not converged</th>
+      <th scope="col">Oldest delta</th><th scope="col">Conflicts</th><th scope="col">Unreachable</th><th scope="col">Open alarms</th>
+    </tr></thead>
+    <tbody>${e.map(({r:n,level:s})=>{let r="things"in n?n:void 0;return i`<tr key=${`${s}/${n.name}`} data-system=${n.name}>
+        <th scope="row" style=${`padding-left: ${.5+s*1.25}rem`}><a href=${fn(n.name)}>${s>0?"\u2514 ":""}${n.name}</a></th>
+        ${r?i`<td data-col="things">${r.things}</td><td data-col="connected">${r.connected}</td>
+              <td data-col="notConverged">${r.notConverged>0?i`<span class="badge warn">${r.notConverged}</span>`:0}</td>
+              <td>${r.oldestDeltaSeconds>0?le(r.oldestDeltaSeconds*1e3):"\u2014"}</td>
+              <td data-col="conflicts">${r.conflicts>0?i`<span class="badge bad">${r.conflicts}</span>`:0}</td>
+              <td data-col="unreachable">${r.unreachable>0?i`<span class="badge bad">${r.unreachable}</span>`:0}</td>
+              <td data-col="alarms">${r.alarms?r.alarms.open>0?i`<a class="badge bad" href=${`#/alarms?system=${_(n.name)}`}>${r.alarms.open}</a>`:0:"\u2014"}</td>`:i`<td colspan="7">deeper than shown: open the system</td>`}
+      </tr>`})}</tbody>
+  </table></div>`}function lo({name:e}){let t=O(`/systems/${_(e)}`,Ae),n=O(`/systems/${_(e)}/rollup?depth=1`,Ae),s=t.error??n.error;return i`
+    <p class="crumbs"><a href="#/systems">Systems</a> / ${e}</p>
+    <h1>${e}</h1>
+    ${s?i`<p class="error" role="alert">${s}</p>`:null}
+    ${t.data?.description?i`<p>${t.data.description}</p>`:null}
+    <p class="links">
+      <a href=${io(e)}>Its things in the fleet</a> ·
+      <a href=${`#/alarms?system=${_(e)}`}>Its alarms</a> ·
+      <a href=${`#/review/${_(e)}`}>Review</a>
+    </p>
+    ${n.data?i`<${gn} rows=${ct(n.data,0)} caption=${`Roll-up of ${e} and its subsystems`} />`:s?null:i`<p>Loading…</p>`}
+    ${t.data?i`<dl class="facts">
+          <dt>Query</dt><dd>${t.data.query?i`<code>${t.data.query}</code>`:"\u2014"}</dd>
+          <dt>Things named</dt><dd>${t.data.things.length>0?t.data.things.join(", "):"\u2014"}</dd>
+          <dt>Subsystems</dt><dd>${t.data.systems.length>0?t.data.systems.map((r,o)=>i`${o>0?", ":""}<a href=${fn(r)}>${r}</a>`):"\u2014"}</dd>
+        </dl>`:null}
+  `}function $n({thing:e,shadow:t,doc:n}){let[s,r]=g(()=>q(n?.state.desired??{})),[o,a]=g(n?.version),[c,u]=g(!1),[p,d]=g(!0),[m,h]=g();return S(()=>{c||(r(q(n?.state.desired??{})),a(n?.version))},[n,c]),i`<form class="card editor" onSubmit=${async f=>{f.preventDefault();let $;try{$=JSON.parse(s)}catch(v){h({kind:"error",text:`Not valid JSON: ${v.message}`});return}let b={state:{desired:$}};p&&o!==void 0&&(b.version=o);try{let v=await w(`/things/${_(e)}/shadow${t?`?name=${_(t)}`:""}`,{method:"POST",body:b});h({kind:"ok",text:`Accepted: version ${v.version}`}),u(!1)}catch(v){v instanceof E&&v.status===409?h({kind:"conflict",text:`Version conflict (409): you edited version ${o}, but the shadow is now at version ${n?.version??"?"}. Nothing was changed. Reload the current desired state and apply your edit again.`}):h({kind:"error",text:v instanceof E?`${v.status}: ${v.message}`:String(v)})}}} aria-labelledby="edit-title" data-testid="desired-editor">
     <h2 id="edit-title">Edit desired</h2>
     <label for="desired-json"><span>Desired state (JSON, merged: <code>null</code> deletes a key)</span></label>
     <textarea id="desired-json" rows="8" spellcheck="false" value=${s}
-      onInput=${_=>{i(_.target.value),d(!0)}}></textarea>
+      onInput=${f=>{r(f.target.value),u(!0)}}></textarea>
     <div class="row">
-      <label class="inline"><input type="checkbox" checked=${m} onChange=${_=>l(_.target.checked)} />
+      <label class="inline"><input type="checkbox" checked=${p} onChange=${f=>d(f.target.checked)} />
         Only if still at version ${o??"\u2014"}</label>
       <button type="submit" class="primary">Save desired</button>
-      ${c?u`<button type="button" onClick=${()=>{d(!1),f(void 0)}}>Reload current</button>`:null}
+      ${c?i`<button type="button" onClick=${()=>{u(!1),h(void 0)}}>Reload current</button>`:null}
     </div>
-    ${p?u`<p class=${p.kind==="ok"?"ok":"error"} role=${p.kind==="ok"?"status":"alert"} data-testid="save-status">${p.text}</p>`:null}
-  </form>`}var J=720,A=200,x={left:56,right:12,top:10,bottom:24};function xt({points:t,from:e,to:n,label:s,onSelect:i}){let[o,a]=h();if(t.length===0)return u`<p class="empty">No samples in this range.</p>`;let c=t.map(g=>g[1]),d=Math.min(...c),m=Math.max(...c);d===m&&(d-=1,m+=1);let l=g=>x.left+(g-e)/(n-e)*(J-x.left-x.right),p=g=>x.top+(1-(g-d)/(m-d))*(A-x.top-x.bottom),f=t.map((g,v)=>`${v===0?"M":"L"}${l(g[0]).toFixed(1)},${p(g[1]).toFixed(1)}`).join(""),r=(g,v)=>{let $=v.getBoundingClientRect(),k=(g-$.left)/$.width*J;return e+(k-x.left)/(J-x.left-x.right)*(n-e)},_=t[t.length-1];return u`<figure class="chart">
-    <svg viewBox=${`0 0 ${J} ${A}`} role="img" aria-label=${`${s}: ${t.length} points, last ${_[1]}`}
-      onPointerDown=${g=>{let v=r(g.clientX,g.currentTarget);a({a:v,b:v})}}
-      onPointerMove=${g=>o&&a({a:o.a,b:r(g.clientX,g.currentTarget)})}
-      onPointerUp=${()=>{o&&Math.abs(o.b-o.a)>(n-e)/100&&i(Math.min(o.a,o.b),Math.max(o.a,o.b)),a(void 0)}}>
-      <line x1=${x.left} y1=${A-x.bottom} x2=${J-x.right} y2=${A-x.bottom} class="axis" />
-      <line x1=${x.left} y1=${x.top} x2=${x.left} y2=${A-x.bottom} class="axis" />
-      <text x=${x.left-6} y=${x.top+10} text-anchor="end" class="tick">${St(m)}</text>
-      <text x=${x.left-6} y=${A-x.bottom} text-anchor="end" class="tick">${St(d)}</text>
-      <text x=${x.left} y=${A-6} class="tick">${new Date(e).toLocaleTimeString()}</text>
-      <text x=${J-x.right} y=${A-6} text-anchor="end" class="tick">${new Date(n).toLocaleTimeString()}</text>
-      <path d=${f} class="line" />
-      ${o?u`<rect class="selection" x=${l(Math.min(o.a,o.b))} y=${x.top} width=${Math.abs(l(o.b)-l(o.a))} height=${A-x.top-x.bottom} />`:null}
+    ${m?i`<p class=${m.kind==="ok"?"ok":"error"} role=${m.kind==="ok"?"status":"alert"} data-testid="save-status">${m.text}</p>`:null}
+  </form>`}var $e=(e,t)=>[e,...t].join(".");function bn(e){let t=[];for(let n of["desired","reported"])for(let s of e[n]??[])t.push(s.op==="set"?`${$e(n,s.path)} = ${JSON.stringify(s.value)}`:`${$e(n,s.path)} deleted`);return t}function De(e){return e.identity?`${e.identity.name} (${e.identity.role})`:e.kind==="merge"?"merged":"\u2014"}function Ne(e){return`${e.site??"\u2014"}${e.via?` via ${e.via}`:""}`}function Oe(e){return e.replace("T"," ").replace(/\.\d+Z$/,"Z")}function _n({thing:e,shadow:t,version:n}){let s=t?`?name=${_(t)}`:"",{data:r,error:o,reload:a}=O(`/things/${_(e)}/shadow/blame${s}`),c=Y(n);if(S(()=>{c.current!==n&&a(),c.current=n},[n]),o)return i`<p class="error" role="alert">${o}</p>`;if(!r)return i`<p>Loading blame…</p>`;let u=[...(r.desired??[]).map(p=>({section:"desired",l:p})),...(r.reported??[]).map(p=>({section:"reported",l:p}))];return u.length===0?i`<p class="empty">No leaves.</p>`:i`<div class="scroll" tabindex="0"><table data-testid="blame-table">
+    <caption class="sr-only">Who last wrote each leaf</caption>
+    <thead><tr><th scope="col">Leaf</th><th scope="col">Value</th><th scope="col">Version</th><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">Site</th><th scope="col">Client token</th></tr></thead>
+    <tbody>${u.map(({section:p,l:d})=>{let m=[p,...d.path].join("."),h=d.change;return i`<tr key=${m} data-leaf=${m}>
+        <th scope="row"><code>${m}</code></th>
+        <td>${JSON.stringify(d.value)}</td>
+        ${h?i`<td>${h.version}</td><td>${Oe(h.time)}</td><td>${De(h)}</td><td>${Ne(h)}</td><td><code>${h.clientToken??"\u2014"}</code></td>`:i`<td colspan="5">${d.pruned?"pruned by retention":"\u2014"}</td>`}
+      </tr>`})}</tbody>
+  </table></div>`}var yn=e=>e===void 0?i`<span class="empty">absent</span>`:JSON.stringify(e);function vn(e){let{thing:t,shadow:n,from:s,to:r,onClose:o}=e,a=n?`&name=${_(n)}`:"",{data:c,error:u}=O(`/things/${_(t)}/shadow/diff?from=${_(s)}&to=${_(r)}${a}`),p=c?[...c.desired.map(d=>({leaf:$e("desired",d.path),c:d})),...c.reported.map(d=>({leaf:$e("reported",d.path),c:d}))]:[];return i`<section class="panel wide" aria-labelledby="h-diff" data-testid="diff">
+    <h3 id="h-diff">Diff ${c?`v${c.from.version} \u2192 v${c.to.version}`:`${s} \u2192 ${r}`}</h3>
+    ${u?i`<p class="error" role="alert">${u}</p>`:null}
+    ${c?p.length===0?i`<p class="empty">No leaf differs.</p>`:i`<table><caption class="sr-only">Leaves that differ</caption>
+            <thead><tr><th scope="col">Leaf</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
+            <tbody>${p.map(({leaf:d,c:m})=>i`<tr key=${d}><th scope="row"><code>${d}</code></th><td class="before">${yn(m.before)}</td><td class="after">${yn(m.after)}</td></tr>`)}</tbody>
+          </table>`:u?null:i`<p>Loading…</p>`}
+    <button onClick=${o}>Close</button>
+  </section>`}var wn=20;function Sn({thing:e,shadow:t,version:n}){let[s,r]=g(),[o,a]=g(),[c,u]=g(),[p,d]=g(),[m,h]=g(),[l,f]=g("timeline"),$=t?`&name=${_(t)}`:"",b=`/things/${_(e)}/shadow`;S(()=>{let y=!1;return w(`${b}/history?limit=${wn}${$}`).then(x=>{y||(r(x.records),a(x.nextCursor),u(void 0))}).catch(x=>!y&&u(A(x))),()=>{y=!0}},[e,t,n]);let v=()=>o&&w(`${b}/history?limit=${wn}${$}&cursor=${_(o)}`).then(y=>{r(x=>[...x??[],...y.records]),a(y.nextCursor)}).catch(y=>u(A(y)));return i`<section class="history" aria-labelledby="h-history" data-testid="history">
+    <h2 id="h-history">History</h2>
+    <nav class="tabs" aria-label="History views">
+      <button aria-pressed=${l==="timeline"} onClick=${()=>f("timeline")}>Timeline</button>
+      <button aria-pressed=${l==="blame"} onClick=${()=>f("blame")}>Blame</button>
+    </nav>
+    ${c?i`<p class="error" role="alert">${c}</p>`:null}
+    ${l==="blame"?i`<${_n} thing=${e} shadow=${t} version=${n} />`:null}
+    ${l==="timeline"&&s===void 0&&!c?i`<p>Loading history…</p>`:null}
+    ${l==="timeline"&&s?i`
+          <${uo} key=${`${e}/${t}`} latest=${s[0]?.version} onDiff=${(y,x)=>d({from:y,to:x})} />
+          ${p?i`<${vn} thing=${e} shadow=${t} from=${p.from} to=${p.to} onClose=${()=>d(void 0)} />`:null}
+          ${m!==void 0?i`<${po} thing=${e} shadow=${t} version=${m} onClose=${()=>h(void 0)} />`:null}
+          ${s.length===0?i`<p class="empty">No change recorded.</p>`:i`<${co} records=${s} onDiff=${d} onView=${h} />`}
+          ${o?i`<button onClick=${v}>Older changes</button>`:null}`:null}
+  </section>`}function co(e){let{records:t,onDiff:n,onView:s}=e;return i`<div class="scroll" tabindex="0"><table data-testid="history-table">
+    <caption class="sr-only">Changes of this shadow, newest first</caption>
+    <thead><tr>
+      <th scope="col">Version</th><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">Site</th>
+      <th scope="col">Client token</th><th scope="col">What changed</th><th scope="col"><span class="sr-only">Actions</span></th>
+    </tr></thead>
+    <tbody>${t.map((r,o)=>{let a=t[o+1]?.version??(r.version>1?r.version-1:void 0);return i`<tr key=${r.version} data-version=${r.version}>
+        <th scope="row">${r.version}</th>
+        <td>${Oe(r.time)}</td>
+        <td>${De(r)}</td>
+        <td>${Ne(r)}</td>
+        <td><code>${r.clientToken??"\u2014"}</code></td>
+        <td><ul class="ops">${bn(r).map(c=>i`<li>${c}</li>`)}${r.kind==="delete"?i`<li>shadow deleted</li>`:null}</ul></td>
+        <td class="actions">
+          <button onClick=${()=>s(r.version)}>View v${r.version}</button>
+          ${a!==void 0?i`<button onClick=${()=>n({from:String(a),to:String(r.version)})}>Diff v${a}…v${r.version}</button>`:null}
+        </td>
+      </tr>`})}</tbody>
+  </table></div>`}function uo({latest:e,onDiff:t}){let[n,s]=g(e&&e>1?String(e-1):"1"),[r,o]=g(e?String(e):"1");return i`<form class="toolbar" onSubmit=${a=>{a.preventDefault(),t(n.trim(),r.trim())}}>
+    <label>Compare version or time <input name="from" value=${n} size="22" onInput=${a=>s(a.target.value)} /></label>
+    <label>with <input name="to" value=${r} size="22" onInput=${a=>o(a.target.value)} /></label>
+    <button type="submit">Show diff</button>
+  </form>`}function po(e){let{thing:t,shadow:n,version:s,onClose:r}=e,[o,a]=g(),[c,u]=g();return S(()=>{a(void 0),w(`/things/${_(t)}/shadow?at=${s}${n?`&name=${_(n)}`:""}`).then(p=>{a(p),u(void 0)}).catch(p=>u(A(p)))},[t,n,s]),i`<section class="panel wide" aria-labelledby="h-aswas" data-testid="as-it-was">
+    <h3 id="h-aswas">The shadow as it was at version ${s}</h3>
+    ${c?i`<p class="error" role="alert">${c}</p>`:null}
+    ${o?i`<div class="panels">
+          <div><h4>Desired</h4><pre tabindex="0">${q(o.state.desired)||"empty"}</pre></div>
+          <div><h4>Reported</h4><pre tabindex="0">${q(o.state.reported)||"empty"}</pre></div>
+          <div><h4>Delta</h4><pre tabindex="0">${q(o.state.delta)||"in sync"}</pre></div>
+        </div>`:c?null:i`<p>Loading…</p>`}
+    <button onClick=${r}>Close</button>
+  </section>`}var ce=720,K=200,L={left:56,right:12,top:10,bottom:24};function xn({points:e,from:t,to:n,label:s,onSelect:r}){let[o,a]=g();if(e.length===0)return i`<p class="empty">No samples in this range.</p>`;let c=e.map($=>$[1]),u=Math.min(...c),p=Math.max(...c);u===p&&(u-=1,p+=1);let d=$=>L.left+($-t)/(n-t)*(ce-L.left-L.right),m=$=>L.top+(1-($-u)/(p-u))*(K-L.top-L.bottom),h=e.map(($,b)=>`${b===0?"M":"L"}${d($[0]).toFixed(1)},${m($[1]).toFixed(1)}`).join(""),l=($,b)=>{let v=b.getBoundingClientRect(),y=($-v.left)/v.width*ce;return t+(y-L.left)/(ce-L.left-L.right)*(n-t)},f=e[e.length-1];return i`<figure class="chart">
+    <svg viewBox=${`0 0 ${ce} ${K}`} role="img" aria-label=${`${s}: ${e.length} points, last ${f[1]}`}
+      onPointerDown=${$=>{let b=l($.clientX,$.currentTarget);a({a:b,b})}}
+      onPointerMove=${$=>o&&a({a:o.a,b:l($.clientX,$.currentTarget)})}
+      onPointerUp=${()=>{o&&Math.abs(o.b-o.a)>(n-t)/100&&r(Math.min(o.a,o.b),Math.max(o.a,o.b)),a(void 0)}}>
+      <line x1=${L.left} y1=${K-L.bottom} x2=${ce-L.right} y2=${K-L.bottom} class="axis" />
+      <line x1=${L.left} y1=${L.top} x2=${L.left} y2=${K-L.bottom} class="axis" />
+      <text x=${L.left-6} y=${L.top+10} text-anchor="end" class="tick">${kn(p)}</text>
+      <text x=${L.left-6} y=${K-L.bottom} text-anchor="end" class="tick">${kn(u)}</text>
+      <text x=${L.left} y=${K-6} class="tick">${new Date(t).toLocaleTimeString()}</text>
+      <text x=${ce-L.right} y=${K-6} text-anchor="end" class="tick">${new Date(n).toLocaleTimeString()}</text>
+      <path d=${h} class="line" />
+      ${o?i`<rect class="selection" x=${d(Math.min(o.a,o.b))} y=${L.top} width=${Math.abs(d(o.b)-d(o.a))} height=${K-L.top-L.bottom} />`:null}
     </svg>
     <figcaption class="hint">Drag across the chart to zoom into a range.</figcaption>
-  </figure>`}function St(t){return Math.abs(t)>=1e3||Number.isInteger(t)?String(Math.round(t)):t.toPrecision(4)}var Pt=[{label:"15 min",ms:15*6e4},{label:"1 h",ms:36e5},{label:"6 h",ms:6*36e5},{label:"24 h",ms:24*36e5},{label:"7 d",ms:168*36e5}];function Ct({thing:t}){let[e,n]=h(),[s,i]=h(),[o,a]=h(),[c,d]=h(()=>Et(Pt[1])),[m,l]=h();return w(()=>{E(`/things/${T(t)}/telemetry/latest`).then(p=>{let f=Object.keys(p.metrics).sort();n(f),a(r=>r??f[0])}).catch(p=>i(p instanceof P&&p.status===404?"Telemetry is not enabled on this node.":String(p.message)))},[t]),w(()=>{o&&E(`/things/${T(t)}/telemetry?metric=${T(o)}&from=${Math.floor(c.from)}&to=${Math.ceil(c.to)}`).then(p=>{let f=(p.series[0]?.points??[]).map(r=>Array.isArray(r)?[r[0],r[1]]:[r.ts,r.avg]);l({points:f,step:p.step})}).catch(()=>l({points:[],step:"?"}))},[t,o,c]),u`<section class="card telemetry" aria-labelledby="telemetry-title" data-testid="telemetry">
+  </figure>`}function kn(e){return Math.abs(e)>=1e3||Number.isInteger(e)?String(Math.round(e)):e.toPrecision(4)}var Tn=[{label:"15 min",ms:15*6e4},{label:"1 h",ms:36e5},{label:"6 h",ms:6*36e5},{label:"24 h",ms:24*36e5},{label:"7 d",ms:168*36e5}];function Pn({thing:e}){let[t,n]=g(),[s,r]=g(),[o,a]=g(),[c,u]=g(()=>Cn(Tn[1])),[p,d]=g();return S(()=>{w(`/things/${_(e)}/telemetry/latest`).then(m=>{let h=Object.keys(m.metrics).sort();n(h),a(l=>l??h[0])}).catch(m=>r(m instanceof E&&m.status===404?"Telemetry is not enabled on this node.":String(m.message)))},[e]),S(()=>{o&&w(`/things/${_(e)}/telemetry?metric=${_(o)}&from=${Math.floor(c.from)}&to=${Math.ceil(c.to)}`).then(m=>{let h=(m.series[0]?.points??[]).map(l=>Array.isArray(l)?[l[0],l[1]]:[l.ts,l.avg]);d({points:h,step:m.step})}).catch(()=>d({points:[],step:"?"}))},[e,o,c]),i`<section class="card telemetry" aria-labelledby="telemetry-title" data-testid="telemetry">
     <h2 id="telemetry-title">Telemetry</h2>
-    ${s?u`<p class="empty">${s}</p>`:null}
-    ${e&&e.length===0?u`<p class="empty">No telemetry from this thing yet.</p>`:null}
-    ${e&&e.length>0?u`<div class="row">
+    ${s?i`<p class="empty">${s}</p>`:null}
+    ${t&&t.length===0?i`<p class="empty">No telemetry from this thing yet.</p>`:null}
+    ${t&&t.length>0?i`<div class="row">
             <label>Metric
-              <select value=${o} onChange=${p=>a(p.target.value)}>
-                ${e.map(p=>u`<option value=${p}>${p}</option>`)}
+              <select value=${o} onChange=${m=>a(m.target.value)}>
+                ${t.map(m=>i`<option value=${m}>${m}</option>`)}
               </select>
             </label>
             <span role="group" aria-label="Time range" class="ranges">
-              ${Pt.map(p=>u`<button type="button" aria-pressed=${c.label===p.label} onClick=${()=>d(Et(p))}>${p.label}</button>`)}
+              ${Tn.map(m=>i`<button type="button" aria-pressed=${c.label===m.label} onClick=${()=>u(Cn(m))}>${m.label}</button>`)}
             </span>
           </div>
           <p class="meta">${new Date(c.from).toLocaleString()} – ${new Date(c.to).toLocaleString()}
-            ${m?` \xB7 step ${m.step} \xB7 ${m.points.length} points`:""}</p>
-          ${m?u`<${xt} points=${m.points} from=${c.from} to=${c.to} label=${`${o} over time`}
-                onSelect=${(p,f)=>d({from:p,to:f,label:"custom"})} />`:u`<p>Loading…</p>`}`:null}
-  </section>`}function Et(t){let e=Date.now();return{from:e-t.ms,to:e,label:t.label}}function Lt({route:t,session:e}){let n=t.args[0]??"",s=t.query.get("shadow")??"",[i,o]=h({kind:"loading"}),[a,c]=h([]),[d,m]=h(),l=s?`?name=${T(s)}`:"";return w(()=>{E(`/things/${T(n)}/shadows`).then(p=>c(p.results)).catch(()=>c([]))},[n]),w(()=>{o({kind:"loading"});let p=-1,f=_=>{_.version<p||(p=_.version,_.connection&&m(_.connection),o({kind:"ok",doc:_}))};E(`/things/${T(n)}/shadow${l}`).then(f).catch(_=>{_ instanceof P&&_.status===404?o(g=>g.kind==="ok"?g:{kind:"missing"}):o({kind:"error",message:_ instanceof P?_.message:String(_)})});let r=new EventSource(`/things/${T(n)}/shadow/events${l}`);return r.addEventListener("shadow",_=>f(JSON.parse(_.data))),r.addEventListener("deleted",_=>{p=JSON.parse(_.data).version,o({kind:"missing"})}),()=>r.close()},[n,s]),pe(p=>{p.type==="presence"&&p.data.thing===n&&m(p.data.connection)},[n]),u`
+            ${p?` \xB7 step ${p.step} \xB7 ${p.points.length} points`:""}</p>
+          ${p?i`<${xn} points=${p.points} from=${c.from} to=${c.to} label=${`${o} over time`}
+                onSelect=${(m,h)=>u({from:m,to:h,label:"custom"})} />`:i`<p>Loading…</p>`}`:null}
+  </section>`}function Cn(e){let t=Date.now();return{from:t-e.ms,to:t,label:e.label}}function En({route:e,session:t}){let n=e.args[0]??"",s=e.query.get("shadow")??"",[r,o]=g({kind:"loading"}),[a,c]=g([]),[u,p]=g(),d=s?`?name=${_(s)}`:"";return S(()=>{w(`/things/${_(n)}/shadows`).then(m=>c(m.results)).catch(()=>c([]))},[n]),S(()=>{o({kind:"loading"});let m=-1,h=f=>{f.version<m||(m=f.version,f.connection&&p(f.connection),o({kind:"ok",doc:f}))};w(`/things/${_(n)}/shadow${d}`).then(h).catch(f=>{f instanceof E&&f.status===404?o($=>$.kind==="ok"?$:{kind:"missing"}):o({kind:"error",message:f instanceof E?f.message:String(f)})});let l=new EventSource(`/things/${_(n)}/shadow/events${d}`);return l.addEventListener("shadow",f=>h(JSON.parse(f.data))),l.addEventListener("deleted",f=>{m=JSON.parse(f.data).version,o({kind:"missing"})}),()=>l.close()},[n,s]),ae(m=>{m.type==="presence"&&m.data.thing===n&&p(m.data.connection)},[n]),i`
     <p class="crumbs"><a href="#/">Fleet</a> / ${n}</p>
     <h1>${n}</h1>
     <section class="presence" aria-label="Presence" data-testid="presence">
-      ${Me(d)}
-      ${d?u` at site <strong>${d.site}</strong> since ${Q(d.since)} (${W(d.since)})`:null}
+      ${Le(u)}
+      ${u?i` at site <strong>${u.site}</strong> since ${N(u.since)} (${z(u.since)})`:null}
     </section>
     <nav class="tabs" aria-label="Shadows of this thing">
-      <a href=${te(n)} aria-current=${s===""?"page":void 0}>classic</a>
-      ${a.map(p=>u`<a href=${te(n,p)} aria-current=${s===p?"page":void 0}>${p}</a>`)}
+      <a href=${M(n)} aria-current=${s===""?"page":void 0}>classic</a>
+      ${a.map(m=>i`<a href=${M(n,m)} aria-current=${s===m?"page":void 0}>${m}</a>`)}
     </nav>
-    ${Jt(i,n,s,_e(e))}
-    <${Ct} thing=${n} />
-  `}function Jt(t,e,n,s){if(t.kind==="loading")return u`<p>Loading shadow…</p>`;if(t.kind==="error")return u`<p class="error" role="alert">${t.message}</p>`;let i=t.kind==="ok"?t.doc:void 0;return u`
-    ${i?u`<p class="meta" data-testid="version">Version <strong>${i.version}</strong></p>`:u`<p class="empty">This shadow does not exist yet.</p>`}
-    ${i?u`<div class="panels">
-          <${ne} title="Desired" value=${i.state.desired} id="desired" />
-          <${ne} title="Reported" value=${i.state.reported} id="reported" />
-          <${ne} title="Delta" value=${i.state.delta} id="delta" empty="In sync: nothing pending" />
-          <${ne} title="Metadata" value=${i.metadata} id="metadata" />
-          ${i.conflicts?u`<${ne} title="Conflicts" value=${i.conflicts} id="conflicts" />`:null}
+    ${mo(r,n,s,J(t))}
+    <${Pn} thing=${n} />
+    <${Sn} thing=${n} shadow=${s} version=${r.kind==="ok"?r.doc.version:void 0} />
+  `}function mo(e,t,n,s){if(e.kind==="loading")return i`<p>Loading shadow…</p>`;if(e.kind==="error")return i`<p class="error" role="alert">${e.message}</p>`;let r=e.kind==="ok"?e.doc:void 0;return i`
+    ${r?i`<p class="meta" data-testid="version">Version <strong>${r.version}</strong></p>`:i`<p class="empty">This shadow does not exist yet.</p>`}
+    ${r?i`<div class="panels">
+          <${be} title="Desired" value=${r.state.desired} id="desired" />
+          <${be} title="Reported" value=${r.state.reported} id="reported" />
+          <${be} title="Delta" value=${r.state.delta} id="delta" empty="In sync: nothing pending" />
+          <${be} title="Metadata" value=${r.metadata} id="metadata" />
+          ${r.conflicts?i`<${be} title="Conflicts" value=${r.conflicts} id="conflicts" />`:null}
         </div>`:null}
-    ${s?u`<${wt} key=${`${e}/${n}`} thing=${e} shadow=${n} doc=${i} />`:null}
-  `}function ne({title:t,value:e,id:n,empty:s}){return u`<section class="panel" aria-labelledby=${`h-${n}`} data-testid=${`panel-${n}`}>
-    <h2 id=${`h-${n}`}>${t}</h2>
-    ${e===void 0?u`<p class="empty">${s??"empty"}</p>`:u`<pre tabindex="0">${ee(e)}</pre>`}
-  </section>`}var me=[{page:"",title:"Fleet",nav:!0,component:vt},{page:"things",title:"Thing",nav:!1,component:Lt},{page:"sites",title:"Sites",nav:!0,component:kt},{page:"identities",title:"Identities",nav:!0,component:$t}];function Tt(){let[t,e]=h({kind:"loading"}),n=()=>dt().then(s=>e({kind:"in",session:s})).catch(s=>e(s instanceof P&&s.status!==0?{kind:"signed-out"}:{kind:"unreachable"}));return w(()=>{lt(()=>{V.stop(),e({kind:"signed-out",reason:"Your session ended; sign in again."})}),n()},[]),w(()=>{t.kind==="in"&&V.start()},[t.kind]),t.kind==="loading"?u`<main class="centered"><p>Loading…</p></main>`:t.kind==="unreachable"?u`<main class="centered">
+    ${s?i`<${$n} key=${`${t}/${n}`} thing=${t} shadow=${n} doc=${r} />`:null}
+  `}function be({title:e,value:t,id:n,empty:s}){return i`<section class="panel" aria-labelledby=${`h-${n}`} data-testid=${`panel-${n}`}>
+    <h2 id=${`h-${n}`}>${e}</h2>
+    ${t===void 0?i`<p class="empty">${s??"empty"}</p>`:i`<pre tabindex="0">${q(t)}</pre>`}
+  </section>`}var je=[{page:"",title:"Fleet",nav:!0,component:nn},{page:"things",title:"Thing",nav:!1,component:En},{page:"systems",title:"Systems",nav:!0,component:hn},{page:"conflicts",title:"Conflicts",nav:!0,component:Qt},{page:"alarms",title:"Alarms",nav:!0,component:Kt},{page:"review",title:"Review",nav:!1,component:un},{page:"jobs",title:"Jobs",nav:!0,component:dn},{page:"sites",title:"Sites",nav:!0,component:mn},{page:"identities",title:"Identities",nav:!0,component:sn}];function Ln(){let[e,t]=g({kind:"loading"}),n=()=>It().then(s=>t({kind:"in",session:s})).catch(s=>t(s instanceof E&&s.status!==0?{kind:"signed-out"}:{kind:"unreachable"}));return S(()=>{qt(()=>{ne.stop(),t({kind:"signed-out",reason:"Your session ended; sign in again."})}),n()},[]),S(()=>{e.kind==="in"&&ne.start()},[e.kind]),e.kind==="loading"?i`<main class="centered"><p>Loading…</p></main>`:e.kind==="unreachable"?i`<main class="centered">
       <div class="banner error" role="alert">The node does not answer. It may be restarting or unreachable.</div>
       <button onClick=${n}>Try again</button>
-    </main>`:t.kind==="signed-out"?u`<${ft} reason=${t.reason} onSignedIn=${s=>e({kind:"in",session:s})} />`:u`<${zt}
-    session=${t.session}
-    onSignOut=${async()=>{V.stop(),await _t(),e({kind:"signed-out"})}}
-  />`}function zt({session:t,onSignOut:e}){let n=gt(),s=ut(),i=me.find(o=>o.page===n.page)??me[0];return w(()=>{document.title=`${i.title} \xB7 Umbra`},[i]),u`
+    </main>`:e.kind==="signed-out"?i`<${Jt} reason=${e.reason} onSignedIn=${s=>t({kind:"in",session:s})} />`:i`<${fo}
+    session=${e.session}
+    onSignOut=${async()=>{ne.stop(),await Ft(),t({kind:"signed-out"})}}
+  />`}function fo({session:e,onSignOut:t}){let n=Vt(),s=Mt(),r=je.find(o=>o.page===n.page)??je[0];return S(()=>{document.title=`${r.title} \xB7 Umbra`},[r]),i`
     <header class="top">
       <span class="brand">Umbra</span>
       <nav aria-label="Pages">
-        ${me.filter(o=>o.nav).map(o=>u`<a href=${`#/${o.page}`} aria-current=${o===i||i.page==="things"&&o.page===""?"page":void 0}>${o.title}</a>`)}
+        ${je.filter(o=>o.nav).map(o=>i`<a href=${`#/${o.page}`} aria-current=${o===r||r.page==="things"&&o.page===""?"page":void 0}>${o.title}</a>`)}
       </nav>
       <span class="who">
         <span class=${`link ${s}`} data-link=${s}>${s==="live"?"\u25CF live":s==="lost"?"\u25CF offline":"\u25CF connecting"}</span>
-        ${t.name} <span class="role">${t.role}</span>
-        ${t.anonymous?null:u`<button class="quiet" onClick=${e}>Sign out</button>`}
+        ${e.name} <span class="role">${e.role}</span>
+        ${e.anonymous?null:i`<button class="quiet" onClick=${t}>Sign out</button>`}
       </span>
     </header>
-    ${s==="lost"?u`<div class="banner error" role="alert" data-testid="node-lost">
+    ${s==="lost"?i`<div class="banner error" role="alert" data-testid="node-lost">
             Lost contact with the node. Showing the last known state; retrying…
           </div>`:null}
     <main id="main">
-      <${i.component} route=${n} session=${t} />
+      <${r.component} route=${n} session=${e} />
     </main>
-  `}var Rt=document.getElementById("app");Rt&&xe(u`<${Tt} />`,Rt);
+  `}var Rn=document.getElementById("app");Rn&&ze(i`<${Ln} />`,Rn);

@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 
 /** Hash routes (`#/things/pdu-1`): deep links work without server routes, and the node serves one page. */
 export interface Route {
-  /** First path segment: "" (fleet), "things", "sites", "identities". */
+  /** First path segment: "" (fleet), "things", "systems", "alarms", "jobs", … (pages.ts). */
   page: string;
   /** Remaining segments, decoded. */
   args: string[];

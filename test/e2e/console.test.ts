@@ -1,15 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { MqttClient } from "mqtt";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  browserCheck,
-  launchChromium,
-  newUserContext,
-  SCREENSHOTS,
-  seriousAxeViolations,
-} from "../helpers/browser.ts";
+import { browserCheck, launchChromium, newUserContext, SCREENSHOTS } from "../helpers/browser.ts";
+import { expectAccessible, signInWithPassword, signInWithToken } from "../helpers/console-page.ts";
 import { connectClient, Inbox } from "../helpers/mqtt.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 import { startSite } from "../helpers/relay-sites.ts";
@@ -62,23 +57,6 @@ describe.skipIf(!check.run)("web console in chromium", () => {
     await edge?.stop();
     await node?.stop();
   });
-
-  const signInWithPassword = async (page: Page, user: string, password: string) => {
-    await page.goto("/");
-    await page.getByLabel("User name", { exact: true }).fill(user);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Fleet" }).waitFor();
-  };
-
-  const expectAccessible = async (page: Page, what: string) => {
-    const violations = await seriousAxeViolations(page);
-    expect(
-      violations.map(
-        (v) => `${what}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target).join(" ")}`,
-      ),
-    ).toEqual([]);
-  };
 
   it("signs an operator in, sets desired, shows the delta until the device reports, then revokes the device", async () => {
     const { context, page, requests } = await newUserContext(browser, node.httpUrl);
@@ -243,11 +221,7 @@ describe.skipIf(!check.run)("web console in chromium", () => {
   it("offers a viewer no edits, and the node refuses a viewer's write", async () => {
     const { context, page } = await newUserContext(browser, node.httpUrl);
     try {
-      await page.goto("/");
-      await page.getByRole("button", { name: "Bearer token" }).click();
-      await page.getByLabel("Token").fill(viewerToken);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("heading", { name: "Fleet" }).waitFor();
+      await signInWithToken(page, viewerToken);
       await page.goto("/#/things/rack-b-pdu-05");
       await page.getByTestId("panel-delta").waitFor();
       expect(await page.getByTestId("desired-editor").count()).toBe(0);

@@ -5,10 +5,11 @@ import { ago, formatTime, json } from "../format.ts";
 import { type Connection, useNodeEvents } from "../live.ts";
 import type { PageProps } from "../pages.ts";
 import { DesiredEditor } from "../parts/desired-editor.ts";
+import { presenceBadge } from "../parts/fleet-table.ts";
+import { HistoryPanel } from "../parts/history.ts";
 import { TelemetryPanel } from "../parts/telemetry.ts";
 import { thingHref } from "../router.ts";
 import { canEdit } from "../session.ts";
-import { presenceBadge } from "./fleet.ts";
 
 export interface ShadowDoc {
   state: { desired?: object; reported?: object; delta?: object };
@@ -25,7 +26,7 @@ type Loaded =
   | { kind: "error"; message: string }
   | { kind: "ok"; doc: ShadowDoc };
 
-/** One thing: its shadows side by side, live; desired editable by operators; presence; telemetry. */
+/** One thing: its shadows side by side, live; desired editable by operators; presence; telemetry; history. */
 export function ThingPage({ route, session }: PageProps) {
   const thing = route.args[0] ?? "";
   const shadow = route.query.get("shadow") ?? "";
@@ -86,6 +87,7 @@ export function ThingPage({ route, session }: PageProps) {
     </nav>
     ${body(loaded, thing, shadow, canEdit(session))}
     <${TelemetryPanel} thing=${thing} />
+    <${HistoryPanel} thing=${thing} shadow=${shadow} version=${loaded.kind === "ok" ? loaded.doc.version : undefined} />
   `;
 }
 
