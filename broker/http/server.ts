@@ -31,6 +31,8 @@ interface ShadowQuery {
 
 const JSON_TYPES = /^(application\/json|text\/plain)(\s*;.*)?$/i;
 
+const STREAM_RECHECK_MS = 5000;
+
 /**
  * The HTTP API: the same documents and codes as MQTT (HTTP status = shadow code). Bodies are parsed by
  * the shadow service, not by Fastify, so a malformed body gets the same 400 document as on MQTT.
@@ -100,7 +102,26 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
         .send({ code: auth.code, message: auth.message, timestamp: Math.floor(Date.now() / 1000) });
     }
     principals.set(req, auth.principal);
+    streams.set(req, Date.now());
+    req.raw.once("close", () => streams.delete(req));
   });
+  // Long-lived answers (server-sent events: shadow watch, fleet, jobs, the console) outlive the check
+  // above: every few seconds each request still open after that long is checked again, and one whose
+  // token, session or identity was revoked since is ended, so revocation reaches open streams in seconds.
+  const streams = new Map<FastifyRequest, number>();
+  const recheck = setInterval(() => {
+    if (!deps.authenticate) return;
+    const now = Date.now();
+    for (const [req, since] of streams) {
+      if (now - since < STREAM_RECHECK_MS) continue; // an ordinary request, answered by now
+      if (!authenticateRequest(req, deps.authenticate, deps.console?.sessions).ok) {
+        streams.delete(req);
+        req.raw.socket?.destroy();
+      }
+    }
+  }, STREAM_RECHECK_MS);
+  recheck.unref();
+  app.addHook("onClose", async () => clearInterval(recheck));
   // `?name=` (empty) names no shadow: refused as MQTT refuses an empty name level, not read as the
   // classic shadow (issue 17).
   app.addHook("preHandler", async (req, reply) => {

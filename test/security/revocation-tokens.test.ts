@@ -58,4 +58,30 @@ describe("security: revoking an identity revokes its tokens", () => {
     expect(node.identities.listTokens().find((t) => t.name === "ops")?.revokedAt).toBeNull();
     expect((await write(token)).status).toBe(401);
   });
+
+  it("ends an open event stream (shadow watch) within seconds of its token's revocation", async () => {
+    node.identities.add("watcher", "viewer", "*");
+    const { id, token } = node.identities.createToken("watcher", "viewer", "*");
+    const res = await fetch(`${node.httpUrl}/things/pdu-1/shadow/events`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read(); // the current document
+    // Held open past one recheck while the token is valid...
+    const early = await Promise.race([
+      reader.read().then(() => "data"),
+      new Promise((r) => setTimeout(() => r("open"), 6000)),
+    ]);
+    expect(["open", "data"]).toContain(early);
+    node.identities.revokeToken(id);
+    const revokedAt = Date.now();
+    // ...and ended by the next one (every 5 s) once it is revoked.
+    for (;;) {
+      const r = await reader.read().catch(() => ({ done: true }));
+      if (r.done) break;
+      if (Date.now() - revokedAt > 15_000) throw new Error("stream still open 15 s after revocation");
+    }
+    expect(Date.now() - revokedAt).toBeLessThan(12_000);
+  }, 40_000);
 });
