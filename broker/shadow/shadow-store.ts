@@ -206,6 +206,7 @@ export class ShadowStore {
       this.q.insertRow.run(thing, shadow, entry.doc.save(), version, deleted, now, meta, heads);
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
+      entry.rebased = false;
     } else if (entry.rebased || this.cutDue(entry)) {
       // The new epoch's base replaces snapshot and chunks in this transaction: a crash leaves either
       // the old history or the new base, both holding every accepted change.
