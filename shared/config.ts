@@ -149,7 +149,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze(
   cacheSize: 20_000,
   compactAfterChunks: 64,
   epochAfterChanges: 128,
-  epochShared: false,
+  epochShared: true,
   logLevel: "warn",
   allowAnonymous: false,
   tlsPort: null,

@@ -16,7 +16,7 @@ describe("relay: local epoch cuts only for unshared shadows", () => {
   });
 
   it("cuts what no peer can hold, never what a parent or a child shares, and still converges", async () => {
-    const config = { epochAfterChanges: 3 };
+    const config = { epochAfterChanges: 3, epochShared: false };
     const core = await startSite({ site: "core", config });
     nodes.push(core);
     // The core grants edge pdu-*; edge shares pdu-1* with the core.

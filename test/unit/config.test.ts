@@ -39,7 +39,7 @@ describe("loadConfig defaults", () => {
       cacheSize: 20_000,
       compactAfterChunks: 64,
       epochAfterChanges: 128,
-      epochShared: false,
+      epochShared: true,
       logLevel: "warn",
       allowAnonymous: false,
       tlsPort: null,
