@@ -270,7 +270,9 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     if (epoch < mine) return { heads: entry.doc.heads(), changed: false, missing: false, stale: true };
     let changed: boolean;
     if (epoch > mine) {
-      if (entry.pinned > 0) await this.commits.submit();
+      // Synchronous from open to stage (the entry cannot be evicted in between). A staged local change
+      // not yet committed is this site's and uncovered: it is carried over, and the commit that
+      // follows writes the adopted document whole (`rebased`).
       const carried = entry.doc.adopt(entry.key, epoch, changes, ts);
       if (carried === undefined)
         return { heads: entry.doc.heads(), changed: false, missing: false, resend: true };
