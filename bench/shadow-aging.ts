@@ -3,7 +3,10 @@
  * per cached copy and bytes on disk as it goes through many changes, through the real ShadowStore on
  * SQLite (so epochs are cut at commit time exactly as in a node).
  *   npx tsx bench/shadow-aging.ts [--changes 1000,10000,100000,1000000] [--epoch-after 128]
- * `--epoch-after 0` keeps the whole history (the engine before epochs). SQLite runs with
+ *     [--shared no|full|agreed]
+ * `--epoch-after 0` keeps the whole history (the engine before epochs). `--shared full`: the shadow is
+ * shared with another site and `epochShared` is off (never cut); `--shared agreed`: shared, cut by
+ * agreed cuts at a root whose peers always hold its heads (the best case: every due cut happens). SQLite runs with
  * synchronous=OFF here: the fsync of a commit is the disk's cost, not the engine's (it does not
  * depend on the shadow's age either). Prints one line per checkpoint and a JSON summary.
  */
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     window: { type: "string", default: "2000" },
     copies: { type: "string", default: "2000" },
     loads: { type: "string", default: "20" },
+    shared: { type: "string", default: "no" },
   },
 });
 const checkpoints = (values.changes as string).split(",").map(Number);
@@ -37,6 +41,9 @@ const db = openDatabase(dir);
 db.pragma("synchronous = OFF");
 const options = { cacheSize: 10, compactAfterChunks: 64, epochAfterChanges: epochAfter, site: "bench" };
 const store = new ShadowStore(db, "a".repeat(32), options);
+const shared = values.shared as string;
+if (!["no", "full", "agreed"].includes(shared)) throw new Error("--shared is no, full or agreed");
+if (shared !== "no") store.setCutPolicy(() => (shared === "agreed" ? "agreed" : false));
 const addr = { thing: "pdu-aging", shadow: "" };
 const ts = 1_700_000_000;
 
@@ -135,7 +142,7 @@ interface Row {
 const rows: Row[] = [];
 const started = performance.now();
 console.log(
-  `epochAfterChanges=${epochAfter}\n   changes  update µs  commit µs  cpu µs  load ms (cpu)  memory B/shadow  disk B  epoch  changes since base`,
+  `epochAfterChanges=${epochAfter} shared=${shared}\n   changes  update µs  commit µs  cpu µs  load ms (cpu)  memory B/shadow  disk B  epoch  changes since base`,
 );
 let n = 1;
 for (const target of checkpoints) {
@@ -183,7 +190,7 @@ if (base && last) {
     `ratio ${last.changes}/${base.changes}: update ${(last.updateUs / base.updateUs).toFixed(2)}x, update+commit ${((last.updateUs + last.commitUs) / (base.updateUs + base.commitUs)).toFixed(2)}x, cpu ${(last.cpuUs / base.cpuUs).toFixed(2)}x; load avg ${loadavg()[0]?.toFixed(1)}; ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
 }
-console.log(JSON.stringify({ epochAfterChanges: epochAfter, rows }));
+console.log(JSON.stringify({ epochAfterChanges: epochAfter, shared, rows }));
 store.close();
 db.close();
 rmSync(dir, { recursive: true, force: true });

@@ -52,6 +52,8 @@ export interface NodeConfig {
   compactAfterChunks: number;
   /** Start a new epoch of an unshared shadow after this many changes (docs/shadow-engine.md). */
   epochAfterChanges: number;
+  /** Agreed epoch cuts of shared shadows: the top site cuts, the others adopt (docs/shadow-engine.md). */
+  epochShared: boolean;
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string;
   /** Accept clients without credentials (development only; the node warns). */
@@ -147,6 +149,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze(
   cacheSize: 20_000,
   compactAfterChunks: 64,
   epochAfterChanges: 128,
+  epochShared: true,
   logLevel: "warn",
   allowAnonymous: false,
   tlsPort: null,
@@ -198,6 +201,7 @@ const FIELDS: Record<string, { kind: Kind; env: string; group?: Group }> = {
   cacheSize: { kind: "count", env: "UMBRA_CACHE_SIZE" },
   compactAfterChunks: { kind: "count", env: "UMBRA_COMPACT_AFTER_CHUNKS" },
   epochAfterChanges: { kind: "count", env: "UMBRA_EPOCH_AFTER_CHANGES" },
+  epochShared: { kind: "bool", env: "UMBRA_EPOCH_SHARED" },
   logLevel: { kind: "level", env: "UMBRA_LOG_LEVEL" },
   allowAnonymous: { kind: "bool", env: "UMBRA_ALLOW_ANONYMOUS" },
   tlsPort: { kind: "optionalPort", env: "UMBRA_TLS_PORT" },

@@ -1,6 +1,13 @@
 import { compileThingPattern, matchesThing, type ThingPattern } from "../../shared/glob.ts";
+import { shadowKey } from "../../shared/topics.ts";
 import type { IdentityRecord } from "../auth/identity-store.ts";
 import type { CutPolicy } from "../shadow/shadow-store.ts";
+
+/** The agreed cut of shared shadows (docs/shadow-engine.md): only on a root node, `epochShared`. */
+export interface AgreedCut {
+  /** Whether a connected peer shares `thing` and is not known to hold exactly `heads` of `key`. */
+  lagging(thing: string, key: string, heads: readonly string[]): boolean;
+}
 
 /** How long the list of site grants is reused before it is read again from the identity store. */
 const REFRESH_MS = 5_000;
@@ -15,17 +22,24 @@ export function relayCutPolicy(
   parentPatterns: readonly ThingPattern[],
   siteIdentities: () => IdentityRecord[],
   now: () => number = Date.now,
+  agreed?: AgreedCut,
 ): CutPolicy {
   let grants: ThingPattern[] = [];
   let readAt = Number.NEGATIVE_INFINITY;
-  return (addr) => {
+  return (addr, heads) => {
     if (parentPatterns.some((p) => matchesThing(p, addr.thing))) return false;
+    // No parent shares the thing: this node is its one cutter; the sites below it only adopt.
+    if (agreed && heads && !isUnshared(addr.thing))
+      return agreed.lagging(addr.thing, shadowKey(addr), heads) ? false : "agreed";
+    return isUnshared(addr.thing);
+  };
+  function isUnshared(thing: string): boolean {
     if (now() - readAt > REFRESH_MS) {
       grants = siteIdentities()
         .filter((r) => r.role === "site")
         .map((r) => compileThingPattern(r.things));
       readAt = now();
     }
-    return !grants.some((g) => matchesThing(g, addr.thing));
-  };
+    return !grants.some((g) => matchesThing(g, thing));
+  }
 }

@@ -67,6 +67,8 @@ export interface LinkDeps {
    * instead of logged, so the frame intake can count it and keep a hostile peer from flooding the log.
    */
   badFrame?(reason: string): void;
+  /** The peer acknowledged changes of shadow `key` (the agreed cut looks whether it is due). */
+  acked?(key: string): void;
   /** Plain-topic messages the peer forwarded; resolves once they are delivered (then they are acked). */
   onMessages?(frame: MessagesFrame): Promise<void> | void;
 }
@@ -506,7 +508,7 @@ export class RelayLink {
         const addr = addrOfKey(set.key);
         if (isValidKey(set.key) && this.deps.allows(addr.thing)) {
           return this.deps.service
-            .merge(addr, set.changes, this.peer)
+            .merge(addr, set.changes, this.peer, frame.shadowEpochs?.[set.key] ?? 0)
             .then((result) => ({ set, addr, result }));
         }
         this.stats_.denied++;
@@ -522,7 +524,13 @@ export class RelayLink {
       const { set, addr, result } = m;
       this.stats_.changesReceived += set.changes.length;
       const theirs = frame.heads[set.key] ?? tipsOf(set.changes);
-      if (result.missing) repair[set.key] = result.heads;
+      if (result.stale) {
+        // The peer is in an older epoch: it gets ours from the skeleton, adopts it and carries over.
+        this.setKnown(set.key, []);
+        this.optimistic.delete(set.key);
+        this.markDirty(set.key, addr.thing);
+      } else if (result.resend) repair[set.key] = [];
+      else if (result.missing) repair[set.key] = result.heads;
       else if (theirs) {
         this.setKnown(set.key, theirs);
         if (!sameHeads(result.heads, theirs)) this.markDirty(set.key, addr.thing);
@@ -547,6 +555,7 @@ export class RelayLink {
       this.setKnown(key, heads);
       if (!this.dirty.has(key)) this.persist.clean.add(key);
     }
+    if (this.deps.acked) for (const key of f.heads.keys()) this.deps.acked(key);
     for (const [key, heads] of Object.entries(frame.repair ?? {})) {
       this.setKnown(key, heads);
       this.optimistic.delete(key);
@@ -719,6 +728,12 @@ export class RelayLink {
       if (!sameHeads(tipsOf(set.changes), h)) explicit[set.key] = h;
     }
     const frame: ChangesFrame = { t: "changes", epoch: this.epoch, seq, sets, heads: explicit };
+    const epochs: Record<string, number> = {};
+    for (const set of sets) {
+      const e = this.deps.store.open(addrOfKey(set.key)).doc.epoch;
+      if (e > 0) epochs[set.key] = e;
+    }
+    if (Object.keys(epochs).length > 0) frame.shadowEpochs = epochs;
     const bytes = this.transmit(frame);
     if (!bytes) {
       for (const key of heads.keys()) this.markDirtyKey(key, since);

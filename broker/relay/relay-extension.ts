@@ -15,7 +15,7 @@ import { dialParent, type ParentDialer } from "./child-side.ts";
 import { relayCutPolicy } from "./cut-policy.ts";
 import { DedupFilter, isHistorical } from "./dedup.ts";
 import { FrameIntake, intakePolicy } from "./frame-intake.ts";
-import { type LinkStats, RelayLink } from "./link.ts";
+import { addrOfKey, type LinkStats, RelayLink } from "./link.ts";
 import { RelayOutbox } from "./outbox.ts";
 import { sendDown } from "./parent-side.ts";
 import { PeerStateStore } from "./peer-state.ts";
@@ -74,12 +74,39 @@ export const relayExtension: ExtensionDefinition = {
         : undefined;
     const dedup = new DedupFilter(ctx.db, { log: relayLog });
     // Shared shadows keep their history until agreed cuts exist (docs/shadow-engine.md).
+    // Shared shadows are cut only by the site no parent shares them with, once every connected peer
+    // that shares them holds its heads; the others adopt (docs/shadow-engine.md, "Agreed cuts").
+    const agreed = config.epochShared
+      ? {
+          lagging: (thing: string, key: string, heads: readonly string[]) =>
+            [...links.values()].some(
+              (l) => l.connected && l.shares(thing) && l.syncState(key, heads) !== "synced",
+            ),
+        }
+      : undefined;
     ctx.store.setCutPolicy(
       relayCutPolicy(
         parents.map((p) => compileThingPattern(p.things)),
         () => ctx.identities.list((r) => r.role === "site"),
+        Date.now,
+        agreed,
       ),
     );
+    const cutting = new Set<string>();
+    const acked = (key: string) => {
+      if (!agreed || cutting.has(key)) return;
+      const addr = addrOfKey(key);
+      if (!ctx.store.cutReady(ctx.store.open(addr))) return;
+      cutting.add(key);
+      ctx.service
+        .cutShared(addr)
+        .then((cut) => {
+          // The new epoch goes to every peer: from its old heads it sends the whole (new) document.
+          if (cut) for (const link of links.values()) link.markDirty(key, addr.thing);
+        })
+        .catch((err) => relayLog.error({ err, shadow: key }, "relay: agreed cut failed"))
+        .finally(() => cutting.delete(key));
+    };
 
     const linkDeps = (
       side: "child" | "parent",
@@ -96,6 +123,7 @@ export const relayExtension: ExtensionDefinition = {
       allows,
       shareSpec,
       send,
+      acked,
     });
 
     let first = true;

@@ -34,6 +34,7 @@ export function writeBase(
   roots: { desired: ObjId; reported: ObjId },
   epoch: number,
   state: EpochState,
+  message: string | null = null,
 ): void {
   raw.put("/", "deleted", !state.exists);
   raw.put("/", "epoch", epoch);
@@ -41,7 +42,8 @@ export function writeBase(
   raw.put("/", "version", state.version, "counter");
   for (const key of sortedKeys(state.desired)) putSorted(raw, roots.desired, key, state.desired[key]);
   for (const key of sortedKeys(state.reported)) putSorted(raw, roots.reported, key, state.reported[key]);
-  raw.commit(null, 0);
+  // Local cuts write no message (byte-identical bases); agreed cuts record the cut (epoch-carry.ts).
+  raw.commit(message, 0);
 }
 
 /** Code-point order, independent of locale and of the object's insertion order. */

@@ -4,6 +4,14 @@ import { rewriteConflicted } from "../../shared/shadow-conflict-rewrite.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
 import { applyPatchOps, type PatchOp, planMetadata, planPatch } from "../../shared/shadow-patch.ts";
 import { type EpochState, epochActor, writeBase } from "./epoch-base.ts";
+import {
+  coveredClock,
+  cutMessage,
+  findBase,
+  leafDiff,
+  parseCutMessage,
+  uncoveredOwn,
+} from "./epoch-carry.ts";
 import { findConflicts, stampMergedLeaves } from "./shadow-merge.ts";
 
 /** Automerge's low-level document handle (what `Automerge.getBackend` returns). */
@@ -422,6 +430,71 @@ export class ShadowDocument {
     return true;
   }
 
+  /**
+   * The agreed cut of a shared shadow (docs/shadow-engine.md, only the root cutter calls it): like
+   * `cut`, but the base change's message records the cut heads and the covered clock, so a site that
+   * receives the base knows which of its own changes the new epoch already holds.
+   */
+  cutAgreed(key: string): boolean {
+    if (this.view_.conflicts) return false;
+    const clock = coveredClock(this.raw, key, this.epoch_, SKELETON_ACTOR);
+    const message = cutMessage(this.raw.getHeads(), clock);
+    const epoch = this.epoch_ + 1;
+    const next = baseDoc(key, epoch, this.view_, this.raw.getActorId(), message);
+    this.raw.free();
+    this.raw = next;
+    this.epoch_ = epoch;
+    this.sinceBase = 0;
+    return true;
+  }
+
+  /**
+   * Adopts epoch `epoch` (> this document's) from changes another site sent: the document becomes the
+   * skeleton plus those changes (the epoch's base among them), then every change this site wrote
+   * that the base's covered clock does not hold is carried over as a new local change (its leaf diff,
+   * in causal order, with its original time). Returns how many changes were carried over, or
+   * undefined when the base is not among `changes` (the sender must resend from the skeleton).
+   */
+  adopt(key: string, epoch: number, changes: readonly Uint8Array[], now: number): number | undefined {
+    const base = findBase(changes, epochActor(key, epoch));
+    if (!base) return undefined;
+    const clock = parseCutMessage(base.message).clock;
+    const old = this.raw;
+    const previous = this.view_;
+    const own = uncoveredOwn(old, key, this.epoch_, clock, this.site, SKELETON_ACTOR);
+    const carried = own.map((c) => ({
+      before: materialize(old, c.deps),
+      after: materialize(old, [...c.deps, c.hash]),
+      time: c.time,
+    }));
+    const fresh = skeletonDoc().clone(old.getActorId());
+    fresh.applyChanges(changes as Uint8Array[]);
+    old.free();
+    this.raw = fresh;
+    this.epoch_ = epochOf(fresh);
+    this.sinceBase = changesAfterBase(fresh, this.epoch_);
+    const after = materialize(fresh);
+    const meta = {
+      desired: mergeMeta(previous.desired, previous.meta.desired, after.desired, {}, {}, now),
+      reported: mergeMeta(previous.reported, previous.meta.reported, after.reported, {}, {}, now),
+    };
+    this.view_ = withConflicts(fresh, { ...after, meta });
+    for (const c of carried) {
+      if (c.before.exists && !c.after.exists) {
+        if (this.view_.exists) this.delete(c.time);
+        continue;
+      }
+      const edits: SectionEdits = {
+        desired: leafDiff(c.before.desired, c.after.desired),
+        reported: leafDiff(c.before.reported, c.after.reported),
+      };
+      const update = this.prepare(edits);
+      if (!c.before.exists && c.after.exists) update.changed = true;
+      this.apply(update, c.time);
+    }
+    return carried.length;
+  }
+
   /** The changes since `heads`, in a form `load`/`loadIncremental` accept. */
   saveSince(heads: Heads): Uint8Array {
     return this.raw.saveSince(heads);
@@ -469,9 +542,15 @@ function concat(chunks: Iterable<Uint8Array>): Uint8Array {
 }
 
 /** Skeleton + the base change of `epoch` (written as its derived actor), continuing as `actor`. */
-function baseDoc(key: string, epoch: number, state: EpochState, actor: string): RawDoc {
+function baseDoc(
+  key: string,
+  epoch: number,
+  state: EpochState,
+  actor: string,
+  message: string | null = null,
+): RawDoc {
   const builder = skeletonDoc().clone(epochActor(key, epoch));
-  writeBase(builder, rootsOf(), epoch, state);
+  writeBase(builder, rootsOf(), epoch, state, message);
   const raw = builder.clone(actor);
   builder.free();
   return raw;
@@ -495,8 +574,8 @@ function withConflicts(raw: RawDoc, view: ShadowView): ShadowView {
   return conflicts ? { ...rest, conflicts } : rest;
 }
 
-function materialize(raw: RawDoc): Omit<ShadowView, "meta"> {
-  const js = raw.materialize("/") as {
+function materialize(raw: RawDoc, heads?: Heads): Omit<ShadowView, "meta"> {
+  const js = raw.materialize("/", heads) as {
     desired: JsonObject;
     reported: JsonObject;
     version: number;

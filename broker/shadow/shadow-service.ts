@@ -48,6 +48,19 @@ export interface ShadowServiceStats {
   requests: Record<ShadowOp, number>;
   byCode: Record<string, number>;
   changes: number;
+  /** Newer epochs adopted from peers, and own changes carried over onto them (docs/shadow-engine.md). */
+  adopted: number;
+  carried: number;
+}
+
+/** What `merge` did: `stale` the changes were of an older epoch (not merged); `resend` a newer epoch came
+ * without its base (the sender must resend from the skeleton). */
+export interface MergeResult {
+  heads: string[];
+  changed: boolean;
+  missing: boolean;
+  stale?: boolean;
+  resend?: boolean;
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -61,6 +74,8 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     requests: { get: 0, update: 0, delete: 0 },
     byCode: {},
     changes: 0,
+    adopted: 0,
+    carried: 0,
   };
 
   /**
@@ -243,12 +258,31 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     addr: ShadowAddress,
     changes: readonly Uint8Array[],
     origin: string,
-  ): Promise<{ heads: string[]; changed: boolean; missing: boolean }> {
+    epoch = 0,
+  ): Promise<MergeResult> {
     checkAddress(addr);
     const ts = nowSeconds();
     const entry = this.store.open(addr);
     const previous = entry.doc.view;
-    const changed = entry.doc.applyRemote(changes, ts);
+    const mine = entry.doc.epoch;
+    // Epochs (docs/shadow-engine.md): older changes are not merged (the sender adopts ours and carries
+    // its own over); a newer epoch is adopted here, carrying over this site's changes it lacks.
+    if (epoch < mine) return { heads: entry.doc.heads(), changed: false, missing: false, stale: true };
+    let changed: boolean;
+    if (epoch > mine) {
+      // Synchronous from open to stage (the entry cannot be evicted in between). A staged local change
+      // not yet committed is this site's and uncovered: it is carried over, and the commit that
+      // follows writes the adopted document whole (`rebased`).
+      const carried = entry.doc.adopt(entry.key, epoch, changes, ts);
+      if (carried === undefined)
+        return { heads: entry.doc.heads(), changed: false, missing: false, resend: true };
+      entry.rebased = true;
+      this.stats.adopted++;
+      this.stats.carried += carried;
+      changed = true;
+    } else {
+      changed = entry.doc.applyRemote(changes, ts);
+    }
     const missing = entry.doc.missingDeps().length > 0;
     if (!changed) {
       await this.commits.submit();
@@ -268,6 +302,19 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
       origin,
     });
     return { heads, changed, missing };
+  }
+
+  /**
+   * Makes the agreed cut of a shared shadow through the group commit (the relay asks once every
+   * connected peer holds its heads; the store's cut policy decides again at write time).
+   */
+  async cutShared(addr: ShadowAddress): Promise<boolean> {
+    const entry = this.store.open(addr);
+    if (!this.store.cutReady(entry)) return false;
+    const epoch = entry.doc.epoch;
+    this.store.stage(entry);
+    await this.commits.submit(entry);
+    return entry.doc.epoch > epoch;
   }
 
   /** The current view of a shadow (for subscribers that want the delta on subscribe). */

@@ -19,6 +19,8 @@ export interface ShadowEntry {
   pinned: number;
   /** Change records staged with the changes (broker/history), written in the commit's transaction. */
   journal?: StagedJournal;
+  /** The document was replaced by another epoch (an adopted cut): the next write rewrites the snapshot. */
+  rebased?: boolean;
 }
 
 /** The change records staged on an entry since its last commit. */
@@ -50,10 +52,11 @@ export interface ShadowStoreOptions {
 export const DEFAULT_EPOCH_AFTER_CHANGES = 128;
 
 /**
- * Whether a shadow may be cut locally: false while another site shares it (only an agreed cut could
- * keep the sites merging). Set by the relay (`setCutPolicy`); without one every shadow may be cut.
+ * Whether a shadow may be cut: true for a local cut (no other site can hold it), "agreed" for the
+ * agreed cut of a shared shadow (only the root cutter, when every connected peer that shares it holds
+ * exactly `heads`), false otherwise. Set by the relay (`setCutPolicy`); without one every shadow may be cut.
  */
-export type CutPolicy = (addr: ShadowAddress) => boolean;
+export type CutPolicy = (addr: ShadowAddress, heads?: readonly string[]) => boolean | "agreed";
 
 /** One stored shadow's key and heads (null for rows written before heads were stored). */
 export interface StoredHeads {
@@ -203,7 +206,8 @@ export class ShadowStore {
       this.q.insertRow.run(thing, shadow, entry.doc.save(), version, deleted, now, meta, heads);
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
-    } else if (this.cutDue(entry)) {
+      entry.rebased = false;
+    } else if (entry.rebased || this.cutDue(entry)) {
       // The new epoch's base replaces snapshot and chunks in this transaction: a crash leaves either
       // the old history or the new base, both holding every accepted change.
       const cutHeads = entry.doc.heads().join(",");
@@ -211,7 +215,8 @@ export class ShadowStore {
       this.q.dropChunks.run(thing, shadow);
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
-      this.cuts++;
+      if (!entry.rebased) this.cuts++;
+      entry.rebased = false;
     } else if (entry.chunkCount + 1 >= this.options.compactAfterChunks) {
       this.q.replaceSnapshot.run(entry.doc.save(), version, deleted, now, meta, heads, thing, shadow);
       this.q.dropChunks.run(thing, shadow);
@@ -233,8 +238,20 @@ export class ShadowStore {
 
   /** Cuts the entry's document when it is due (and allowed); true when it was cut. */
   private cutDue(entry: ShadowEntry): boolean {
-    if (this.epochAfter <= 0 || entry.doc.changesSinceBase < this.epochAfter) return false;
-    return this.cutPolicy(entry.addr) && entry.doc.cut(entry.key);
+    if (!this.cutWanted(entry)) return false;
+    const allowed = this.cutPolicy(entry.addr, entry.doc.heads());
+    if (allowed === "agreed") return entry.doc.cutAgreed(entry.key);
+    return allowed && entry.doc.cut(entry.key);
+  }
+
+  /** Whether the entry has grown enough to be cut (the policy decides whether it may). */
+  cutWanted(entry: ShadowEntry): boolean {
+    return this.epochAfter > 0 && entry.doc.changesSinceBase >= this.epochAfter && !entry.doc.view.conflicts;
+  }
+
+  /** Whether the policy would cut the entry now (the relay asks after an ack). */
+  cutReady(entry: ShadowEntry): boolean {
+    return this.cutWanted(entry) && this.cutPolicy(entry.addr, entry.doc.heads()) !== false;
   }
 
   /** Called after a successful commit: the entries' current heads are on disk. */

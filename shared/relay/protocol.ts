@@ -44,6 +44,11 @@ export interface ChangesFrame {
   seq: number;
   sets: ChangeSet[];
   heads: Record<string, string[]>;
+  /**
+   * The shadow epoch (docs/shadow-engine.md) of each key's changes, when not 0. A receiver in an older
+   * epoch adopts the newer one; one in a newer epoch ignores the changes and sends its epoch back.
+   */
+  shadowEpochs?: Record<string, number>;
 }
 
 /** A frame (changes or messages) applied durably. `repair`: shadows whose changes missed a dependency. */
@@ -336,6 +341,13 @@ function checkHeader(h: Record<string, unknown>): void {
       need(isInt(h.seq), "seq");
       need(typeof h.heads === "object" && h.heads !== null, "heads");
       headsMap(h.heads, "relay changes frame: heads");
+      need(
+        h.shadowEpochs === undefined ||
+          (typeof h.shadowEpochs === "object" &&
+            h.shadowEpochs !== null &&
+            Object.values(h.shadowEpochs).every((e) => isInt(e) && (e as number) >= 0)),
+        "shadowEpochs",
+      );
       return;
     case "ack":
       need(isInt(h.epoch), "epoch");

@@ -16,6 +16,8 @@ import { addr, eventually, remove, write } from "../helpers/relay-sites.ts";
  */
 const RUNS = Number(process.env.UMBRA_RELAY_RUNS ?? 12);
 const THINGS = ["t-a", "t-b", "t-c"];
+/** A shared thing that is never deleted and whose keys are written once: every accepted write must survive. */
+const MARKS = "t-m";
 /** One thing per site that its links never share: cut into epochs locally (docs/shadow-engine.md). */
 const LOCAL = (site: number) => `local-${site}`;
 const SITES = 3;
@@ -41,6 +43,7 @@ type Op =
   | { k: "delete"; site: number; thing: number }
   | { k: "local"; site: number; section: "desired" | "reported"; key: number; value: number }
   | { k: "localDelete"; site: number }
+  | { k: "mark"; site: number; section: "desired" | "reported" }
   | { k: "cut"; wire: number }
   | { k: "heal"; wire: number }
   | { k: "restart"; site: number }
@@ -77,6 +80,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("localDelete" as const), site: fc.nat(SITES - 1) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant("mark" as const),
+      site: fc.nat(SITES - 1),
+      section: fc.constantFrom("desired" as const, "reported" as const),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("cut" as const), wire: fc.nat(1) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("heal" as const), wire: fc.nat(1) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("restart" as const), site: fc.nat(SITES - 1) }) },
@@ -87,15 +98,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 const topologyArb = fc.constantFrom("chain", "star");
 
 /**
- * How often the store compacts (snapshot rewrite after N chunks) and cuts an unshared shadow into a
- * new epoch (after N changes): small and random, so both happen at random moments, across
- * partitions and restarts.
+ * How often the store compacts (snapshot rewrite after N chunks) and cuts a shadow into a new epoch
+ * (after N changes): small and random, so both happen at random moments, across partitions and
+ * restarts. `agreed`: site 0 (the top of both topologies) also cuts the shared shadows (agreed cuts,
+ * docs/shadow-engine.md) once every connected peer holds its heads; the others adopt.
  */
 const storeArb = fc.record({
   compactAfterChunks: fc.integer({ min: 1, max: 5 }),
   epochAfterChanges: fc.integer({ min: 1, max: 4 }),
+  agreed: fc.boolean(),
 });
-type StoreTuning = { compactAfterChunks: number; epochAfterChanges: number };
+type StoreTuning = { compactAfterChunks: number; epochAfterChanges: number; agreed: boolean };
 
 /** What a local shadow must hold: only its own site writes it, so a plain model predicts it. */
 interface LocalModel {
@@ -123,6 +136,15 @@ async function run(topology: string, ops: Op[], tuning: StoreTuning): Promise<vo
     const name = `s${i}`;
     const state = (node.extensions.get("relay") as RelayExtension).state;
     const links = new Map<number, RelayLink>();
+    // The agreed cut, wired as the relay extension wires it (broker/relay/relay-extension.ts).
+    const agreedHere = tuning.agreed && i === 0;
+    const acked = (key: string) => {
+      const [thing = "", shadow = ""] = key.split("/");
+      if (!node.store.cutReady(node.store.open({ thing, shadow }))) return;
+      void node.service.cutShared({ thing, shadow }).then((done) => {
+        if (done) for (const l of links.values()) l.markDirty(key, thing);
+      });
+    };
     wires.forEach((w, wi) => {
       if (w.parent !== i && w.child !== i) return;
       const side = w.child === i ? "child" : "parent";
@@ -137,6 +159,7 @@ async function run(topology: string, ops: Op[], tuning: StoreTuning): Promise<vo
           state,
           log,
           allows: (thing) => !thing.startsWith("local-"),
+          ...(agreedHere ? { acked } : {}),
           send: (bytes) => {
             if (!w.up) return false;
             setImmediate(() => {
@@ -155,12 +178,19 @@ async function run(topology: string, ops: Op[], tuning: StoreTuning): Promise<vo
     node.service.on("change", onChange);
     // What the relay extension decides from its parents and site identities, decided here from the
     // test's own links: shared things are never cut locally, the site's local thing is.
-    node.store.setCutPolicy((a) => a.thing.startsWith("local-"));
+    node.store.setCutPolicy((a, heads) => {
+      if (a.thing.startsWith("local-")) return true;
+      if (!agreedHere || !heads) return false;
+      const key = shadowKey(a);
+      const lagging = [...links.values()].some((l) => l.connected && l.syncState(key, heads) !== "synced");
+      return lagging ? false : "agreed";
+    });
     return { name, dataDir, node, links, off: () => node.service.off("change", onChange) };
   };
 
   const start = async (i: number, dataDir = tempDir("umbra-relay-prop-")) => {
-    const node = await startTestNode({ site: `s${i}`, dataDir, logLevel: "silent", ...tuning });
+    const { agreed: _a, ...store } = tuning;
+    const node = await startTestNode({ site: `s${i}`, dataDir, logLevel: "silent", ...store });
     sites[i] = attach(i, node, dataDir);
   };
 
@@ -183,6 +213,7 @@ async function run(topology: string, ops: Op[], tuning: StoreTuning): Promise<vo
     desired: {},
     reported: {},
   }));
+  const marks: { section: "desired" | "reported"; key: string }[] = [];
   try {
     for (let i = 0; i < SITES; i++) await start(i);
     for (let wi = 0; wi < wires.length; wi++) connect(wi);
@@ -213,6 +244,12 @@ async function run(topology: string, ops: Op[], tuning: StoreTuning): Promise<vo
             Object.assign(m, { exists: false, version: m.version + 1, desired: {}, reported: {} });
           break;
         }
+        case "mark": {
+          const key = `m${marks.length}-s${op.site}`;
+          await write((sites[op.site] as Site).node, addr(MARKS), { state: { [op.section]: { [key]: 1 } } });
+          marks.push({ section: op.section, key });
+          break;
+        }
         case "cut":
           cut(op.wire);
           break;
@@ -237,7 +274,7 @@ async function run(topology: string, ops: Op[], tuning: StoreTuning): Promise<vo
     }
     for (let wi = 0; wi < wires.length; wi++) connect(wi);
     await eventually(() => {
-      for (const thing of THINGS) {
+      for (const thing of [...THINGS, MARKS]) {
         const a = addr(thing);
         const first = (sites[0] as Site).node.store.open(a).doc;
         for (const s of sites.slice(1)) {
@@ -250,8 +287,12 @@ async function run(topology: string, ops: Op[], tuning: StoreTuning): Promise<vo
       }
     }, 8000);
     for (const [i, site] of sites.entries()) {
-      // Shared shadows keep their whole history (no agreed cuts yet); local ones hold what was written.
-      for (const thing of THINGS) expect(site.node.store.open(addr(thing)).doc.epoch).toBe(0);
+      // Without agreed cuts shared shadows keep their whole history; local ones hold what was written.
+      if (!tuning.agreed)
+        for (const thing of THINGS) expect(site.node.store.open(addr(thing)).doc.epoch).toBe(0);
+      // Every write accepted anywhere survived every cut, partition and restart.
+      const marked = site.node.store.open(addr(MARKS)).doc.view;
+      for (const m of marks) expect(marked[m.section][m.key], `${site.name} ${m.key}`).toBe(1);
       const m = models[i] as LocalModel;
       const local = site.node.store.open(addr(LOCAL(i))).doc;
       const { meta: _m, ...view } = local.view;
@@ -275,11 +316,11 @@ async function run(topology: string, ops: Op[], tuning: StoreTuning): Promise<vo
 }
 
 describe("relay convergence (property)", () => {
-  it(`converges after random ops, partitions, compactions, local epoch cuts and restarts (${RUNS} runs)`, async () => {
+  it(`converges after random ops, partitions, compactions, local and agreed epoch cuts and restarts (${RUNS} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(
         topologyArb,
-        fc.array(opArb, { minLength: 5, maxLength: 30 }),
+        fc.array(opArb, { minLength: 5, maxLength: 50 }),
         storeArb,
         (topology, ops, tuning) => run(topology, ops, tuning),
       ),

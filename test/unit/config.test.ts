@@ -39,6 +39,7 @@ describe("loadConfig defaults", () => {
       cacheSize: 20_000,
       compactAfterChunks: 64,
       epochAfterChanges: 128,
+      epochShared: true,
       logLevel: "warn",
       allowAnonymous: false,
       tlsPort: null,

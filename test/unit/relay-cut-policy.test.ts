@@ -30,4 +30,28 @@ describe("relayCutPolicy", () => {
     clock = 10_000;
     expect(policy(at("lab-pdu"))).toBe(false);
   });
+
+  it("makes the agreed cut of a shared thing only where no parent shares it and no connected peer lags", () => {
+    let lagging = true;
+    const asked: string[] = [];
+    const agreed = {
+      lagging: (_thing: string, key: string) => {
+        asked.push(key);
+        return lagging;
+      },
+    };
+    const policy = relayCutPolicy(
+      [compileThingPattern("core-*")],
+      () => [site("edge-1", "rack1-*")],
+      Date.now,
+      agreed,
+    );
+    expect(policy(at("rack1-pdu"), ["h1"])).toBe(false); // a connected child lacks our heads
+    lagging = false;
+    expect(policy(at("rack1-pdu"), ["h1"])).toBe("agreed");
+    expect(asked).toEqual(["rack1-pdu", "rack1-pdu"]);
+    expect(policy(at("core-pdu"), ["h1"])).toBe(false); // the parent shares it: the parent cuts
+    expect(policy(at("lab-pdu"), ["h1"])).toBe(true); // unshared: a local cut
+    expect(policy(at("rack1-pdu"))).toBe(false); // no heads given: never an agreed cut
+  });
 });
