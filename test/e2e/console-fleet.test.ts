@@ -99,7 +99,10 @@ describe.skipIf(!check.run)("console fleet, systems and conflicts in chromium", 
       // Paging over 10,000 things: the next page continues in name order.
       await page.getByRole("button", { name: "Next →" }).click();
       await page.locator('tr[data-thing="bulk-00099"]').waitFor();
-      expect(await page.locator('tr[data-thing="bulk-00049"]').count()).toBe(0);
+      // The previous page's rows go (the render may show the new rows a moment before the old ones leave).
+      await expect
+        .poll(() => page.locator('tr[data-thing="bulk-00049"]').count(), { timeout: 10_000 })
+        .toBe(0);
 
       // A query with a mistake: the error names the position.
       const box = page.getByLabel("Fleet query");

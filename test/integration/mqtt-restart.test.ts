@@ -1,3 +1,5 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { connectClient } from "../helpers/mqtt.ts";
 import { connect5, Received } from "../helpers/mqtt5.ts";
@@ -7,13 +9,33 @@ import { type NodeProcess, spawnNode, tempDir } from "../helpers/node.ts";
  * Retained messages and persistent sessions (subscriptions and queued QoS 1 messages) survive a restart
  * of the node, including `kill -9`: a QoS 1 message queued for an offline subscriber is delivered after
  * the node comes back. Not covered (docs/mqtt5.md): aedes writes the PUBACK before it routes the
- * message, so a kill -9 in the few milliseconds between the two loses it; the test waits past them.
+ * message, so a kill -9 in the few milliseconds between the two loses it; the test waits until the
+ * message is queued on disk.
  */
 const dataDir = tempDir("umbra-mqtt-restart-");
 let node: NodeProcess | undefined;
 afterAll(() => {
   node?.child.kill("SIGKILL");
 });
+
+/** Waits until the node's mqtt.db holds at least `rows` queued messages for these clients. */
+async function queuedOnDisk(clients: string[], rows: number, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const db = new Database(join(dataDir, "mqtt.db"), { readonly: true, fileMustExist: true });
+    const n = (
+      db
+        .prepare(
+          `SELECT count(*) AS n FROM outgoing WHERE client_id IN (${clients.map(() => "?").join(",")})`,
+        )
+        .get(...clients) as { n: number }
+    ).n;
+    db.close();
+    if (n >= rows) return;
+    if (Date.now() > end) throw new Error(`${n}/${rows} messages queued on disk after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 async function restart(signal: NodeJS.Signals): Promise<NodeProcess> {
   const old = node;
@@ -47,7 +69,9 @@ describe("MQTT state across restarts", () => {
     n = await restart("SIGTERM");
     const pub2 = await connectClient(n.mqttUrl, { clientId: "pub" });
     await pub2.publishAsync("jobs/2", "before kill -9", { qos: 1 }); // PUBACK received: the node has it
-    await new Promise((r) => setTimeout(r, 500)); // past the PUBACK-before-queue window (see above)
+    // Past the PUBACK-before-queue window (see above): wait until the node has queued it on disk for
+    // both offline subscribers (jobs/1 and jobs/2 each), however slow the machine is.
+    await queuedOnDisk(["keep-311", "keep-5"], 4);
     n = await restart("SIGKILL");
 
     const back3 = await connectClient(n.mqttUrl, { clientId: "keep-311", clean: false });
