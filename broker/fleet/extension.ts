@@ -3,6 +3,7 @@ import type { Presence } from "../../shared/shadow-document.ts";
 import type { ExtensionDefinition, NodeExtension } from "../extension.ts";
 import { installAttributeTopics } from "./attributes-mqtt.ts";
 import { FleetService } from "./fleet-service.ts";
+import { PresenceRelay } from "./presence-relay.ts";
 import { answerThingQuery, fleetRoutes, isFleetQuery } from "./routes.ts";
 
 export interface FleetExtension extends NodeExtension {
@@ -22,13 +23,20 @@ export const fleetExtension: ExtensionDefinition = {
     ctx.presence.flush();
     const fleet = new FleetService(ctx.db, ctx.store);
     ctx.log.info({ ...fleet.loaded, things: fleet.index.size }, "fleet index loaded");
+    const presenceRelay = new PresenceRelay(ctx, fleet);
+    ctx.presence.resolve = (thing, own) =>
+      fleet.index.resolvePresence(own, fleet.index.relayedPresenceOf(thing));
+    presenceRelay.reconcile();
     const stopMqtt = installAttributeTopics(ctx.broker, ctx.access, fleet, ctx.log);
     // Presence as announced by the node (retained `$umbra/things/{t}/presence`, from any origin).
     const onPresence = (packet: AedesPublishPacket, cb: () => void) => {
       const m = PRESENCE.exec(packet.topic);
       try {
-        if (m?.[1] && packet.payload.length > 0)
-          fleet.setPresence(m[1], JSON.parse(packet.payload.toString()) as Presence);
+        if (m?.[1] && packet.payload.length > 0) {
+          const p = JSON.parse(packet.payload.toString()) as Presence;
+          fleet.setPresence(m[1], p);
+          presenceRelay.announce(m[1], p);
+        }
       } catch {
         // not a presence document: ignore
       }

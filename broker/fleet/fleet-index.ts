@@ -45,6 +45,7 @@ export type IndexListener = (record: FleetRecord | undefined, thing: string) => 
 export class FleetIndex {
   private readonly records = new Map<string, ThingRecord>();
   private readonly presence = new Map<string, Presence>();
+  private readonly relayedPresence = new Map<string, Presence>();
   private sorted: string[] | null = null;
   private readonly listeners = new Set<IndexListener>();
   private readonly changed = new Set<string>();
@@ -61,8 +62,26 @@ export class FleetIndex {
     return this.records.get(thing);
   }
 
+  /** The presence shown for a thing: this node's own, or the relayed one (see shared/site-presence.ts). */
   presenceOf(thing: string): Presence | undefined {
-    return this.presence.get(thing);
+    return this.resolvePresence(this.presence.get(thing), this.relayedPresence.get(thing));
+  }
+
+  /** Combines the local and the relayed presence; set by the fleet service (it knows the relay links). */
+  resolvePresence: (local: Presence | undefined, relayed: Presence | undefined) => Presence | undefined = (
+    local,
+  ) => local;
+
+  /** The presence last read from the thing's `$umbra-presence` shadow (any site, this one included). */
+  relayedPresenceOf(thing: string): Presence | undefined {
+    return this.relayedPresence.get(thing);
+  }
+
+  /** Presence relayed from another site (its `$umbra-presence` shadow); undefined forgets it. */
+  setRelayedPresence(thing: string, p: Presence | undefined, notify = true): void {
+    if (p) this.relayedPresence.set(thing, p);
+    else this.relayedPresence.delete(thing);
+    if (notify && this.records.has(thing)) this.notify(thing);
   }
 
   /** Thing names in ascending order (cached until a thing is added or removed). */

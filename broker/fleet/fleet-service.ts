@@ -1,7 +1,9 @@
 import type { Principal } from "../../shared/acl.ts";
 import { matchesThing } from "../../shared/glob.ts";
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
+import type { FleetShadow } from "../../shared/query/index.ts";
 import type { Presence, ShadowConflicts, ShadowView } from "../../shared/shadow-document.ts";
+import { isReservedShadowName, PRESENCE_SHADOW, presenceFromReported } from "../../shared/site-presence.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
 import { AttributeStore, type StoredAttributes } from "./attribute-store.ts";
@@ -43,7 +45,7 @@ export class FleetService {
     this.views = new FleetViewTable(db);
     let shadows = 0;
     for (const { thing, name, view } of this.views.all()) {
-      this.index.setShadow(thing, name, view, false);
+      this.applyView(thing, name, view, false);
       shadows++;
     }
     for (const a of this.attributes.all()) this.index.setAttributes(a.thing, a.attributes, a.version, false);
@@ -67,7 +69,7 @@ export class FleetService {
       committed: (entries) => {
         for (const e of entries) {
           const view = e.doc.view;
-          this.index.setShadow(e.addr.thing, e.addr.shadow, view);
+          this.applyView(e.addr.thing, e.addr.shadow, view);
           this.unsaved.set(e.key, { thing: e.addr.thing, name: e.addr.shadow, view });
         }
         this.flushTimer ??= setTimeout(() => this.flushViews(), VIEW_FLUSH_MS).unref();
@@ -75,11 +77,25 @@ export class FleetService {
     });
   }
 
+  /**
+   * A shadow's view into the index; reserved shadows are the node's own: `$umbra-presence` feeds the
+   * relayed presence, the others are kept out of queries.
+   */
+  private applyView(thing: string, name: string, view: ShadowView | FleetShadow, notify = true): void {
+    if (!isReservedShadowName(name)) {
+      this.index.setShadow(thing, name, view, notify);
+      return;
+    }
+    const exists = !("exists" in view) || view.exists;
+    if (name === PRESENCE_SHADOW)
+      this.index.setRelayedPresence(thing, exists ? presenceFromReported(view.reported) : undefined, notify);
+  }
+
   /** Reads shadows that lack a view a few hundred at a time, yielding between batches. */
   private scheduleBackfill(store: ShadowStore): void {
     this.backfillTimer = setImmediate(() => {
       const { examined, views } = this.views.refresh(store, BACKFILL_BATCH);
-      for (const { thing, name, view } of views) this.index.setShadow(thing, name, view);
+      for (const { thing, name, view } of views) this.applyView(thing, name, view);
       this.backfilling = examined < BACKFILL_BATCH ? 0 : Math.max(1, this.backfilling - examined);
       if (this.backfilling > 0) this.scheduleBackfill(store);
       else this.backfillTimer = undefined;

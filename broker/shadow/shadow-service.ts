@@ -18,6 +18,7 @@ import {
   validatePlainRequest,
   validateUpdateRequest,
 } from "../../shared/shadow-request.ts";
+import { reservedShadowDenial } from "../../shared/site-presence.ts";
 import {
   isValidShadowName,
   isValidThingName,
@@ -170,6 +171,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
 
   /** The checks of an update before it is applied: grant, claim, version, resulting size. */
   private admit(addr: ShadowAddress, req: UpdateRequest, principal: Principal) {
+    forbidIf(reservedShadowDenial(principal, addr.shadow));
     forbidIf(
       shadowDenial(principal, addr.thing, "update", {
         desired: req.desired !== undefined,
@@ -308,6 +310,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
       token = clientTokenOf(body, this.limits);
       checkAddress(addr);
       if (op !== "update") forbidIf(shadowDenial(principal, addr.thing, op));
+      if (op !== "get") forbidIf(reservedShadowDenial(principal, addr.shadow));
       const result: ShadowResult = { ok: true, body: await handle(body, ts) };
       this.count(200);
       return result;

@@ -102,6 +102,7 @@ export function fieldReader(field: readonly string[]): FieldReader {
       if (second === "connected") return (r) => [r.presence?.connected ?? false];
       if (second === "timestamp") return (r) => (r.presence ? [r.presence.since] : []);
       if (second === "site") return (r) => (r.presence ? [r.presence.site] : []);
+      if (second === "unknown") return (r) => [r.presence?.unknown === true];
       return () => [];
     case "shadow": {
       if (second === "name" && third !== undefined) {
