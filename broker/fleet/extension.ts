@@ -2,6 +2,7 @@ import type { AedesPublishPacket } from "aedes";
 import type { Presence } from "../../shared/shadow-document.ts";
 import type { ExtensionDefinition, NodeExtension } from "../extension.ts";
 import { installAttributeTopics } from "./attributes-mqtt.ts";
+import { AttributesRelay } from "./attributes-relay.ts";
 import { FleetService } from "./fleet-service.ts";
 import { PresenceRelay } from "./presence-relay.ts";
 import { answerThingQuery, fleetRoutes, isFleetQuery } from "./routes.ts";
@@ -27,6 +28,10 @@ export const fleetExtension: ExtensionDefinition = {
     ctx.presence.resolve = (thing, own) =>
       fleet.index.resolvePresence(own, fleet.index.relayedPresenceOf(thing));
     presenceRelay.reconcile();
+    const attributesRelay = new AttributesRelay(ctx, fleet, () => presenceRelay.relays());
+    fleet.onAttributesWritten = (thing, attributes) => attributesRelay.mirror(thing, attributes);
+    ctx.service.on("change", attributesRelay.onChange);
+    attributesRelay.reconcile();
     const stopMqtt = installAttributeTopics(ctx.broker, ctx.access, fleet, ctx.log);
     // Presence as announced by the node (retained `$umbra/things/{t}/presence`, from any origin).
     const onPresence = (packet: AedesPublishPacket, cb: () => void) => {
@@ -51,6 +56,7 @@ export const fleetExtension: ExtensionDefinition = {
       close() {
         fleet.close();
         stopMqtt();
+        ctx.service.off("change", attributesRelay.onChange);
         ctx.broker.unsubscribe("$umbra/things/+/presence", onPresence, () => {});
       },
     };

@@ -146,8 +146,23 @@ export class FleetService {
     return this.attributeDenial(p, thing) === null;
   }
 
+  /** Called after each local attribute write (the relay mirrors it into the reserved shadow). */
+  onAttributesWritten: (thing: string, attributes: JsonObject) => void = () => {};
+
   /** Validates, stores (its own transaction) and indexes before returning: the next query sees it. */
   writeAttributes(thing: string, body: JsonValue, mode: "put" | "patch", version?: number): StoredAttributes {
+    const stored = this.storeAttributes(thing, body, mode, version);
+    this.onAttributesWritten(thing, stored.attributes);
+    return stored;
+  }
+
+  /** Stores and indexes attributes without telling the relay (for those that came from it). */
+  storeAttributes(
+    thing: string,
+    body: JsonValue,
+    mode: "put" | "patch" = "put",
+    version?: number,
+  ): StoredAttributes {
     const stored = this.attributes.write(thing, body, mode, version);
     this.index.setAttributes(thing, stored.attributes, stored.version);
     return stored;

@@ -25,7 +25,7 @@ export class PresenceRelay {
   }
 
   /** Whether this node relays at all: it has a parent or serves site identities. */
-  private relays(): boolean {
+  relays(): boolean {
     return (
       parentsOf(this.ctx.config).length > 0 || this.ctx.identities.list((r) => r.role === "site").length > 0
     );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { principal } from "../../shared/acl.ts";
+import { replacementPatch } from "../../shared/site-attributes.ts";
 import {
   NODE_WRITER,
   presenceFromReported,
@@ -52,5 +53,26 @@ describe("presence across sites", () => {
     expect(reservedShadowDenial(principal("node", "bridge"), "$umbra-presence")).toMatch(/reserved/);
     expect(reservedShadowDenial(NODE_WRITER, "$umbra-presence")).toBeNull();
     expect(reservedShadowDenial(principal("ops", "operator"), "$config")).toBeNull();
+  });
+});
+
+describe("attributes across sites: the replacement patch", () => {
+  it("sets changed leaves, nulls removed ones and leaves equal subtrees out", () => {
+    const from = { type: "pdu", vendor: "acme", location: { room: "r2", rack: "7" }, labels: { a: "1" } };
+    const to = {
+      type: "pdu",
+      location: { room: "r2", rack: "8", unit: 3 },
+      labels: { a: "1" },
+      owner: "ops",
+    };
+    expect(replacementPatch(from, to)).toEqual({
+      vendor: null,
+      location: { rack: "8", unit: 3 },
+      owner: "ops",
+    });
+    expect(replacementPatch(to, to)).toEqual({});
+    expect(replacementPatch({ location: { room: "r1" } }, { location: "x" } as never)).toEqual({
+      location: "x",
+    });
   });
 });
