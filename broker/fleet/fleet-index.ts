@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
-import type { FleetRecord, FleetShadow } from "../../shared/query/index.ts";
+import type { FleetRecord, FleetShadow, ThingAlarms } from "../../shared/query/index.ts";
 import type { Presence, ShadowView } from "../../shared/shadow-document.ts";
 
 /** One thing in the index: its attributes and the store's views of its shadows (shared, not copied). */
@@ -16,6 +16,9 @@ class ThingRecord implements FleetRecord {
   }
   get systems(): readonly string[] {
     return this.index.membership(this);
+  }
+  get alarms(): ThingAlarms | undefined {
+    return this.index.alarmsOf(this.thing);
   }
 }
 
@@ -51,6 +54,8 @@ export class FleetIndex {
   private readonly changed = new Set<string>();
   /** Equality indexes of attribute paths, built on first use and kept up to date after. */
   private readonly byAttribute = new Map<string, Map<string, Set<string>>>();
+  /** Open alarms of a thing; set by the alarms capability (`alarms.*` query fields). */
+  alarmsOf: (thing: string) => ThingAlarms | undefined = () => undefined;
   /** Systems a record belongs to; set by the system registry. */
   membership: (r: FleetRecord) => readonly string[] = () => [];
 
