@@ -32,6 +32,7 @@ export const fleetExtension: ExtensionDefinition = {
     fleet.onAttributesWritten = (thing, attributes) => attributesRelay.mirror(thing, attributes);
     ctx.service.on("change", attributesRelay.onChange);
     attributesRelay.reconcile();
+    ctx.service.desiredChecks.push(fleet.grants.check);
     const stopMqtt = installAttributeTopics(ctx.broker, ctx.access, fleet, ctx.log);
     // Presence as announced by the node (retained `$umbra/things/{t}/presence`, from any origin).
     const onPresence = (packet: AedesPublishPacket, cb: () => void) => {
@@ -57,6 +58,8 @@ export const fleetExtension: ExtensionDefinition = {
         fleet.close();
         stopMqtt();
         ctx.service.off("change", attributesRelay.onChange);
+        const i = ctx.service.desiredChecks.indexOf(fleet.grants.check);
+        if (i >= 0) ctx.service.desiredChecks.splice(i, 1);
         ctx.broker.unsubscribe("$umbra/things/+/presence", onPresence, () => {});
       },
     };

@@ -8,6 +8,7 @@ import type { ShadowStore } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
 import { AttributeStore, type StoredAttributes } from "./attribute-store.ts";
 import { FleetIndex } from "./fleet-index.ts";
+import { SystemGrants } from "./system-grants.ts";
 import { SystemRegistry } from "./system-registry.ts";
 import { FleetViewTable } from "./view-table.ts";
 
@@ -30,6 +31,7 @@ export class FleetService {
   readonly index = new FleetIndex();
   readonly attributes: AttributeStore;
   readonly systems: SystemRegistry;
+  readonly grants: SystemGrants;
   readonly views: FleetViewTable;
   /** Milliseconds the start-up rebuild took, and how many shadows it read. */
   readonly loaded: { ms: number; shadows: number };
@@ -62,6 +64,7 @@ export class FleetService {
       );
     }
     this.systems = new SystemRegistry(db, this.index);
+    this.grants = new SystemGrants(db, this.systems);
     this.loaded = { ms: performance.now() - started, shadows };
     this.backfilling = 1;
     this.scheduleBackfill(store);

@@ -76,6 +76,9 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
    */
   admitNew?: (addr: ShadowAddress, principal: Principal) => () => void;
 
+  /** Added by capabilities (the fleet's per-system grants): why a desired write is forbidden (403), or null. */
+  readonly desiredChecks: ((addr: ShadowAddress, principal: Principal) => string | null)[] = [];
+
   /**
    * Set by the jobs extension: why a desired write (or a delete) by `principal` is refused because of a
    * maintenance claim (409, the message names the claim), or null (docs/jobs.md).
@@ -181,6 +184,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     if (req.desired !== undefined) {
       const claimed = this.claimCheck?.(addr, principal) ?? null;
       if (claimed !== null) throw new ShadowError(409, claimed);
+      for (const check of this.desiredChecks) forbidIf(check(addr, principal));
     }
     const entry = this.store.open(addr);
     const previous = entry.doc.view;
