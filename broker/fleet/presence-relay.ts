@@ -24,11 +24,9 @@ export class PresenceRelay {
       resolvePresence(ctx.config.site, local, relayed, (site) => this.linkTo(site));
   }
 
-  /** Whether this node relays at all: it has a parent or serves site identities. */
+  /** Whether this node relays at all: it has a parent or serves (or served) site identities. */
   relays(): boolean {
-    return (
-      parentsOf(this.ctx.config).length > 0 || this.ctx.identities.list((r) => r.role === "site").length > 0
-    );
+    return parentsOf(this.ctx.config).length > 0 || this.ctx.identities.hasRole("site");
   }
 
   /** A presence announced by this node's tracker: recorded in the reserved shadow when the node relays. */
