@@ -8,9 +8,10 @@ import type { TestNode } from "../helpers/node.ts";
 import { addr, converged, eventually, linkUp, startSite, write } from "../helpers/relay-sites.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 
-// Presence across two real sites: a device connected at the edge shows as connected (site edge-1) at
-// the core, in GET shadow, fleet queries and roll-ups; a cut link makes it "unknown since …", and the
-// disconnect made during the cut arrives once the link is back.
+// Presence across three real sites: a device connected at edge-1 shows as connected (site edge-1) at
+// the core and at edge-2 (through the core), in GET shadow, fleet queries and roll-ups; a cut link
+// makes it "unknown since …" at the core, and the disconnect made during the cut arrives once the link
+// is back. (edge-2 judges only its own link to the core: the cut beyond it is not seen there.)
 describe("presence across sites", () => {
   const nodes: TestNode[] = [];
   const clients: MqttClient[] = [];
@@ -36,10 +37,14 @@ describe("presence across sites", () => {
     const edge = await startSite({ site: "edge-1", parents: [{ node: core, url: proxy.url }] });
     nodes.push(edge);
     await linkUp(edge, "parent:core");
+    // A second edge shares the thing through the core (two hops from edge-1).
+    const edge2 = await startSite({ site: "edge-2", parents: [{ node: core }] });
+    nodes.push(edge2);
+    await linkUp(edge2, "parent:core");
 
     const thing = "pdu-p1";
     await write(edge, addr(thing), { state: { reported: { watts: 10 } } });
-    await converged([core, edge], [addr(thing)], 20_000);
+    await converged([core, edge, edge2], [addr(thing)], 20_000);
     fleetOf(core).systems.put("room-p", { things: [thing] });
     expect(fleetOf(core).systems.rollup("room-p", 1)).toMatchObject({ things: 1, connected: 0 });
 
@@ -54,7 +59,9 @@ describe("presence across sites", () => {
     clients.push(device);
     await eventually(async () => {
       expect(await connectionAt(core, thing)).toMatchObject({ connected: true, site: "edge-1" });
+      expect(await connectionAt(edge2, thing)).toMatchObject({ connected: true, site: "edge-1" });
     }, 20_000);
+    expect(connectedAt(edge2)).toEqual([thing]);
     expect(await connectionAt(core, thing)).not.toHaveProperty("unknown");
     expect(connectedAt(core)).toEqual([thing]);
     expect(
@@ -93,9 +100,11 @@ describe("presence across sites", () => {
 
     proxy.restore();
     await eventually(async () => {
-      const c = await connectionAt(core, thing);
-      expect(c).toMatchObject({ connected: false, site: "edge-1" });
-      expect(c).not.toHaveProperty("unknown");
+      for (const n of [core, edge2]) {
+        const c = await connectionAt(n, thing);
+        expect(c).toMatchObject({ connected: false, site: "edge-1" });
+        expect(c).not.toHaveProperty("unknown");
+      }
     }, 30_000);
     expect(fleetOf(core).systems.rollup("room-p", 1)).toMatchObject({ connected: 0 });
   }, 120_000);
