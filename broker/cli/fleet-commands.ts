@@ -69,7 +69,7 @@ function rollupRows(r: Json, depth: number, out: string[][]): string[][] {
   out.push([
     `${"  ".repeat(depth)}${r.name}`,
     text(r.things),
-    text(r.connected),
+    Number(r.presenceUnknown) > 0 ? `${r.connected} (+${r.presenceUnknown} unknown)` : text(r.connected),
     r.notConverged ? `${r.notConverged} (oldest ${age}s)` : "0",
     text(r.conflicts),
     text(r.unreachable),

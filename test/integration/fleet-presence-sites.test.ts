@@ -89,6 +89,7 @@ describe("presence across sites", () => {
       });
     }, 20_000);
     expect(connectedAt(core)).toEqual([]);
+    expect(fleetOf(core).systems.rollup("room-p", 1)).toMatchObject({ connected: 0, presenceUnknown: 1 });
     expect(
       findThings(fleetOf(core).index, { q: "connectivity.unknown:true" }).results.map((r) => r.thingName),
     ).toEqual([thing]);
@@ -106,6 +107,6 @@ describe("presence across sites", () => {
         expect(c).not.toHaveProperty("unknown");
       }
     }, 30_000);
-    expect(fleetOf(core).systems.rollup("room-p", 1)).toMatchObject({ connected: 0 });
+    expect(fleetOf(core).systems.rollup("room-p", 1)).toMatchObject({ connected: 0, presenceUnknown: 0 });
   }, 120_000);
 });
