@@ -49,5 +49,15 @@ describe("attributes across sites", () => {
     // bmc-a2 is outside the edge's grant at the core: never there.
     expect(fleetOf(core).attributesOf("bmc-a2")).toBeUndefined();
     expect(found(edge, "attributes.type:bmc")).toEqual(["bmc-a2"]);
+    // The carrier shadow is readable (its history is the attributes' history) but not listed.
+    expect(core.service.peek({ thing: "pdu-a1", shadow: "$umbra-attributes" }).reported).toEqual({
+      type: "pdu",
+      owner: "ops",
+    });
+    const token = core.identities.createToken("viewer", "viewer", "*").token;
+    const listed = await fetch(`${core.httpUrl}/things/pdu-a1/shadows`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(((await listed.json()) as { results: string[] }).results).toEqual([]);
   }, 120_000);
 });
