@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { principal } from "../../shared/acl.ts";
+import { recordCondition } from "../../shared/alarms-eval.ts";
+import type { AlarmRule } from "../../shared/alarms-rules.ts";
+import type { FleetRecord } from "../../shared/query/index.ts";
 import { replacementPatch } from "../../shared/site-attributes.ts";
 import {
   NODE_WRITER,
@@ -74,5 +77,23 @@ describe("attributes across sites: the replacement patch", () => {
     expect(replacementPatch({ location: { room: "r1" } }, { location: "x" } as never)).toEqual({
       location: "x",
     });
+  });
+});
+
+describe("alarms: unknown presence is not offline", () => {
+  it("raises offline only for a known disconnect", () => {
+    const rule = { kind: "offline" } as AlarmRule;
+    const rec = (presence: FleetRecord["presence"]): FleetRecord => ({
+      thing: "t",
+      attributes: {},
+      shadows: {},
+      systems: [],
+      ...(presence ? { presence } : {}),
+    });
+    expect(recordCondition(rule, rec({ connected: false, since: 5, site: "e" })).holds).toBe(true);
+    expect(recordCondition(rule, rec({ connected: false, unknown: true, since: 5, site: "e" })).holds).toBe(
+      false,
+    );
+    expect(recordCondition(rule, rec({ connected: true, since: 5, site: "e" })).holds).toBe(false);
   });
 });
