@@ -28,6 +28,7 @@ export const fleetExtension: ExtensionDefinition = {
     ctx.presence.resolve = (thing, own) =>
       fleet.index.resolvePresence(own, fleet.index.relayedPresenceOf(thing));
     presenceRelay.reconcile();
+    const stopLinkWatch = presenceRelay.watchLinks();
     const attributesRelay = new AttributesRelay(ctx, fleet, () => presenceRelay.relays());
     fleet.onAttributesWritten = (thing, attributes) => attributesRelay.mirror(thing, attributes);
     ctx.service.on("change", attributesRelay.onChange);
@@ -57,6 +58,7 @@ export const fleetExtension: ExtensionDefinition = {
       close() {
         fleet.close();
         stopMqtt();
+        stopLinkWatch();
         ctx.service.off("change", attributesRelay.onChange);
         const i = ctx.service.desiredChecks.indexOf(fleet.grants.check);
         if (i >= 0) ctx.service.desiredChecks.splice(i, 1);

@@ -82,6 +82,11 @@ export class FleetIndex {
     return this.relayedPresence.get(thing);
   }
 
+  /** Things with a relayed presence, by the site it names. */
+  *relayedPresences(): IterableIterator<[string, Presence]> {
+    yield* this.relayedPresence;
+  }
+
   /** Presence relayed from another site (its `$umbra-presence` shadow); undefined forgets it. */
   setRelayedPresence(thing: string, p: Presence | undefined, notify = true): void {
     if (p) this.relayedPresence.set(thing, p);

@@ -24,6 +24,27 @@ export class PresenceRelay {
       resolvePresence(ctx.config.site, local, relayed, (site) => this.linkTo(site));
   }
 
+  /**
+   * Watches the relay links: when one goes up or down, the things whose presence was relayed from
+   * another site are announced as changed (fleet stream, alarms), since what they show changed.
+   */
+  watchLinks(everyMs = 1000): () => void {
+    const shapeOf = (links: NonNullable<PresenceRelay["links"]>) =>
+      JSON.stringify([[...links.bySite].map(([s, l]) => [s, l.up]), links.parents?.up]);
+    let last = shapeOf(this.readLinks(Date.now()));
+    const timer = setInterval(() => {
+      const links = this.readLinks(Date.now());
+      this.links = links;
+      const shape = shapeOf(links);
+      if (shape === last) return;
+      last = shape;
+      for (const [thing, p] of [...this.fleet.index.relayedPresences()])
+        if (p.site !== this.ctx.config.site) this.fleet.index.setRelayedPresence(thing, p);
+    }, everyMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** Whether this node relays at all: it has a parent or serves (or served) site identities. */
   relays(): boolean {
     return parentsOf(this.ctx.config).length > 0 || this.ctx.identities.hasRole("site");

@@ -78,7 +78,12 @@ describe("presence across sites", () => {
     expect(forged.ok).toBe(false);
     if (!forged.ok) expect(forged.error.code).toBe(403);
 
-    // The link is cut: the core cannot know, so it says so (not "offline").
+    // The link is cut: the core cannot know, so it says so (not "offline"); the index announces the
+    // change (fleet stream, alarms) without any shadow changing.
+    const seen: { thing: string; unknown: boolean }[] = [];
+    const stopWatch = fleetOf(core).index.subscribe((r, t) =>
+      seen.push({ thing: t, unknown: r?.presence?.unknown === true }),
+    );
     proxy.cut();
     await eventually(async () => {
       expect(await connectionAt(core, thing)).toMatchObject({
@@ -89,6 +94,8 @@ describe("presence across sites", () => {
       });
     }, 20_000);
     expect(connectedAt(core)).toEqual([]);
+    await eventually(() => expect(seen).toContainEqual({ thing, unknown: true }), 10_000);
+    stopWatch();
     expect(fleetOf(core).systems.rollup("room-p", 1)).toMatchObject({ connected: 0, presenceUnknown: 1 });
     expect(
       findThings(fleetOf(core).index, { q: "connectivity.unknown:true" }).results.map((r) => r.thingName),
