@@ -298,6 +298,26 @@ function registerSystemCommands(program: Command): void {
   ).action(async (name: string, opts: NodeClientOpts) =>
     print(await getJson(opts, "DELETE", nodeUrl(opts, `/systems/${encodeURIComponent(name)}`))),
   );
+  // Per-system grants (docs/fleet.md): bind an operator identity to a system, unbind, list.
+  for (const [verb, method, what] of [
+    ["grant", "PUT", "bind an operator to a system: it may write desired only for the system's members"],
+    ["revoke", "DELETE", "unbind an operator from a system"],
+  ] as const) {
+    withNodeOptions(systems.command(`${verb} <system> <identity>`).description(what)).action(
+      async (system: string, identity: string, opts: NodeClientOpts) =>
+        print(
+          await getJson(
+            opts,
+            method,
+            nodeUrl(opts, `/systems/${encodeURIComponent(system)}/operators/${encodeURIComponent(identity)}`),
+          ),
+        ),
+    );
+  }
+  withNodeOptions(systems.command("operators <system>").description("operators bound to a system")).action(
+    async (system: string, opts: NodeClientOpts) =>
+      print(await getJson(opts, "GET", nodeUrl(opts, `/systems/${encodeURIComponent(system)}/operators`))),
+  );
   withNodeOptions(
     systems
       .command("rollup <name>")
