@@ -139,7 +139,7 @@ export async function startNode(
     // Unwound in reverse: the broker closes (clients disconnect) before presence is flushed.
     cleanup.push(() => presence.flush());
     cleanup.push(() => new Promise<void>((resolve) => broker.close(() => resolve())));
-    const service = new ShadowService(store, commits, config.limits, (thing) => presence.get(thing));
+    const service = new ShadowService(store, commits, config.limits, (thing) => presence.shown(thing));
     const quota = new ShadowQuota(db, config.limits);
     service.admitNew = (addr, principal) => quota.admitNew(addr, principal);
     const shadows = new ShadowMqttAdapter(broker, service, (err) =>

@@ -27,6 +27,17 @@ export class PresenceTracker {
     };
   }
 
+  /**
+   * Combines this node's own presence of a thing with what other capabilities know (the fleet: the
+   * presence relayed from other sites); `shown` applies it.
+   */
+  resolve: (thing: string, own: Presence | undefined) => Presence | undefined = (_thing, own) => own;
+
+  /** The presence the node shows (GET shadow's `connection`, the console): see `resolve`. */
+  shown(thing: string): Presence | undefined {
+    return this.resolve(thing, this.get(thing));
+  }
+
   get(thing: string): Presence | undefined {
     const unwritten = this.latest.get(thing);
     if (unwritten) return unwritten;

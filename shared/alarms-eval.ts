@@ -40,7 +40,8 @@ export function recordCondition(rule: AlarmRule, r: FleetRecord | undefined): Co
   if (!r) return NO;
   switch (rule.kind) {
     case "offline":
-      return r.presence && !r.presence.connected
+      // Unknown (the device's site cannot be reached) is not offline: no alarm storm on a WAN cut.
+      return r.presence && !r.presence.connected && !r.presence.unknown
         ? { holds: true, value: false, since: r.presence.since * 1000 }
         : NO;
     case "reported":

@@ -112,6 +112,8 @@ export function findCycle(
 export interface RollupStats {
   things: number;
   connected: number;
+  /** Things whose site cannot be reached: presence unknown (docs/fleet.md, "Presence across sites"). */
+  presenceUnknown: number;
   notConverged: number;
   /** Seconds since the oldest desired leaf still pending (0 when everything converged). */
   oldestDeltaSeconds: number;
@@ -122,6 +124,7 @@ export interface RollupStats {
 export const emptyStats = (): RollupStats => ({
   things: 0,
   connected: 0,
+  presenceUnknown: 0,
   notConverged: 0,
   oldestDeltaSeconds: 0,
   conflicts: 0,
@@ -143,6 +146,7 @@ export function oldestStamp(delta: JsonObject, meta: JsonValue | undefined): num
 export function sumInto(stats: RollupStats, part: RollupStats): void {
   stats.things += part.things;
   stats.connected += part.connected;
+  stats.presenceUnknown += part.presenceUnknown;
   stats.notConverged += part.notConverged;
   stats.oldestDeltaSeconds = Math.max(stats.oldestDeltaSeconds, part.oldestDeltaSeconds);
   stats.conflicts += part.conflicts;
@@ -152,6 +156,7 @@ export function sumInto(stats: RollupStats, part: RollupStats): void {
 /** What one thing contributes to a roll-up (computed once per thing per roll-up). */
 export interface ThingHealth {
   connected: boolean;
+  presenceUnknown: boolean;
   pending: boolean;
   /** Epoch seconds of its oldest pending desired leaf. */
   oldestDelta?: number;
@@ -164,6 +169,7 @@ export function addToStats(stats: RollupStats, h: ThingHealth | undefined, now: 
   stats.things++;
   if (!h) return;
   if (h.connected) stats.connected++;
+  if (h.presenceUnknown) stats.presenceUnknown++;
   if (h.pending) stats.notConverged++;
   if (h.oldestDelta !== undefined)
     stats.oldestDeltaSeconds = Math.max(stats.oldestDeltaSeconds, now - h.oldestDelta);
@@ -171,7 +177,7 @@ export function addToStats(stats: RollupStats, h: ThingHealth | undefined, now: 
   if (h.unreachable) stats.unreachable++;
 }
 
-type ShadowHealth = Omit<ThingHealth, "connected">;
+type ShadowHealth = Omit<ThingHealth, "connected" | "presenceUnknown">;
 const shadowHealth = new WeakMap<FleetShadow, ShadowHealth>();
 
 /** A shadow's part of its thing's health, computed once per view (views are never mutated). */
@@ -195,6 +201,7 @@ function healthOfShadow(s: FleetShadow): ShadowHealth {
 export function thingHealth(r: FleetRecord): ThingHealth {
   const h: ThingHealth = {
     connected: r.presence?.connected === true,
+    presenceUnknown: r.presence?.unknown === true,
     pending: false,
     conflicts: false,
     unreachable: false,

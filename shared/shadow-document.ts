@@ -9,6 +9,8 @@ export interface Presence {
   /** Epoch seconds of the last connect or disconnect. */
   since: number;
   site: string;
+  /** Set when the site the device is connected to cannot be reached: its state is unknown since `since`. */
+  unknown?: true;
 }
 
 /** The plain view of a stored shadow, materialised from its Automerge document. */

@@ -11,6 +11,8 @@ export const EVENT_RETENTION_MS = 400 * 86_400_000;
  */
 export class AlarmStore {
   private readonly byId = new Map<string, Alarm>();
+  /** Incremented on every change of the records held (so derived counts know when to recompute). */
+  generation = 0;
   private readonly q;
 
   constructor(private readonly db: Db) {
@@ -55,6 +57,7 @@ export class AlarmStore {
       if (event) this.q.event.run(event.id, event.kind, event.ts, event.by ?? null);
     })();
     this.byId.set(stored.id, stored);
+    this.generation++;
     return stored;
   }
 

@@ -34,3 +34,26 @@ export function countAlarms(
   }
   return counts;
 }
+
+/** Open alarms per thing (the fleet query's `alarms.*` fields), from every alarm the node holds. */
+export function countAlarmsByThing(alarms: Iterable<Alarm>, now: number): Map<string, AlarmCounts> {
+  const out = new Map<string, AlarmCounts>();
+  for (const a of alarms) {
+    if (!isOpen(a)) continue;
+    let c = out.get(a.thing);
+    if (!c) {
+      c = {
+        open: 0,
+        unacknowledged: 0,
+        shelved: 0,
+        bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
+      };
+      out.set(a.thing, c);
+    }
+    c.open++;
+    c.bySeverity[a.severity]++;
+    if (a.state === "raised") c.unacknowledged++;
+    if (isShelved(a, now)) c.shelved++;
+  }
+  return out;
+}

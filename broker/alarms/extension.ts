@@ -6,7 +6,7 @@ import type { RelayExtension } from "../relay/relay-extension.ts";
 import type { TelemetryExtension } from "../telemetry/extension.ts";
 import { AlarmService } from "./alarm-service.ts";
 import { AlarmStore } from "./alarm-store.ts";
-import type { AlarmCounts } from "./counts.ts";
+import { type AlarmCounts, countAlarmsByThing } from "./counts.ts";
 import { fleetPort } from "./fleet-port.ts";
 import {
   AlarmNotifications,
@@ -82,6 +82,15 @@ export const alarmsExtension: ExtensionDefinition = {
     });
     service.reloadRules();
     port.extendRollup((system) => ({ alarms: service.counts(system) }));
+    // Per-thing counts for the fleet query's `alarms.*` fields: recomputed when an alarm changed, or
+    // after a second (shelving ends with time).
+    let byThing = { generation: -1, at: 0, counts: new Map<string, AlarmCounts>() };
+    fleetExt.fleet.index.alarmsOf = (thing) => {
+      const t = now();
+      if (byThing.generation !== store.generation || t - byThing.at > 1000)
+        byThing = { generation: store.generation, at: t, counts: countAlarmsByThing(store.all(), t) };
+      return byThing.counts.get(thing);
+    };
 
     const stopFleet = port.subscribe((thing, record) => service.engine.thingChanged(thing, record));
     const onSamples = (thing: string, samples: readonly TelemetrySample[]) =>
@@ -128,6 +137,7 @@ export const alarmsExtension: ExtensionDefinition = {
       counts: (system) => service.counts(system),
       routes: (app, who) => alarmRoutes(app, who, service),
       close() {
+        fleetExt.fleet.index.alarmsOf = () => undefined;
         clearInterval(timer);
         stopFleet();
         port.extendRollup(undefined);

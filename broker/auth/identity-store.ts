@@ -63,6 +63,7 @@ export class IdentityStore {
       ),
       get: db.prepare("SELECT role, things, password_hash, revoked_at FROM identities WHERE name = ?"),
       list: db.prepare("SELECT name, role, things, created_at, revoked_at FROM identities ORDER BY name"),
+      hasRole: db.prepare("SELECT 1 FROM identities WHERE role = ? LIMIT 1"),
       revoke: db.prepare("UPDATE identities SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"),
       revokeTokensOf: db.prepare("UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"),
       revokedIdentity: db.prepare("SELECT 1 FROM identities WHERE name = ? AND revoked_at IS NOT NULL"),
@@ -123,6 +124,11 @@ export class IdentityStore {
       | undefined;
     if (!row || row.revoked_at !== null) return undefined;
     return { principal: principal(name, row.role, row.things), passwordHash: row.password_hash };
+  }
+
+  /** Whether any identity (revoked ones included) has `role`; a single-row probe, no listing. */
+  hasRole(role: Role): boolean {
+    return this.q.hasRole.get(role) !== undefined;
   }
 
   list(filter?: (r: IdentityRecord) => boolean): IdentityRecord[] {

@@ -69,7 +69,7 @@ function rollupRows(r: Json, depth: number, out: string[][]): string[][] {
   out.push([
     `${"  ".repeat(depth)}${r.name}`,
     text(r.things),
-    text(r.connected),
+    Number(r.presenceUnknown) > 0 ? `${r.connected} (+${r.presenceUnknown} unknown)` : text(r.connected),
     r.notConverged ? `${r.notConverged} (oldest ${age}s)` : "0",
     text(r.conflicts),
     text(r.unreachable),
@@ -297,6 +297,26 @@ function registerSystemCommands(program: Command): void {
     systems.command("delete <name>").description("delete a system no other system contains"),
   ).action(async (name: string, opts: NodeClientOpts) =>
     print(await getJson(opts, "DELETE", nodeUrl(opts, `/systems/${encodeURIComponent(name)}`))),
+  );
+  // Per-system grants (docs/fleet.md): bind an operator identity to a system, unbind, list.
+  for (const [verb, method, what] of [
+    ["grant", "PUT", "bind an operator to a system: it may write desired only for the system's members"],
+    ["revoke", "DELETE", "unbind an operator from a system"],
+  ] as const) {
+    withNodeOptions(systems.command(`${verb} <system> <identity>`).description(what)).action(
+      async (system: string, identity: string, opts: NodeClientOpts) =>
+        print(
+          await getJson(
+            opts,
+            method,
+            nodeUrl(opts, `/systems/${encodeURIComponent(system)}/operators/${encodeURIComponent(identity)}`),
+          ),
+        ),
+    );
+  }
+  withNodeOptions(systems.command("operators <system>").description("operators bound to a system")).action(
+    async (system: string, opts: NodeClientOpts) =>
+      print(await getJson(opts, "GET", nodeUrl(opts, `/systems/${encodeURIComponent(system)}/operators`))),
   );
   withNodeOptions(
     systems

@@ -2,7 +2,9 @@ import type { AedesPublishPacket } from "aedes";
 import type { Presence } from "../../shared/shadow-document.ts";
 import type { ExtensionDefinition, NodeExtension } from "../extension.ts";
 import { installAttributeTopics } from "./attributes-mqtt.ts";
+import { AttributesRelay } from "./attributes-relay.ts";
 import { FleetService } from "./fleet-service.ts";
+import { PresenceRelay } from "./presence-relay.ts";
 import { answerThingQuery, fleetRoutes, isFleetQuery } from "./routes.ts";
 
 export interface FleetExtension extends NodeExtension {
@@ -22,13 +24,26 @@ export const fleetExtension: ExtensionDefinition = {
     ctx.presence.flush();
     const fleet = new FleetService(ctx.db, ctx.store);
     ctx.log.info({ ...fleet.loaded, things: fleet.index.size }, "fleet index loaded");
+    const presenceRelay = new PresenceRelay(ctx, fleet);
+    ctx.presence.resolve = (thing, own) =>
+      fleet.index.resolvePresence(own, fleet.index.relayedPresenceOf(thing));
+    presenceRelay.reconcile();
+    const stopLinkWatch = presenceRelay.watchLinks();
+    const attributesRelay = new AttributesRelay(ctx, fleet, () => presenceRelay.relays());
+    fleet.onAttributesWritten = (thing, attributes) => attributesRelay.mirror(thing, attributes);
+    ctx.service.on("change", attributesRelay.onChange);
+    attributesRelay.reconcile();
+    ctx.service.desiredChecks.push(fleet.grants.check);
     const stopMqtt = installAttributeTopics(ctx.broker, ctx.access, fleet, ctx.log);
     // Presence as announced by the node (retained `$umbra/things/{t}/presence`, from any origin).
     const onPresence = (packet: AedesPublishPacket, cb: () => void) => {
       const m = PRESENCE.exec(packet.topic);
       try {
-        if (m?.[1] && packet.payload.length > 0)
-          fleet.setPresence(m[1], JSON.parse(packet.payload.toString()) as Presence);
+        if (m?.[1] && packet.payload.length > 0) {
+          const p = JSON.parse(packet.payload.toString()) as Presence;
+          fleet.setPresence(m[1], p);
+          presenceRelay.announce(m[1], p);
+        }
       } catch {
         // not a presence document: ignore
       }
@@ -43,6 +58,10 @@ export const fleetExtension: ExtensionDefinition = {
       close() {
         fleet.close();
         stopMqtt();
+        stopLinkWatch();
+        ctx.service.off("change", attributesRelay.onChange);
+        const i = ctx.service.desiredChecks.indexOf(fleet.grants.check);
+        if (i >= 0) ctx.service.desiredChecks.splice(i, 1);
         ctx.broker.unsubscribe("$umbra/things/+/presence", onPresence, () => {});
       },
     };

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
-import type { FleetRecord, FleetShadow } from "../../shared/query/index.ts";
+import type { FleetRecord, FleetShadow, ThingAlarms } from "../../shared/query/index.ts";
 import type { Presence, ShadowView } from "../../shared/shadow-document.ts";
 
 /** One thing in the index: its attributes and the store's views of its shadows (shared, not copied). */
@@ -16,6 +16,9 @@ class ThingRecord implements FleetRecord {
   }
   get systems(): readonly string[] {
     return this.index.membership(this);
+  }
+  get alarms(): ThingAlarms | undefined {
+    return this.index.alarmsOf(this.thing);
   }
 }
 
@@ -45,11 +48,14 @@ export type IndexListener = (record: FleetRecord | undefined, thing: string) => 
 export class FleetIndex {
   private readonly records = new Map<string, ThingRecord>();
   private readonly presence = new Map<string, Presence>();
+  private readonly relayedPresence = new Map<string, Presence>();
   private sorted: string[] | null = null;
   private readonly listeners = new Set<IndexListener>();
   private readonly changed = new Set<string>();
   /** Equality indexes of attribute paths, built on first use and kept up to date after. */
   private readonly byAttribute = new Map<string, Map<string, Set<string>>>();
+  /** Open alarms of a thing; set by the alarms capability (`alarms.*` query fields). */
+  alarmsOf: (thing: string) => ThingAlarms | undefined = () => undefined;
   /** Systems a record belongs to; set by the system registry. */
   membership: (r: FleetRecord) => readonly string[] = () => [];
 
@@ -61,8 +67,31 @@ export class FleetIndex {
     return this.records.get(thing);
   }
 
+  /** The presence shown for a thing: this node's own, or the relayed one (see shared/site-presence.ts). */
   presenceOf(thing: string): Presence | undefined {
-    return this.presence.get(thing);
+    return this.resolvePresence(this.presence.get(thing), this.relayedPresence.get(thing));
+  }
+
+  /** Combines the local and the relayed presence; set by the fleet service (it knows the relay links). */
+  resolvePresence: (local: Presence | undefined, relayed: Presence | undefined) => Presence | undefined = (
+    local,
+  ) => local;
+
+  /** The presence last read from the thing's `$umbra-presence` shadow (any site, this one included). */
+  relayedPresenceOf(thing: string): Presence | undefined {
+    return this.relayedPresence.get(thing);
+  }
+
+  /** Things with a relayed presence, by the site it names. */
+  *relayedPresences(): IterableIterator<[string, Presence]> {
+    yield* this.relayedPresence;
+  }
+
+  /** Presence relayed from another site (its `$umbra-presence` shadow); undefined forgets it. */
+  setRelayedPresence(thing: string, p: Presence | undefined, notify = true): void {
+    if (p) this.relayedPresence.set(thing, p);
+    else this.relayedPresence.delete(thing);
+    if (notify && this.records.has(thing)) this.notify(thing);
   }
 
   /** Thing names in ascending order (cached until a thing is added or removed). */

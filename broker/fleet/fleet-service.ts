@@ -1,11 +1,14 @@
 import type { Principal } from "../../shared/acl.ts";
 import { matchesThing } from "../../shared/glob.ts";
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
+import type { FleetShadow } from "../../shared/query/index.ts";
 import type { Presence, ShadowConflicts, ShadowView } from "../../shared/shadow-document.ts";
+import { isReservedShadowName, PRESENCE_SHADOW, presenceFromReported } from "../../shared/site-presence.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
 import { AttributeStore, type StoredAttributes } from "./attribute-store.ts";
 import { FleetIndex } from "./fleet-index.ts";
+import { SystemGrants } from "./system-grants.ts";
 import { SystemRegistry } from "./system-registry.ts";
 import { FleetViewTable } from "./view-table.ts";
 
@@ -28,6 +31,7 @@ export class FleetService {
   readonly index = new FleetIndex();
   readonly attributes: AttributeStore;
   readonly systems: SystemRegistry;
+  readonly grants: SystemGrants;
   readonly views: FleetViewTable;
   /** Milliseconds the start-up rebuild took, and how many shadows it read. */
   readonly loaded: { ms: number; shadows: number };
@@ -43,7 +47,7 @@ export class FleetService {
     this.views = new FleetViewTable(db);
     let shadows = 0;
     for (const { thing, name, view } of this.views.all()) {
-      this.index.setShadow(thing, name, view, false);
+      this.applyView(thing, name, view, false);
       shadows++;
     }
     for (const a of this.attributes.all()) this.index.setAttributes(a.thing, a.attributes, a.version, false);
@@ -60,6 +64,7 @@ export class FleetService {
       );
     }
     this.systems = new SystemRegistry(db, this.index);
+    this.grants = new SystemGrants(db, this.systems);
     this.loaded = { ms: performance.now() - started, shadows };
     this.backfilling = 1;
     this.scheduleBackfill(store);
@@ -67,7 +72,7 @@ export class FleetService {
       committed: (entries) => {
         for (const e of entries) {
           const view = e.doc.view;
-          this.index.setShadow(e.addr.thing, e.addr.shadow, view);
+          this.applyView(e.addr.thing, e.addr.shadow, view);
           this.unsaved.set(e.key, { thing: e.addr.thing, name: e.addr.shadow, view });
         }
         this.flushTimer ??= setTimeout(() => this.flushViews(), VIEW_FLUSH_MS).unref();
@@ -75,11 +80,25 @@ export class FleetService {
     });
   }
 
+  /**
+   * A shadow's view into the index; reserved shadows are the node's own: `$umbra-presence` feeds the
+   * relayed presence, the others are kept out of queries.
+   */
+  private applyView(thing: string, name: string, view: ShadowView | FleetShadow, notify = true): void {
+    if (!isReservedShadowName(name)) {
+      this.index.setShadow(thing, name, view, notify);
+      return;
+    }
+    const exists = !("exists" in view) || view.exists;
+    if (name === PRESENCE_SHADOW)
+      this.index.setRelayedPresence(thing, exists ? presenceFromReported(view.reported) : undefined, notify);
+  }
+
   /** Reads shadows that lack a view a few hundred at a time, yielding between batches. */
   private scheduleBackfill(store: ShadowStore): void {
     this.backfillTimer = setImmediate(() => {
       const { examined, views } = this.views.refresh(store, BACKFILL_BATCH);
-      for (const { thing, name, view } of views) this.index.setShadow(thing, name, view);
+      for (const { thing, name, view } of views) this.applyView(thing, name, view);
       this.backfilling = examined < BACKFILL_BATCH ? 0 : Math.max(1, this.backfilling - examined);
       if (this.backfilling > 0) this.scheduleBackfill(store);
       else this.backfillTimer = undefined;
@@ -130,8 +149,23 @@ export class FleetService {
     return this.attributeDenial(p, thing) === null;
   }
 
+  /** Called after each local attribute write (the relay mirrors it into the reserved shadow). */
+  onAttributesWritten: (thing: string, attributes: JsonObject) => void = () => {};
+
   /** Validates, stores (its own transaction) and indexes before returning: the next query sees it. */
   writeAttributes(thing: string, body: JsonValue, mode: "put" | "patch", version?: number): StoredAttributes {
+    const stored = this.storeAttributes(thing, body, mode, version);
+    this.onAttributesWritten(thing, stored.attributes);
+    return stored;
+  }
+
+  /** Stores and indexes attributes without telling the relay (for those that came from it). */
+  storeAttributes(
+    thing: string,
+    body: JsonValue,
+    mode: "put" | "patch" = "put",
+    version?: number,
+  ): StoredAttributes {
     const stored = this.attributes.write(thing, body, mode, version);
     this.index.setAttributes(thing, stored.attributes, stored.version);
     return stored;

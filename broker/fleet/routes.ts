@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../../shared/acl.ts";
-import { mayOperate } from "../../shared/acl.ts";
+import { mayOperate, mayReadFleet } from "../../shared/acl.ts";
 import { AttributeError } from "../../shared/fleet-attributes.ts";
 import { SystemError } from "../../shared/fleet-systems.ts";
 import type { JsonValue } from "../../shared/json.ts";
@@ -205,6 +205,35 @@ export function fleetRoutes(
         return reply.code(400).send({ code: 400, message: err.message, timestamp: now() });
       return sendFleetError(reply, err);
     }
+  });
+  // Per-system grants: operators bound to a system write desired only for its members.
+  type GrantParams = { Params: { name: string; identity: string } };
+  const grantAdmin = (req: FastifyRequest, reply: FastifyReply) => {
+    if (operatorOnly(req, reply)) return true;
+    const p = who(req);
+    if (p.role === "operator" && fleet.grants.systemsOf(p.name).length > 0) {
+      forbid(reply, `operator '${p.name}' is bound to systems and may not change system grants`);
+      return true;
+    }
+    return false;
+  };
+  app.get<{ Params: { name: string } }>("/systems/:name/operators", async (req, reply) => {
+    if (!mayReadFleet(who(req))) return forbid(reply, `role ${who(req).role} may not read systems`);
+    return { system: req.params.name, operators: fleet.grants.operatorsOf(req.params.name) };
+  });
+  app.put<GrantParams>("/systems/:name/operators/:identity", async (req, reply) => {
+    if (grantAdmin(req, reply)) return reply;
+    try {
+      fleet.grants.grant(req.params.identity, req.params.name);
+      return { system: req.params.name, operators: fleet.grants.operatorsOf(req.params.name) };
+    } catch (err) {
+      return sendFleetError(reply, err);
+    }
+  });
+  app.delete<GrantParams>("/systems/:name/operators/:identity", async (req, reply) => {
+    if (grantAdmin(req, reply)) return reply;
+    fleet.grants.revoke(req.params.identity, req.params.name);
+    return { system: req.params.name, operators: fleet.grants.operatorsOf(req.params.name) };
   });
   app.delete<{ Params: { name: string } }>("/systems/:name", async (req, reply) => {
     if (operatorOnly(req, reply)) return reply;

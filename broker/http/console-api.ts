@@ -153,7 +153,7 @@ async function summarise(deps: ConsoleApiDeps, thing: string, p: Principal): Pro
     deltaLeaves: 0,
     conflictLeaves: 0,
   };
-  const connection = deps.presence.get(thing);
+  const connection = deps.presence.shown(thing);
   if (connection) row.connection = connection;
   if (!classic) return row;
   const got = await deps.service.get({ thing, shadow: CLASSIC_SHADOW }, "", p);

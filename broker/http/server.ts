@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { ANONYMOUS, mayReadFleet, type Principal } from "../../shared/acl.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import { renderShadow } from "../../shared/shadow-document.ts";
+import { isReservedShadowName } from "../../shared/site-presence.ts";
 import { CLASSIC_SHADOW, isValidThingName, type ShadowAddress } from "../../shared/topics.ts";
 import type { NodeExtension } from "../extension.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
@@ -197,7 +198,8 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
     return {
       thing: req.params.thing,
       classic: names.includes(CLASSIC_SHADOW),
-      results: names.filter((n) => n !== CLASSIC_SHADOW),
+      // The node's reserved shadows ($umbra-presence, $umbra-attributes) are readable but not listed.
+      results: names.filter((n) => n !== CLASSIC_SHADOW && !isReservedShadowName(n)),
       timestamp: Math.floor(Date.now() / 1000),
     };
   });

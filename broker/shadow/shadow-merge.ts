@@ -52,34 +52,38 @@ function entryValue(raw: RawDoc, entry: Entry): JsonValue {
 
 /**
  * The losing values of every leaf of desired/reported that holds concurrent writes, with the site
- * (the change message), actor and time of the change that wrote each, or undefined when there are none.
+ * (the change message), actor and time of the change that wrote each, and the same of the change that
+ * wrote the winning value (`winner`), or undefined when there are none.
  */
 export function findConflicts(
   raw: RawDoc,
   roots: { desired: string; reported: string },
 ): ShadowConflicts | undefined {
   let metas: ChangeMeta[] | undefined;
-  const describe = (entry: Entry): JsonObject => {
+  /** Who wrote an entry: the site (the change message), actor and time of its change. */
+  const writer = (entry: Entry): JsonObject => {
     metas ??= raw.getChangesMeta([]);
     const id = opIdOf(entry);
     const change = changeOf(metas, id);
-    return {
-      value: entryValue(raw, entry),
-      site: change?.message ?? null,
-      actor: parseOpId(id).actor,
-      timestamp: change?.time ?? null,
-    };
+    return { site: change?.message ?? null, actor: parseOpId(id).actor, timestamp: change?.time ?? null };
   };
+  // A losing value, who wrote it, and who wrote the value that won (its value is the shadow's own).
+  const describe = (entry: Entry, winner: JsonObject): JsonObject => ({
+    value: entryValue(raw, entry),
+    ...writer(entry),
+    winner,
+  });
   const scan = (obj: string): JsonObject | undefined => {
     let out: JsonObject | undefined;
     for (const key of raw.keys(obj)) {
       const all = raw.getAll(obj, key) as Entry[];
       const w = winnerIndex(all);
-      if (all.length > 1) {
-        out ??= {};
-        out[key] = all.filter((_, i) => i !== w).map(describe);
-      }
       const winner = all[w];
+      if (all.length > 1 && winner) {
+        out ??= {};
+        const won = writer(winner);
+        out[key] = all.filter((_, i) => i !== w).map((e) => describe(e, won));
+      }
       if (winner?.[0] === "map") {
         const sub = scan(String(winner[1]));
         if (sub) {

@@ -18,6 +18,7 @@ import {
   validatePlainRequest,
   validateUpdateRequest,
 } from "../../shared/shadow-request.ts";
+import { reservedShadowDenial } from "../../shared/site-presence.ts";
 import {
   isValidShadowName,
   isValidThingName,
@@ -89,6 +90,9 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
    * cap, broker/auth/shadow-quota.ts); returns what to call once the creation is committed or failed.
    */
   admitNew?: (addr: ShadowAddress, principal: Principal) => () => void;
+
+  /** Added by capabilities (the fleet's per-system grants): why a desired write is forbidden (403), or null. */
+  readonly desiredChecks: ((addr: ShadowAddress, principal: Principal) => string | null)[] = [];
 
   /**
    * Set by the jobs extension: why a desired write (or a delete) by `principal` is refused because of a
@@ -185,6 +189,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
 
   /** The checks of an update before it is applied: grant, claim, version, resulting size. */
   private admit(addr: ShadowAddress, req: UpdateRequest, principal: Principal) {
+    forbidIf(reservedShadowDenial(principal, addr.shadow));
     forbidIf(
       shadowDenial(principal, addr.thing, "update", {
         desired: req.desired !== undefined,
@@ -194,6 +199,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     if (req.desired !== undefined) {
       const claimed = this.claimCheck?.(addr, principal) ?? null;
       if (claimed !== null) throw new ShadowError(409, claimed);
+      for (const check of this.desiredChecks) forbidIf(check(addr, principal));
     }
     const entry = this.store.open(addr);
     const previous = entry.doc.view;
@@ -355,6 +361,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
       token = clientTokenOf(body, this.limits);
       checkAddress(addr);
       if (op !== "update") forbidIf(shadowDenial(principal, addr.thing, op));
+      if (op !== "get") forbidIf(reservedShadowDenial(principal, addr.shadow));
       const result: ShadowResult = { ok: true, body: await handle(body, ts) };
       this.count(200);
       return result;

@@ -30,6 +30,7 @@ export const FIELD_ROOTS = [
   "connectivity",
   "systems",
   "conflicts",
+  "alarms",
 ] as const;
 
 /** A bad query: `position` is the 0-based offset of the character where the problem was found. */

@@ -9,4 +9,5 @@ export {
   type FleetRecord,
   type FleetShadow,
   fieldReader,
+  type ThingAlarms,
 } from "./record.ts";

@@ -12,6 +12,14 @@ export interface FleetShadow {
   readonly conflicts?: ShadowConflicts;
 }
 
+/** Open alarms of one thing (broker/alarms): `alarms.open`, `alarms.bySeverity.critical`, … */
+export interface ThingAlarms {
+  readonly open: number;
+  readonly unacknowledged: number;
+  readonly shelved: number;
+  readonly bySeverity: Readonly<Record<string, number>>;
+}
+
 /** What a fleet query is evaluated over: one per thing. */
 export interface FleetRecord {
   readonly thing: string;
@@ -21,6 +29,8 @@ export interface FleetRecord {
   readonly presence?: Presence;
   /** Systems the thing belongs to, directly or through subsystems. */
   readonly systems: readonly string[];
+  /** Open alarms of the thing; absent when it has none (or the node has no alarms capability). */
+  readonly alarms?: ThingAlarms;
 }
 
 const deltas = new WeakMap<FleetShadow, JsonObject>();
@@ -97,11 +107,18 @@ export function fieldReader(field: readonly string[]): FieldReader {
       return field.length === 1
         ? (r) => [Object.values(r.shadows).reduce((n, s) => n + conflictCount(s.conflicts), 0)]
         : () => [];
+    case "alarms":
+      if (second === "open" || second === "unacknowledged" || second === "shelved")
+        return field.length === 2 ? (r) => [r.alarms?.[second] ?? 0] : () => [];
+      if (second === "bySeverity" && third !== undefined && field.length === 3)
+        return (r) => [r.alarms?.bySeverity[third] ?? 0];
+      return () => [];
     case "connectivity":
       if (field.length !== 2) return () => [];
       if (second === "connected") return (r) => [r.presence?.connected ?? false];
       if (second === "timestamp") return (r) => (r.presence ? [r.presence.since] : []);
       if (second === "site") return (r) => (r.presence ? [r.presence.site] : []);
+      if (second === "unknown") return (r) => [r.presence?.unknown === true];
       return () => [];
     case "shadow": {
       if (second === "name" && third !== undefined) {

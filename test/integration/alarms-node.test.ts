@@ -71,6 +71,11 @@ describe("alarms on a node", () => {
     const r = (await (await fetch(`${node.httpUrl}/alarms?state=all`)).json()) as { results: Json[] };
     return r.results.find((a) => a.id === id);
   };
+  const thingsWhere = async (q: string): Promise<string[]> => {
+    const r = await fetch(`${node.httpUrl}/things?q=${encodeURIComponent(q)}`);
+    expect(r.status).toBe(200);
+    return ((await r.json()) as { results: { thingName: string }[] }).results.map((x) => x.thingName);
+  };
   const shadow = (thing: string, state: Json) =>
     fetch(`${node.httpUrl}/things/${thing}/shadow`, { method: "POST", body: JSON.stringify({ state }) });
 
@@ -114,6 +119,11 @@ describe("alarms on a node", () => {
       expect((await alarm("rack-a1/bmc-unreachable/bmc-1"))?.state).toBe("raised");
       expect((await alarm("rack-a1/drift/sw-1"))?.state).toBe("raised");
     }, 15_000);
+    // The fleet query sees the open alarms per thing (`alarms` root).
+    expect(await thingsWhere("alarms.open > 0 AND thingName:*-1")).toEqual(
+      expect.arrayContaining(["bmc-1", "dev-1", "sw-1"]),
+    );
+    expect(await thingsWhere("thingName:sw-1 AND alarms.unacknowledged:1")).toEqual(["sw-1"]);
     await shadow("dev-1", { reported: { fan: { state: "ok" } } });
     await shadow("bmc-1", { reported: { $bridge: { reachable: true } } });
     await shadow("sw-1", { reported: { vlan: 7 } });
@@ -122,6 +132,7 @@ describe("alarms on a node", () => {
       expect((await alarm("rack-a1/bmc-unreachable/bmc-1"))?.state).toBe("cleared");
       expect((await alarm("rack-a1/drift/sw-1"))?.state).toBe("cleared");
     }, 15_000);
+    expect(await thingsWhere("thingName:sw-1 AND alarms.open:0")).toEqual(["sw-1"]);
   }, 60_000);
 
   it("a device that goes offline raises after its duration; reconnecting clears", async () => {

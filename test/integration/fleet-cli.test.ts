@@ -126,5 +126,13 @@ describe("umbra things / umbra systems (CLI)", () => {
     expect((await umbra(["systems", "list"])).stdout).toContain(
       "room-r1  0       -        attributes.location.room:r1",
     );
+    // Per-system grants.
+    expect((await umbra(["systems", "grant", "power", "ops-p"])).code).toBe(0);
+    expect(JSON.parse((await umbra(["systems", "operators", "power"])).stdout)).toEqual({
+      system: "power",
+      operators: ["ops-p"],
+    });
+    expect((await umbra(["systems", "revoke", "power", "ops-p"])).code).toBe(0);
+    expect(JSON.parse((await umbra(["systems", "operators", "power"])).stdout).operators).toEqual([]);
   });
 });

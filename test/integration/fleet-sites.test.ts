@@ -7,7 +7,7 @@ import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 
 // Two real sites: shadows written at the edge are indexed at the core (a roll-up there counts them),
 // and a conflict made by a partition shows in the core's fleet view until the winner is rewritten.
-// Attributes, systems and presence are per node today (docs/fleet.md, "Not yet").
+// Presence and attributes across sites: fleet-presence-sites, fleet-attributes-sites.
 describe("fleet across sites", () => {
   const nodes: TestNode[] = [];
   let proxy: TcpProxy | undefined;
@@ -59,6 +59,14 @@ describe("fleet across sites", () => {
     proxy.restore();
     await converged([core, edge], [a], 20_000);
     await eventually(() => expect(fleet.conflicts().map((c) => c.thing)).toEqual(["pdu-e1"]), 10_000);
+    // The entry names the losing site and the winning one: one each of the two.
+    const [lost] = (fleet.conflicts()[0]?.conflicts.desired?.outlet1 ?? []) as {
+      value: string;
+      site: string;
+      winner: { site: string };
+    }[];
+    expect([lost?.site, lost?.winner.site].sort()).toEqual(["core", "edge-1"]);
+    expect(lost?.value).toBe(lost?.site === "core" ? "on" : "off");
     expect(
       findThings(fleet.index, { q: "shadow.hasConflicts:true" }).results.map((r) => r.thingName),
     ).toEqual(["pdu-e1"]);

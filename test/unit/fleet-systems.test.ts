@@ -62,6 +62,7 @@ describe("systems", () => {
       name: "top",
       things: 4, // a, b, c, ghost (declared, never seen): b and a counted once
       connected: 1,
+      presenceUnknown: 0,
       notConverged: 1,
       oldestDeltaSeconds: 60,
       conflicts: 0,
@@ -71,6 +72,7 @@ describe("systems", () => {
           name: "s1",
           things: 2,
           connected: 1,
+          presenceUnknown: 0,
           notConverged: 1,
           oldestDeltaSeconds: 60,
           conflicts: 0,
@@ -81,6 +83,7 @@ describe("systems", () => {
           name: "s2",
           things: 2,
           connected: 0,
+          presenceUnknown: 0,
           notConverged: 0,
           oldestDeltaSeconds: 0,
           conflicts: 0,

@@ -37,14 +37,16 @@ describe("ShadowDocument: merging another site's changes", () => {
     expect(core.view.conflicts).toEqual(edge.view.conflicts);
     // Same-counter ops: the higher actor id wins (Automerge's rule), here the edge's.
     expect(core.view.desired).toEqual({ mode: "edge", nested: { x: 2 } });
+    // Each losing value names its writer and the writer of the value that won (both sites).
+    const edgeWon = { site: "edge", actor: EDGE, timestamp: 200 };
     expect(core.view.conflicts?.desired).toEqual({
-      mode: [{ value: "core", site: "core", actor: CORE, timestamp: 300 }],
-      nested: { x: [{ value: 3, site: "core", actor: CORE, timestamp: 300 }] },
+      mode: [{ value: "core", site: "core", actor: CORE, timestamp: 300, winner: edgeWon }],
+      nested: { x: [{ value: 3, site: "core", actor: CORE, timestamp: 300, winner: edgeWon }] },
     });
     expect(renderShadow(core.view, 0).conflicts).toEqual(core.view.conflicts);
     core.update({ desired: { mode: "settled" } }, 400);
     expect(core.view.conflicts?.desired).toEqual({
-      nested: { x: [{ value: 3, site: "core", actor: CORE, timestamp: 300 }] },
+      nested: { x: [{ value: 3, site: "core", actor: CORE, timestamp: 300, winner: edgeWon }] },
     });
     core.update({ desired: { nested: { x: 9 } } }, 500);
     expect(core.view.conflicts).toBeUndefined();
