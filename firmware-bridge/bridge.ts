@@ -1,6 +1,5 @@
 import { join } from "node:path";
-import { connectDevice } from "../device-agent/sdk/connect.ts";
-import type { Device, DeviceOptions } from "../device-agent/sdk/types.ts";
+import { connectDevice, type Device, type DeviceOptions } from "../device-agent/index.ts";
 import type { JsonObject } from "../shared/json.ts";
 import type { BridgeConfig, BridgeDevice } from "./config.ts";
 import { checkDevice, checkPoints, driverFactory } from "./drivers/index.ts";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { parseDocument } from "yaml";
-import { parseDuration } from "../device-agent/agent/config-check.ts";
+import { parseDuration } from "../shared/config-check.ts";
 import { isValidThingName } from "../shared/topics.ts";
 import { DEFAULT_SUMMARY_MS } from "./measurements.ts";
 import type { DeviceSpec, DriverName } from "./types.ts";

@@ -1,6 +1,6 @@
-import { leavesOf } from "../device-agent/sdk/paths.ts";
-import type { DeltaHandler, HandlerResult } from "../device-agent/sdk/types.ts";
+import type { DeltaHandler, HandlerResult } from "../device-agent/index.ts";
 import { type JsonObject, type JsonValue, jsonEqual } from "../shared/json.ts";
+import { leavesOf } from "../shared/json-path.ts";
 import { ConvertError, pointFor, rawEquals, setPath, toRaw, toShadow } from "./convert.ts";
 import { MeasurementSummary, splitReadings, telemetryMessages } from "./measurements.ts";
 import {

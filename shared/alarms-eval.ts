@@ -82,11 +82,3 @@ export function recordCondition(rule: AlarmRule, r: FleetRecord | undefined): Co
       return NO;
   }
 }
-
-/**
- * The duration gate: given when the condition began and the rule's `for`, whether to raise now and,
- * if not yet, when to look again (epoch ms).
- */
-export function dueAt(rule: AlarmRule, since: number): number {
-  return since + rule.forMs;
-}

@@ -53,8 +53,6 @@ export const FLAP_RAISES = 5;
 
 export const isOpen = (a: Alarm) => a.state !== "cleared";
 export const isShelved = (a: Alarm, now: number) => a.shelvedUntil !== undefined && a.shelvedUntil > now;
-export const isFlapping = (a: Alarm, now: number) =>
-  a.recentRaises.filter((t) => t > now - FLAP_WINDOW_MS).length >= FLAP_RAISES;
 
 export interface Firing {
   id: string;

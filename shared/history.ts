@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue, jsonEqual } from "./json.ts";
+import { leavesOf } from "./json-path.ts";
 import { applyPatchOps, type PatchOp, planMetadata } from "./shadow-patch.ts";
 
 /**
@@ -126,18 +127,9 @@ export function applyRecord(state: HistoryState, r: HistoryRecord): HistoryState
   };
 }
 
-/** Leaves of a section: scalars and arrays, keyed by path; empty objects are not state. */
-export function leavesOf(
-  obj: JsonObject,
-  prefix: string[] = [],
-  out = new Map<string, Leaf>(),
-): Map<string, Leaf> {
-  for (const [key, value] of Object.entries(obj)) {
-    const path = [...prefix, key];
-    if (isJsonObject(value)) leavesOf(value, path, out);
-    else out.set(JSON.stringify(path), { path, value });
-  }
-  return out;
+/** Leaves of a section (scalars and arrays; empty objects are not state), keyed by path. */
+export function leafMap(obj: JsonObject, prefix: string[] = []): Map<string, Leaf> {
+  return new Map(leavesOf(obj, prefix).map((leaf) => [JSON.stringify(leaf.path), leaf]));
 }
 
 export interface Leaf {
@@ -164,8 +156,8 @@ export function comparePaths(a: readonly string[], b: readonly string[]): number
 
 /** The leaf-level diff of two sections, in path order. */
 export function diffSections(before: JsonObject, after: JsonObject): LeafChange[] {
-  const a = leavesOf(before);
-  const b = leavesOf(after);
+  const a = leafMap(before);
+  const b = leafMap(after);
   const out: LeafChange[] = [];
   const keys = [...new Set([...a.keys(), ...b.keys()])];
   const pathOf = (k: string) => (a.get(k) ?? b.get(k))?.path ?? [];
@@ -202,8 +194,7 @@ export function leafEffects(r: HistoryRecord): LeafEffect[] {
         out.push({ op: "clear", section, path: op.path });
       } else if (isJsonObject(op.value)) {
         out.push({ op: "clear", section, path: op.path });
-        for (const leaf of leavesOf(op.value, op.path).values())
-          out.push({ op: "set", section, path: leaf.path });
+        for (const leaf of leavesOf(op.value, op.path)) out.push({ op: "set", section, path: leaf.path });
       } else {
         out.push({ op: "set", section, path: op.path });
       }
@@ -212,76 +203,4 @@ export function leafEffects(r: HistoryRecord): LeafEffect[] {
   return out;
 }
 
-function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
-  return prefix.length <= path.length && prefix.every((k, i) => path[i] === k);
-}
-
 export type Section = "desired" | "reported";
-
-/**
- * Per-leaf blame by definition (the leaf index must agree; a test checks it): feed records newest first; each leaf of the current state is attributed to the
- * first (newest) record with a `set` covering it (its path is a prefix of the leaf's). A delete of
- * the whole shadow ends the walk. `reportedStopsAt` is the retention horizon: below it only
- * desired-class records remain, so reported leaves are no longer attributed there.
- */
-export class BlameWalk {
-  private readonly leaves: Record<Section, Map<string, Leaf>>;
-  private readonly open: Record<Section, Set<string>>;
-  private readonly found: Record<Section, Map<string, HistoryRecord>> = {
-    desired: new Map(),
-    reported: new Map(),
-  };
-  private ended = false;
-  /** Whether the walk has gone below the horizon (where reported leaves can no longer be attributed). */
-  private below = false;
-
-  constructor(
-    state: { desired: JsonObject; reported: JsonObject },
-    private readonly reportedStopsAt = 0,
-  ) {
-    this.leaves = { desired: leavesOf(state.desired), reported: leavesOf(state.reported) };
-    this.open = {
-      desired: new Set(this.leaves.desired.keys()),
-      reported: new Set(this.leaves.reported.keys()),
-    };
-  }
-
-  get done(): boolean {
-    return this.ended || (this.open.desired.size === 0 && (this.open.reported.size === 0 || this.below));
-  }
-
-  /** Returns whether more (older) records may still attribute something. */
-  feed(r: HistoryRecord): boolean {
-    if (this.done) return false;
-    if (r.version < this.reportedStopsAt) this.below = true;
-    for (const section of ["desired", "reported"] as const) {
-      if (section === "reported" && r.version < this.reportedStopsAt) continue;
-      for (const op of r.patch[section] ?? []) {
-        if (op.kind !== "set") continue;
-        for (const key of this.open[section]) {
-          if (!isPrefix(op.path, (this.leaves[section].get(key) as Leaf).path)) continue;
-          this.found[section].set(key, r);
-          this.open[section].delete(key);
-        }
-      }
-    }
-    if (!r.exists) this.ended = true;
-    return !this.done;
-  }
-
-  /** Every leaf, in path order, with the record that last wrote it (none: older than what is kept). */
-  result(): Record<Section, BlameLine[]> {
-    const lines = (section: Section): BlameLine[] =>
-      [...this.leaves[section].entries()]
-        .sort(([, a], [, b]) => comparePaths(a.path, b.path))
-        .map(([key, leaf]) => {
-          const record = this.found[section].get(key);
-          return record ? { ...leaf, record } : { ...leaf };
-        });
-    return { desired: lines("desired"), reported: lines("reported") };
-  }
-}
-
-export interface BlameLine extends Leaf {
-  record?: HistoryRecord;
-}

@@ -41,3 +41,20 @@ export function isPathPrefix(a: JsonPath, b: JsonPath): boolean {
 export function pathsOverlap(a: JsonPath, b: JsonPath): boolean {
   return isPathPrefix(a, b) || isPathPrefix(b, a);
 }
+
+/** A leaf of JSON state: a path of keys and a value that is not an object (scalar, array or null). */
+export interface JsonLeaf {
+  path: string[];
+  value: JsonValue;
+}
+
+/** The leaves of an object in document order. Empty objects are not state and yield nothing. */
+export function leavesOf(obj: JsonObject, prefix: string[] = []): JsonLeaf[] {
+  const out: JsonLeaf[] = [];
+  for (const [key, value] of Object.entries(obj)) {
+    const path = [...prefix, key];
+    if (isJsonObject(value)) out.push(...leavesOf(value, path));
+    else out.push({ path, value });
+  }
+  return out;
+}

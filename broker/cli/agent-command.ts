@@ -77,10 +77,9 @@ export function registerAgentCommand(program: Command): void {
     .option("--log-level <level>", "fatal|error|warn|info|debug|silent (default info)")
     .action(async (flags: AgentFlags) => {
       const signals = new StopSignals("agent", "exit");
-      const { AgentConfigError, defaultAgentConfig, loadAgentConfig } = await import(
-        "../../device-agent/agent/config.ts"
-      );
-      const { parseDuration } = await import("../../device-agent/agent/config-check.ts");
+      const agentPkg = await import("../../device-agent/index.ts");
+      const { AgentConfigError, defaultAgentConfig, loadAgentConfig } = agentPkg;
+      const { parseDuration } = await import("../../shared/config-check.ts");
       let config: ReturnType<typeof defaultAgentConfig>;
       try {
         config = flags.config ? loadAgentConfig(flags.config) : defaultAgentConfig();
@@ -98,8 +97,7 @@ export function registerAgentCommand(program: Command): void {
       if (flags.desired !== undefined) {
         if (!flags.dryRun || flags.url !== undefined)
           usage("--desired is for an offline dry run: use it with --dry-run and without --url");
-        const { planDelta } = await import("../../device-agent/agent/plan.ts");
-        const { describePlan } = await import("../../device-agent/agent/dry-run.ts");
+        const { planDelta, describePlan } = agentPkg;
         const desired = desiredArg(flags.desired);
         const plan = planDelta(config.handlers, desired, { desired, reported: {} }, thing ?? "thing");
         for (const line of describePlan(plan)) process.stdout.write(`${line}\n`);
@@ -111,7 +109,7 @@ export function registerAgentCommand(program: Command): void {
         flags.password ??
         process.env.UMBRA_AGENT_PASSWORD ??
         (config.passwordFile ? readFile(config.passwordFile, "password file").split("\n")[0] : undefined);
-      const { nodeUrlProblem } = await import("../../device-agent/index.ts");
+      const { nodeUrlProblem } = agentPkg;
       const urlProblem = nodeUrlProblem(url);
       if (urlProblem) usage(urlProblem);
       if (password === undefined && !tlsFilesGiven(flags, config)) {
@@ -129,7 +127,7 @@ export function registerAgentCommand(program: Command): void {
         cert: flags.tlsCert ?? config.tls?.cert,
         key: flags.tlsKey ?? config.tls?.key,
       };
-      const tls: NonNullable<import("../../device-agent/sdk/types.ts").DeviceOptions["tls"]> = {};
+      const tls: NonNullable<import("../../device-agent/index.ts").DeviceOptions["tls"]> = {};
       if (tlsFiles.ca) tls.ca = readFile(tlsFiles.ca, "CA file");
       if (tlsFiles.cert) tls.cert = readFile(tlsFiles.cert, "certificate file");
       if (tlsFiles.key) tls.key = readFile(tlsFiles.key, "key file");
@@ -137,8 +135,7 @@ export function registerAgentCommand(program: Command): void {
         tls.rejectUnauthorized = config.tls.rejectUnauthorized;
 
       const log = createLogger(flags.logLevel ?? process.env.UMBRA_LOG_LEVEL ?? "info", "umbra-agent");
-      const { startAgent } = await import("../../device-agent/agent/agent.ts");
-      const { DeviceConnectionError, ShadowRejectedError } = await import("../../device-agent/sdk/errors.ts");
+      const { startAgent, DeviceConnectionError, ShadowRejectedError } = agentPkg;
       const queuePath = flags.queue ?? config.queuePath;
       let agent: Awaited<ReturnType<typeof startAgent>>;
       // An unreachable node is retried with backoff until it answers: say what the agent is waiting for.

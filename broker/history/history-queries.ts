@@ -6,7 +6,7 @@ import {
   type HistoryRecord,
   type HistoryState,
   type LeafChange,
-  leavesOf,
+  leafMap,
   type Section,
 } from "../../shared/history.ts";
 import type { HistoryListQuery, HistoryPoint } from "../../shared/history-query.ts";
@@ -151,7 +151,7 @@ export class HistoryQueries {
     const { s, latest } = this.shadowOf(addr);
     const state = this.stateAt(addr, { version: latest.version });
     const render = (section: Section) =>
-      [...leavesOf(state[section]).values()]
+      [...leafMap(state[section]).values()]
         .sort((a, b) => comparePaths(a.path, b.path))
         .map((leaf) => {
           const line: JsonObject = { path: leaf.path, value: leaf.value };

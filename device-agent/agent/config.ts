@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
-import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import {
-  AgentConfigError,
+  ConfigCheckError as AgentConfigError,
   absolutePath,
   join,
   objectAt,
@@ -10,11 +9,13 @@ import {
   optBool,
   optDuration,
   optString,
-} from "./config-check.ts";
+} from "../../shared/config-check.ts";
+import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import { checkOverlaps, type HandlerSpec, parseHandler } from "./handler-config.ts";
 import { overlaps } from "./paths.ts";
 
-export { AgentConfigError } from "./config-check.ts";
+/** The agent config's errors are the shared checkers' (shared/config-check.ts). */
+export { ConfigCheckError as AgentConfigError } from "../../shared/config-check.ts";
 export type { HandlerSpec } from "./handler-config.ts";
 
 /** The agent's YAML config file (docs/agent.md). Connection settings may also come from flags. */

@@ -1,4 +1,3 @@
-import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import {
   absolutePath,
   fail,
@@ -10,7 +9,8 @@ import {
   optInt,
   optString,
   optStringList,
-} from "./config-check.ts";
+} from "../../shared/config-check.ts";
+import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import { formatPath, type Path, parsePath } from "./paths.ts";
 import { parseTemplate, type Template } from "./template.ts";
 

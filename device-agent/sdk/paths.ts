@@ -1,25 +1,12 @@
-import { isJsonObject, type JsonObject, type JsonValue, jsonEqual, pruneEmpty } from "../../shared/json.ts";
-import { getAt, setAt } from "../../shared/json-path.ts";
+import { isJsonObject, type JsonObject, jsonEqual, pruneEmpty } from "../../shared/json.ts";
+import { getAt, type JsonLeaf, leavesOf, setAt } from "../../shared/json-path.ts";
 
 /**
- * Shadow state as leaves: a path of keys and a value that is not an object (scalar, array or `null`,
- * which deletes). Reports are queued and coalesced per leaf; the reconcile loop tracks handled leaves.
+ * Shadow state as leaves (shared/json-path.ts): reports are queued and coalesced per leaf; the
+ * reconcile loop tracks handled leaves.
  */
-export interface Leaf {
-  path: string[];
-  value: JsonValue;
-}
-
-/** The leaves of a patch in document order. Empty objects are not state and yield nothing. */
-export function leavesOf(obj: JsonObject, prefix: string[] = []): Leaf[] {
-  const out: Leaf[] = [];
-  for (const [key, value] of Object.entries(obj)) {
-    const path = [...prefix, key];
-    if (isJsonObject(value)) out.push(...leavesOf(value, path));
-    else out.push({ path, value });
-  }
-  return out;
-}
+export type Leaf = JsonLeaf;
+export { leavesOf };
 
 /** A stable string for a path (JSON, so keys may contain any character). */
 export function pathKey(path: readonly string[]): string {

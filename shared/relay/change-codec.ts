@@ -190,12 +190,3 @@ export function encodeBatch(sets: readonly ChangeSet[], options: EncodeOptions =
 export function encodeChangeSets(sets: readonly ChangeSet[], options?: EncodeOptions): Uint8Array {
   return encodeBatch(sets, options).bytes;
 }
-
-/** One anonymous set: for callers that batch changes without grouping them. */
-export function encodeChanges(changes: Uint8Array[], options?: EncodeOptions): Uint8Array {
-  return encodeChangeSets([{ key: "", changes }], options);
-}
-
-export function decodeChanges(bytes: Uint8Array, options?: DecodeOptions): Uint8Array[] {
-  return decodeChangeSets(bytes, options).flatMap((s) => s.changes);
-}

@@ -7,8 +7,8 @@ import {
   loadAgentConfig,
   parseAgentConfig,
 } from "../../device-agent/agent/config.ts";
-import { parseDuration } from "../../device-agent/agent/config-check.ts";
 import { parseTemplate, renderTemplate } from "../../device-agent/agent/template.ts";
+import { parseDuration } from "../../shared/config-check.ts";
 import { REPO_ROOT } from "../helpers/node.ts";
 
 function configError(yaml: string): string {

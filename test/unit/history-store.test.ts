@@ -7,9 +7,9 @@ import { GroupCommit } from "../../broker/shadow/group-commit.ts";
 import { ShadowService } from "../../broker/shadow/shadow-service.ts";
 import { principal } from "../../shared/acl.ts";
 import type { ShadowError } from "../../shared/errors.ts";
-import { BlameWalk } from "../../shared/history.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import { DEFAULT_LIMITS } from "../../shared/limits.ts";
+import { BlameWalk } from "../helpers/blame-walk.ts";
 import { patchArbitrary } from "../helpers/json-arbitraries.ts";
 import { closeAllStores, freshStore } from "../helpers/shadow-store-fixture.ts";
 

@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   applyRecord,
-  BlameWalk,
   decodePatch,
   diffSections,
   EMPTY_STATE,
@@ -19,6 +18,7 @@ import { HistoryParamError, parseListQuery, parsePoint } from "../../shared/hist
 import { selectHorizon } from "../../shared/history-retention.ts";
 import { type JsonObject, type JsonValue, pruneEmpty } from "../../shared/json.ts";
 import { applyPatchOps, planPatch, stripNulls } from "../../shared/shadow-patch.ts";
+import { BlameWalk } from "../helpers/blame-walk.ts";
 import { patchArbitrary } from "../helpers/json-arbitraries.ts";
 
 const key = fc.constantFrom("a", "b", "c", "w");

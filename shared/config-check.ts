@@ -1,16 +1,16 @@
-import { isJsonObject, type JsonObject, type JsonValue } from "../../shared/json.ts";
-import { parseDuration as parseDurationText } from "../../shared/telemetry-duration.ts";
+import { isJsonObject, type JsonObject, type JsonValue } from "./json.ts";
+import { parseDuration as parseDurationText } from "./telemetry-duration.ts";
 
 /**
- * Small checkers for the agent's YAML config. Each error names the key it is about
+ * Small checkers for YAML/JSON configs (the host agent's, the firmware bridge's). Each error names the key it is about
  * (`handlers.motd.file.path: must be an absolute path`), so a wrong config is fixed in one look.
  */
-export class AgentConfigError extends Error {
-  override name = "AgentConfigError";
+export class ConfigCheckError extends Error {
+  override name = "ConfigCheckError";
 }
 
 export function fail(where: string, message: string): never {
-  throw new AgentConfigError(where ? `${where}: ${message}` : message);
+  throw new ConfigCheckError(where ? `${where}: ${message}` : message);
 }
 
 export function join(where: string, key: string): string {

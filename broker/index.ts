@@ -1,2 +1,0 @@
-export { type RunningNode, startNode } from "./node.ts";
-export { type ShadowChange, type ShadowResult, ShadowService } from "./shadow/shadow-service.ts";
