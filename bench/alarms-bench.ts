@@ -19,11 +19,11 @@ import { parseArgs } from "node:util";
 import { AlarmEngine } from "../broker/alarms/alarm-engine.ts";
 import { AlarmStore } from "../broker/alarms/alarm-store.ts";
 import type { AlarmsExtension } from "../broker/alarms/extension.ts";
+import { loadConfig } from "../broker/config-load.ts";
 import type { FleetExtension } from "../broker/fleet/extension.ts";
 import { startNode } from "../broker/node.ts";
 import { openDatabase } from "../broker/store/database.ts";
 import { parseRulesFile } from "../shared/alarms-rules.ts";
-import { loadConfig } from "../shared/config.ts";
 import { createLogger } from "../shared/logger.ts";
 import type { TelemetrySample } from "../shared/telemetry.ts";
 

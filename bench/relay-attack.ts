@@ -17,8 +17,8 @@ import { Writable } from "node:stream";
 import { brotliCompressSync } from "node:zlib";
 import mqtt from "mqtt";
 import { pino } from "pino";
+import { loadConfig } from "../broker/config-load.ts";
 import { startNode } from "../broker/node.ts";
-import { loadConfig } from "../shared/config.ts";
 import { encodeFrame } from "../shared/relay/protocol.ts";
 import { bombFrame } from "../test/helpers/relay-attack.ts";
 

@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import sparkplugPayload from "sparkplug-payload";
+import { loadConfig } from "../broker/config-load.ts";
 import { startNode } from "../broker/node.ts";
 import type { SparkplugHost } from "../broker/sparkplug/host.ts";
-import { loadConfig } from "../shared/config.ts";
 import { createLogger } from "../shared/logger.ts";
 
 const [edges = 10, devices = 10, perDevice = 200, metrics = 10] = process.argv.slice(2).map(Number);

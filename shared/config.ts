@@ -1,7 +1,11 @@
-import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
-import { parse as parseYaml } from "yaml";
 import { DEFAULT_LIMITS, type ShadowLimits } from "./limits.ts";
+import { groupDefaults, LOG_LEVELS, SETTINGS, type SettingKey, type SettingKind } from "./settings.ts";
+
+/**
+ * A node's settings: their types (the interfaces below; the compile-time check after them keeps their
+ * keys equal to the schema's, shared/settings.ts) and how layers of settings are checked and combined.
+ * Pure: the caller reads the config file and knows the host name (broker/config-load.ts).
+ */
 
 /** Abuse limits of a node's listeners. */
 export interface SecurityLimits {
@@ -122,163 +126,31 @@ export interface NodeConfig {
   alarmAlertmanager?: string;
 }
 
-export const DEFAULT_SECURITY: Readonly<SecurityLimits> = Object.freeze({
-  maxConnections: 20_000,
-  connectTimeoutMs: 10_000,
-  maxPacketBytes: 256 * 1024,
-  requestRate: 50,
-  requestBurst: 100,
-  maxInflight: 64,
-  thingRequestRate: 100,
-  thingRequestBurst: 200,
-  thingMaxInflight: 64,
-  identityRequestRate: 500,
-  identityRequestBurst: 1000,
-  identityMaxInflight: 256,
-  loginMaxFailures: 10,
-  loginWindowMs: 60_000,
-  loginBlockMs: 30_000,
-  loginThrottleLoopback: false,
-});
+/** Every setting key, flat (as in files, env and flags): must be the schema's keys, no more, no less. */
+type FlatConfigKey =
+  | Exclude<keyof NodeConfig, "limits" | "security">
+  | keyof ShadowLimits
+  | keyof SecurityLimits;
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Fails to compile when NodeConfig and the schema disagree on a key. */
+export const SCHEMA_MATCHES_CONFIG: SameKeys<FlatConfigKey, SettingKey> = true;
 
-export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host">> = Object.freeze({
-  dataDir: "./data",
-  mqttPort: 1883,
-  httpPort: 8080,
-  site: defaultSite(),
-  cacheSize: 20_000,
-  compactAfterChunks: 64,
-  epochAfterChanges: 128,
-  epochShared: true,
-  logLevel: "warn",
-  allowAnonymous: false,
-  tlsPort: null,
-  tlsRequireClientCert: false,
-  wsPort: null,
-  wssPort: null,
-  httpsPort: null,
+export const DEFAULT_SECURITY: Readonly<SecurityLimits> = Object.freeze(
+  groupDefaults("security") as unknown as SecurityLimits,
+);
+
+/** The defaults from the schema; `host` follows `allowAnonymous` and `site` the host name (given by the caller). */
+export const DEFAULT_CONFIG: Readonly<Omit<NodeConfig, "host" | "site">> = Object.freeze({
+  ...(groupDefaults(undefined) as unknown as Omit<NodeConfig, "host" | "site" | "limits" | "security">),
   limits: { ...DEFAULT_LIMITS },
   security: { ...DEFAULT_SECURITY },
-  // Telemetry retention per tier, and no summary into `reported` unless configured.
-  telemetryRawHours: 48,
-  telemetryMinuteDays: 30,
-  telemetryHourDays: 400,
-  telemetrySummary: {},
-  // Sparkplug: every metric mirrored into `reported`, at most every 5 s per thing.
-  sparkplugEnabled: true,
-  sparkplugReportedMetrics: ["*"],
-  sparkplugReportedIntervalMs: 5000,
-  // History: sized for a PDU reporting every 5 s for a year on a small disk (docs/history.md, "Sizing").
-  historyEnabled: true,
-  historyReportedDays: 2,
-  historyReportedMax: 35_000,
-  historyDesiredDays: 400,
-  historyDesiredMax: 10_000,
-  historyCheckpointEvery: 256,
-  historyPruneIntervalMs: 250,
-  historyPruneBatch: 1000,
 });
-
-function defaultSite(): string {
-  const name = hostname().split(".")[0] ?? "site";
-  return name.replace(/[^a-zA-Z0-9:_-]/g, "-") || "site";
-}
-
-/**
- * list: an array of strings (a comma-separated string from the environment; a repeated flag);
- * object: a JSON object from the config file, checked by the capability that reads it.
- */
-type Kind = "string" | "port" | "optionalPort" | "count" | "level" | "bool" | "list" | "object" | "objects";
-type Group = "limits" | "security";
-/** pino's levels; anything else makes pino throw at startup, so reject it here with the source named. */
-const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-const FIELDS: Record<string, { kind: Kind; env: string; group?: Group }> = {
-  dataDir: { kind: "string", env: "UMBRA_DATA_DIR" },
-  host: { kind: "string", env: "UMBRA_HOST" },
-  mqttPort: { kind: "optionalPort", env: "UMBRA_MQTT_PORT" },
-  httpPort: { kind: "optionalPort", env: "UMBRA_HTTP_PORT" },
-  site: { kind: "string", env: "UMBRA_SITE" },
-  cacheSize: { kind: "count", env: "UMBRA_CACHE_SIZE" },
-  compactAfterChunks: { kind: "count", env: "UMBRA_COMPACT_AFTER_CHUNKS" },
-  epochAfterChanges: { kind: "count", env: "UMBRA_EPOCH_AFTER_CHANGES" },
-  epochShared: { kind: "bool", env: "UMBRA_EPOCH_SHARED" },
-  logLevel: { kind: "level", env: "UMBRA_LOG_LEVEL" },
-  allowAnonymous: { kind: "bool", env: "UMBRA_ALLOW_ANONYMOUS" },
-  tlsPort: { kind: "optionalPort", env: "UMBRA_TLS_PORT" },
-  tlsCert: { kind: "string", env: "UMBRA_TLS_CERT" },
-  tlsKey: { kind: "string", env: "UMBRA_TLS_KEY" },
-  tlsCa: { kind: "string", env: "UMBRA_TLS_CA" },
-  tlsRequireClientCert: { kind: "bool", env: "UMBRA_TLS_REQUIRE_CLIENT_CERT" },
-  wsPort: { kind: "optionalPort", env: "UMBRA_WS_PORT" },
-  wssPort: { kind: "optionalPort", env: "UMBRA_WSS_PORT" },
-  httpsPort: { kind: "optionalPort", env: "UMBRA_HTTPS_PORT" },
-  maxStateBytes: { kind: "count", env: "UMBRA_MAX_STATE_BYTES", group: "limits" },
-  maxRequestBytes: { kind: "count", env: "UMBRA_MAX_REQUEST_BYTES", group: "limits" },
-  maxDepth: { kind: "count", env: "UMBRA_MAX_DEPTH", group: "limits" },
-  maxClientTokenBytes: { kind: "count", env: "UMBRA_MAX_CLIENT_TOKEN_BYTES", group: "limits" },
-  maxNamedShadows: { kind: "count", env: "UMBRA_MAX_NAMED_SHADOWS", group: "limits" },
-  maxShadowsPerIdentity: { kind: "count", env: "UMBRA_MAX_SHADOWS_PER_IDENTITY", group: "limits" },
-  maxConnections: { kind: "count", env: "UMBRA_MAX_CONNECTIONS", group: "security" },
-  connectTimeoutMs: { kind: "count", env: "UMBRA_CONNECT_TIMEOUT_MS", group: "security" },
-  maxPacketBytes: { kind: "count", env: "UMBRA_MAX_PACKET_BYTES", group: "security" },
-  requestRate: { kind: "count", env: "UMBRA_REQUEST_RATE", group: "security" },
-  requestBurst: { kind: "count", env: "UMBRA_REQUEST_BURST", group: "security" },
-  maxInflight: { kind: "count", env: "UMBRA_MAX_INFLIGHT", group: "security" },
-  thingRequestRate: { kind: "count", env: "UMBRA_THING_REQUEST_RATE", group: "security" },
-  thingRequestBurst: { kind: "count", env: "UMBRA_THING_REQUEST_BURST", group: "security" },
-  thingMaxInflight: { kind: "count", env: "UMBRA_THING_MAX_INFLIGHT", group: "security" },
-  identityRequestRate: { kind: "count", env: "UMBRA_IDENTITY_REQUEST_RATE", group: "security" },
-  identityRequestBurst: { kind: "count", env: "UMBRA_IDENTITY_REQUEST_BURST", group: "security" },
-  identityMaxInflight: { kind: "count", env: "UMBRA_IDENTITY_MAX_INFLIGHT", group: "security" },
-  loginMaxFailures: { kind: "count", env: "UMBRA_LOGIN_MAX_FAILURES", group: "security" },
-  loginWindowMs: { kind: "count", env: "UMBRA_LOGIN_WINDOW_MS", group: "security" },
-  loginBlockMs: { kind: "count", env: "UMBRA_LOGIN_BLOCK_MS", group: "security" },
-  loginThrottleLoopback: { kind: "bool", env: "UMBRA_LOGIN_THROTTLE_LOOPBACK", group: "security" },
-  // Telemetry (broker/telemetry): retention per tier; telemetrySummary is checked by the capability.
-  telemetryRawHours: { kind: "count", env: "UMBRA_TELEMETRY_RAW_HOURS" },
-  telemetryMinuteDays: { kind: "count", env: "UMBRA_TELEMETRY_MINUTE_DAYS" },
-  telemetryHourDays: { kind: "count", env: "UMBRA_TELEMETRY_HOUR_DAYS" },
-  telemetrySummary: { kind: "object", env: "UMBRA_TELEMETRY_SUMMARY" },
-  // Sparkplug B host application (broker/sparkplug); the host id is checked by the capability.
-  sparkplugEnabled: { kind: "bool", env: "UMBRA_SPARKPLUG_ENABLED" },
-  sparkplugHostId: { kind: "string", env: "UMBRA_SPARKPLUG_HOST_ID" },
-  sparkplugReportedMetrics: { kind: "list", env: "UMBRA_SPARKPLUG_REPORTED_METRICS" },
-  sparkplugReportedIntervalMs: { kind: "count", env: "UMBRA_SPARKPLUG_REPORTED_INTERVAL_MS" },
-  // Site relay (broker/relay): defaults live in broker/relay/relay-config.ts; parents is checked there.
-  parent: { kind: "string", env: "UMBRA_PARENT" },
-  parentUser: { kind: "string", env: "UMBRA_PARENT_USER" },
-  parentPassword: { kind: "string", env: "UMBRA_PARENT_PASSWORD" },
-  parentCa: { kind: "string", env: "UMBRA_PARENT_CA" },
-  parentThings: { kind: "string", env: "UMBRA_PARENT_THINGS" },
-  parents: { kind: "objects", env: "UMBRA_PARENTS" },
-  syncDeltaMs: { kind: "count", env: "UMBRA_SYNC_DELTA_MS" },
-  syncMax: { kind: "count", env: "UMBRA_SYNC_MAX" },
-  linkRate: { kind: "count", env: "UMBRA_LINK_RATE" },
-  relayTopics: { kind: "list", env: "UMBRA_RELAY_TOPICS" },
-  relayAckTimeoutMs: { kind: "count", env: "UMBRA_RELAY_ACK_TIMEOUT_MS" },
-  relayOutboxBytes: { kind: "count", env: "UMBRA_RELAY_OUTBOX_BYTES" },
-  relayOutboxPolicy: { kind: "string", env: "UMBRA_RELAY_OUTBOX_POLICY" },
-  // Shadow change record (broker/history, docs/history.md).
-  historyEnabled: { kind: "bool", env: "UMBRA_HISTORY_ENABLED" },
-  historyReportedDays: { kind: "count", env: "UMBRA_HISTORY_REPORTED_DAYS" },
-  historyReportedMax: { kind: "count", env: "UMBRA_HISTORY_REPORTED_MAX" },
-  historyDesiredDays: { kind: "count", env: "UMBRA_HISTORY_DESIRED_DAYS" },
-  historyDesiredMax: { kind: "count", env: "UMBRA_HISTORY_DESIRED_MAX" },
-  historyCheckpointEvery: { kind: "count", env: "UMBRA_HISTORY_CHECKPOINT_EVERY" },
-  historyPruneIntervalMs: { kind: "count", env: "UMBRA_HISTORY_PRUNE_INTERVAL_MS" },
-  historyPruneBatch: { kind: "count", env: "UMBRA_HISTORY_PRUNE_BATCH" },
-  // Alarms (broker/alarms): URLs are checked by the capability.
-  alarmRules: { kind: "string", env: "UMBRA_ALARM_RULES" },
-  alarmRulesPollMs: { kind: "count", env: "UMBRA_ALARM_RULES_POLL_MS" },
-  alarmWebhook: { kind: "string", env: "UMBRA_ALARM_WEBHOOK" },
-  alarmAlertmanager: { kind: "string", env: "UMBRA_ALARM_ALERTMANAGER" },
-};
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-function coerce(key: string, kind: Kind, value: unknown, source: string): unknown {
+function coerce(key: string, kind: SettingKind, value: unknown, source: string): unknown {
   if (kind === "list") {
     const items = typeof value === "string" ? value.split(",").map((v) => v.trim()) : value;
     if (!Array.isArray(items) || items.some((v) => typeof v !== "string" || v === "")) {
@@ -310,7 +182,7 @@ function coerce(key: string, kind: Kind, value: unknown, source: string): unknow
     return value;
   }
   if (kind === "level") {
-    if (typeof value !== "string" || !LOG_LEVELS.includes(value)) {
+    if (typeof value !== "string" || !(LOG_LEVELS as readonly string[]).includes(value)) {
       throw new ConfigError(
         `${source}: ${key} must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(value)}`,
       );
@@ -325,7 +197,7 @@ function coerce(key: string, kind: Kind, value: unknown, source: string): unknow
   }
   if (kind === "optionalPort" && (value === null || value === "off")) return null;
   const n = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  const isPort = kind === "port" || kind === "optionalPort";
+  const isPort = kind === "optionalPort";
   if (
     typeof n !== "number" ||
     !Number.isInteger(n) ||
@@ -349,7 +221,7 @@ function parseJsonSetting(key: string, value: string, source: string): unknown {
   }
 }
 
-type Building = Omit<NodeConfig, "host"> & { host?: string };
+type Building = Omit<NodeConfig, "host" | "site"> & { host?: string; site?: string };
 
 /** Applies one layer of settings; every mistake in it is reported at once, not the first one only. */
 function applyLayer(config: Building, layer: Record<string, unknown>, source: string): void {
@@ -371,7 +243,7 @@ function collectLayer(
       collectLayer(config, value as Record<string, unknown>, source, problems);
       continue;
     }
-    const field = FIELDS[key];
+    const field = Object.hasOwn(SETTINGS, key) ? SETTINGS[key as SettingKey] : undefined;
     if (!field) {
       const near = nearestSetting(key);
       problems.push(`${source}: unknown setting '${key}'${near ? ` (did you mean '${near}'?)` : ""}`);
@@ -389,11 +261,11 @@ function collectLayer(
 }
 
 /** The known setting closest to a mistyped one (flag spelling and case forgiven), if any is close. */
-export function nearestSetting(key: string): string | undefined {
+function nearestSetting(key: string): string | undefined {
   const norm = (k: string) => k.replace(/[-_]/g, "").toLowerCase();
   const wanted = norm(key);
   let best: { name: string; d: number } | undefined;
-  for (const name of Object.keys(FIELDS)) {
+  for (const name of Object.keys(SETTINGS)) {
     const d = editDistance(wanted, norm(name));
     if (!best || d < best.d) best = { name, d };
   }
@@ -416,48 +288,37 @@ function editDistance(a: string, b: string): number {
   return prev[b.length] ?? 0;
 }
 
-/** A config file: YAML (`.yaml`, `.yml`) or JSON, holding one object of settings. */
-function readConfigFile(file: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    const text = readFileSync(file, "utf8");
-    parsed = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`config file ${file}: ${(err as Error).message}`);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(`config file ${file}: must hold an object of settings (docs/umbra.example.yaml)`);
-  }
-  return parsed as Record<string, unknown>;
-}
-
-export interface ConfigSources {
-  /** Path of a JSON config file. */
-  file?: string;
-  env?: NodeJS.ProcessEnv;
+export interface ConfigLayers {
+  /** The config file's settings, already read and parsed, with its name for messages. */
+  file?: { source: string; settings: Record<string, unknown> };
+  env?: Record<string, string | undefined>;
   /** Settings given as command-line flags (highest precedence). */
   flags?: Record<string, unknown>;
+  /** The site id when none is set (the caller derives it from the host name). */
+  defaultSite: string;
 }
 
 /** Defaults < config file < `UMBRA_*` environment < flags. Throws ConfigError with a clear message. */
-export function loadConfig(sources: ConfigSources = {}): NodeConfig {
+export function resolveConfig(layers: ConfigLayers): NodeConfig {
   const config: Building = {
     ...DEFAULT_CONFIG,
     limits: { ...DEFAULT_CONFIG.limits },
     security: { ...DEFAULT_CONFIG.security },
+    telemetrySummary: { ...DEFAULT_CONFIG.telemetrySummary },
+    sparkplugReportedMetrics: [...DEFAULT_CONFIG.sparkplugReportedMetrics],
   };
-  const env = sources.env ?? {};
-  const file = sources.file ?? env.UMBRA_CONFIG;
-  if (file) applyLayer(config, readConfigFile(file), `config file ${file}`);
+  if (layers.file) applyLayer(config, layers.file.settings, `config file ${layers.file.source}`);
+  const env = layers.env ?? {};
   const fromEnv: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(FIELDS)) {
+  for (const [key, field] of Object.entries(SETTINGS)) {
     if (env[field.env] !== undefined) fromEnv[key] = env[field.env];
   }
   applyLayer(config, fromEnv, "environment");
-  applyLayer(config, sources.flags ?? {}, "command line");
+  applyLayer(config, layers.flags ?? {}, "command line");
   return checkConsistency({
     ...config,
     host: config.host ?? (config.allowAnonymous ? "127.0.0.1" : "0.0.0.0"),
+    site: config.site ?? layers.defaultSite,
   });
 }
 

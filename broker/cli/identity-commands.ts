@@ -2,10 +2,10 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { USER_ROLES, type UserRole } from "../../shared/acl.ts";
-import { loadConfig } from "../../shared/config.ts";
 import { isValidThingPattern } from "../../shared/glob.ts";
 import { isValidThingName } from "../../shared/topics.ts";
 import { IdentityError, type IdentityRecord, IdentityStore } from "../auth/identity-store.ts";
+import { loadConfig } from "../config-load.ts";
 import { openDatabase } from "../store/database.ts";
 import { columns } from "./columns.ts";
 

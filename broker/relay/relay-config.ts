@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, type NodeConfig } from "../../shared/config.ts";
+import { RELAY_DEFAULTS } from "../../shared/settings.ts";
 import type { LinkOptions } from "./link.ts";
 import type { OutboxPolicy } from "./outbox.ts";
 
@@ -26,9 +27,9 @@ export const DEFAULT_RECONNECT_MS = 1000;
  * minutes to reach the edge). Changes of that second still go in one compressed frame; on a metered
  * link raise it (docs/relay.md). SYNC_MAX stays HORAO's 1000.
  */
-export const DEFAULT_SYNC_DELTA_MS = 1000;
-export const DEFAULT_SYNC_MAX = 1000;
-export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
+export const DEFAULT_SYNC_DELTA_MS = RELAY_DEFAULTS.syncDeltaMs;
+export const DEFAULT_SYNC_MAX = RELAY_DEFAULTS.syncMax;
+export const DEFAULT_ACK_TIMEOUT_MS = RELAY_DEFAULTS.relayAckTimeoutMs;
 
 export function linkOptions(config: NodeConfig): LinkOptions {
   const rate = config.linkRate;

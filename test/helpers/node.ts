@@ -2,8 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { loadConfig } from "../../broker/config-load.ts";
 import { type RunningNode, startNode } from "../../broker/node.ts";
-import { loadConfig, type NodeConfig } from "../../shared/config.ts";
+import type { NodeConfig } from "../../shared/config.ts";
 import { createLogger } from "../../shared/logger.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");

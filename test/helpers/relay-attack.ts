@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { brotliCompressSync, constants } from "node:zlib";
 import { pino } from "pino";
+import { loadConfig } from "../../broker/config-load.ts";
 import { startNode } from "../../broker/node.ts";
-import { loadConfig, type NodeConfig } from "../../shared/config.ts";
+import type { NodeConfig } from "../../shared/config.ts";
 import { encodeFrame, type RelayedMessage } from "../../shared/relay/protocol.ts";
 import type { TestNode } from "./node.ts";
 

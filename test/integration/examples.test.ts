@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadConfig } from "../../shared/config.ts";
+import { loadConfig } from "../../broker/config-load.ts";
 import { REPO_ROOT, tempDir, UMBRA_BIN } from "../helpers/node.ts";
 
 /**

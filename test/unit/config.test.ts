@@ -1,7 +1,8 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_CONFIG, loadConfig } from "../../shared/config.ts";
+import { defaultSite, loadConfig } from "../../broker/config-load.ts";
+import { ConfigError } from "../../shared/config.ts";
 import { DEFAULT_LIMITS } from "../../shared/limits.ts";
 import { spawnNode, tempDir } from "../helpers/node.ts";
 
@@ -35,7 +36,7 @@ describe("loadConfig defaults", () => {
       host: "0.0.0.0",
       mqttPort: 1883,
       httpPort: 8080,
-      site: DEFAULT_CONFIG.site,
+      site: defaultSite(),
       cacheSize: 20_000,
       compactAfterChunks: 64,
       epochAfterChanges: 128,
@@ -148,7 +149,7 @@ describe("loadConfig precedence: defaults < file < env < flags", () => {
       flags: { httpPort: undefined, site: undefined },
     });
     expect(config.httpPort).toBe(9000);
-    expect(config.site).toBe(DEFAULT_CONFIG.site);
+    expect(config.site).toBe(defaultSite());
   });
 
   it("ignores environment variables that are not Umbra settings", () => {

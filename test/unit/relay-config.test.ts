@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../broker/config-load.ts";
 import { linkOptions, outboxOptions, parentsOf } from "../../broker/relay/relay-config.ts";
-import { loadConfig } from "../../shared/config.ts";
 
 const base = (env: Record<string, string>, file?: object) =>
   loadConfig({ env: { UMBRA_SITE: "edge-1", ...env }, flags: file as never });
