@@ -6,6 +6,7 @@ import type { NodeConfig } from "../shared/config.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { IdentityStore } from "./auth/identity-store.ts";
 import type { MqttAccess } from "./mqtt/access.ts";
+import type { ForwardWatchers } from "./mqtt/aedes-seam.ts";
 import type { PresenceTracker } from "./presence.ts";
 import type { GroupCommit } from "./shadow/group-commit.ts";
 import type { ShadowService } from "./shadow/shadow-service.ts";
@@ -26,6 +27,8 @@ export interface NodeContext {
   readonly service: ShadowService;
   readonly commits: GroupCommit;
   readonly broker: Aedes;
+  /** Watch what the broker forwards to subscribers (after every hook layer let it through). */
+  readonly forwarded: ForwardWatchers;
   readonly identities: IdentityStore;
   /** Who each MQTT client is: `access.sessions.get(client)?.principal`. */
   readonly access: MqttAccess;

@@ -18,9 +18,10 @@ import { buildHttpServer } from "./http/server.ts";
 import { ConsoleSessions } from "./http/sessions.ts";
 import { ConnectionGate, type Listener, readTlsMaterial, startMqttListeners } from "./listeners.ts";
 import { MqttAccess } from "./mqtt/access.ts";
-import { installConformance } from "./mqtt/conformance.ts";
-import { installFlowControl, limitInflight } from "./mqtt/flow-control.ts";
-import { installMqtt5, mqtt5BrokerOptions } from "./mqtt/mqtt5.ts";
+import { composeHooks, ForwardWatchers } from "./mqtt/aedes-seam.ts";
+import { conformanceLayer, fixRetained } from "./mqtt/conformance.ts";
+import { flowControlLayer, limitInflight } from "./mqtt/flow-control.ts";
+import { mqtt5BrokerOptions, mqtt5Layer } from "./mqtt/mqtt5.ts";
 import { guardPacketSize } from "./mqtt/packet-guard.ts";
 import { MAX_QUEUED_PER_CLIENT, overflowReporter } from "./mqtt/persistence/overflow.ts";
 import { SqlitePersistence } from "./mqtt/persistence/sqlite-persistence.ts";
@@ -146,11 +147,19 @@ export async function startNode(
       log.error({ err }, "shadow request failed"),
     );
     const access = new MqttAccess(broker, authenticator, shadows, s, log, mqttStore.sessionOwners());
-    access.install();
-    installConformance(broker);
-    installMqtt5(broker);
-    new SharedSubscriptions(broker).install();
-    installFlowControl(broker);
+    const sharedSubscriptions = new SharedSubscriptions(broker);
+    sharedSubscriptions.install();
+    fixRetained(broker);
+    const forwarded = new ForwardWatchers();
+    // The broker's hooks, outermost first: a call meets them in this order (broker/mqtt/aedes-seam.ts).
+    composeHooks(broker, [
+      forwarded.layer(), // counts only what every layer below let through (metrics)
+      flowControlLayer(), // likewise, against each client's Receive Maximum
+      sharedSubscriptions.layer(), // `$share` markers judged as the filter they stand for
+      mqtt5Layer(), // Maximum Packet Size, session resume, will properties
+      conformanceLayer(), // MQTT 3.1.1 rules and node-owned topics
+      access.layer(), // authentication and the ACL (innermost, over aedes' defaults)
+    ]);
     trackPresence(broker, access, presence);
     broker.on("subscribe", (subs, client) => shadows.onSubscribe(subs, client));
     broker.on("clientError", (client, err) =>
@@ -170,6 +179,7 @@ export async function startNode(
       service,
       commits,
       broker,
+      forwarded,
       identities,
       access,
       presence,

@@ -31,7 +31,7 @@ export const metricsExtension: ExtensionDefinition = {
       labelNames: ["site"],
       registers: [registry],
     }).set({ site: ctx.config.site }, 1);
-    const stopMqtt = registerMqttMetrics(registry, ctx.broker);
+    const stopMqtt = registerMqttMetrics(registry, ctx.broker, ctx.forwarded);
     const stopShadow = registerShadowMetrics(registry, ctx.service, ctx.commits, ctx.store);
     registerStoreMetrics(registry, ctx.db, ctx.config.dataDir);
     return {

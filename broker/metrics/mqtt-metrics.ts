@@ -1,5 +1,6 @@
 import type { Aedes, Client, PublishPacket } from "aedes";
 import { Counter, Gauge, type Registry } from "prom-client";
+import { type ForwardWatchers, persistenceOf } from "../mqtt/aedes-seam.ts";
 
 /**
  * MQTT traffic of the node: connections (now and since start) and messages in and out. Messages in are
@@ -7,7 +8,11 @@ import { Counter, Gauge, type Registry } from "prom-client";
  * messages out are deliveries to subscribers, counted where aedes decides to forward one.
  * Returns a function that stops counting (the node closes the broker anyway; this is for symmetry).
  */
-export function registerMqttMetrics(registry: Registry, broker: Aedes): () => void {
+export function registerMqttMetrics(
+  registry: Registry,
+  broker: Aedes,
+  forwarded: ForwardWatchers,
+): () => void {
   new Gauge({
     // Not `umbra_mqtt_connections`: in OpenMetrics that is the family of the counter below (its _total).
     name: "umbra_mqtt_clients_connected",
@@ -22,7 +27,7 @@ export function registerMqttMetrics(registry: Registry, broker: Aedes): () => vo
     help: "messages for offline persistent sessions dropped since start because the client's queue was full",
     registers: [registry],
     collect() {
-      this.set((broker as unknown as { persistence: { overflowed?: number } }).persistence.overflowed ?? 0);
+      this.set(persistenceOf<{ overflowed?: number }>(broker).overflowed ?? 0);
     },
   });
   const accepted = new Counter({
@@ -47,14 +52,10 @@ export function registerMqttMetrics(registry: Registry, broker: Aedes): () => vo
   };
   broker.on("clientReady", onReady);
   broker.on("publish", onPublish);
-  // Wraps the hook installed before us (access control, conformance): only what they let through counts.
-  const prevForward = broker.authorizeForward;
-  broker.authorizeForward = (client, packet) => {
-    const forwarded = prevForward.call(broker, client, packet);
-    if (forwarded) sent.inc();
-    return forwarded;
-  };
+  // Only what every hook layer (access control, conformance, …) let through counts.
+  const stopSent = forwarded.watch(() => sent.inc());
   return () => {
+    stopSent();
     broker.off("clientReady", onReady);
     broker.off("publish", onPublish);
   };

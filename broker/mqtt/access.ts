@@ -8,7 +8,8 @@ import { isNodeOwnedTopic } from "../../shared/topics.ts";
 import type { Authenticator } from "../auth/authenticator.ts";
 import type { RequestLimiter } from "../auth/request-limiter.ts";
 import { SharedRequestLimits } from "../auth/request-limits.ts";
-import { connectRefusal, isRefusedFilter, markConnect } from "./conformance.ts";
+import { type HookLayer, liveClient, liveClients } from "./aedes-seam.ts";
+import { isRefusedFilter } from "./conformance.ts";
 import { responseRouteOf } from "./mqtt5.ts";
 import type { ShadowMqttAdapter } from "./shadow-adapter.ts";
 
@@ -55,61 +56,58 @@ export class MqttAccess {
     this.requestLimits = new SharedRequestLimits(limits);
   }
 
-  install(): void {
-    const broker = this.broker;
-    broker.preConnect = (client, packet, done) => {
-      markConnect(client, packet);
-      done(null, true);
-    };
-    broker.authenticate = (client, username, password, done) => {
-      const refusal = connectRefusal(client);
-      if (refusal) return done(refusal, false);
-      this.authenticate(client, username, password).then(
-        (err) => done(err, err === null),
-        (err) => {
-          this.log.error({ err }, "authentication failed unexpectedly");
-          done(refusalError(3, "server unavailable"), false);
-        },
-      );
-    };
-    broker.authorizeSubscribe = (client, sub, done) => {
-      const principal = this.sessions.get(client)?.principal;
-      const allowed =
-        principal !== undefined &&
-        !isRefusedFilter(sub.topic) &&
-        !sub.topic.startsWith(SINK_TOPIC) &&
-        maySubscribe(principal, sub.topic);
-      if (!allowed) this.deniedSubscriptions++;
-      done(null, allowed ? sub : null);
-    };
-    broker.authorizePublish = (client, packet, done) => {
-      const session = client ? this.sessions.get(client) : undefined;
-      if (packet.topic.startsWith("$SYS")) {
-        // Reserved for the broker. Denied like any other publish (acknowledged, delivered to nobody):
-        // an error here would make aedes drop the connection, which mosquitto does not do either.
-        packet.topic = SINK_TOPIC;
-        packet.retain = false;
-        return done(null);
-      }
-      if (!client || !session) return done(null); // the broker's own publishes (e.g. wills of gone clients)
-      if (isNodeOwnedTopic(packet.topic)) return done(null); // acknowledged, never forwarded (conformance)
-      const dispatched = this.shadows.dispatch(packet.topic, packet.payload, {
-        client,
-        principal: session.principal,
-        admit: (thing) => this.requestLimits.admit(session.limiter, session.principal, thing),
-        response: responseRouteOf(packet),
-      });
-      // A shadow request refused for its requester (403, 429) reaches nobody else: subscribers of the
-      // request topic (e.g. the device watching `…/shadow/#`) must not see a write that was refused.
-      if (dispatched === "refused" || !mayPublish(session.principal, packet.topic)) {
-        this.deniedPublishes++;
-        this.log.debug({ client: client.id, topic: packet.topic }, "publish denied");
-        // MQTT 5 can say no: aedes answers PUBACK/PUBREC 0x87 and keeps the connection (docs/mqtt5.md).
-        if (client.version === 5) return done(new Error("not authorized"));
-        packet.topic = SINK_TOPIC;
-        packet.retain = false;
-      }
-      done(null);
+  /** Its layer of the broker's hooks (aedes-seam.ts): the innermost, over aedes' defaults. */
+  layer(): HookLayer {
+    return {
+      name: "access",
+      authenticate: (client, username, password, done) => {
+        this.authenticate(client, username, password).then(
+          (err) => done(err, err === null),
+          (err) => {
+            this.log.error({ err }, "authentication failed unexpectedly");
+            done(refusalError(3, "server unavailable"), false);
+          },
+        );
+      },
+      authorizeSubscribe: (client, sub, done) => {
+        const principal = this.sessions.get(client)?.principal;
+        const allowed =
+          principal !== undefined &&
+          !isRefusedFilter(sub.topic) &&
+          !sub.topic.startsWith(SINK_TOPIC) &&
+          maySubscribe(principal, sub.topic);
+        if (!allowed) this.deniedSubscriptions++;
+        done(null, allowed ? sub : null);
+      },
+      authorizePublish: (client, packet, done) => {
+        const session = client ? this.sessions.get(client) : undefined;
+        if (packet.topic.startsWith("$SYS")) {
+          // Reserved for the broker. Denied like any other publish (acknowledged, delivered to nobody):
+          // an error here would make aedes drop the connection, which mosquitto does not do either.
+          packet.topic = SINK_TOPIC;
+          packet.retain = false;
+          return done(null);
+        }
+        if (!client || !session) return done(null); // the broker's own publishes (e.g. wills of gone clients)
+        if (isNodeOwnedTopic(packet.topic)) return done(null); // acknowledged, never forwarded (conformance)
+        const dispatched = this.shadows.dispatch(packet.topic, packet.payload, {
+          client,
+          principal: session.principal,
+          admit: (thing) => this.requestLimits.admit(session.limiter, session.principal, thing),
+          response: responseRouteOf(packet),
+        });
+        // A shadow request refused for its requester (403, 429) reaches nobody else: subscribers of the
+        // request topic (e.g. the device watching `…/shadow/#`) must not see a write that was refused.
+        if (dispatched === "refused" || !mayPublish(session.principal, packet.topic)) {
+          this.deniedPublishes++;
+          this.log.debug({ client: client.id, topic: packet.topic }, "publish denied");
+          // MQTT 5 can say no: aedes answers PUBACK/PUBREC 0x87 and keeps the connection (docs/mqtt5.md).
+          if (client.version === 5) return done(new Error("not authorized"));
+          packet.topic = SINK_TOPIC;
+          packet.retain = false;
+        }
+        done(null);
+      },
     };
   }
 
@@ -171,7 +169,7 @@ export class MqttAccess {
 
   /** Who holds a client id: the identity of its live connection, else of its persistent session. */
   private holderOf(clientId: string): string | undefined {
-    const live = (this.broker as unknown as { clients: Record<string, Client> }).clients[clientId];
+    const live = liveClient(this.broker, clientId);
     const principal = live ? this.sessions.get(live)?.principal : undefined;
     return principal ? ownerKey(principal) : this.persistentOwners.get(clientId);
   }
@@ -179,8 +177,7 @@ export class MqttAccess {
   /** Re-checks every live session against the identity store; revoked ones are disconnected. */
   recheck(lookup: (principal: Principal) => Principal | undefined): number {
     let kicked = 0;
-    const clients = (this.broker as unknown as { clients: Record<string, Client> }).clients;
-    for (const client of Object.values(clients)) {
+    for (const client of liveClients(this.broker)) {
       const session = this.sessions.get(client);
       if (!session) continue;
       const fresh = lookup(session.principal);

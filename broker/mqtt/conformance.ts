@@ -1,23 +1,24 @@
 import { Readable } from "node:stream";
 import type { Aedes, AuthenticateError, Client, ConnectPacket } from "aedes";
 import { isNodeOwnedTopic, ROOTS } from "../../shared/topics.ts";
+import { type HookLayer, persistenceOf } from "./aedes-seam.ts";
 
 /**
  * MQTT 3.1.1 rules that aedes does not enforce by itself, plus the node's own topic rules.
- * Installed as aedes hooks; the security layer wraps these, it does not replace them.
+ * A layer of the broker's hooks (broker/mqtt/aedes-seam.ts), outside the access layer.
  */
 
 const emptyIdPersistent = new WeakSet<Client>();
 
 /** Remembers clients that sent an empty client id with clean session 0 (checked at authenticate). */
-export function markConnect(client: Client, packet: ConnectPacket): void {
+function markConnect(client: Client, packet: ConnectPacket): void {
   // MQTT 5 has no such rule: the server assigns an id (Assigned Client Identifier) whatever Clean Start says.
   if (packet.protocolVersion === 5) return;
   if ((packet.clientId ?? "") === "" && packet.clean === false) emptyIdPersistent.add(client);
 }
 
 /** [MQTT-3.1.3-8]: an empty client id with clean session 0 gets CONNACK 2 (identifier rejected). */
-export function connectRefusal(client: Client): AuthenticateError | null {
+function connectRefusal(client: Client): AuthenticateError | null {
   if (!emptyIdPersistent.has(client)) return null;
   const err = new Error("client id must not be empty when clean session is 0") as AuthenticateError;
   (err as { returnCode: number }).returnCode = 2;
@@ -97,19 +98,32 @@ function serveRetained(persistence: RetainedStreams): void {
   };
 }
 
-export function installConformance(broker: Aedes): void {
-  serveRetained((broker as unknown as { persistence: RetainedStreams }).persistence);
-  const prevForward = broker.authorizeForward;
-  broker.authorizeForward = (client, packet) => {
-    const origin = (packet as { clientId?: string }).clientId;
-    if (!forwardable(origin, packet.topic)) return null;
-    return prevForward.call(broker, client, packet);
-  };
-  // Not forwarding is not enough: aedes stores retained messages before forwarding, so a client's retained
-  // publish (or will) on a node-owned topic would replace, or with an empty payload clear, the node's own.
-  const prevPublish = broker.authorizePublish;
-  broker.authorizePublish = (client, packet, done) => {
-    if (client && isNodeOwnedTopic(packet.topic)) packet.retain = false;
-    prevPublish.call(broker, client, packet, done);
+/** Retained messages served by Umbra's rules (above); once per broker. */
+export function fixRetained(broker: Aedes): void {
+  serveRetained(persistenceOf<RetainedStreams>(broker));
+}
+
+export function conformanceLayer(): HookLayer {
+  return {
+    name: "conformance",
+    preConnect(client, packet, _done, next) {
+      markConnect(client, packet);
+      next();
+    },
+    authenticate(client, _username, _password, done, next) {
+      const refusal = connectRefusal(client);
+      if (refusal) return done(refusal, false);
+      next();
+    },
+    authorizeForward(_client, packet, next) {
+      const origin = (packet as { clientId?: string }).clientId;
+      return forwardable(origin, packet.topic) ? next() : null;
+    },
+    // Not forwarding is not enough: aedes stores retained messages before forwarding, so a client's retained
+    // publish (or will) on a node-owned topic would replace, or with an empty payload clear, the node's own.
+    authorizePublish(client, packet, _done, next) {
+      if (client && isNodeOwnedTopic(packet.topic)) packet.retain = false;
+      next();
+    },
   };
 }

@@ -1,4 +1,12 @@
-import type { Aedes, Client, PublishPacket } from "aedes";
+import type { Client, PublishPacket } from "aedes";
+import {
+  beforeClientPackets,
+  canLimitInflight,
+  type Deliver,
+  type HookLayer,
+  receiveMaximumOf,
+  wrapDelivery,
+} from "./aedes-seam.ts";
 
 /**
  * MQTT 5 Receive Maximum towards a client [MQTT-4.9.0-2]: the node sends no more QoS 1/2 PUBLISH packets
@@ -12,9 +20,6 @@ import type { Aedes, Client, PublishPacket } from "aedes";
  * message is lost with the connection, as any undelivered message is. Only what the forward hooks let
  * through counts against the window (they run synchronously inside `deliverQoS`).
  */
-type Deliver = (packet: PublishPacket, cb: (err?: Error) => void) => void;
-type FlowClient = Client & { deliverQoS: Deliver; receiveMaximum?: number };
-type Parsed = { cmd: string; reasonCode?: number };
 
 interface Flow {
   probing: boolean;
@@ -22,29 +27,27 @@ interface Flow {
 }
 const flows = new WeakMap<Client, Flow>();
 
-/** Notes which deliveries the forward hooks let through; install after every other forward hook. */
-export function installFlowControl(broker: Aedes): void {
-  const prev = broker.authorizeForward;
-  broker.authorizeForward = (client, packet) => {
-    const result = prev.call(broker, client, packet);
-    const flow = flows.get(client);
-    if (flow?.probing) flow.forwarded = Boolean(result);
-    return result;
+/** Notes which deliveries the forward hooks let through: the layer outside every other forward layer. */
+export function flowControlLayer(): HookLayer {
+  return {
+    name: "flow-control",
+    authorizeForward(client, packet, next) {
+      const result = next();
+      const flow = flows.get(client);
+      if (flow?.probing) flow.forwarded = Boolean(result);
+      return result;
+    },
   };
 }
 
 export function limitInflight(client: Client): void {
-  const c = client as FlowClient;
-  const parser = (
-    client as unknown as { _parser?: { prependListener(e: "packet", f: (p: Parsed) => void): void } }
-  )._parser;
-  if (!parser || typeof c.deliverQoS !== "function") return;
-  const deliver = c.deliverQoS;
+  if (!canLimitInflight(client)) return;
   const flow: Flow = { probing: false, forwarded: false };
   flows.set(client, flow);
   const held: [PublishPacket, (err?: Error) => void][] = [];
   let inflight = 0;
-  const windowOf = () => c.receiveMaximum ?? 65_535;
+  const windowOf = () => receiveMaximumOf(client) ?? 65_535;
+  let deliver: Deliver = () => undefined;
 
   const send = (packet: PublishPacket, cb: (err?: Error) => void) => {
     flow.probing = true;
@@ -61,13 +64,16 @@ export function limitInflight(client: Client): void {
     }
   };
 
-  c.deliverQoS = (packet, cb) => {
-    if (packet.qos === 0 || c.version !== 5) return deliver(packet, cb);
-    if (inflight < windowOf() && held.length === 0) return send(packet, cb);
-    held.push([packet, () => undefined]);
-    cb();
-  };
-  parser.prependListener("packet", (p) => {
+  wrapDelivery(client, (original) => {
+    deliver = original;
+    return (packet, cb) => {
+      if (packet.qos === 0 || client.version !== 5) return deliver(packet, cb);
+      if (inflight < windowOf() && held.length === 0) return send(packet, cb);
+      held.push([packet, () => undefined]);
+      cb();
+    };
+  });
+  beforeClientPackets(client, (p) => {
     if (p.cmd === "puback" || p.cmd === "pubcomp" || (p.cmd === "pubrec" && (p.reasonCode ?? 0) >= 0x80))
       release();
   });

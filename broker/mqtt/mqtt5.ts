@@ -1,6 +1,7 @@
 import type { Aedes, AedesOptions, Client, PublishPacket } from "aedes";
 import { generate } from "mqtt-packet";
 import type { SecurityLimits } from "../../shared/config.ts";
+import { cleanStartOf, type HookLayer, keepSessionQueue, maximumPacketSizeOf } from "./aedes-seam.ts";
 
 /**
  * MQTT 5 beside 3.1.1 on every listener, served by aedes 2 (docs/mqtt5.md says why). The protocol
@@ -49,8 +50,7 @@ export function withoutWillProperties(packet: PublishPacket): void {
  * aedes ends v5 sessions by their expiry interval, not by this flag.
  */
 export function resumeSessionQueue(client: Client): void {
-  const c = client as Client & { _cleanStart?: boolean; clean: boolean };
-  if (c.version === 5 && c._cleanStart === false && c.clean) c.clean = false;
+  if (client.version === 5 && cleanStartOf(client) === false && client.clean) keepSessionQueue(client);
 }
 
 /**
@@ -59,7 +59,7 @@ export function resumeSessionQueue(client: Client): void {
  * [MQTT-3.1.2-25]. Encoded only when the payload alone does not already decide it.
  */
 export function fitsClient(client: Client, packet: PublishPacket): boolean {
-  const max = (client as Client & { maximumPacketSize?: number }).maximumPacketSize;
+  const max = maximumPacketSizeOf(client);
   if (client.version !== 5 || !max) return true;
   if (packet.payload.length >= max) return false;
   // A packet identifier is added on delivery for QoS 1/2: encode with one so the size is the one sent.
@@ -67,21 +67,19 @@ export function fitsClient(client: Client, packet: PublishPacket): boolean {
   return generate(sized, { protocolVersion: 5 }).length <= max;
 }
 
-export function installMqtt5(broker: Aedes): void {
-  const prevForward = broker.authorizeForward;
-  broker.authorizeForward = (client, packet) => {
-    if (!fitsClient(client, packet)) return null;
-    return prevForward.call(broker, client, packet);
-  };
-  const prevAuthenticate = broker.authenticate;
-  broker.authenticate = (client, username, password, done) => {
-    resumeSessionQueue(client);
-    prevAuthenticate.call(broker, client, username, password, done);
-  };
-  const prevPublish = broker.authorizePublish;
-  broker.authorizePublish = (client, packet, done) => {
-    withoutWillProperties(packet);
-    prevPublish.call(broker, client, packet, done);
+/** MQTT 5 rules aedes 2.0.0-beta.1 leaves out, as a layer of the broker's hooks (aedes-seam.ts). */
+export function mqtt5Layer(): HookLayer {
+  return {
+    name: "mqtt5",
+    authorizeForward: (client, packet, next) => (fitsClient(client, packet) ? next() : null),
+    authenticate(client, _username, _password, _done, next) {
+      resumeSessionQueue(client);
+      next();
+    },
+    authorizePublish(_client, packet, _done, next) {
+      withoutWillProperties(packet);
+      next();
+    },
   };
 }
 

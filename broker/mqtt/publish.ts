@@ -1,4 +1,5 @@
 import type { Aedes, Client } from "aedes";
+import { liveMatcher, persistenceOf } from "./aedes-seam.ts";
 
 /** Publishes a JSON payload from the node itself (QoS 1, so QoS 1 subscribers get it reliably). */
 export function publishJson(broker: Aedes, topic: string, body: unknown, retain = false): Promise<void> {
@@ -36,14 +37,13 @@ export function sendJson(client: Client, topic: string, body: unknown): void {
  * and without a matcher every topic counts as subscribed.
  */
 export async function hasSubscribers(broker: Aedes, topic: string): Promise<boolean> {
-  const matcher = (broker as unknown as { mq?: { _matcher?: { match(topic: string): unknown[] } } }).mq
-    ?._matcher;
-  if (!matcher || typeof matcher.match !== "function") return true;
+  const matcher = liveMatcher(broker);
+  if (!matcher) return true;
   if (matcher.match(topic).length > 0) return true;
   // Persistent sessions (clean session 0) that are offline right now still want the message queued.
-  const persistence = (
-    broker as unknown as { persistence?: { subscriptionsByTopic?(t: string): Promise<unknown[]> } }
-  ).persistence;
+  const persistence = persistenceOf<{ subscriptionsByTopic?(t: string): Promise<unknown[]> } | undefined>(
+    broker,
+  );
   if (!persistence?.subscriptionsByTopic) return true;
   return (await persistence.subscriptionsByTopic(topic)).length > 0;
 }

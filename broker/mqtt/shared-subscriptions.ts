@@ -1,4 +1,5 @@
 import type { Aedes, Client, PublishPacket, Subscription } from "aedes";
+import { beforeClientPackets, type HookLayer, restoredSubscriptions } from "./aedes-seam.ts";
 
 /**
  * MQTT 5 shared subscriptions (`$share/{group}/{filter}`, [MQTT-4.8.2]) on top of aedes 2.0.0-beta.1,
@@ -49,14 +50,9 @@ interface Group {
   deliver: (packet: PublishPacket, cb: () => void) => void;
 }
 
-type ParsedPacket = { cmd: string; subscriptions?: { topic: string }[]; unsubscriptions?: string[] };
-
 /** Rewrites `$share/…` filters of one client's SUBSCRIBE/UNSUBSCRIBE packets to their markers, in place. */
 export function rewriteSharePackets(client: Client): void {
-  const parser = (
-    client as unknown as { _parser?: { prependListener(e: "packet", f: (p: ParsedPacket) => void): void } }
-  )._parser;
-  parser?.prependListener("packet", (packet) => {
+  beforeClientPackets(client, (packet) => {
     if (packet.cmd === "subscribe") for (const s of packet.subscriptions ?? []) s.topic = toMarker(s.topic);
     else if (packet.cmd === "unsubscribe" && packet.unsubscriptions)
       packet.unsubscriptions = packet.unsubscriptions.map(toMarker);
@@ -70,22 +66,26 @@ export class SharedSubscriptions {
 
   constructor(private readonly broker: Aedes) {}
 
+  /** Its layer of the broker's hooks (aedes-seam.ts): outside the ACL and conformance layers. */
+  layer(): HookLayer {
+    return {
+      name: "shared-subscriptions",
+      authorizeSubscribe(_client, sub, done, next) {
+        const share = parseShare(sub.topic, MARKER_PREFIX);
+        if (!share) return next(sub, done);
+        // The ACL and conformance rules judge the filter the member will receive messages of.
+        next({ ...sub, topic: share.filter }, (err, allowed) => done(err, allowed ? sub : null));
+      },
+      authorizePublish(client, packet, done, next) {
+        if (client && packet.topic.startsWith(MARKER_PREFIX)) return done(new Error("reserved topic"));
+        next();
+      },
+    };
+  }
+
+  /** Follows subscriptions (the broker's events). */
   install(): void {
     const broker = this.broker;
-    const prevSubscribe = broker.authorizeSubscribe;
-    broker.authorizeSubscribe = (client, sub, done) => {
-      const share = parseShare(sub.topic, MARKER_PREFIX);
-      if (!share) return prevSubscribe.call(broker, client, sub, done);
-      // The ACL and conformance rules judge the filter the member will receive messages of.
-      prevSubscribe.call(broker, client, { ...sub, topic: share.filter }, (err, allowed) =>
-        done(err, allowed ? sub : null),
-      );
-    };
-    const prevPublish = broker.authorizePublish;
-    broker.authorizePublish = (client, packet, done) => {
-      if (client && packet.topic.startsWith(MARKER_PREFIX)) return done(new Error("reserved topic"));
-      prevPublish.call(broker, client, packet, done);
-    };
     broker.on("subscribe", (subs, client) => {
       for (const s of subs) if (s.qos < 128) this.join(client, s);
     });
@@ -94,9 +94,8 @@ export class SharedSubscriptions {
     });
     // A persistent session's subscriptions come back without a 'subscribe' event.
     broker.on("clientReady", (client) => {
-      const subs =
-        (client as unknown as { subscriptions?: Record<string, { qos: number }> }).subscriptions ?? {};
-      for (const [topic, s] of Object.entries(subs)) this.join(client, { topic, qos: s.qos as 0 | 1 | 2 });
+      for (const [topic, s] of Object.entries(restoredSubscriptions(client)))
+        this.join(client, { topic, qos: s.qos as 0 | 1 | 2 });
     });
     broker.on("clientDisconnect", (client) => {
       for (const key of [...this.groups.keys()]) this.leave(client, key);
