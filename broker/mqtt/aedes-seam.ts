@@ -1,7 +1,7 @@
 import type { Aedes, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from "aedes";
 
 /**
- * The one place Umbra reaches past aedes' documented API (docs/mqtt.md). Every private field or
+ * The one place Umbra reaches past aedes' documented API (docs/architecture.md). Every private field or
  * undocumented property of an aedes broker or client is read here, against the version below; the
  * unit test test/unit/aedes-seam.test.ts pins that version and checks each reach on a real broker, so
  * an aedes upgrade fails there first. The hooks aedes documents (preConnect, authenticate,
