@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { isJsonObject, type JsonObject } from "../../shared/json.ts";
 import { createLogger } from "../../shared/logger.ts";
+import { exitUsage } from "./cli-output.ts";
 import { StopSignals } from "./stop-signals.ts";
 
 interface AgentFlags {
@@ -22,8 +23,7 @@ interface AgentFlags {
 }
 
 function usage(message: string): never {
-  process.stderr.write(`umbra agent: ${message}\n`);
-  process.exit(2);
+  return exitUsage("agent", message);
 }
 
 function readFile(path: string, what: string): string {

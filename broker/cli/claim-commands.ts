@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { parseDuration, parseIsoUtc } from "../../shared/telemetry-duration.ts";
+import { exitUsage, printResult } from "./cli-output.ts";
 import { columns } from "./columns.ts";
 import { failWith, type NodeClientOpts, nodeRequest, nodeUrl, withNodeOptions } from "./node-client.ts";
 
@@ -15,14 +16,8 @@ interface ClaimOpts extends NodeClientOpts {
   json?: boolean;
 }
 
-function print(v: unknown): void {
-  const text = typeof v === "string" ? v : JSON.stringify(v, null, 2);
-  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-}
-
 function usage(message: string): never {
-  process.stderr.write(`umbra claim: ${message}\n`);
-  process.exit(2);
+  return exitUsage("claim", message);
 }
 
 async function call(opts: NodeClientOpts, method: string, path: string, body?: unknown): Promise<Json> {
@@ -67,8 +62,8 @@ export function registerClaimCommands(program: Command): void {
         body.durationSeconds = Math.max(1, Math.round(ms / 1000));
       }
       const c = await call(opts, "POST", "/claims", body);
-      if (opts.json) return print(c);
-      print(`${c.id} until ${iso(c.until)}\n`);
+      if (opts.json) return printResult(c);
+      printResult(`${c.id} until ${iso(c.until)}\n`);
       for (const o of c.overlaps as Json[]) {
         process.stderr.write(
           `umbra claim: overlaps ${o.id} by '${o.owner}' until ${iso(o.until)} (${o.reason})\n`,
@@ -81,8 +76,8 @@ export function registerClaimCommands(program: Command): void {
     .option("--json", "print the API's JSON answer")
     .action(async (opts: ClaimOpts) => {
       const r = await call(opts, "GET", `/claims${opts.all ? "?all=true" : ""}`);
-      if (opts.json) return print(r);
-      print(
+      if (opts.json) return printResult(r);
+      printResult(
         columns(
           ["ID", "OWNER", "THINGS", "SYSTEMS", "FROM", "UNTIL", "REASON"],
           (r.claims as Json[]).map((c) => [
@@ -102,6 +97,6 @@ export function registerClaimCommands(program: Command): void {
     .option("--json", "print the API's JSON answer")
     .action(async (id: string, opts: ClaimOpts) => {
       const c = await call(opts, "DELETE", `/claims/${encodeURIComponent(id)}`);
-      print(opts.json ? c : `${c.id} released\n`);
+      printResult(opts.json ? c : `${c.id} released\n`);
     });
 }

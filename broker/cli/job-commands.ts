@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parseDuration } from "../../shared/telemetry-duration.ts";
+import { exitUsage, printResult } from "./cli-output.ts";
 import { columns } from "./columns.ts";
 import {
   failWith,
@@ -33,14 +34,8 @@ interface JobOpts extends NodeClientOpts {
   json?: boolean;
 }
 
-function print(v: unknown): void {
-  const text = typeof v === "string" ? v : JSON.stringify(v, null, 2);
-  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-}
-
 function usage(message: string): never {
-  process.stderr.write(`umbra job: ${message}\n`);
-  process.exit(2);
+  return exitUsage("job", message);
 }
 
 function json(text: string, what: string): unknown {
@@ -185,17 +180,17 @@ export function registerJobCommands(program: Command): void {
     job.command("dry-run").description("what the job would change and refuse, per thing; writes nothing"),
   ).action(async (opts: JobOpts) => {
     const d = await call(opts, "POST", "/jobs/dry-run", jobFromOptions(opts));
-    print(opts.json ? d : dryRunTable(d));
+    printResult(opts.json ? d : dryRunTable(d));
   });
 
   jobOptions(job.command("create").description("create and start a job"))
     .option("--watch", "follow the job until it is over")
     .action(async (opts: JobOpts) => {
       const j = await call(opts, "POST", "/jobs", jobFromOptions(opts));
-      print(opts.json ? j : headline(j));
+      printResult(opts.json ? j : headline(j));
       if (opts.watch) {
         const end = await watch(opts, j.id as string);
-        print(opts.json ? end : headline(end));
+        printResult(opts.json ? end : headline(end));
       }
     });
 
@@ -204,13 +199,13 @@ export function registerJobCommands(program: Command): void {
     .option("--json", "print the API's JSON answer")
     .action(async (id: string, opts: JobOpts) => {
       if (opts.watch) {
-        print(headline(await watch(opts, id)));
+        printResult(headline(await watch(opts, id)));
         return;
       }
       const j = await call(opts, "GET", `/jobs/${encodeURIComponent(id)}`);
-      if (opts.json) return print(j);
-      print(headline(j));
-      print(
+      if (opts.json) return printResult(j);
+      printResult(headline(j));
+      printResult(
         columns(
           ["THING", "STATUS", "WRITTEN", "REASON"],
           (j.things as Json[]).map((t) => [
@@ -227,8 +222,8 @@ export function registerJobCommands(program: Command): void {
     .option("--json", "print the API's JSON answer")
     .action(async (opts: JobOpts) => {
       const r = await call(opts, "GET", "/jobs");
-      if (opts.json) return print(r);
-      print(
+      if (opts.json) return printResult(r);
+      printResult(
         columns(
           ["ID", "STATE", "THINGS", "PROGRESS", "BY"],
           (r.jobs as Json[]).map((j) => [
@@ -247,11 +242,13 @@ export function registerJobCommands(program: Command): void {
       .option("--json", "print the API's JSON answer")
       .action(async (id: string, opts: JobOpts) => {
         const j = await call(opts, "POST", `/jobs/${encodeURIComponent(id)}/${action}`);
-        if (opts.json) return print(j);
-        print(headline(j));
+        if (opts.json) return printResult(j);
+        printResult(headline(j));
         if (action === "cancel") {
           const written = j.written as string[];
-          print(`written: ${written.length ? written.join(", ") : "none"}; not started: ${j.notStarted}\n`);
+          printResult(
+            `written: ${written.length ? written.join(", ") : "none"}; not started: ${j.notStarted}\n`,
+          );
         }
       });
   }

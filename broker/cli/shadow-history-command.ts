@@ -8,6 +8,7 @@ import {
   renderHistoryTable,
 } from "../../shared/history-render.ts";
 import { parseDuration } from "../../shared/telemetry-duration.ts";
+import { exitUsage } from "./cli-output.ts";
 import { nodeRequest } from "./node-client.ts";
 import { type ClientOpts, endpoint, withClientOptions } from "./shadow-command.ts";
 
@@ -20,8 +21,7 @@ interface HistoryOpts extends ClientOpts {
 }
 
 function usage(message: string): never {
-  process.stderr.write(`umbra shadow: ${message}\n`);
-  process.exit(2);
+  return exitUsage("shadow", message);
 }
 
 /** GETs `url`; a refusal is printed like `umbra shadow get` prints one (JSON on stderr, exit 1). */

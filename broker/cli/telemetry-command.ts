@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { parseDuration } from "../../shared/telemetry-duration.ts";
 import { type ApiSeries, renderSparklines, renderTable } from "../../shared/telemetry-render.ts";
+import { exitUsage } from "./cli-output.ts";
 import { failWith, type NodeClientOpts, nodeRequest, nodeUrl, withNodeOptions } from "./node-client.ts";
 
 interface TelemetryOpts extends NodeClientOpts {
@@ -12,8 +13,7 @@ interface TelemetryOpts extends NodeClientOpts {
 }
 
 function usage(message: string): never {
-  process.stderr.write(`umbra telemetry: ${message}\n`);
-  process.exit(2);
+  return exitUsage("telemetry", message);
 }
 
 async function show(thing: string, opts: TelemetryOpts): Promise<void> {
