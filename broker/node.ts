@@ -18,7 +18,7 @@ import { buildHttpServer } from "./http/server.ts";
 import { ConsoleSessions } from "./http/sessions.ts";
 import { ConnectionGate, type Listener, readTlsMaterial, startMqttListeners } from "./listeners.ts";
 import { MqttAccess } from "./mqtt/access.ts";
-import { composeHooks, ForwardWatchers } from "./mqtt/aedes-seam.ts";
+import { composeHooks, ForwardWatchers, isGeneratedClientId } from "./mqtt/aedes-seam.ts";
 import { conformanceLayer, fixRetained } from "./mqtt/conformance.ts";
 import { flowControlLayer, limitInflight } from "./mqtt/flow-control.ts";
 import { mqtt5BrokerOptions, mqtt5Layer } from "./mqtt/mqtt5.ts";
@@ -289,7 +289,7 @@ function trackPresence(broker: Aedes, access: MqttAccess, presence: PresenceTrac
   const thingOf = (client: Client): string | undefined => {
     const p = access.sessions.get(client)?.principal;
     if (p?.role === "device") return p.name;
-    if (p?.role === "anonymous" && isValidThingName(client.id) && !client.id.startsWith("aedes_"))
+    if (p?.role === "anonymous" && isValidThingName(client.id) && !isGeneratedClientId(client.id))
       return client.id;
     return undefined;
   };

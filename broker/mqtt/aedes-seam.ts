@@ -77,6 +77,11 @@ export function restoredSubscriptions(client: Client): Record<string, { qos: num
   return internals(client).subscriptions ?? {};
 }
 
+/** Whether aedes made this client id up (the client sent an empty one): `aedes_` + a UUID. */
+export function isGeneratedClientId(id: string): boolean {
+  return id.startsWith("aedes_");
+}
+
 /** The live connection holding a client id, if any. */
 export function liveClient(broker: Aedes, clientId: string): Client | undefined {
   return (broker as unknown as { clients: Record<string, Client> }).clients[clientId];

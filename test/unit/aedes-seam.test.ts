@@ -12,6 +12,7 @@ import {
   cleanStartOf,
   composeHooks,
   type HookLayer,
+  isGeneratedClientId,
   liveClient,
   liveClients,
   liveMatcher,
@@ -152,6 +153,18 @@ describe("the aedes seam", () => {
       "outer:forward",
       "inner:forward",
     ]);
+  });
+
+  it("recognises the client id aedes makes up for an empty one", async () => {
+    const anon = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: "", clean: true, reconnectPeriod: 0 });
+    await new Promise<void>((resolve, reject) => {
+      anon.once("connect", () => resolve());
+      anon.once("error", reject);
+    });
+    const made = liveClients(broker).find((c) => c.id !== "seam-1");
+    anon.end(true);
+    expect(made && isGeneratedClientId(made.id)).toBe(true);
+    expect(isGeneratedClientId("seam-1")).toBe(false);
   });
 
   it("sees a client's packets before aedes handles them", () => {
