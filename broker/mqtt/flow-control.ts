@@ -31,7 +31,7 @@ const flows = new WeakMap<Client, Flow>();
 export function flowControlLayer(): HookLayer {
   return {
     name: "flow-control",
-    authorizeForward(client, packet, next) {
+    authorizeForward(client, _packet, next) {
       const result = next();
       const flow = flows.get(client);
       if (flow?.probing) flow.forwarded = Boolean(result);
