@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
 import { connectClient } from "../helpers/mqtt.ts";
 import { connect5, Received } from "../helpers/mqtt5.ts";
@@ -17,6 +18,17 @@ let node: NodeProcess | undefined;
 afterAll(() => {
   node?.child.kill("SIGKILL");
 });
+
+/** Connects with a message collector attached before the CONNACK (queued messages follow it at once). */
+async function resumed(url: string, opts: IClientOptions): Promise<[MqttClient, Received, IConnackPacket]> {
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+  const got = new Received(client);
+  const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+    client.once("connect", resolve);
+    client.once("error", reject);
+  });
+  return [client, got, connack];
+}
 
 /** Waits until the node's mqtt.db holds at least `rows` queued messages for these clients. */
 async function queuedOnDisk(clients: string[], rows: number, timeoutMs = 15_000): Promise<void> {
@@ -74,15 +86,19 @@ describe("MQTT state across restarts", () => {
     await queuedOnDisk(["keep-311", "keep-5"], 4);
     n = await restart("SIGKILL");
 
-    const back3 = await connectClient(n.mqttUrl, { clientId: "keep-311", clean: false });
-    const got3 = new Received(back3);
-    const back5 = await connect5(n.mqttUrl, {
+    // The queued messages may arrive in the same read as the CONNACK: collect before connecting.
+    const [back3, got3] = await resumed(n.mqttUrl, {
+      protocolVersion: 4,
+      clientId: "keep-311",
+      clean: false,
+    });
+    const [back5, got5, connack5] = await resumed(n.mqttUrl, {
+      protocolVersion: 5,
       clientId: "keep-5",
       clean: false,
       properties: { sessionExpiryInterval: 3600 },
     });
-    expect(back5.connack.sessionPresent).toBe(true);
-    const got5 = new Received(back5.client);
+    expect(connack5.sessionPresent).toBe(true);
     for (const got of [got3, got5]) {
       const msgs = await got.wait("jobs/2", 1, 15_000);
       expect(msgs[0]?.payload.toString()).toBe("before kill -9");
@@ -94,6 +110,6 @@ describe("MQTT state across restarts", () => {
     const [motd] = await gotRetained.wait("site/motd");
     expect(motd?.payload.toString()).toBe("hello");
     expect(motd?.retain).toBe(true);
-    for (const c of [back3, back5.client, fresh]) await c.endAsync();
+    for (const c of [back3, back5, fresh]) await c.endAsync();
   });
 });
