@@ -69,6 +69,9 @@ export function FleetPage({ route }: PageProps) {
   }, [route.query.toString()]);
 
   useEffect(() => {
+    // Only a changed filter goes back to page 1: this also runs at mount, and an unconditional reset
+    // 200 ms later threw a reader who had already paged forward back to page 1.
+    if (name === applied.name) return;
     const t = setTimeout(() => {
       setApplied((a) => (a.name === name ? a : { ...a, name }));
       setCursors([""]);
