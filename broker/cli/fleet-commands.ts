@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { printResult } from "./cli-output.ts";
 import { columns } from "./columns.ts";
 import {
   failWith,
@@ -98,10 +99,6 @@ export function attributesFromPairs(pairs: string[]): Json {
   return out;
 }
 
-function print(v: unknown): void {
-  process.stdout.write(`${typeof v === "string" ? v : JSON.stringify(v, null, 2)}\n`);
-}
-
 export function registerFleetCommands(program: Command): void {
   const things = program.command("things").description("fleet inventory and queries (docs/fleet.md)");
 
@@ -127,9 +124,9 @@ export function registerFleetCommands(program: Command): void {
       for (const k of ["sort", "fields", "limit", "cursor"] as const)
         if (opts[k]) url.searchParams.set(k, opts[k] as string);
       const page = await getJson(opts, "GET", url);
-      if (opts.json) return print(page);
+      if (opts.json) return printResult(page);
       const fields = opts.fields && opts.fields !== "*" ? opts.fields.split(",").filter(Boolean) : [];
-      print(thingsTable(page.results as Json[], fields));
+      printResult(thingsTable(page.results as Json[], fields));
       const partial = page.partial as Json | undefined;
       if (partial) process.stderr.write(`umbra: partial result: ${partial.reason}\n`);
       if (page.nextCursor) process.stderr.write(`umbra: more results: --cursor ${page.nextCursor}\n`);
@@ -149,8 +146,8 @@ export function registerFleetCommands(program: Command): void {
     if (opts.groupBy) url.searchParams.set("groupBy", opts.groupBy);
     if (opts.stat) url.searchParams.set("stat", opts.stat);
     const r = await getJson(opts, "GET", url);
-    if (opts.json || !r.groups) return print(opts.json ? r : String(r.count));
-    print(
+    if (opts.json || !r.groups) return printResult(opts.json ? r : String(r.count));
+    printResult(
       columns(
         ["KEY", "COUNT", "MIN", "MAX", "AVG"],
         (r.groups as Json[]).map((g) => [
@@ -192,8 +189,8 @@ export function registerFleetCommands(program: Command): void {
     things.command("conflicts").description("every shadow with open conflicts").option("--json", "JSON"),
   ).action(async (opts: OutOpts) => {
     const r = await getJson(opts, "GET", nodeUrl(opts, "/fleet/conflicts"));
-    if (opts.json) return print(r);
-    print(
+    if (opts.json) return printResult(r);
+    printResult(
       columns(
         ["THING", "SHADOW", "VERSION", "CONFLICTS"],
         (r.results as Json[]).map((c) => [
@@ -209,7 +206,9 @@ export function registerFleetCommands(program: Command): void {
   const attr = things.command("attr").description("inventory attributes of a thing");
   withNodeOptions(attr.command("get <thing>").description("print a thing's attributes")).action(
     async (thing: string, opts: NodeClientOpts) =>
-      print(await getJson(opts, "GET", nodeUrl(opts, `/things/${encodeURIComponent(thing)}/attributes`))),
+      printResult(
+        await getJson(opts, "GET", nodeUrl(opts, `/things/${encodeURIComponent(thing)}/attributes`)),
+      ),
   );
   withNodeOptions(
     attr
@@ -233,7 +232,7 @@ export function registerFleetCommands(program: Command): void {
       }
       const url = nodeUrl(opts, `/things/${encodeURIComponent(thing)}/attributes`);
       if (opts.version) url.searchParams.set("version", opts.version);
-      print(await getJson(opts, opts.replace ? "PUT" : "PATCH", url, JSON.stringify(body)));
+      printResult(await getJson(opts, opts.replace ? "PUT" : "PATCH", url, JSON.stringify(body)));
     },
   );
 
@@ -247,9 +246,9 @@ function registerSystemCommands(program: Command): void {
   withNodeOptions(systems.command("list").description("every system").option("--json", "JSON")).action(
     async (opts: OutOpts) => {
       const r = await getJson(opts, "GET", nodeUrl(opts, "/systems"));
-      if (opts.json) return print(r);
+      if (opts.json) return printResult(r);
       const list = r.results as Json[];
-      print(
+      printResult(
         columns(
           ["SYSTEM", "THINGS", "SYSTEMS", "QUERY"],
           list.map((s) => [
@@ -264,7 +263,7 @@ function registerSystemCommands(program: Command): void {
   );
   withNodeOptions(systems.command("get <name>").description("a system and its resolved members")).action(
     async (name: string, opts: NodeClientOpts) =>
-      print(await getJson(opts, "GET", nodeUrl(opts, `/systems/${encodeURIComponent(name)}`))),
+      printResult(await getJson(opts, "GET", nodeUrl(opts, `/systems/${encodeURIComponent(name)}`))),
   );
   withNodeOptions(
     systems
@@ -283,7 +282,7 @@ function registerSystemCommands(program: Command): void {
       const body: Json = { things: split(opts.things), systems: split(opts.systems) };
       if (opts.query !== undefined) body.query = opts.query;
       if (opts.description !== undefined) body.description = opts.description;
-      print(
+      printResult(
         await getJson(
           opts,
           "PUT",
@@ -296,7 +295,7 @@ function registerSystemCommands(program: Command): void {
   withNodeOptions(
     systems.command("delete <name>").description("delete a system no other system contains"),
   ).action(async (name: string, opts: NodeClientOpts) =>
-    print(await getJson(opts, "DELETE", nodeUrl(opts, `/systems/${encodeURIComponent(name)}`))),
+    printResult(await getJson(opts, "DELETE", nodeUrl(opts, `/systems/${encodeURIComponent(name)}`))),
   );
   // Per-system grants (docs/fleet.md): bind an operator identity to a system, unbind, list.
   for (const [verb, method, what] of [
@@ -305,7 +304,7 @@ function registerSystemCommands(program: Command): void {
   ] as const) {
     withNodeOptions(systems.command(`${verb} <system> <identity>`).description(what)).action(
       async (system: string, identity: string, opts: NodeClientOpts) =>
-        print(
+        printResult(
           await getJson(
             opts,
             method,
@@ -316,7 +315,9 @@ function registerSystemCommands(program: Command): void {
   }
   withNodeOptions(systems.command("operators <system>").description("operators bound to a system")).action(
     async (system: string, opts: NodeClientOpts) =>
-      print(await getJson(opts, "GET", nodeUrl(opts, `/systems/${encodeURIComponent(system)}/operators`))),
+      printResult(
+        await getJson(opts, "GET", nodeUrl(opts, `/systems/${encodeURIComponent(system)}/operators`)),
+      ),
   );
   withNodeOptions(
     systems
@@ -328,8 +329,8 @@ function registerSystemCommands(program: Command): void {
     const url = nodeUrl(opts, `/systems/${encodeURIComponent(name)}/rollup`);
     url.searchParams.set("depth", opts.depth);
     const r = await getJson(opts, "GET", url);
-    if (opts.json) return print(r);
-    print(
+    if (opts.json) return printResult(r);
+    printResult(
       columns(
         ["SYSTEM", "THINGS", "CONNECTED", "NOT CONVERGED", "CONFLICTS", "UNREACHABLE"],
         rollupRows(r, 0, []),
