@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { formatProblem } from "../../shared/alarms-rules.ts";
 import { formatDuration } from "../../shared/telemetry-duration.ts";
 import { checkRulesDir } from "../alarms/rules-dir.ts";
+import { printResult } from "./cli-output.ts";
 import { columns } from "./columns.ts";
 import { failWith, type NodeClientOpts, nodeRequest, nodeUrl, withNodeOptions } from "./node-client.ts";
 
@@ -10,8 +11,6 @@ interface OutOpts extends NodeClientOpts {
   json?: boolean;
 }
 
-const print = (v: unknown) =>
-  process.stdout.write(`${typeof v === "string" ? v : JSON.stringify(v, null, 2)}\n`);
 const when = (ms: unknown) =>
   typeof ms === "number" ? new Date(ms).toISOString().replace(/\.\d+Z$/, "Z") : "-";
 
@@ -59,7 +58,7 @@ export function registerAlarmCommands(program: Command): void {
       const s = checkRulesDir(dir);
       for (const p of s.problems) process.stderr.write(`${formatProblem(p)}\n`);
       if (s.problems.length > 0) process.exit(1);
-      print(`${s.rules.length} rules in ${s.files.length} files: ok`);
+      printResult(`${s.rules.length} rules in ${s.files.length} files: ok`);
     });
 
   const alarms = program.command("alarms").description("alarms of the node and of the sites below it");
@@ -75,7 +74,7 @@ export function registerAlarmCommands(program: Command): void {
     const q = new URLSearchParams();
     for (const k of ["system", "thing", "state"] as const) if (opts[k]) q.set(k, opts[k] as string);
     const r = await call(opts, "GET", `/alarms?${q}`);
-    print(opts.json ? r : alarmsTable(r.results as Json[]));
+    printResult(opts.json ? r : alarmsTable(r.results as Json[]));
   });
   for (const [name, help] of [
     ["ack", "acknowledge an alarm (you are recorded as who acknowledged)"],
@@ -84,7 +83,7 @@ export function registerAlarmCommands(program: Command): void {
     withNodeOptions(alarms.command(`${name} <id>`).description(help)).action(
       async (id: string, opts: NodeClientOpts) => {
         const a = await call(opts, "POST", alarmPath(id, name), "{}");
-        print(`${a.id}: ${a.state}${a.ackedBy ? ` (acknowledged by ${a.ackedBy})` : ""}`);
+        printResult(`${a.id}: ${a.state}${a.ackedBy ? ` (acknowledged by ${a.ackedBy})` : ""}`);
       },
     );
   }
@@ -95,7 +94,7 @@ export function registerAlarmCommands(program: Command): void {
       .requiredOption("--for <duration>", "how long: 30m, 2h, 1d (0 unshelves)"),
   ).action(async (id: string, opts: NodeClientOpts & { for: string }) => {
     const a = await call(opts, "POST", alarmPath(id, "shelve"), JSON.stringify({ for: opts.for }));
-    print(`${a.id}: ${a.shelvedUntil ? `shelved until ${when(a.shelvedUntil)}` : "not shelved"}`);
+    printResult(`${a.id}: ${a.shelvedUntil ? `shelved until ${when(a.shelvedUntil)}` : "not shelved"}`);
   });
 
   withNodeOptions(
@@ -110,7 +109,7 @@ export function registerAlarmCommands(program: Command): void {
       "GET",
       `/systems/${encodeURIComponent(system)}/review?since=${encodeURIComponent(opts.since)}`,
     );
-    print(opts.json ? r : reviewText(r));
+    printResult(opts.json ? r : reviewText(r));
   });
 }
 
