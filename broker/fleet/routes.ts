@@ -111,7 +111,7 @@ export function fleetRoutes(
   app.get("/things/stream", async (req, reply) => {
     if (guardRead(req, reply)) return reply;
     try {
-      return streamMatches(fleet.index, (req.query as Q).q ?? "", req, reply);
+      return streamMatches(fleet.index, (req.query as Q).q ?? "", reply);
     } catch (err) {
       return sendFleetError(reply, err);
     }

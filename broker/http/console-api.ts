@@ -7,6 +7,7 @@ import { CLASSIC_SHADOW, parsePresenceTopic } from "../../shared/topics.ts";
 import type { PresenceTracker } from "../presence.ts";
 import type { ShadowChange, ShadowService } from "../shadow/shadow-service.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
+import { openEventStream } from "./event-stream.ts";
 import { summariseShadow, type ThingSummary } from "./thing-summary.ts";
 
 export interface ConsoleApiDeps {
@@ -19,9 +20,10 @@ export interface ConsoleApiDeps {
 /** Names scanned per SQLite page while filtering; the scan stops after `MAX_SCAN` names. */
 const SCAN_PAGE = 1000;
 const MAX_SCAN = 1_000_000;
-/** How often an open event stream re-checks its credentials (and sends a keep-alive). */
-const RECHECK_MS = 5000;
-/** Bytes of events waiting for a slow reader before its stream is closed. */
+/**
+ * Bytes of events waiting for a slow page before its stream is closed (a frozen tab, a stalled link);
+ * the browser reconnects and the page re-reads.
+ */
 const MAX_BUFFERED = 1024 * 1024;
 
 const problem = (reply: FastifyReply, code: number, message: string) =>
@@ -33,13 +35,13 @@ const problem = (reply: FastifyReply, code: number, message: string) =>
  * - `GET /console/api/things?cursor=&limit=&filter=`: a page of things (names containing `filter`)
  *   with presence, delta, conflicts and last report, in one request instead of one per row.
  * - `GET /console/api/events`: server-sent events for the whole node: `shadow` (a summary of every
- *   change) and `presence` (every connect and disconnect), for live tables without reloads.
+ *   change) and `presence` (every connect and disconnect), for live tables without reloads. A revoked
+ *   session or token ends it within seconds (the server's re-check of open requests, server.ts).
  */
 export function consoleApiRoutes(
   app: FastifyInstance,
   deps: ConsoleApiDeps,
   principalOf: (req: FastifyRequest) => Principal,
-  stillAllowed: (req: FastifyRequest) => boolean,
 ): void {
   const reader = (req: FastifyRequest, reply: FastifyReply) => {
     const p = principalOf(req);
@@ -67,53 +69,32 @@ export function consoleApiRoutes(
   app.get("/console/api/events", async (req, reply) => {
     const p = reader(req, reply);
     if (!p) return reply;
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-    });
-    // A page that stops reading (a frozen tab, a stalled link) must not make the node buffer without
-    // bound: past MAX_BUFFERED the stream is closed; the browser reconnects and the page re-reads.
-    const write = (event: string, body: object) => {
-      if (res.writableLength > MAX_BUFFERED) {
-        res.destroy();
-        return;
-      }
-      res.write(`event: ${event}\ndata: ${JSON.stringify(body)}\n\n`);
-    };
+    const stream = openEventStream(reply, { maxBacklogBytes: MAX_BUFFERED });
     const onChange = (change: ShadowChange) => {
       const { thing, shadow } = change.addr;
       if (change.kind === "delete" || !change.current.exists) {
-        write("shadow", { thing, shadow, deleted: true, version: change.current.version });
+        stream.send("shadow", { thing, shadow, deleted: true, version: change.current.version });
         return;
       }
       const doc = renderShadow(change.current, change.timestamp);
-      write("shadow", { thing, shadow, ...summariseShadow(doc) });
+      stream.send("shadow", { thing, shadow, ...summariseShadow(doc) });
     };
     const onPublish = (packet: AedesPublishPacket) => {
       const thing = parsePresenceTopic(packet.topic);
       if (thing === null) return;
       try {
-        write("presence", { thing, connection: JSON.parse(packet.payload.toString()) });
+        stream.send("presence", { thing, connection: JSON.parse(packet.payload.toString()) });
       } catch {
         // a presence payload that is not JSON is not the node's: ignore it
       }
     };
     deps.service.on("change", onChange);
     deps.broker.on("publish", onPublish);
-    // Every few seconds: is the session (or token) still valid? A revoked one ends the stream.
-    const heartbeat = setInterval(() => {
-      if (!stillAllowed(req)) res.end();
-      else res.write(": keep-alive\n\n");
-    }, RECHECK_MS);
-    req.raw.on("close", () => {
-      clearInterval(heartbeat);
+    stream.onClose(() => {
       deps.service.off("change", onChange);
       deps.broker.off("publish", onPublish);
     });
-    write("hello", { name: p.name, role: p.role });
+    stream.send("hello", { name: p.name, role: p.role });
   });
 }
 

@@ -70,8 +70,6 @@ export function consoleRoutes(
     site: string;
     secure: boolean;
     verifyToken?: (token: string) => Principal | undefined;
-    /** Whether the request's credentials are still valid (for streams that outlive their check). */
-    stillAllowed: (req: FastifyRequest) => boolean;
   },
 ): void {
   const assets = loadAssets(deps.distDir ?? CONSOLE_DIST);
@@ -99,7 +97,7 @@ export function consoleRoutes(
   app.get<{ Params: { file: string } }>("/console/:file", (req, reply) => serve(req.params.file)(req, reply));
   sessionRoutes(app, { ...deps, verifyToken: opts.verifyToken }, principalOf, opts.secure);
   identityRoutes(app, deps.identities, principalOf);
-  consoleApiRoutes(app, deps, principalOf, opts.stillAllowed);
+  consoleApiRoutes(app, deps, principalOf);
   app.get("/console/api/node", async (req) => ({
     site: opts.site,
     mqtt: deps.mqttPorts,

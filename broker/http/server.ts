@@ -8,6 +8,7 @@ import type { NodeExtension } from "../extension.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
 import { type ConsoleDeps, consoleRoutes, isPublicConsolePath } from "./console-routes.ts";
+import { openEventStream } from "./event-stream.ts";
 import { authenticateRequest } from "./request-auth.ts";
 
 export interface HttpDeps {
@@ -217,42 +218,27 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
         if (change.addr.thing === addr.thing && change.addr.shadow === addr.shadow) forward(change);
       };
       deps.service.on("change", onChange);
-      let heartbeat: NodeJS.Timeout | undefined;
-      req.raw.on("close", () => {
-        clearInterval(heartbeat);
-        deps.service.off("change", onChange);
-      });
       const first = await deps.service.get(addr, "", who(req));
       if (!first.ok && first.error.code !== 404) {
         deps.service.off("change", onChange);
         return send(reply, first);
       }
-      reply.hijack();
-      const res = reply.raw;
-      if (res.destroyed) return; // the client left during the first read; "close" has already cleaned up
-      res.writeHead(200, {
-        "content-type": "text/event-stream",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-      });
-      // Send the headers now: for a shadow that does not exist yet there is no first event to carry them.
-      res.flushHeaders();
-      const write = (event: string, body: JsonObject) =>
-        res.write(`event: ${event}\ndata: ${JSON.stringify(body)}\n\n`);
+      // A client that left during the first read gets a stream that is already closed: cleaned up at once.
+      const stream = openEventStream(reply);
+      stream.onClose(() => deps.service.off("change", onChange));
       let sent = 0;
       if (first.ok) {
-        write("shadow", first.body);
+        stream.send("shadow", first.body);
         sent = first.body.version as number;
       }
       forward = (change) => {
         if (change.current.version <= sent) return;
         sent = change.current.version;
         if (change.kind === "delete")
-          write("deleted", { version: change.current.version, timestamp: change.timestamp });
-        else write("shadow", renderShadow(change.current, change.timestamp) as unknown as JsonObject);
+          stream.send("deleted", { version: change.current.version, timestamp: change.timestamp });
+        else stream.send("shadow", renderShadow(change.current, change.timestamp));
       };
       for (const change of early) forward(change);
-      heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
     },
   );
 
@@ -263,8 +249,6 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
       site: deps.site,
       secure: tls !== undefined,
       verifyToken: authenticate,
-      // Long-lived streams re-check who is asking, so revocation ends them too.
-      stillAllowed: (req) => !authenticate || authenticateRequest(req, authenticate, consoleDeps.sessions).ok,
     });
   }
 

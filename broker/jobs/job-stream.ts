@@ -1,10 +1,11 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply } from "fastify";
 import type { JsonObject } from "../../shared/json.ts";
+import { openEventStream } from "../http/event-stream.ts";
 import type { LiveJob } from "./job-runner.ts";
 import { type JobService, summary, thingJson } from "./job-service.ts";
 
-/** A slow reader gets at most this much buffered; then the stream ends with `overflow`. */
-const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
+/** Keep-alive, and the check for a job that ended without a last event, this often. */
+const KEEP_ALIVE_MS = 5000;
 /** Progress (`job` events with counts) at most this often while things change. */
 const PROGRESS_MS = 500;
 
@@ -18,71 +19,50 @@ export function streamJob(
   jobs: JobService,
   id: string,
   first: JsonObject,
-  req: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, {
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache",
-    connection: "keep-alive",
+  const live = jobs.live(id);
+  let progress: NodeJS.Timeout | undefined;
+  const stream = openEventStream(reply, {
+    keepAliveMs: KEEP_ALIVE_MS,
+    onKeepAlive: () => {
+      if (live) endIfOver(live);
+    },
   });
-  const send = (event: string, data: JsonObject) => {
-    if (res.writableLength > MAX_BACKLOG_BYTES) {
-      res.end(
-        `event: overflow\ndata: ${JSON.stringify({ reason: "the reader fell behind; reconnect" })}\n\n`,
-      );
-      stop();
-      return;
-    }
-    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
   const started = ((first.things ?? []) as JsonObject[]).filter((t) => t.status !== "pending");
   delete first.things;
-  send("job", first);
+  stream.send("job", first);
   // A late reader first gets every thing that has an outcome already.
-  for (const t of started) send("thing", t);
-  const live = jobs.live(id);
+  for (const t of started) stream.send("thing", t);
   if (!live) {
-    send("end", first);
-    res.end();
+    stream.end("end", first);
     return reply;
   }
-  let progress: NodeJS.Timeout | undefined;
   const onJob = (job: LiveJob) => {
-    if (job.row.id !== id || res.writableEnded) return;
-    send("job", summary(job.row, job.counts));
+    if (job.row.id !== id || stream.closed) return;
+    stream.send("job", summary(job.row, job.counts));
     // The runner forgets a job once it is over; look after it has.
     setImmediate(() => endIfOver(job));
   };
   const onThing = (job: LiveJob, r: Parameters<typeof thingJson>[0]) => {
     if (job.row.id !== id) return;
-    send("thing", thingJson(r));
+    stream.send("thing", thingJson(r));
     progress ??= setTimeout(() => {
       progress = undefined;
-      send("job", summary(job.row, job.counts));
+      stream.send("job", summary(job.row, job.counts));
       endIfOver(job);
     }, PROGRESS_MS);
   };
   const endIfOver = (job: LiveJob) => {
-    if (jobs.live(id) !== undefined || res.writableEnded) return;
-    send("end", summary(job.row, job.counts));
-    res.end();
-    stop();
-  };
-  const heartbeat = setInterval(() => {
-    res.write(": keep-alive\n\n");
-    endIfOver(live);
-  }, 5000);
-  const stop = () => {
-    clearInterval(heartbeat);
-    clearTimeout(progress);
-    jobs.events.off("job", onJob);
-    jobs.events.off("thing", onThing);
+    if (jobs.live(id) !== undefined || stream.closed) return;
+    stream.end("end", summary(job.row, job.counts));
   };
   jobs.events.on("job", onJob);
   jobs.events.on("thing", onThing);
-  req.raw.on("close", stop);
+  stream.onClose(() => {
+    clearTimeout(progress);
+    jobs.events.off("job", onJob);
+    jobs.events.off("thing", onThing);
+  });
   return reply;
 }

@@ -59,7 +59,7 @@ export function jobRoutes(
   app.get<Id>("/jobs/:id/stream", async (req, reply) =>
     answer(reply, () => {
       const first = jobs.get(req.params.id, who(req), true);
-      return streamJob(jobs, req.params.id, first, req, reply);
+      return streamJob(jobs, req.params.id, first, reply);
     }),
   );
 
