@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { connectDevice, type Device, type DeviceOptions } from "../device-agent/index.ts";
 import type { JsonObject } from "../shared/json.ts";
+import type { Logger } from "../shared/logger.ts";
 import type { BridgeConfig, BridgeDevice } from "./config.ts";
 import { checkDevice, checkPoints, driverFactory } from "./drivers/index.ts";
 import { DeviceRunner, type RunnerOptions, type ShadowLink } from "./engine.ts";
@@ -12,15 +13,8 @@ import type { Driver, Profile } from "./types.ts";
  * the device SDK (its own MQTT session, under the bridge's identity), with its own driver and runner.
  */
 
-export interface BridgeLog {
-  debug(o: unknown, m?: string): void;
-  info(o: unknown, m?: string): void;
-  warn(o: unknown, m?: string): void;
-  error(o: unknown, m?: string): void;
-}
-
 export interface BridgeOptions {
-  log?: BridgeLog;
+  log?: Logger;
   /** Overrides of the runners' settings (tests use short backoff and verify delays). */
   runner?: RunnerOptions;
   /** Overrides of the SDK options of every device (reconnect, retry, timeouts). */

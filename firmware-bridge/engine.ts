@@ -1,6 +1,7 @@
 import type { DeltaHandler, HandlerResult } from "../device-agent/index.ts";
 import { type JsonObject, type JsonValue, jsonEqual } from "../shared/json.ts";
 import { leavesOf } from "../shared/json-path.ts";
+import { type Logger, silentLogger } from "../shared/logger.ts";
 import { ConvertError, pointFor, rawEquals, setPath, toRaw, toShadow } from "./convert.ts";
 import { MeasurementSummary, splitReadings, telemetryMessages } from "./measurements.ts";
 import {
@@ -37,12 +38,6 @@ export interface ShadowLink {
   publishTelemetry?(values: JsonObject): Promise<boolean>;
 }
 
-export interface RunnerLog {
-  info(o: unknown, m?: string): void;
-  warn(o: unknown, m?: string): void;
-  error(o: unknown, m?: string): void;
-}
-
 export interface RunnerOptions {
   /** Everything is re-reported this often even when unchanged (default 5 min). */
   fullReportMs?: number;
@@ -50,7 +45,7 @@ export interface RunnerOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   /** Delays before each read-back after a write (default [0, 250, 1000] ms: relays take a moment). */
   verifyDelaysMs?: number[];
-  log?: RunnerLog;
+  log?: Logger;
   now?: () => number;
   random?: () => number;
 }
@@ -62,8 +57,6 @@ export interface DeviceStatus {
   failures: number;
   polls: number;
 }
-
-const SILENT: RunnerLog = { info() {}, warn() {}, error() {} };
 
 export class DeviceRunner {
   private readonly readable: PointSpec[];
@@ -77,7 +70,7 @@ export class DeviceRunner {
   private readonly s: DeviceStatus;
   private readonly fullReportMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
-  private readonly log: RunnerLog;
+  private readonly log: Logger;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly verifyDelays: number[];
@@ -99,7 +92,7 @@ export class DeviceRunner {
     this.fullReportMs = opts.fullReportMs ?? 300_000;
     const initialMs = opts.backoff?.initialMs ?? spec.pollMs;
     this.backoff = { initialMs, maxMs: Math.max(initialMs, opts.backoff?.maxMs ?? 60_000) };
-    this.log = opts.log ?? SILENT;
+    this.log = opts.log ?? silentLogger;
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.verifyDelays = opts.verifyDelaysMs ?? [0, 250, 1000];

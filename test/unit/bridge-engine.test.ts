@@ -1,3 +1,4 @@
+import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DeltaHandler } from "../../device-agent/sdk/types.ts";
 import { DeviceRunner, type ShadowLink } from "../../firmware-bridge/engine.ts";
@@ -260,7 +261,16 @@ describe("node refusals", () => {
     const driver = new FakeDriver();
     driver.values.set("voltage", 2304);
     const errors: unknown[] = [];
-    const log = { info() {}, warn() {}, error: (o: unknown) => errors.push(o) };
+    // A real pino logger (the bridge's type) that keeps the fields of each error line.
+    const log = pino(
+      { level: "error", base: undefined, timestamp: false },
+      {
+        write: (line: string) => {
+          const { level: _level, msg: _msg, ...fields } = JSON.parse(line);
+          errors.push(fields);
+        },
+      },
+    );
     let attempts = 0;
     const link: ShadowLink = {
       async report() {
