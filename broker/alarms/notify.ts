@@ -1,6 +1,7 @@
 import type { Aedes } from "aedes";
 import { type Alarm, type AlarmEvent, isOpen, isShelved } from "../../shared/alarms-lifecycle.ts";
 import type { Logger } from "../../shared/logger.ts";
+import { publishFromNode } from "../mqtt/publish.ts";
 import { HttpDelivery } from "./http-delivery.ts";
 
 /** Where an alarm goes when it is raised or cleared. */
@@ -31,7 +32,8 @@ export function webhookNotifier(url: string, log: Logger): AlarmNotifier & { del
  */
 export function mqttNotifier(broker: Aedes, relay?: (topic: string, payload: Buffer) => void): AlarmNotifier {
   const publish = (topic: string, payload: Buffer, retain: boolean) => {
-    broker.publish({ cmd: "publish", topic, payload, qos: 1, retain, dup: false }, () => {});
+    // The record is in the alarm store already; a feed message aedes failed to store is not the alarm's.
+    publishFromNode(broker, { topic, payload, retain }).catch(() => undefined);
     // Up to the parent sites (store-and-forward): the records, not the removal of a retained copy.
     if (payload.length > 0) relay?.(topic, payload);
   };

@@ -2,6 +2,7 @@ import type { Aedes, AedesOptions, Client, PublishPacket } from "aedes";
 import { generate } from "mqtt-packet";
 import type { SecurityLimits } from "../../shared/config.ts";
 import { cleanStartOf, type HookLayer, keepSessionQueue, maximumPacketSizeOf } from "./aedes-seam.ts";
+import { publishFromNode } from "./publish.ts";
 
 /**
  * MQTT 5 beside 3.1.1 on every listener, served by aedes 2 (docs/mqtt5.md says why). The protocol
@@ -106,22 +107,13 @@ export function publishResponse(
   replyTopic: string,
   body: unknown,
 ): Promise<void> {
-  return new Promise((resolve) => {
-    broker.publish(
-      {
-        cmd: "publish",
-        topic: route.topic,
-        payload: Buffer.from(JSON.stringify(body)),
-        qos: 1,
-        retain: false,
-        dup: false,
-        properties: {
-          ...(route.correlationData ? { correlationData: route.correlationData } : {}),
-          contentType: "application/json",
-          userProperties: { "shadow-topic": replyTopic },
-        },
-      },
-      () => resolve(),
-    );
+  return publishFromNode(broker, {
+    topic: route.topic,
+    payload: Buffer.from(JSON.stringify(body)),
+    properties: {
+      ...(route.correlationData ? { correlationData: route.correlationData } : {}),
+      contentType: "application/json",
+      userProperties: { "shadow-topic": replyTopic },
+    },
   });
 }

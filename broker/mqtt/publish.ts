@@ -1,14 +1,36 @@
-import type { Aedes, Client } from "aedes";
+import type { Aedes, Client, PublishPacket } from "aedes";
 import { liveMatcher, persistenceOf } from "./aedes-seam.ts";
 
-/** Publishes a JSON payload from the node itself (QoS 1, so QoS 1 subscribers get it reliably). */
-export function publishJson(broker: Aedes, topic: string, body: unknown, retain = false): Promise<void> {
-  return new Promise((resolve) => {
+/** A message the node publishes as itself. */
+export interface NodeMessage {
+  topic: string;
+  payload: Buffer;
+  /** Default 1, so QoS 1 subscribers get it reliably. */
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+  /** MQTT 5 properties (a response's Correlation Data, content type, user properties). */
+  properties?: PublishPacket["properties"];
+}
+
+/**
+ * The one way the node publishes as itself (shadow replies and documents, presence, alarms, Sparkplug,
+ * relayed messages): to every matching subscriber, retained if asked, through aedes' own publish (the
+ * node has no client session). Resolves once aedes has handed it on; rejects with aedes' error (its
+ * persistence failed to store a retained message or a queued one).
+ */
+export function publishFromNode(broker: Aedes, message: NodeMessage): Promise<void> {
+  const { topic, payload, qos = 1, retain = false, properties } = message;
+  return new Promise((resolve, reject) => {
     broker.publish(
-      { cmd: "publish", topic, payload: Buffer.from(JSON.stringify(body)), qos: 1, retain, dup: false },
-      () => resolve(),
+      { cmd: "publish", topic, payload, qos, retain, dup: false, ...(properties ? { properties } : {}) },
+      (err) => (err ? reject(err) : resolve()),
     );
   });
+}
+
+/** Publishes a JSON payload from the node itself (QoS 1). */
+export function publishJson(broker: Aedes, topic: string, body: unknown, retain = false): Promise<void> {
+  return publishFromNode(broker, { topic, payload: Buffer.from(JSON.stringify(body)), retain });
 }
 
 /**

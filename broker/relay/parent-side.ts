@@ -1,6 +1,7 @@
 import type { Aedes, Client, PublishPacket } from "aedes";
 import type { Principal } from "../../shared/acl.ts";
 import type { MqttAccess } from "../mqtt/access.ts";
+import { publishFromNode } from "../mqtt/publish.ts";
 
 /** `$umbra/relay/{child}/up` carries frames from a child, `/down` frames to it. */
 export const relayTopic = (child: string, dir: "up" | "down") => `$umbra/relay/${child}/${dir}`;
@@ -49,16 +50,7 @@ export function serveChildren(broker: Aedes, access: MqttAccess, handlers: Child
 
 /** Publishes a frame to a child (QoS 1; dropped by the broker if the child is not connected). */
 export function sendDown(broker: Aedes, child: string, frame: Uint8Array): boolean {
-  broker.publish(
-    {
-      cmd: "publish",
-      topic: relayTopic(child, "down"),
-      payload: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength),
-      qos: 1,
-      retain: false,
-      dup: false,
-    },
-    () => undefined,
-  );
+  const payload = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  publishFromNode(broker, { topic: relayTopic(child, "down"), payload }).catch(() => undefined);
   return true;
 }

@@ -9,6 +9,7 @@ import type { TelemetryIngest } from "../../shared/telemetry.ts";
 import { parseTelemetryPayload, parseTelemetryTopic } from "../../shared/telemetry-payload.ts";
 import { shadowKey } from "../../shared/topics.ts";
 import type { ExtensionDefinition, NodeContext, NodeExtension } from "../extension.ts";
+import { publishFromNode } from "../mqtt/publish.ts";
 import type { ShadowChange } from "../shadow/shadow-service.ts";
 import { serveChildLinks } from "./child-links.ts";
 import { dialParent, type ParentDialer } from "./child-side.ts";
@@ -240,18 +241,12 @@ export const relayExtension: ExtensionDefinition = {
             telemetry.record(t.thing, parsed.samples, { historical });
           }
         }
-        await new Promise<void>((resolve) =>
-          ctx.broker.publish(
-            {
-              cmd: "publish",
-              topic: m.topic,
-              payload: Buffer.from(m.payload),
-              qos: m.qos,
-              retain: false,
-              dup: false,
-            },
-            () => resolve(),
-          ),
+        await publishFromNode(ctx.broker, {
+          topic: m.topic,
+          payload: Buffer.from(m.payload),
+          qos: m.qos,
+        }).catch(
+          () => undefined, // as before: one message aedes failed to store does not stop the frame
         );
       }
       if (outbox && fresh.length > 0) {

@@ -2,10 +2,10 @@ import type { Aedes } from "aedes";
 import type { JsonObject } from "../../shared/json.ts";
 import type { Logger } from "../../shared/logger.ts";
 import { sparkplugTopic } from "../../shared/sparkplug-topics.ts";
+import { publishFromNode } from "../mqtt/publish.ts";
 import { type CommandMetric, encodeCommandPayload } from "./codec.ts";
 import { planCommands } from "./commands.ts";
 import type { EdgeSession } from "./edge-session.ts";
-import { publishBytes } from "./publish.ts";
 
 const REBIRTH_METRIC = "Node Control/Rebirth";
 
@@ -66,7 +66,8 @@ export class EdgeCommander {
     this.sent++;
     const type = device === undefined ? "NCMD" : "DCMD";
     const topic = sparkplugTopic(session.group, type, session.edge, device);
-    publishBytes(this.broker, topic, Buffer.from(encodeCommandPayload(metrics)), 0, false).catch((err) =>
+    const payload = Buffer.from(encodeCommandPayload(metrics));
+    publishFromNode(this.broker, { topic, payload, qos: 0 }).catch((err) =>
       this.log.error({ err, topic }, "Sparkplug command publish failed"),
     );
   }

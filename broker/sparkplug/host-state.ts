@@ -1,7 +1,7 @@
 import type { Aedes } from "aedes";
 import type { Logger } from "../../shared/logger.ts";
 import { stateTopic } from "../../shared/sparkplug-topics.ts";
-import { publishBytes } from "./publish.ts";
+import { publishFromNode } from "../mqtt/publish.ts";
 
 /**
  * The host application's Sparkplug 3.0 STATE: `spBv1.0/STATE/{host_id}`, retained, QoS 1, JSON
@@ -49,6 +49,6 @@ export class HostState {
 
   private publish(online: boolean): Promise<void> {
     const body = Buffer.from(JSON.stringify({ online, timestamp: this.timestamp }));
-    return publishBytes(this.broker, this.topic, body, 1, true);
+    return publishFromNode(this.broker, { topic: this.topic, payload: body, retain: true });
   }
 }
