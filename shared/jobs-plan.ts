@@ -83,6 +83,19 @@ export interface ThingPlan {
   refused?: Refusal;
 }
 
+/** `POST /jobs/dry-run`: the plan of every target thing and its counts (the console shows it). */
+export interface DryRun {
+  things: number;
+  wouldChange: number;
+  wouldWait: number;
+  noop: number;
+  refused: Record<string, number>;
+  /** Destructive values the job writes; `confirm` is needed to run it. */
+  destructive: string[];
+  confirmRequired: boolean;
+  plans: ThingPlan[];
+}
+
 /** What is known about one thing when planning: its state, and the checks the node made. */
 export interface ThingFacts {
   thing: string;

@@ -44,9 +44,11 @@ export function objectDepth(value: JsonValue, cap = Number.POSITIVE_INFINITY): n
   return max + 1;
 }
 
-/** Size in bytes of the compact UTF-8 JSON encoding. */
+const utf8 = new TextEncoder();
+
+/** Size in bytes of the compact UTF-8 JSON encoding (TextEncoder, not Buffer: the console imports this module). */
 export function jsonByteLength(value: JsonValue): number {
-  return Buffer.byteLength(JSON.stringify(value), "utf8");
+  return utf8.encode(JSON.stringify(value)).byteLength;
 }
 
 /** Removes empty objects (recursively); returns undefined when nothing is left. */

@@ -1,34 +1,14 @@
 import { type Alarm, isOpen } from "../../shared/alarms-lifecycle.ts";
+import type { Review, ReviewJob } from "../../shared/alarms-review.ts";
 import { oldestStamp } from "../../shared/fleet-systems.ts";
 import { deltaOf } from "../../shared/query/index.ts";
 import type { AlarmStore } from "./alarm-store.ts";
 import type { FleetPort } from "./fleet-port.ts";
 
-/** A job as the review lists it (the jobs capability provides them; issue 14). */
-export interface ReviewJob {
-  id: string;
-  [key: string]: unknown;
-}
+export type { Review, ReviewJob } from "../../shared/alarms-review.ts";
 
 /** Jobs that ran on things of a system since a time; null when no jobs capability is there. */
 export type JobsProvider = (system: string, things: ReadonlySet<string>, since: number) => ReviewJob[] | null;
-
-export interface Review {
-  system: string;
-  since: number;
-  until: number;
-  /** Raises in the period, and the distinct alarms raised. */
-  raised: { raises: number; alarms: number };
-  stillOpen: Alarm[];
-  /** Raised in the period and not acknowledged (now or at any point in the period). */
-  neverAcknowledged: Alarm[];
-  /** Alarms raised more than once in the period, most raises first (top 10). */
-  mostFlapping: { id: string; thing: string; rule: string; raises: number }[];
-  /** Things with desired state still pending, longest first (top 10). */
-  longestNotConverged: { thing: string; pendingSeconds: number }[];
-  /** null: no jobs capability on this node (issue 14 not merged here). */
-  jobs: ReviewJob[] | null;
-}
 
 const TOP = 10;
 

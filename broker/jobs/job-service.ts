@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Principal } from "../../shared/acl.ts";
 import { mayOperate, mayReadFleet } from "../../shared/acl.ts";
-import { type ThingPlan, unconfirmedDestructive } from "../../shared/jobs-plan.ts";
+import { type DryRun, unconfirmedDestructive } from "../../shared/jobs-plan.ts";
 import { type Counts, emptyCounts, THING_STATUSES } from "../../shared/jobs-rollout.ts";
 import { JobError, parseJobSpec } from "../../shared/jobs-spec.ts";
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
@@ -11,18 +11,6 @@ import { creatorOf, planNow } from "./job-planner.ts";
 import type { JobRunner, LiveJob } from "./job-runner.ts";
 import type { JobRow, JobStore, ThingRow } from "./job-store.ts";
 import type { TargetResolver } from "./target-resolver.ts";
-
-export interface DryRun {
-  things: number;
-  wouldChange: number;
-  wouldWait: number;
-  noop: number;
-  refused: Record<string, number>;
-  /** Destructive values the job writes; `confirm` is needed to run it. */
-  destructive: string[];
-  confirmRequired: boolean;
-  plans: ThingPlan[];
-}
 
 export function mayRead(p: Principal): void {
   if (!mayReadFleet(p)) throw new JobError(403, "forbidden", `role ${p.role} may not read jobs or claims`);

@@ -1,26 +1,12 @@
 import { html } from "htm/preact";
+import type { Review } from "../../../shared/alarms-review.ts";
 import { enc } from "../api.ts";
 import { duration, formatTime } from "../format.ts";
 import { useApi } from "../load.ts";
 import type { PageProps } from "../pages.ts";
-import type { Alarm } from "../parts/alarm-types.ts";
 import { thingHref } from "../router.ts";
 import { AlarmTable } from "./alarms.ts";
 import { jobHref } from "./jobs.ts";
-
-interface Review {
-  system: string;
-  since: number;
-  until: number;
-  raised: { raises: number; alarms: number };
-  stillOpen: Alarm[];
-  neverAcknowledged: Alarm[];
-  mostFlapping: { id: string; thing: string; rule: string; raises: number }[];
-  longestNotConverged: { thing: string; pendingSeconds: number }[];
-  jobs:
-    | { id: string; state: string; createdAt: number; creator: string; things: number; written: number }[]
-    | null;
-}
 
 const PERIODS = ["24h", "7d", "30d"];
 

@@ -1,34 +1,9 @@
 import { html } from "htm/preact";
 import { useState } from "preact/hooks";
+import type { DryRun } from "../../../shared/jobs-plan.ts";
 import { api } from "../api.ts";
 import { errorText } from "../load.ts";
 import type { JobSummary } from "./job-types.ts";
-
-interface LeafChange {
-  path: string;
-  desired?: unknown;
-  reported?: unknown;
-  to: unknown;
-}
-
-interface ThingPlan {
-  thing: string;
-  changes: LeafChange[];
-  pending: LeafChange[];
-  noop: boolean;
-  refused?: { code: string; reason: string };
-}
-
-interface DryRun {
-  things: number;
-  wouldChange: number;
-  wouldWait: number;
-  noop: number;
-  refused: Record<string, number>;
-  destructive: string[];
-  confirmRequired: boolean;
-  plans: ThingPlan[];
-}
 
 type TargetKind = "q" | "system" | "things";
 

@@ -1,40 +1,12 @@
-/**
- * The history API's answers (docs/shadow-protocol.md "History"). The same shapes are declared in
- * shared/history-render.ts, which the console cannot import: it pulls in Node types (shared/json.ts).
- */
-export interface ApiOp {
-  op: "set" | "delete";
-  path: string[];
-  value?: unknown;
-}
+import type { ApiChange, ApiOp } from "../../../shared/history-render.ts";
 
-export interface ApiChange {
-  version: number;
-  time: string;
-  kind: string;
-  site?: string;
-  via?: string;
-  identity?: { name: string; role: string };
-  clientToken?: string;
-}
-
-export interface ApiRecord extends ApiChange {
-  desired?: ApiOp[];
-  reported?: ApiOp[];
-}
-
-export interface ApiBlameLine {
-  path: string[];
-  value: unknown;
-  change?: ApiChange;
-  pruned?: boolean;
-}
-
-export interface ApiLeafChange {
-  path: string[];
-  before?: unknown;
-  after?: unknown;
-}
+export type {
+  ApiBlameLine,
+  ApiChange,
+  ApiLeafChange,
+  ApiOp,
+  ApiRecord,
+} from "../../../shared/history-render.ts";
 
 /** `desired.power.state` for a section and a leaf path. */
 export const leafName = (section: string, path: string[]) => [section, ...path].join(".");
