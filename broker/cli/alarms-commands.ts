@@ -4,7 +4,7 @@ import { formatDuration } from "../../shared/telemetry-duration.ts";
 import { checkRulesDir } from "../alarms/rules-dir.ts";
 import { printResult } from "./cli-output.ts";
 import { columns } from "./columns.ts";
-import { failWith, type NodeClientOpts, nodeRequest, nodeUrl, withNodeOptions } from "./node-client.ts";
+import { type NodeClientOpts, nodeCall, withNodeOptions } from "./node-client.ts";
 
 type Json = Record<string, unknown>;
 interface OutOpts extends NodeClientOpts {
@@ -13,12 +13,6 @@ interface OutOpts extends NodeClientOpts {
 
 const when = (ms: unknown) =>
   typeof ms === "number" ? new Date(ms).toISOString().replace(/\.\d+Z$/, "Z") : "-";
-
-async function call(opts: NodeClientOpts, method: string, path: string, body?: string): Promise<Json> {
-  const res = await nodeRequest(opts, method, nodeUrl(opts, path), body);
-  if (!res.ok) failWith("umbra", res);
-  return res.json as Json;
-}
 
 /** `system/rule/thing` → the URL path of that alarm. */
 function alarmPath(id: string, action: string): string {
@@ -73,7 +67,7 @@ export function registerAlarmCommands(program: Command): void {
   ).action(async (opts: OutOpts & { system?: string; thing?: string; state?: string }) => {
     const q = new URLSearchParams();
     for (const k of ["system", "thing", "state"] as const) if (opts[k]) q.set(k, opts[k] as string);
-    const r = await call(opts, "GET", `/alarms?${q}`);
+    const r = await nodeCall(opts, "GET", `/alarms?${q}`);
     printResult(opts.json ? r : alarmsTable(r.results as Json[]));
   });
   for (const [name, help] of [
@@ -82,7 +76,7 @@ export function registerAlarmCommands(program: Command): void {
   ] as const) {
     withNodeOptions(alarms.command(`${name} <id>`).description(help)).action(
       async (id: string, opts: NodeClientOpts) => {
-        const a = await call(opts, "POST", alarmPath(id, name), "{}");
+        const a = await nodeCall(opts, "POST", alarmPath(id, name), {});
         printResult(`${a.id}: ${a.state}${a.ackedBy ? ` (acknowledged by ${a.ackedBy})` : ""}`);
       },
     );
@@ -93,7 +87,7 @@ export function registerAlarmCommands(program: Command): void {
       .description("silence an alarm's notifications for a time")
       .requiredOption("--for <duration>", "how long: 30m, 2h, 1d (0 unshelves)"),
   ).action(async (id: string, opts: NodeClientOpts & { for: string }) => {
-    const a = await call(opts, "POST", alarmPath(id, "shelve"), JSON.stringify({ for: opts.for }));
+    const a = await nodeCall(opts, "POST", alarmPath(id, "shelve"), { for: opts.for });
     printResult(`${a.id}: ${a.shelvedUntil ? `shelved until ${when(a.shelvedUntil)}` : "not shelved"}`);
   });
 
@@ -104,7 +98,7 @@ export function registerAlarmCommands(program: Command): void {
       .option("--since <duration>", "the period, back from now", "7d")
       .option("--json", "JSON"),
   ).action(async (system: string, opts: OutOpts & { since: string }) => {
-    const r = await call(
+    const r = await nodeCall(
       opts,
       "GET",
       `/systems/${encodeURIComponent(system)}/review?since=${encodeURIComponent(opts.since)}`,

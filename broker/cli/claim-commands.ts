@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { parseDuration, parseIsoUtc } from "../../shared/telemetry-duration.ts";
 import { exitUsage, printResult } from "./cli-output.ts";
 import { columns } from "./columns.ts";
-import { failWith, type NodeClientOpts, nodeRequest, nodeUrl, withNodeOptions } from "./node-client.ts";
+import { type NodeClientOpts, nodeCall, withNodeOptions } from "./node-client.ts";
 
 type Json = Record<string, unknown>;
 
@@ -20,16 +20,9 @@ function usage(message: string): never {
   return exitUsage("claim", message);
 }
 
-async function call(opts: NodeClientOpts, method: string, path: string, body?: unknown): Promise<Json> {
-  const res = await nodeRequest(
-    opts,
-    method,
-    nodeUrl(opts, path),
-    body === undefined ? undefined : JSON.stringify(body),
-  );
-  if (!res.ok) failWith("umbra claim", res);
-  return res.json as Json;
-}
+/** A JSON call whose refusal is reported as `umbra claim: …`. */
+const call = (opts: NodeClientOpts, method: string, path: string, body?: unknown) =>
+  nodeCall(opts, method, path, body, "umbra claim");
 
 const iso = (s: unknown) => new Date(Number(s) * 1000).toISOString().replace(/\.000Z$/, "Z");
 const list = (s: string | undefined) => (s ? s.split(",").map((x) => x.trim()) : undefined);

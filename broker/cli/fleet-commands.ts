@@ -1,32 +1,12 @@
 import type { Command } from "commander";
 import { printResult } from "./cli-output.ts";
 import { columns } from "./columns.ts";
-import {
-  failWith,
-  type NodeClientOpts,
-  nodeRequest,
-  nodeStream,
-  nodeUrl,
-  withNodeOptions,
-} from "./node-client.ts";
+import { type NodeClientOpts, nodeCall, nodeStream, nodeUrl, withNodeOptions } from "./node-client.ts";
 
 type Json = Record<string, unknown>;
 interface OutOpts extends NodeClientOpts {
   json?: boolean;
   table?: boolean;
-}
-
-async function getJson(opts: NodeClientOpts, method: string, url: URL, body?: string): Promise<Json> {
-  const res = await nodeRequest(opts, method, url, body);
-  if (!res.ok) {
-    const e = res.json as { position?: number; problem?: string } | undefined;
-    if (e?.position !== undefined) {
-      process.stderr.write(`umbra: query error at ${e.position}: ${e.problem}\n`);
-      process.exit(1);
-    }
-    failWith("umbra", res);
-  }
-  return res.json as Json;
 }
 
 const text = (v: unknown): string =>
@@ -123,7 +103,7 @@ export function registerFleetCommands(program: Command): void {
       url.searchParams.set("q", query ?? "");
       for (const k of ["sort", "fields", "limit", "cursor"] as const)
         if (opts[k]) url.searchParams.set(k, opts[k] as string);
-      const page = await getJson(opts, "GET", url);
+      const page = await nodeCall(opts, "GET", url);
       if (opts.json) return printResult(page);
       const fields = opts.fields && opts.fields !== "*" ? opts.fields.split(",").filter(Boolean) : [];
       printResult(thingsTable(page.results as Json[], fields));
@@ -145,7 +125,7 @@ export function registerFleetCommands(program: Command): void {
     url.searchParams.set("q", query ?? "");
     if (opts.groupBy) url.searchParams.set("groupBy", opts.groupBy);
     if (opts.stat) url.searchParams.set("stat", opts.stat);
-    const r = await getJson(opts, "GET", url);
+    const r = await nodeCall(opts, "GET", url);
     if (opts.json || !r.groups) return printResult(opts.json ? r : String(r.count));
     printResult(
       columns(
@@ -188,7 +168,7 @@ export function registerFleetCommands(program: Command): void {
   withNodeOptions(
     things.command("conflicts").description("every shadow with open conflicts").option("--json", "JSON"),
   ).action(async (opts: OutOpts) => {
-    const r = await getJson(opts, "GET", nodeUrl(opts, "/fleet/conflicts"));
+    const r = await nodeCall(opts, "GET", nodeUrl(opts, "/fleet/conflicts"));
     if (opts.json) return printResult(r);
     printResult(
       columns(
@@ -207,7 +187,7 @@ export function registerFleetCommands(program: Command): void {
   withNodeOptions(attr.command("get <thing>").description("print a thing's attributes")).action(
     async (thing: string, opts: NodeClientOpts) =>
       printResult(
-        await getJson(opts, "GET", nodeUrl(opts, `/things/${encodeURIComponent(thing)}/attributes`)),
+        await nodeCall(opts, "GET", nodeUrl(opts, `/things/${encodeURIComponent(thing)}/attributes`)),
       ),
   );
   withNodeOptions(
@@ -232,7 +212,7 @@ export function registerFleetCommands(program: Command): void {
       }
       const url = nodeUrl(opts, `/things/${encodeURIComponent(thing)}/attributes`);
       if (opts.version) url.searchParams.set("version", opts.version);
-      printResult(await getJson(opts, opts.replace ? "PUT" : "PATCH", url, JSON.stringify(body)));
+      printResult(await nodeCall(opts, opts.replace ? "PUT" : "PATCH", url, body));
     },
   );
 
@@ -245,7 +225,7 @@ function registerSystemCommands(program: Command): void {
     .description("systems: named groups of things and systems, with roll-ups");
   withNodeOptions(systems.command("list").description("every system").option("--json", "JSON")).action(
     async (opts: OutOpts) => {
-      const r = await getJson(opts, "GET", nodeUrl(opts, "/systems"));
+      const r = await nodeCall(opts, "GET", nodeUrl(opts, "/systems"));
       if (opts.json) return printResult(r);
       const list = r.results as Json[];
       printResult(
@@ -263,7 +243,7 @@ function registerSystemCommands(program: Command): void {
   );
   withNodeOptions(systems.command("get <name>").description("a system and its resolved members")).action(
     async (name: string, opts: NodeClientOpts) =>
-      printResult(await getJson(opts, "GET", nodeUrl(opts, `/systems/${encodeURIComponent(name)}`))),
+      printResult(await nodeCall(opts, "GET", nodeUrl(opts, `/systems/${encodeURIComponent(name)}`))),
   );
   withNodeOptions(
     systems
@@ -282,20 +262,13 @@ function registerSystemCommands(program: Command): void {
       const body: Json = { things: split(opts.things), systems: split(opts.systems) };
       if (opts.query !== undefined) body.query = opts.query;
       if (opts.description !== undefined) body.description = opts.description;
-      printResult(
-        await getJson(
-          opts,
-          "PUT",
-          nodeUrl(opts, `/systems/${encodeURIComponent(name)}`),
-          JSON.stringify(body),
-        ),
-      );
+      printResult(await nodeCall(opts, "PUT", nodeUrl(opts, `/systems/${encodeURIComponent(name)}`), body));
     },
   );
   withNodeOptions(
     systems.command("delete <name>").description("delete a system no other system contains"),
   ).action(async (name: string, opts: NodeClientOpts) =>
-    printResult(await getJson(opts, "DELETE", nodeUrl(opts, `/systems/${encodeURIComponent(name)}`))),
+    printResult(await nodeCall(opts, "DELETE", nodeUrl(opts, `/systems/${encodeURIComponent(name)}`))),
   );
   // Per-system grants (docs/fleet.md): bind an operator identity to a system, unbind, list.
   for (const [verb, method, what] of [
@@ -305,7 +278,7 @@ function registerSystemCommands(program: Command): void {
     withNodeOptions(systems.command(`${verb} <system> <identity>`).description(what)).action(
       async (system: string, identity: string, opts: NodeClientOpts) =>
         printResult(
-          await getJson(
+          await nodeCall(
             opts,
             method,
             nodeUrl(opts, `/systems/${encodeURIComponent(system)}/operators/${encodeURIComponent(identity)}`),
@@ -316,7 +289,7 @@ function registerSystemCommands(program: Command): void {
   withNodeOptions(systems.command("operators <system>").description("operators bound to a system")).action(
     async (system: string, opts: NodeClientOpts) =>
       printResult(
-        await getJson(opts, "GET", nodeUrl(opts, `/systems/${encodeURIComponent(system)}/operators`)),
+        await nodeCall(opts, "GET", nodeUrl(opts, `/systems/${encodeURIComponent(system)}/operators`)),
       ),
   );
   withNodeOptions(
@@ -328,7 +301,7 @@ function registerSystemCommands(program: Command): void {
   ).action(async (name: string, opts: OutOpts & { depth: string }) => {
     const url = nodeUrl(opts, `/systems/${encodeURIComponent(name)}/rollup`);
     url.searchParams.set("depth", opts.depth);
-    const r = await getJson(opts, "GET", url);
+    const r = await nodeCall(opts, "GET", url);
     if (opts.json) return printResult(r);
     printResult(
       columns(

@@ -3,14 +3,7 @@ import type { Command } from "commander";
 import { parseDuration } from "../../shared/telemetry-duration.ts";
 import { exitUsage, printResult } from "./cli-output.ts";
 import { columns } from "./columns.ts";
-import {
-  failWith,
-  type NodeClientOpts,
-  nodeRequest,
-  nodeStream,
-  nodeUrl,
-  withNodeOptions,
-} from "./node-client.ts";
+import { type NodeClientOpts, nodeCall, nodeStream, nodeUrl, withNodeOptions } from "./node-client.ts";
 
 type Json = Record<string, unknown>;
 
@@ -37,6 +30,10 @@ interface JobOpts extends NodeClientOpts {
 function usage(message: string): never {
   return exitUsage("job", message);
 }
+
+/** A JSON call whose refusal is reported as `umbra job: …`. */
+const call = (opts: NodeClientOpts, method: string, path: string, body?: unknown) =>
+  nodeCall(opts, method, path, body, "umbra job");
 
 function json(text: string, what: string): unknown {
   try {
@@ -103,17 +100,6 @@ function jobOptions(cmd: Command): Command {
     .option("--max-failures <n>", "abort once n things failed")
     .option("--max-failure-percent <p>", "abort once p % of finished things failed")
     .option("--json", "print the API's JSON answer");
-}
-
-async function call(opts: NodeClientOpts, method: string, path: string, body?: unknown): Promise<Json> {
-  const res = await nodeRequest(
-    opts,
-    method,
-    nodeUrl(opts, path),
-    body === undefined ? undefined : JSON.stringify(body),
-  );
-  if (!res.ok) failWith("umbra job", res);
-  return res.json as Json;
 }
 
 const countsLine = (j: Json) => {

@@ -67,6 +67,23 @@ export async function nodeRequest(
   return { status: res.status, ok: res.ok, text, json };
 }
 
+/**
+ * One JSON call to the node: `target` (a path or a URL), `body` sent as JSON; a refusal ends the command
+ * (failWith `prefix`). The answer's JSON object.
+ */
+export async function nodeCall(
+  opts: NodeClientOpts,
+  method: string,
+  target: string | URL,
+  body?: unknown,
+  prefix = "umbra",
+): Promise<Record<string, unknown>> {
+  const url = typeof target === "string" ? nodeUrl(opts, target) : target;
+  const res = await nodeRequest(opts, method, url, body === undefined ? undefined : JSON.stringify(body));
+  if (!res.ok) failWith(prefix, res);
+  return res.json as Record<string, unknown>;
+}
+
 /** Opens a streaming GET (server-sent events); exits like nodeRequest when the node cannot be reached. */
 export async function nodeStream(opts: NodeClientOpts, url: URL): Promise<Response> {
   try {
@@ -86,8 +103,16 @@ function unreachable(url: URL, err: unknown): never {
   process.exit(1);
 }
 
-/** Prints a refused request's message (with what to do about a 401) and exits 1. */
+/**
+ * Prints a refused request's message (with what to do about a 401; where a fleet query is wrong) and
+ * exits 1.
+ */
 export function failWith(prefix: string, res: NodeResponse): never {
+  const e = res.json as { position?: number; problem?: string } | undefined;
+  if (e?.position !== undefined) {
+    process.stderr.write(`${prefix}: query error at ${e.position}: ${e.problem}\n`);
+    process.exit(1);
+  }
   const message = (res.json as { message?: string } | undefined)?.message ?? res.text;
   const hint =
     res.status === 401

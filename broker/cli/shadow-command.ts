@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { type NodeClientOpts, nodeRequest, nodeStream, nodeUrl, withNodeOptions } from "./node-client.ts";
+import {
+  type NodeClientOpts,
+  type NodeResponse,
+  nodeRequest,
+  nodeStream,
+  nodeUrl,
+  withNodeOptions,
+} from "./node-client.ts";
 import { registerShadowHistoryCommands } from "./shadow-history-command.ts";
 
 export interface ClientOpts extends NodeClientOpts {
@@ -13,15 +20,19 @@ export function endpoint(opts: ClientOpts, thing: string, suffix = ""): URL {
   return url;
 }
 
+const shown = (res: NodeResponse) => (res.json === undefined ? res.text : JSON.stringify(res.json, null, 2));
+
+/** A refusal as `umbra shadow …` prints it: the node's answer (pretty JSON) on stderr, exit 1. */
+export function exitRefused(res: NodeResponse): never {
+  process.stderr.write(`${shown(res)}\n`);
+  process.exit(1);
+}
+
 /** Prints the node's answer (pretty JSON) on stdout, or on stderr with exit 1 when it refused. */
 async function call(opts: ClientOpts, method: string, url: URL, body?: string): Promise<void> {
   const res = await nodeRequest(opts, method, url, body);
-  const out = res.json === undefined ? res.text : JSON.stringify(res.json, null, 2);
-  if (res.ok) process.stdout.write(`${out}\n`);
-  else {
-    process.stderr.write(`${out}\n`);
-    process.exit(1);
-  }
+  if (!res.ok) exitRefused(res);
+  process.stdout.write(`${shown(res)}\n`);
 }
 
 export function withClientOptions(cmd: Command): Command {

@@ -10,7 +10,7 @@ import {
 import { parseDuration } from "../../shared/telemetry-duration.ts";
 import { exitUsage } from "./cli-output.ts";
 import { nodeRequest } from "./node-client.ts";
-import { type ClientOpts, endpoint, withClientOptions } from "./shadow-command.ts";
+import { type ClientOpts, endpoint, exitRefused, withClientOptions } from "./shadow-command.ts";
 
 interface HistoryOpts extends ClientOpts {
   json?: boolean;
@@ -27,10 +27,7 @@ function usage(message: string): never {
 /** GETs `url`; a refusal is printed like `umbra shadow get` prints one (JSON on stderr, exit 1). */
 async function fetchJson(opts: ClientOpts, url: URL): Promise<unknown> {
   const res = await nodeRequest(opts, "GET", url);
-  if (!res.ok || res.json === undefined) {
-    process.stderr.write(`${res.json === undefined ? res.text : JSON.stringify(res.json, null, 2)}\n`);
-    process.exit(1);
-  }
+  if (!res.ok || res.json === undefined) exitRefused(res);
   return res.json;
 }
 
