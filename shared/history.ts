@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue, jsonEqual } from "./json.ts";
-import { leavesOf } from "./json-path.ts";
+import { type JsonLeaf, leavesOf } from "./json-path.ts";
 import { applyPatchOps, type PatchOp, planMetadata } from "./shadow-patch.ts";
 
 /**
@@ -132,10 +132,7 @@ export function leafMap(obj: JsonObject, prefix: string[] = []): Map<string, Lea
   return new Map(leavesOf(obj, prefix).map((leaf) => [JSON.stringify(leaf.path), leaf]));
 }
 
-export interface Leaf {
-  path: string[];
-  value: JsonValue;
-}
+export type Leaf = JsonLeaf;
 
 /** One leaf that differs between two states: absent `before`/`after` means the leaf did not exist. */
 export interface LeafChange {

@@ -25,12 +25,15 @@ export interface Leaf {
   value: JsonValue;
 }
 
-/** The leaves of a desired patch: nested objects are walked, anything else (arrays too) is a leaf. */
-export function leavesOf(patch: JsonObject, prefix: string[] = []): Leaf[] {
+/**
+ * The leaves of a job's desired patch: nested objects are walked, anything else (arrays too) is a leaf,
+ * and so is an empty object (a job may write `{}`), unlike shared/json-path.ts's `leavesOf` of state.
+ */
+export function patchLeaves(patch: JsonObject, prefix: string[] = []): Leaf[] {
   const out: Leaf[] = [];
   for (const [k, v] of Object.entries(patch)) {
     const path = [...prefix, k];
-    if (isJsonObject(v) && Object.keys(v).length > 0) out.push(...leavesOf(v, path));
+    if (isJsonObject(v) && Object.keys(v).length > 0) out.push(...patchLeaves(v, path));
     else out.push({ path, value: v });
   }
   return out;
@@ -114,14 +117,14 @@ export const rulesOf = (spec: JobSpec): DestructiveRule[] => [...DESTRUCTIVE_RUL
 
 /** Destructive values the job writes without `confirm` (empty when confirmed or none). */
 export function unconfirmedDestructive(spec: JobSpec): string[] {
-  return spec.confirm ? [] : destructiveLeaves(leavesOf(jobWrite(spec)), rulesOf(spec));
+  return spec.confirm ? [] : destructiveLeaves(patchLeaves(jobWrite(spec)), rulesOf(spec));
 }
 
 /** Plans one thing: the diff against its desired and reported, or why the job may not write it. */
 export function planThing(spec: JobSpec, facts: ThingFacts): ThingPlan {
   const changes: LeafChange[] = [];
   const pending: LeafChange[] = [];
-  for (const leaf of leavesOf(jobWrite(spec))) {
+  for (const leaf of patchLeaves(jobWrite(spec))) {
     const desired = getAt(facts.desired, leaf.path);
     const reported = getAt(facts.reported, leaf.path);
     const c: LeafChange = { path: leaf.path.join("."), to: leaf.value };
@@ -161,7 +164,7 @@ function refusalOf(spec: JobSpec, facts: ThingFacts): Refusal | undefined {
  * leaf (deleted keys need nothing); for a one-shot command, the device removed every command key.
  */
 export function hasConverged(spec: JobSpec, desired: JsonObject, reported: JsonObject): boolean {
-  const leaves = leavesOf(jobWrite(spec));
+  const leaves = patchLeaves(jobWrite(spec));
   if (spec.command !== undefined) return leaves.every((l) => getAt(desired, l.path) === undefined);
   return leaves.every((l) => l.value === null || jsonEqual(getAt(reported, l.path), l.value));
 }

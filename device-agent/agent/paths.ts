@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../../shared/json.ts";
-import { getAt, pathsOverlap, setAt } from "../../shared/json-path.ts";
+import { getAt, leavesOf, pathsOverlap, setAt } from "../../shared/json-path.ts";
 
 /**
  * Dot-separated paths into shadow state (`ntp.server`). The agent config names desired and reported
@@ -35,15 +35,7 @@ export const setPath = setAt;
 export const overlaps = pathsOverlap;
 
 /** Every leaf path of a JSON object (arrays and scalars are leaves, as in a shadow delta). */
-export function leafPaths(obj: JsonObject, prefix: string[] = []): string[][] {
-  const out: string[][] = [];
-  for (const [key, value] of Object.entries(obj)) {
-    const here = [...prefix, key];
-    if (isJsonObject(value)) out.push(...leafPaths(value, here));
-    else out.push(here);
-  }
-  return out;
-}
+export const leafPaths = (obj: JsonObject): string[][] => leavesOf(obj).map((leaf) => leaf.path);
 
 /**
  * A patch that turns `prev` into `next` when merged the shadow's way: keys of `prev` missing from `next`

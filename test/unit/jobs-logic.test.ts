@@ -3,7 +3,7 @@ import { type Claim, claimsOverlap, covers, isActive, parseClaimRequest } from "
 import {
   destructiveLeaves,
   hasConverged,
-  leavesOf,
+  patchLeaves,
   planThing,
   type ThingFacts,
 } from "../../shared/jobs-plan.ts";
@@ -53,7 +53,7 @@ describe("job spec", () => {
 describe("planning a thing", () => {
   it("diffs each leaf against desired and reported", () => {
     const s = spec({ patch: { cap: 500, fan: { mode: "auto" }, old: null } });
-    expect(leavesOf(s.patch ?? {}).map((l) => l.path.join("."))).toEqual(["cap", "fan.mode", "old"]);
+    expect(patchLeaves(s.patch ?? {}).map((l) => l.path.join("."))).toEqual(["cap", "fan.mode", "old"]);
     const p = planThing(
       s,
       facts({ desired: { cap: 400, old: 1 }, reported: { cap: 400, fan: { mode: "auto" } } }),
@@ -89,7 +89,7 @@ describe("planning a thing", () => {
   });
 
   it("knows the shipped profiles' destructive values and a job's own rules", () => {
-    const leaves = leavesOf({ outlets: { "3": { power: "off" }, "4": "on", "5": "off" }, power: "on" });
+    const leaves = patchLeaves({ outlets: { "3": { power: "off" }, "4": "on", "5": "off" }, power: "on" });
     expect(
       destructiveLeaves(
         leaves,
