@@ -1,7 +1,14 @@
 import type { Command } from "commander";
 import { printResult } from "./cli-output.ts";
 import { columns } from "./columns.ts";
-import { type NodeClientOpts, nodeCall, nodeStream, nodeUrl, withNodeOptions } from "./node-client.ts";
+import {
+  type NodeClientOpts,
+  nodeCall,
+  nodeEvents,
+  nodeStream,
+  nodeUrl,
+  withNodeOptions,
+} from "./node-client.ts";
 
 type Json = Record<string, unknown>;
 interface OutOpts extends NodeClientOpts {
@@ -151,18 +158,8 @@ export function registerFleetCommands(program: Command): void {
       process.stderr.write(`${await res.text()}\n`);
       process.exit(1);
     }
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for await (const chunk of res.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(frame)?.[1];
-        const data = /^data: (.*)$/m.exec(frame)?.[1];
-        if (data !== undefined) process.stdout.write(`${JSON.stringify({ event, ...JSON.parse(data) })}\n`);
-      }
-    }
+    for await (const { event, data } of nodeEvents(res.body))
+      process.stdout.write(`${JSON.stringify({ event, ...data })}\n`);
   });
 
   withNodeOptions(

@@ -3,7 +3,14 @@ import type { Command } from "commander";
 import { parseDuration } from "../../shared/telemetry-duration.ts";
 import { exitUsage, printResult } from "./cli-output.ts";
 import { columns } from "./columns.ts";
-import { type NodeClientOpts, nodeCall, nodeStream, nodeUrl, withNodeOptions } from "./node-client.ts";
+import {
+  type NodeClientOpts,
+  nodeCall,
+  nodeEvents,
+  nodeStream,
+  nodeUrl,
+  withNodeOptions,
+} from "./node-client.ts";
 
 type Json = Record<string, unknown>;
 
@@ -137,22 +144,11 @@ function dryRunTable(d: Json): string {
 async function watch(opts: NodeClientOpts, id: string): Promise<Json> {
   const res = await nodeStream(opts, nodeUrl(opts, `/jobs/${id}/stream`));
   if (!res.ok || !res.body) usage(`cannot watch ${id}: ${res.status}`);
-  const decoder = new TextDecoder();
-  let buffer = "";
   let last: Json = {};
-  for await (const chunk of res.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(frame)?.[1];
-      const data = /^data: (.*)$/m.exec(frame)?.[1];
-      if (data === undefined) continue;
-      const d = JSON.parse(data) as Json;
-      if (event === "thing")
-        process.stdout.write(`  ${d.thing} ${d.status}${d.reason ? `: ${d.reason}` : ""}\n`);
-      else last = d;
-    }
+  for await (const { event, data: d } of nodeEvents(res.body)) {
+    if (event === "thing")
+      process.stdout.write(`  ${d.thing} ${d.status}${d.reason ? `: ${d.reason}` : ""}\n`);
+    else last = d;
   }
   return last;
 }

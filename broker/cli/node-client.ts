@@ -93,6 +93,31 @@ export async function nodeStream(opts: NodeClientOpts, url: URL): Promise<Respon
   }
 }
 
+/** One server-sent event: its name and its `data:` line parsed as JSON. */
+export interface NodeEvent {
+  event: string | undefined;
+  data: Record<string, unknown>;
+}
+
+/**
+ * The events of a server-sent event stream (broker/http/event-stream.ts writes them) until it ends;
+ * comments (keep-alives) are skipped.
+ */
+export async function* nodeEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<NodeEvent> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = /^data: (.*)$/m.exec(frame)?.[1];
+      if (data === undefined) continue;
+      yield { event: /^event: (.*)$/m.exec(frame)?.[1], data: JSON.parse(data) as Record<string, unknown> };
+    }
+  }
+}
+
 /** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause. */
 function unreachable(url: URL, err: unknown): never {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import {
   type NodeClientOpts,
   type NodeResponse,
+  nodeEvents,
   nodeRequest,
   nodeStream,
   nodeUrl,
@@ -95,20 +96,8 @@ export function registerShadowCommands(program: Command): void {
       process.stderr.write(`${await res.text()}\n`);
       process.exit(1);
     }
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for await (const chunk of res.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      let end = buffer.indexOf("\n\n");
-      while (end >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(frame)?.[1];
-        const data = /^data: (.*)$/m.exec(frame)?.[1];
-        if (data !== undefined) process.stdout.write(`${JSON.stringify({ event, ...JSON.parse(data) })}\n`);
-        end = buffer.indexOf("\n\n");
-      }
-    }
+    for await (const { event, data } of nodeEvents(res.body))
+      process.stdout.write(`${JSON.stringify({ event, ...data })}\n`);
   });
 
   registerShadowHistoryCommands(shadow);

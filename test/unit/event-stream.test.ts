@@ -1,6 +1,7 @@
 import { connect } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
+import { type NodeEvent, nodeEvents } from "../../broker/cli/node-client.ts";
 import { type EventStream, openEventStream } from "../../broker/http/event-stream.ts";
 
 /** A real Fastify server on 127.0.0.1 whose one route opens a stream and hands it to the test. */
@@ -137,4 +138,25 @@ describe("openEventStream (server-sent events for every stream of the node)", ()
     expect(text).toMatch(last);
     socket.destroy();
   }, 30_000);
+});
+
+describe("nodeEvents (the CLI's reader of those streams)", () => {
+  it("yields each event once whole, however the bytes are split, and skips comments", async () => {
+    const text =
+      'event: ready\ndata: {"matching":2}\n\n: keep-alive\n\nevent: match\ndata: {"thing":"pdu-é"}\n\n';
+    const bytes = new TextEncoder().encode(text);
+    // Split every 5 bytes: frames, and the two bytes of "é", arrive in pieces.
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 5) controller.enqueue(bytes.slice(i, i + 5));
+        controller.close();
+      },
+    });
+    const events: NodeEvent[] = [];
+    for await (const e of nodeEvents(body)) events.push(e);
+    expect(events).toEqual([
+      { event: "ready", data: { matching: 2 } },
+      { event: "match", data: { thing: "pdu-é" } },
+    ]);
+  });
 });
