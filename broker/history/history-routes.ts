@@ -10,13 +10,11 @@ import {
   isValidThingName,
   type ShadowAddress,
 } from "../../shared/topics.ts";
+import { sendProblem } from "../http/problem.ts";
 import type { HistoryQueries } from "./history-queries.ts";
 
 type Query = Record<string, string | undefined>;
 type HistoryRequest = FastifyRequest<{ Params: { thing: string }; Querystring: Query }>;
-
-const problem = (reply: FastifyReply, code: number, message: string) =>
-  reply.code(code).send({ code, message, timestamp: Math.floor(Date.now() / 1000) });
 
 /**
  * The history API (docs/shadow-protocol.md, "History"): `GET /things/{thing}/shadow/history`,
@@ -34,16 +32,16 @@ export function historyRoutes(
     const { thing } = req.params;
     const name = req.query.name ?? CLASSIC_SHADOW;
     if (!isValidThingName(thing)) {
-      problem(reply, 400, "Invalid thing name: use 1-128 characters of [a-zA-Z0-9:_-]");
+      sendProblem(reply, 400, "Invalid thing name: use 1-128 characters of [a-zA-Z0-9:_-]");
       return undefined;
     }
     if (name !== CLASSIC_SHADOW && !isValidShadowName(name)) {
-      problem(reply, 400, "Invalid shadow name: use 1-64 characters of [$a-zA-Z0-9:_-]");
+      sendProblem(reply, 400, "Invalid shadow name: use 1-64 characters of [$a-zA-Z0-9:_-]");
       return undefined;
     }
     const denial = shadowDenial(principalOf(req), thing, "get");
     if (denial !== null) {
-      problem(reply, 403, denial);
+      sendProblem(reply, 403, denial);
       return undefined;
     }
     return { thing, shadow: name };
@@ -56,8 +54,8 @@ export function historyRoutes(
     try {
       return reply.code(200).send(run(addr));
     } catch (err) {
-      if (err instanceof HistoryParamError) return problem(reply, 400, err.message);
-      if (err instanceof ShadowError) return problem(reply, err.code, err.message);
+      if (err instanceof HistoryParamError) return sendProblem(reply, 400, err.message);
+      if (err instanceof ShadowError) return sendProblem(reply, err.code, err.message);
       throw err;
     }
   };
@@ -111,7 +109,7 @@ export function historyRoutes(
 /** With the record off (historyEnabled=false) the history routes, and `?at=`, say so instead of 404/ignoring. */
 export function historyDisabledRoutes(app: FastifyInstance): void {
   const off = (reply: FastifyReply) =>
-    problem(reply, 404, "Shadow history is disabled on this node (historyEnabled=false)");
+    sendProblem(reply, 404, "Shadow history is disabled on this node (historyEnabled=false)");
   for (const path of ["history", "diff", "blame"]) {
     app.get(`/things/:thing/shadow/${path}`, async (_req, reply) => off(reply));
   }

@@ -8,6 +8,7 @@ import type { PresenceTracker } from "../presence.ts";
 import type { ShadowChange, ShadowService } from "../shadow/shadow-service.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
 import { openEventStream } from "./event-stream.ts";
+import { sendProblem } from "./problem.ts";
 import { summariseShadow, type ThingSummary } from "./thing-summary.ts";
 
 export interface ConsoleApiDeps {
@@ -26,9 +27,6 @@ const MAX_SCAN = 1_000_000;
  */
 const MAX_BUFFERED = 1024 * 1024;
 
-const problem = (reply: FastifyReply, code: number, message: string) =>
-  reply.code(code).send({ code, message, timestamp: Math.floor(Date.now() / 1000) });
-
 /**
  * The console's two reads that the HTTP API has no general form for yet (the fleet query API will
  * replace them; docs/console.md):
@@ -46,7 +44,7 @@ export function consoleApiRoutes(
   const reader = (req: FastifyRequest, reply: FastifyReply) => {
     const p = principalOf(req);
     if (mayReadFleet(p)) return p;
-    problem(reply, 403, `role ${p.role} may not read the fleet`);
+    sendProblem(reply, 403, `role ${p.role} may not read the fleet`);
     return undefined;
   };
 
@@ -57,7 +55,7 @@ export function consoleApiRoutes(
       if (!p) return reply;
       const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-        return problem(reply, 400, "limit must be an integer from 1 to 500");
+        return sendProblem(reply, 400, "limit must be an integer from 1 to 500");
       }
       const filter = (req.query.filter ?? "").toLowerCase();
       const { names, nextCursor } = pageOfNames(deps.store, req.query.cursor ?? "", limit, filter);

@@ -3,9 +3,7 @@ import type { Principal } from "../../shared/acl.ts";
 import { matchesThing } from "../../shared/glob.ts";
 import { isValidThingName } from "../../shared/topics.ts";
 import { IdentityError, type IdentityStore } from "../auth/identity-store.ts";
-
-const problem = (reply: FastifyReply, code: number, message: string) =>
-  reply.code(code).send({ code, message, timestamp: Math.floor(Date.now() / 1000) });
+import { sendProblem } from "./problem.ts";
 
 const READERS = new Set(["operator", "viewer", "anonymous"]);
 const WRITERS = new Set(["operator", "anonymous"]);
@@ -27,7 +25,7 @@ export function identityRoutes(
   const allowed = (req: FastifyRequest, reply: FastifyReply, roles: Set<string>, what: string) => {
     const p = principalOf(req);
     if (roles.has(p.role)) return p;
-    problem(reply, 403, `role ${p.role} may not ${what}`);
+    sendProblem(reply, 403, `role ${p.role} may not ${what}`);
     return undefined;
   };
 
@@ -43,21 +41,22 @@ export function identityRoutes(
     try {
       body = JSON.parse(String(req.body ?? ""));
     } catch {
-      return problem(reply, 400, 'Send JSON: {"name": "<thing>"}');
+      return sendProblem(reply, 400, 'Send JSON: {"name": "<thing>"}');
     }
     const name = body.name;
     if (typeof name !== "string" || !isValidThingName(name)) {
-      return problem(reply, 400, "name must be a thing name ([a-zA-Z0-9:_-], 1-128 characters)");
+      return sendProblem(reply, 400, "name must be a thing name ([a-zA-Z0-9:_-], 1-128 characters)");
     }
     if (body.role !== undefined && body.role !== "device") {
-      return problem(reply, 400, "only device identities are added over HTTP (use `umbra user add`)");
+      return sendProblem(reply, 400, "only device identities are added over HTTP (use `umbra user add`)");
     }
-    if (!matchesThing(p.things, name)) return problem(reply, 403, `${p.name} is not granted thing ${name}`);
+    if (!matchesThing(p.things, name))
+      return sendProblem(reply, 403, `${p.name} is not granted thing ${name}`);
     try {
       const password = identities.add(name, "device", name);
       return reply.code(201).send({ name, role: "device", things: name, password });
     } catch (err) {
-      if (err instanceof IdentityError) return problem(reply, 409, err.message);
+      if (err instanceof IdentityError) return sendProblem(reply, 409, err.message);
       throw err;
     }
   });
@@ -66,9 +65,10 @@ export function identityRoutes(
     const p = allowed(req, reply, WRITERS, "revoke identities");
     if (!p) return reply;
     const { name } = req.params;
-    if (!matchesThing(p.things, name)) return problem(reply, 403, `${p.name} is not granted thing ${name}`);
+    if (!matchesThing(p.things, name))
+      return sendProblem(reply, 403, `${p.name} is not granted thing ${name}`);
     if (!identities.revoke(name, "device")) {
-      return problem(reply, 404, `no active device identity named '${name.slice(0, 140)}'`);
+      return sendProblem(reply, 404, `no active device identity named '${name.slice(0, 140)}'`);
     }
     return { name, revoked: true };
   });

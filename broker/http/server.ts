@@ -1,6 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ANONYMOUS, mayReadFleet, type Principal } from "../../shared/acl.ts";
-import type { JsonObject } from "../../shared/json.ts";
 import { renderShadow } from "../../shared/shadow-document.ts";
 import { isReservedShadowName } from "../../shared/site-presence.ts";
 import { CLASSIC_SHADOW, isValidThingName, type ShadowAddress } from "../../shared/topics.ts";
@@ -9,6 +8,7 @@ import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow
 import type { ShadowStore } from "../shadow/shadow-store.ts";
 import { type ConsoleDeps, consoleRoutes, isPublicConsolePath } from "./console-routes.ts";
 import { openEventStream } from "./event-stream.ts";
+import { sendProblem } from "./problem.ts";
 import { authenticateRequest } from "./request-auth.ts";
 
 export interface HttpDeps {
@@ -64,7 +64,7 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   });
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    reply.code(code).send({ code, message: err.message, timestamp: Math.floor(Date.now() / 1000) });
+    sendProblem(reply, code, err.message);
   });
   // A path that exists with other methods is a 405 naming them (Allow), in the API's error shape.
   const routes: { methods: string[]; path: RegExp }[] = [];
@@ -76,18 +76,11 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split("?")[0] ?? "/";
     const allow = [...new Set(routes.filter((r) => r.path.test(url)).flatMap((r) => r.methods))];
-    const timestamp = Math.floor(Date.now() / 1000);
     if (allow.length > 0) {
-      return reply
-        .code(405)
-        .header("allow", allow.join(", "))
-        .send({
-          code: 405,
-          message: `${req.method} is not allowed here; use ${allow.join(", ")}`,
-          timestamp,
-        });
+      reply.header("allow", allow.join(", "));
+      return sendProblem(reply, 405, `${req.method} is not allowed here; use ${allow.join(", ")}`);
     }
-    return reply.code(404).send({ code: 404, message: `No such resource: ${req.method} ${url}`, timestamp });
+    return sendProblem(reply, 404, `No such resource: ${req.method} ${url}`);
   });
 
   // Who is asking: a bearer token checked against the node's identities (401 without a valid one).
@@ -99,9 +92,7 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
     const auth = authenticateRequest(req, deps.authenticate, deps.console?.sessions);
     if (!auth.ok) {
       if (auth.challenge) reply.header("www-authenticate", 'Bearer realm="umbra"');
-      return reply
-        .code(auth.code)
-        .send({ code: auth.code, message: auth.message, timestamp: Math.floor(Date.now() / 1000) });
+      return sendProblem(reply, auth.code, auth.message);
     }
     principals.set(req, auth.principal);
     streams.set(req, Date.now());
@@ -128,21 +119,16 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   // classic shadow (issue 17).
   app.addHook("preHandler", async (req, reply) => {
     if ((req.query as { name?: unknown } | undefined)?.name === "")
-      return reply.code(400).send({
-        code: 400,
-        message:
-          "Invalid shadow name: use 1-64 characters of [$a-zA-Z0-9:_-] (omit name for the classic shadow)",
-        timestamp: Math.floor(Date.now() / 1000),
-      });
+      return sendProblem(
+        reply,
+        400,
+        "Invalid shadow name: use 1-64 characters of [$a-zA-Z0-9:_-] (omit name for the classic shadow)",
+      );
   });
   const forbidListing = (req: FastifyRequest, reply: FastifyReply) => {
     const role = who(req).role;
     if (mayReadFleet(who(req))) return false;
-    reply.code(403).send({
-      code: 403,
-      message: `role ${role} may not list things`,
-      timestamp: Math.floor(Date.now() / 1000),
-    });
+    sendProblem(reply, 403, `role ${role} may not list things`);
     return true;
   };
 
@@ -187,14 +173,14 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
     if (forbidListing(req, reply)) return reply;
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      return reply.code(400).send(badRequest("limit must be an integer from 1 to 1000"));
+      return sendProblem(reply, 400, "limit must be an integer from 1 to 1000");
     }
     return deps.store.listThings(req.query.cursor ?? "", limit);
   });
 
   app.get<{ Params: ThingParams }>("/things/:thing/shadows", async (req, reply) => {
     if (forbidListing(req, reply)) return reply;
-    if (!isValidThingName(req.params.thing)) return reply.code(400).send(badRequest("Invalid thing name"));
+    if (!isValidThingName(req.params.thing)) return sendProblem(reply, 400, "Invalid thing name");
     const names = deps.store.listShadows(req.params.thing);
     return {
       thing: req.params.thing,
@@ -253,8 +239,4 @@ export function buildHttpServer(deps: HttpDeps, tls?: { key: Buffer; cert: Buffe
   }
 
   return app;
-}
-
-function badRequest(message: string): JsonObject {
-  return { code: 400, message, timestamp: Math.floor(Date.now() / 1000) };
 }

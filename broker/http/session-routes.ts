@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Principal } from "../../shared/acl.ts";
 import type { AuthResult, Credentials } from "../auth/authenticator.ts";
+import { sendProblem } from "./problem.ts";
 import {
   type ConsoleSessions,
   CSRF_HEADER,
@@ -34,9 +35,6 @@ export function sessionOf(sessions: ConsoleSessions, req: FastifyRequest): Sessi
   return sessions.check(id, isUnsafeMethod(req.method), typeof csrf === "string" ? csrf : undefined);
 }
 
-const problem = (reply: FastifyReply, code: number, message: string) =>
-  reply.code(code).send({ code, message, timestamp: Math.floor(Date.now() / 1000) });
-
 /**
  * `POST /session` signs in with `{token}` or `{username, password}` (operators and viewers) and sets
  * the session cookie; `GET /session` says who is signed in (and hands the page its CSRF token again
@@ -52,17 +50,17 @@ export function sessionRoutes(
 
   app.post("/session", async (req, reply) => {
     // A custom header cannot be sent cross-site without a CORS preflight, which this node never grants.
-    if (req.headers["x-umbra-console"] !== "1") return problem(reply, 403, "Sign in from the console");
+    if (req.headers["x-umbra-console"] !== "1") return sendProblem(reply, 403, "Sign in from the console");
     let body: { token?: unknown; username?: unknown; password?: unknown };
     try {
       body = JSON.parse(String(req.body ?? ""));
     } catch {
-      return problem(reply, 400, "Send JSON: {token} or {username, password}");
+      return sendProblem(reply, 400, "Send JSON: {token} or {username, password}");
     }
     let principal: Principal | undefined;
     let refresh: () => Principal | undefined;
     if (!deps.verifyToken) {
-      return problem(reply, 400, "This node allows anonymous access: no sign-in needed");
+      return sendProblem(reply, 400, "This node allows anonymous access: no sign-in needed");
     } else if (typeof body.token === "string") {
       const token = body.token.trim();
       const verify = deps.verifyToken;
@@ -74,16 +72,16 @@ export function sessionRoutes(
         password: body.password,
         address: req.ip,
       });
-      if (!result.ok && result.code === 5) return problem(reply, 429, result.reason);
+      if (!result.ok && result.code === 5) return sendProblem(reply, 429, result.reason);
       principal = result.ok ? result.principal : undefined;
       const name = body.username;
       refresh = () => deps.lookup(name);
     } else {
-      return problem(reply, 400, "Send JSON: {token} or {username, password}");
+      return sendProblem(reply, 400, "Send JSON: {token} or {username, password}");
     }
-    if (!principal) return problem(reply, 401, "Wrong user name, password or token");
+    if (!principal) return sendProblem(reply, 401, "Wrong user name, password or token");
     if (!CONSOLE_ROLES.has(principal.role)) {
-      return problem(reply, 403, `role ${principal.role} may not use the console`);
+      return sendProblem(reply, 403, `role ${principal.role} may not use the console`);
     }
     const check = refresh;
     const { id, csrf } = deps.sessions.create(() => {

@@ -6,6 +6,7 @@ import { formatDuration } from "../../shared/telemetry-duration.ts";
 import { parseTelemetryQuery, type RawQuery } from "../../shared/telemetry-query.ts";
 import type { Retention } from "../../shared/telemetry-rollup.ts";
 import { isValidThingName } from "../../shared/topics.ts";
+import { sendProblem } from "../http/problem.ts";
 import type { TelemetryService } from "./telemetry-service.ts";
 
 /** Operators, viewers and anonymous (development) read all telemetry; devices and bridges their things'. */
@@ -14,9 +15,6 @@ export function mayReadTelemetry(p: Principal, thing: string): boolean {
   if (p.role === "device" || p.role === "bridge") return matchesThing(p.things, thing);
   return false;
 }
-
-const problem = (reply: FastifyReply, code: number, message: string) =>
-  reply.code(code).send({ code, message, timestamp: Math.floor(Date.now() / 1000) });
 
 /**
  * `GET /things/{thing}/telemetry?metric=&from=&to=&step=` and `GET /things/{thing}/telemetry/latest`
@@ -32,7 +30,7 @@ export function telemetryRoutes(
   const guard = (req: FastifyRequest<{ Params: { thing: string } }>, reply: FastifyReply): boolean => {
     const { thing } = req.params;
     if (!isValidThingName(thing)) {
-      problem(
+      sendProblem(
         reply,
         400,
         `'${thing.slice(0, 140)}' is not a valid thing name ([a-zA-Z0-9:_-], 1-128 characters)`,
@@ -41,7 +39,7 @@ export function telemetryRoutes(
     }
     const p = principalOf(req);
     if (!mayReadTelemetry(p, thing)) {
-      problem(reply, 403, `${p.role} '${p.name}' may not read the telemetry of '${thing}'`);
+      sendProblem(reply, 403, `${p.role} '${p.name}' may not read the telemetry of '${thing}'`);
       return false;
     }
     return true;
@@ -52,7 +50,7 @@ export function telemetryRoutes(
     async (req, reply) => {
       if (!guard(req, reply)) return reply;
       const parsed = parseTelemetryQuery(req.query, now(), retention);
-      if (!parsed.ok) return problem(reply, 400, parsed.message);
+      if (!parsed.ok) return sendProblem(reply, 400, parsed.message);
       const q = parsed.query;
       return {
         thing: req.params.thing,
