@@ -1,19 +1,10 @@
 import { html } from "htm/preact";
 import { useState } from "preact/hooks";
+import type { Claim } from "../../../shared/jobs-claims.ts";
 import { api, enc } from "../api.ts";
 import { formatTime } from "../format.ts";
 import { errorText, useApi } from "../load.ts";
 import { canEdit, type Session } from "../session.ts";
-
-interface Claim {
-  id: string;
-  owner: string;
-  reason: string;
-  things: string[];
-  systems: string[];
-  from: number;
-  until: number;
-}
 
 /** Active maintenance claims (`GET /claims`); operators add and release them. */
 export function ClaimsList({ session }: { session: Session }) {

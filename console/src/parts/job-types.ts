@@ -1,7 +1,9 @@
+import { type JobState, THING_STATUSES } from "../../../shared/jobs-rollout.ts";
+
 /** The jobs API's answers as the console reads them (docs/jobs.md, broker/jobs/job-service.ts). */
 export interface JobSummary {
   id: string;
-  state: "running" | "paused" | "succeeded" | "failed" | "aborted" | "cancelled";
+  state: JobState;
   target: { q?: string; system?: string; things?: string[] };
   shadow: string;
   createdBy: string;
@@ -25,15 +27,7 @@ export interface JobThing {
   finishedAt?: number;
 }
 
-export const THING_STATUSES = [
-  "pending",
-  "skipped",
-  "writing",
-  "waiting",
-  "converged",
-  "failed",
-  "cancelled",
-];
+export { THING_STATUSES };
 
 export const isOver = (j: JobSummary) => j.state !== "running" && j.state !== "paused";
 
