@@ -1,17 +1,16 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { createHistoryTables } from "../history/history-schema.ts";
+import { migrate } from "./migrations.ts";
 
 export type Db = Database.Database;
-
-const SCHEMA_VERSION = 1;
 
 /**
  * Opens (creating if needed) the node's SQLite store in `dataDir`. WAL with `synchronous=FULL`:
  * a transaction that returned is on disk, which is what an `accepted` reply promises. (The shadow
  * group commit runs its own transactions under NORMAL and fsyncs the WAL off the main thread before
- * answering: broker/shadow/wal-sync.ts.)
+ * answering: broker/shadow/wal-sync.ts.) Its schema is brought up to date on every open
+ * (broker/store/migrations.ts).
  */
 export function openDatabase(dataDir: string): Db {
   privateDataDir(dataDir);
@@ -42,46 +41,6 @@ export function privateDataFile(path: string): string {
   for (const f of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`])
     if (existsSync(f)) chmodSync(f, 0o600);
   return path;
-}
-
-function migrate(db: Db): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS node_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS shadows (
-      thing TEXT NOT NULL,
-      name TEXT NOT NULL,
-      snapshot BLOB NOT NULL,
-      version INTEGER NOT NULL,
-      deleted INTEGER NOT NULL,
-      updated_at INTEGER NOT NULL,
-      chunk_count INTEGER NOT NULL DEFAULT 0,
-      chunk_bytes INTEGER NOT NULL DEFAULT 0,
-      meta TEXT NOT NULL DEFAULT '{}',
-      PRIMARY KEY (thing, name)
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS shadow_chunks (
-      id INTEGER PRIMARY KEY,
-      thing TEXT NOT NULL,
-      name TEXT NOT NULL,
-      data BLOB NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS shadow_chunks_by_shadow ON shadow_chunks (thing, name, id);
-    CREATE TABLE IF NOT EXISTS presence (
-      thing TEXT PRIMARY KEY,
-      connected INTEGER NOT NULL,
-      since INTEGER NOT NULL,
-      site TEXT NOT NULL
-    ) WITHOUT ROWID;
-  `);
-  createHistoryTables(db);
-  const row = db.prepare("SELECT value FROM node_meta WHERE key = 'schema_version'").get() as
-    | { value: string }
-    | undefined;
-  if (!row) {
-    db.prepare("INSERT INTO node_meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-  } else if (Number(row.value) > SCHEMA_VERSION) {
-    throw new Error(`data dir was written by a newer Umbra (schema ${row.value} > ${SCHEMA_VERSION})`);
-  }
 }
 
 /**
