@@ -40,13 +40,15 @@ export function principal(name: string, role: Role, things = "*"): Principal {
 
 export const ANONYMOUS: Principal = principal("anonymous", "anonymous");
 
+const reads = (role: Role) => role === "operator" || role === "viewer" || role === "anonymous";
+
 /**
  * The one role check of the node's operations APIs (fleet, systems, jobs, alarms, telemetry, relay
  * peers, the console): operators and viewers read, operators act; anonymous (development) does both.
  * Devices, bridges and sites use their own narrower rules.
  */
 export function mayReadFleet(p: Principal): boolean {
-  return p.role === "operator" || p.role === "viewer" || p.role === "anonymous";
+  return reads(p.role);
 }
 
 export function mayOperate(p: Principal): boolean {
@@ -76,8 +78,6 @@ function actsFor(p: Principal, thing: string): boolean {
 function mayMatchRelayOrSink(levels: string[]): boolean {
   return levels[0] === "$umbra" && (levels[1] === "relay" || levels[1] === "+" || levels[1] === "#");
 }
-
-const reads = (role: Role) => role === "operator" || role === "viewer" || role === "anonymous";
 
 /** May `p` subscribe to `filter` (wildcards allowed)? Every topic the filter can match must be readable. */
 export function maySubscribe(p: Principal, filter: string): boolean {

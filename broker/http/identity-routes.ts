@@ -1,12 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Principal } from "../../shared/acl.ts";
+import { mayOperate, mayReadFleet, type Principal } from "../../shared/acl.ts";
 import { matchesThing } from "../../shared/glob.ts";
 import { isValidThingName } from "../../shared/topics.ts";
 import { IdentityError, type IdentityStore } from "../auth/identity-store.ts";
 import { sendProblem } from "./problem.ts";
-
-const READERS = new Set(["operator", "viewer", "anonymous"]);
-const WRITERS = new Set(["operator", "anonymous"]);
 
 /**
  * Identities over HTTP, for the console (documented in docs/console.md):
@@ -22,20 +19,25 @@ export function identityRoutes(
   identities: IdentityStore,
   principalOf: (req: FastifyRequest) => Principal,
 ): void {
-  const allowed = (req: FastifyRequest, reply: FastifyReply, roles: Set<string>, what: string) => {
+  const allowed = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    may: (p: Principal) => boolean,
+    what: string,
+  ) => {
     const p = principalOf(req);
-    if (roles.has(p.role)) return p;
+    if (may(p)) return p;
     sendProblem(reply, 403, `role ${p.role} may not ${what}`);
     return undefined;
   };
 
   app.get("/identities", async (req, reply) => {
-    if (!allowed(req, reply, READERS, "list identities")) return reply;
+    if (!allowed(req, reply, mayReadFleet, "list identities")) return reply;
     return { identities: identities.list() };
   });
 
   app.post("/identities", async (req, reply) => {
-    const p = allowed(req, reply, WRITERS, "add identities");
+    const p = allowed(req, reply, mayOperate, "add identities");
     if (!p) return reply;
     let body: { name?: unknown; role?: unknown };
     try {
@@ -62,7 +64,7 @@ export function identityRoutes(
   });
 
   app.delete<{ Params: { name: string } }>("/identities/:name", async (req, reply) => {
-    const p = allowed(req, reply, WRITERS, "revoke identities");
+    const p = allowed(req, reply, mayOperate, "revoke identities");
     if (!p) return reply;
     const { name } = req.params;
     if (!matchesThing(p.things, name))

@@ -1,6 +1,7 @@
 import { Gauge } from "prom-client";
-import type { Role } from "../../shared/acl.ts";
+import { mayReadFleet } from "../../shared/acl.ts";
 import type { ExtensionDefinition } from "../extension.ts";
+import { sendProblem } from "../http/problem.ts";
 import { registerMqttMetrics } from "./mqtt-metrics.ts";
 import { processRegistry } from "./process-metrics.ts";
 import { registerShadowMetrics } from "./shadow-metrics.ts";
@@ -11,7 +12,6 @@ import { registerStoreMetrics } from "./store-metrics.ts";
  * and request rates say something about every thing). A device, bridge or site token gets 403.
  * With --allow-anonymous every request is anonymous and may read it, as it may read everything.
  */
-const METRICS_READERS: ReadonlySet<Role> = new Set(["operator", "viewer", "anonymous"]);
 
 /**
  * `GET /metrics` in Prometheus text format, from the node's own registry (`ctx.metrics`; never
@@ -37,13 +37,13 @@ export const metricsExtension: ExtensionDefinition = {
     return {
       routes(app, principalOf) {
         app.get("/metrics", async (req, reply) => {
-          const role = principalOf(req).role;
-          if (!METRICS_READERS.has(role)) {
-            return reply.code(403).send({
-              code: 403,
-              message: `role ${role} may not read metrics; use an operator or viewer token (umbra token create --role viewer)`,
-              timestamp: Math.floor(Date.now() / 1000),
-            });
+          const p = principalOf(req);
+          if (!mayReadFleet(p)) {
+            return sendProblem(
+              reply,
+              403,
+              `role ${p.role} may not read metrics; use an operator or viewer token (umbra token create --role viewer)`,
+            );
           }
           const body = (await registry.metrics()) + (await processMetrics.metrics());
           return reply.header("content-type", registry.contentType).send(body);
