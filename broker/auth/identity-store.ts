@@ -195,8 +195,13 @@ export class IdentityStore {
     opts: { password?: string; graceMs?: number } = {},
   ): Rotation {
     const row = this.row(name);
-    if (!row || row.revoked_at !== null || (row.role === "device") !== (scope === "device"))
-      throw new IdentityError("no_identity", `no active ${scope} identity '${name}'`);
+    if (!row || row.revoked_at !== null || (row.role === "device") !== (scope === "device")) {
+      const other =
+        row && row.revoked_at === null
+          ? ` ('${name}' is a ${row.role}: umbra ${row.role === "device" ? "device" : "user"} rotate ${name})`
+          : "";
+      throw new IdentityError("no_identity", `no active ${scope} identity '${name}'${other}`);
+    }
     const password = opts.password ?? newSecret();
     const now = this.now();
     const next = rotatedSlots(slotsOf(row), hashPassword(password), now, opts.graceMs ?? 0);
