@@ -1,7 +1,8 @@
 import type { Db } from "../store/database.ts";
 
 /**
- * The tables of identities and bearer tokens. `password_set_at`, `previous_hash` and `previous_until`
+ * The tables of identities, bearer tokens and the audit record of rotations (`identity_events`: who,
+ * what, when, until when the old secret works; never a secret). `password_set_at`, `previous_hash` and `previous_until`
  * came with password rotation (password-window.ts); stores made before get them added here (SQLite has
  * no ADD COLUMN IF NOT EXISTS). An admin command and a running node may open the store at the same
  * moment, so the check and the additions run in one immediate (write-locked) transaction.
@@ -19,6 +20,14 @@ export function createIdentityTables(db: Db): void {
       previous_hash TEXT,
       previous_until INTEGER
     ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS identity_events (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      at INTEGER NOT NULL,
+      name TEXT NOT NULL,
+      action TEXT NOT NULL,
+      until INTEGER,
+      detail TEXT
+    );
     CREATE TABLE IF NOT EXISTS tokens (
       id TEXT PRIMARY KEY,
       name TEXT NOT NULL,

@@ -56,6 +56,19 @@ export interface Rotation {
   previousUntil: number | null;
 }
 
+/**
+ * One line of the audit record (`identity_events`): a password rotation (`detail`: the role) or a
+ * token rotation (`detail`: `<old id> -> <new id>`), with until when the old secret works.
+ */
+export interface IdentityEvent {
+  seq: number;
+  at: number;
+  name: string;
+  action: "password_rotated" | "token_rotated";
+  until: number | null;
+  detail: string | null;
+}
+
 /** Which identities an admin command may act on: devices, or everything else (users). */
 export type IdentityScope = "device" | "user";
 
@@ -115,11 +128,11 @@ export class IdentityStore {
       nextGraceEnd: db.prepare(
         "SELECT min(previous_until) AS t FROM identities WHERE revoked_at IS NULL AND previous_until > ?",
       ),
-      changesSince: db.prepare(
-        `SELECT name, role, password_set_at, previous_until FROM identities
-         WHERE revoked_at IS NULL AND password_set_at > ? ORDER BY password_set_at`,
+      addEvent: db.prepare(
+        "INSERT INTO identity_events (at, name, action, until, detail) VALUES (?, ?, ?, ?, ?)",
       ),
-      lastChange: db.prepare("SELECT max(password_set_at) AS t FROM identities"),
+      eventsSince: db.prepare("SELECT * FROM identity_events WHERE seq > ? ORDER BY seq LIMIT 1000"),
+      lastEvent: db.prepare("SELECT max(seq) AS seq FROM identity_events"),
       revokeTokensOf: db.prepare(`UPDATE tokens SET revoked_at = ? WHERE name = ? AND ${active}`),
       revokedIdentity: db.prepare("SELECT 1 FROM identities WHERE name = ? AND revoked_at IS NOT NULL"),
       insertToken: db.prepare(
@@ -205,18 +218,23 @@ export class IdentityStore {
     const password = opts.password ?? newSecret();
     const now = this.now();
     const next = rotatedSlots(slotsOf(row), hashPassword(password), now, opts.graceMs ?? 0);
-    const changed = this.q.rotate.run(
-      next.current,
-      next.previous?.hash ?? null,
-      next.previous?.until ?? null,
-      now,
-      name,
-      row.password_hash,
-    ).changes;
+    const until = next.previous?.until ?? null;
+    const changed = this.db.transaction(() => {
+      const n = this.q.rotate.run(
+        next.current,
+        next.previous?.hash ?? null,
+        until,
+        now,
+        name,
+        row.password_hash,
+      );
+      if (n.changes > 0) this.q.addEvent.run(now, name, "password_rotated", until, row.role);
+      return n.changes;
+    })();
     if (changed === 0)
       throw new IdentityError("conflict", `'${name}' changed while rotating its password; try again`);
     this.ownWrite = true;
-    return { password, setAt: now, previousUntil: next.previous?.until ?? null };
+    return { password, setAt: now, previousUntil: until };
   }
 
   private row(name: string): IdentityRow | undefined {
@@ -241,23 +259,14 @@ export class IdentityStore {
     return found.principal;
   }
 
-  /** Password rotations committed after `since` (ms), oldest first, for the node's log. */
-  passwordChangesSince(
-    since: number,
-  ): { name: string; role: Role; setAt: number; previousUntil: number | null }[] {
-    return (
-      this.q.changesSince.all(since) as {
-        name: string;
-        role: Role;
-        password_set_at: number;
-        previous_until: number | null;
-      }[]
-    ).map((r) => ({ name: r.name, role: r.role, setAt: r.password_set_at, previousUntil: r.previous_until }));
+  /** Rotations recorded after event `seq` (at most 1000, oldest first), for the node's log. */
+  eventsSince(seq: number): IdentityEvent[] {
+    return (this.q.eventsSince.all(seq) as IdentityEvent[]).map((e) => ({ ...e }));
   }
 
-  /** The latest password change in the store (0 when none is recorded). */
-  lastPasswordChange(): number {
-    return (this.q.lastChange.get() as { t: number | null }).t ?? 0;
+  /** The sequence number of the latest recorded event (0 when none). */
+  lastEventSeq(): number {
+    return (this.q.lastEvent.get() as { seq: number | null }).seq ?? 0;
   }
 
   /** Whether any identity (revoked ones included) has `role`; a single-row probe, no listing. */
@@ -336,10 +345,13 @@ export class IdentityStore {
           "ambiguous_token",
           `${rows.length} active tokens are named '${idOrName}' (${rows.map((r) => r.id).join(", ")}): rotate one by its id`,
         );
-      const until = this.now() + Math.max(0, graceMs);
+      const now = this.now();
+      const until = now + Math.max(0, graceMs);
       this.q.expireToken.run(until, old.id);
+      const created = this.createToken(old.name, old.role, old.things);
+      this.q.addEvent.run(now, old.name, "token_rotated", until, `${old.id} -> ${created.id}`);
       this.ownWrite = true;
-      return { ...this.createToken(old.name, old.role, old.things), replaced: old.id, until };
+      return { ...created, replaced: old.id, until };
     })();
   }
 

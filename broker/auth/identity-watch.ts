@@ -3,7 +3,7 @@ import type { Logger } from "../../shared/logger.ts";
 import type { IdentityStore } from "./identity-store.ts";
 
 export interface IdentityWatchDeps {
-  identities: Pick<IdentityStore, "changed" | "principalFor" | "passwordChangesSince" | "lastPasswordChange">;
+  identities: Pick<IdentityStore, "changed" | "principalFor" | "eventsSince" | "lastEventSeq">;
   /** Forgets cached password checks (authenticator.ts). */
   resetCache(): void;
   /** Re-checks every live session with `valid`; disconnects those it refuses (MqttAccess.recheck). */
@@ -15,24 +15,21 @@ export interface IdentityWatchDeps {
  * How a running node follows the admin commands that write its identity store (`umbra device|user
  * revoke|rotate`, `token …`): each poll, if the store changed or a rotated password's grace period
  * ended, the authenticator forgets its cached checks and live sessions are re-checked — those of revoked
- * identities and those on a password no longer accepted are disconnected. Each password change is
- * logged (name and grace end, never the secret). Returns a function that stops the polling.
+ * identities and those on a password no longer accepted are disconnected. Each rotation recorded in
+ * `identity_events` is logged at warn (rare, and a security event: seen at the default level) with the
+ * name and the end of the grace, never a secret. Returns a function that stops the polling.
  */
 export function watchIdentities(deps: IdentityWatchDeps, intervalMs: number): () => void {
-  let seen = deps.identities.lastPasswordChange();
+  let seen = deps.identities.lastEventSeq();
   const poll = setInterval(() => {
     if (!deps.identities.changed()) return;
     deps.resetCache();
-    for (const change of deps.identities.passwordChangesSince(seen)) {
-      seen = Math.max(seen, change.setAt);
+    for (const e of deps.identities.eventsSince(seen)) {
+      seen = e.seq;
+      const oldUntil = e.until === null || e.until <= e.at ? "now" : new Date(e.until).toISOString();
       deps.log.warn(
-        {
-          identity: change.name,
-          role: change.role,
-          oldPasswordUntil:
-            change.previousUntil === null ? null : new Date(change.previousUntil).toISOString(),
-        },
-        "identity password changed",
+        { identity: e.name, action: e.action, detail: e.detail, oldValidUntil: oldUntil },
+        e.action === "password_rotated" ? "identity password changed" : "HTTP token replaced",
       );
     }
     deps.recheck((p, credential) =>
