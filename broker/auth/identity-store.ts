@@ -1,6 +1,11 @@
 import { type Principal, principal, type Role, type UserRole } from "../../shared/acl.ts";
 import type { Db } from "../store/database.ts";
-import { createIdentityTables } from "./identity-schema.ts";
+import {
+  createIdentityTables,
+  type IdentityEvent,
+  type IdentityRow,
+  identityQueries,
+} from "./identity-schema.ts";
 import { credentialValid, type PasswordSlots, rotatedSlots } from "./password-window.ts";
 import { hashPassword, newSecret, sameDigest, tokenDigest } from "./secrets.ts";
 
@@ -56,33 +61,8 @@ export interface Rotation {
   previousUntil: number | null;
 }
 
-/**
- * One line of the audit record (`identity_events`): a password rotation (`detail`: the role) or a
- * token rotation (`detail`: `<old id> -> <new id>`), with until when the old secret works.
- */
-export interface IdentityEvent {
-  seq: number;
-  at: number;
-  name: string;
-  action: "password_rotated" | "token_rotated";
-  until: number | null;
-  detail: string | null;
-}
-
 /** Which identities an admin command may act on: devices, or everything else (users). */
 export type IdentityScope = "device" | "user";
-
-interface IdentityRow {
-  name: string;
-  role: Role;
-  things: string;
-  password_hash: string;
-  created_at: number;
-  revoked_at: number | null;
-  password_set_at: number | null;
-  previous_hash: string | null;
-  previous_until: number | null;
-}
 
 /**
  * Identities (devices and users, with scrypt password hashes) and HTTP bearer tokens, in the node's
@@ -95,7 +75,7 @@ interface IdentityRow {
  * (SQLite's data_version moves when another connection commits) and reloads.
  */
 export class IdentityStore {
-  private readonly q;
+  private readonly q: ReturnType<typeof identityQueries>;
   private lastDataVersion: number;
   /** data_version does not move for this connection's own commits, so they are flagged here. */
   private ownWrite = false;
@@ -107,49 +87,7 @@ export class IdentityStore {
     private readonly now: () => number = Date.now,
   ) {
     createIdentityTables(db);
-    const active = "(revoked_at IS NULL OR revoked_at > ?)";
-    this.q = {
-      insert: db.prepare(
-        `INSERT INTO identities (name, role, things, password_hash, created_at, password_set_at)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET role = excluded.role, things = excluded.things,
-           password_hash = excluded.password_hash, created_at = excluded.created_at, revoked_at = NULL,
-           password_set_at = excluded.password_set_at, previous_hash = NULL, previous_until = NULL
-         WHERE identities.revoked_at IS NOT NULL`,
-      ),
-      get: db.prepare("SELECT * FROM identities WHERE name = ?"),
-      list: db.prepare("SELECT * FROM identities ORDER BY name"),
-      hasRole: db.prepare("SELECT 1 FROM identities WHERE role = ? LIMIT 1"),
-      revoke: db.prepare("UPDATE identities SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"),
-      rotate: db.prepare(
-        `UPDATE identities SET password_hash = ?, previous_hash = ?, previous_until = ?, password_set_at = ?
-         WHERE name = ? AND revoked_at IS NULL AND password_hash = ?`,
-      ),
-      nextGraceEnd: db.prepare(
-        "SELECT min(previous_until) AS t FROM identities WHERE revoked_at IS NULL AND previous_until > ?",
-      ),
-      addEvent: db.prepare(
-        "INSERT INTO identity_events (at, name, action, until, detail) VALUES (?, ?, ?, ?, ?)",
-      ),
-      eventsSince: db.prepare("SELECT * FROM identity_events WHERE seq > ? ORDER BY seq LIMIT 1000"),
-      lastEvent: db.prepare("SELECT max(seq) AS seq FROM identity_events"),
-      revokeTokensOf: db.prepare(`UPDATE tokens SET revoked_at = ? WHERE name = ? AND ${active}`),
-      revokedIdentity: db.prepare("SELECT 1 FROM identities WHERE name = ? AND revoked_at IS NOT NULL"),
-      insertToken: db.prepare(
-        "INSERT INTO tokens (id, name, role, things, secret_digest, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-      ),
-      getToken: db.prepare("SELECT name, role, things, secret_digest, revoked_at FROM tokens WHERE id = ?"),
-      listTokens: db.prepare(
-        "SELECT id, name, role, things, created_at, revoked_at FROM tokens ORDER BY created_at",
-      ),
-      revokeToken: db.prepare(`UPDATE tokens SET revoked_at = ? WHERE (id = ? OR name = ?) AND ${active}`),
-      // A token already expiring (rotated with a grace period) has been replaced: not rotated again.
-      rotatable: db.prepare(
-        "SELECT id, name, role, things FROM tokens WHERE (id = ? OR name = ?) AND revoked_at IS NULL",
-      ),
-      expireToken: db.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"),
-      count: db.prepare("SELECT (SELECT count(*) FROM identities) + (SELECT count(*) FROM tokens) AS n"),
-    };
+    this.q = identityQueries(db);
     this.lastDataVersion = this.dataVersion();
     this.nextGraceEnd = this.findNextGraceEnd();
   }

@@ -295,3 +295,26 @@ describe("watchIdentities (the node's poll)", () => {
     }
   });
 });
+
+describe("stores made before rotation", () => {
+  it("get the new columns, list the creation as when the password was set, and rotate", () => {
+    const dir = tempDir("umbra-rotate-old-");
+    const db = openDatabase(dir);
+    try {
+      db.exec(`CREATE TABLE identities (
+        name TEXT PRIMARY KEY, role TEXT NOT NULL, things TEXT NOT NULL, password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL, revoked_at INTEGER) WITHOUT ROWID`);
+      db.prepare("INSERT INTO identities VALUES ('old-1', 'device', 'old-1', 'scrypt$x', 1234, NULL)").run();
+      const store = new IdentityStore(db);
+      expect(store.list()).toMatchObject([
+        { name: "old-1", passwordSetAt: 1234, previousPasswordUntil: null },
+      ]);
+      expect(store.rotatePassword("old-1", "device", { graceMs: HOUR }).previousUntil).not.toBeNull();
+      expect(store.lookup("old-1")?.passwords.previous?.hash).toBe("scrypt$x");
+      new IdentityStore(db); // a second opening finds the columns there
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
