@@ -140,7 +140,9 @@ function textOf(
   );
   if (tokens > 0)
     lines.push(
-      `${tokens === 1 ? "Its HTTP token does" : `Its ${tokens} HTTP tokens do`} not derive from the password and keep working; replace them with \`umbra token rotate <id>\` (\`umbra token list\`).`,
+      tokens === 1
+        ? "Its HTTP token does not derive from the password and keeps working; replace it with `umbra token rotate <id>` (`umbra token list`)."
+        : `Its ${tokens} HTTP tokens do not derive from the password and keep working; replace them with \`umbra token rotate <id>\` (\`umbra token list\`).`,
     );
   return lines.join("\n");
 }
