@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { ANONYMOUS, type Principal } from "../../shared/acl.ts";
 import type { IdentityStore } from "./identity-store.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
-import { type AcceptedPassword, acceptedPasswords } from "./password-window.ts";
+import { type AcceptedPassword, acceptedPasswords, credentialValid } from "./password-window.ts";
 import { verifyPassword } from "./secrets.ts";
 
 /** CONNACK return codes of MQTT 3.1.1 that authentication can produce. */
@@ -99,10 +99,19 @@ export class Authenticator {
       const blocked = this.throttle.recordFailure(c.address);
       return { ok: false, code: 4, reason: "bad user name or password", blocked };
     }
+    let principal = found.principal;
+    if (generation === this.generation) this.verified.set(key, { principal, password: matched });
+    else {
+      // The store changed while scrypt ran (a revocation or rotation): judge by what it says now.
+      const now = this.identities.lookup(c.username);
+      if (!now || !credentialValid(now.passwords, matched.hash, this.now())) {
+        const blocked = this.throttle.recordFailure(c.address);
+        return { ok: false, code: 4, reason: "bad user name or password", blocked };
+      }
+      principal = now.principal;
+    }
     this.throttle.recordSuccess(c.address);
-    if (generation === this.generation)
-      this.verified.set(key, { principal: found.principal, password: matched });
-    return { ok: true, principal: found.principal, credential: matched.hash };
+    return { ok: true, principal, credential: matched.hash };
   }
 
   /** The accepted password `password` is, checked in order (current first); undefined when none. */

@@ -21,8 +21,18 @@ export interface IdentityWatchDeps {
  */
 export function watchIdentities(deps: IdentityWatchDeps, intervalMs: number): () => void {
   let seen = deps.identities.lastEventSeq();
+  const valid = (p: Principal, credential: string | undefined) =>
+    p.role === "anonymous" ? p : deps.identities.principalFor(p.name, credential);
+  // A login checked just before a change may join the broker's live clients just after the recheck
+  // (aedes restores the session first): the poll after a change rechecks once more to catch it.
+  let recheckAgain = false;
   const poll = setInterval(() => {
-    if (!deps.identities.changed()) return;
+    if (!deps.identities.changed()) {
+      if (recheckAgain) deps.recheck(valid);
+      recheckAgain = false;
+      return;
+    }
+    recheckAgain = true;
     deps.resetCache();
     for (const e of deps.identities.eventsSince(seen)) {
       seen = e.seq;
@@ -32,9 +42,7 @@ export function watchIdentities(deps: IdentityWatchDeps, intervalMs: number): ()
         e.action === "password_rotated" ? "identity password changed" : "HTTP token replaced",
       );
     }
-    deps.recheck((p, credential) =>
-      p.role === "anonymous" ? p : deps.identities.principalFor(p.name, credential),
-    );
+    deps.recheck(valid);
   }, intervalMs);
   poll.unref();
   return () => clearInterval(poll);

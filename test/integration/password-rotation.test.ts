@@ -16,7 +16,7 @@ import { runUmbra } from "../helpers/umbra-cli.ts";
 const KICK_MS = 4000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe("password rotation against a running node", () => {
+describe("password rotation against a running node", { timeout: 60_000 }, () => {
   let dir: string;
   let node: SecureNodeProcess;
   const open: MqttClient[] = [];
@@ -107,7 +107,7 @@ describe("password rotation against a running node", () => {
     await sleep(1500);
     expect(newSession.connected).toBe(true);
     expect(await codeOf("rot-2", rotated.password)).toBe(0);
-  }, 60_000);
+  });
 
   it("rotates users (a chosen password from stdin or a file, never argv) and ends their console sessions", async () => {
     const opOld = (

@@ -179,12 +179,19 @@ describe("rotation in the identity store and the authenticator", () => {
     expect(store.lookup("dev-1")?.passwords.previous).toBeUndefined();
   });
 
-  it("does not cache a check that read the store before a reset", async () => {
+  it("judges a check that read the store before a reset by the store after it, and does not cache it", async () => {
     const pending = login(old); // reads the store, then scrypt runs off the event loop
     store.rotatePassword("dev-1", "device");
     auth.reset();
-    expect((await pending).ok).toBe(true); // it was valid when read...
-    expect((await login(old)).ok).toBe(false); // ...but must not have been cached past the reset
+    expect(await pending).toMatchObject({ ok: false, code: 4 }); // valid when read, not any more
+    const graced = store.rotatePassword("dev-1", "device", { graceMs: HOUR }).password;
+    auth.reset();
+    const during = login(graced);
+    store.rotatePassword("dev-1", "device", { graceMs: HOUR }); // `graced` is now the previous one
+    auth.reset();
+    expect((await during).ok).toBe(true); // still accepted, in its grace
+    clock.t += HOUR;
+    expect((await login(graced)).ok).toBe(false); // and not cached with the wrong expiry
   });
 });
 
@@ -259,6 +266,7 @@ describe("watchIdentities (the node's poll)", () => {
     const oldHash = store.lookup("dev-1")?.passwords.current as string;
     const warn = vi.fn();
     let resets = 0;
+    let rechecks = 0;
     // One live session on the old password, one by certificate.
     const sessions: { principal: Principal; credential: string | undefined; open: boolean }[] = [
       { principal: store.lookup("dev-1")?.principal as Principal, credential: oldHash, open: true },
@@ -269,6 +277,7 @@ describe("watchIdentities (the node's poll)", () => {
         identities: store,
         resetCache: () => resets++,
         recheck: (valid) => {
+          rechecks++;
           for (const s of sessions) if (s.open && !valid(s.principal, s.credential)) s.open = false;
           return 0;
         },
@@ -284,7 +293,11 @@ describe("watchIdentities (the node's poll)", () => {
       expect(warn.mock.calls[0]?.[0]).toMatchObject({ identity: "dev-1", action: "password_rotated" });
       expect(JSON.stringify(warn.mock.calls)).not.toContain(password);
       expect(sessions.map((s) => s.open)).toEqual([true, true]); // in the grace period
-      vi.advanceTimersByTime(3000);
+      expect(rechecks).toBe(1);
+      vi.advanceTimersByTime(1000);
+      expect(rechecks).toBe(2); // once more, for a login that joined just after the first
+      vi.advanceTimersByTime(2000);
+      expect(rechecks).toBe(2);
       expect(resets).toBe(1); // nothing changed meanwhile
       vi.advanceTimersByTime(2000); // the grace ended
       expect(resets).toBe(2);
