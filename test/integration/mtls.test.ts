@@ -8,6 +8,7 @@ import {
   describeAttempt,
   subscribeGranted,
 } from "../helpers/connect-attempt.ts";
+import { closedWithin } from "../helpers/identity-node.ts";
 import { Inbox } from "../helpers/mqtt.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 
@@ -169,6 +170,41 @@ describe("mutual TLS with optional client certificates", () => {
     expect(node.identities.revoke(name)).toBe(true);
     const after = await attemptConnect(url, tlsOptions(pki.client(name)));
     expect(after, describeAttempt(after)).toEqual({ outcome: "refused", code: 5 });
+  });
+});
+
+describe("mutual TLS and password rotation", () => {
+  let node: TestNode;
+  let url: string;
+  beforeAll(async () => {
+    node = await startTestNode({
+      allowAnonymous: false,
+      tlsPort: 0,
+      tlsCert: pki.server.cert,
+      tlsKey: pki.server.key,
+      tlsCa: pki.ca.cert,
+    });
+    url = node.urls.mqtts ?? "";
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it("a password rotation ends the identity's password sessions, not its certificate sessions", async () => {
+    const name = "mtls-rotated";
+    const password = node.identities.add(name, "device", name);
+    const cert = await attemptConnect(url, tlsOptions(pki.client(name), { clientId: "rot-cert" }));
+    const pw = await attemptConnect(
+      url,
+      tlsOptions(undefined, { username: name, password, clientId: "rot-pw" }),
+    );
+    if (cert.outcome !== "connected" || pw.outcome !== "connected")
+      throw new Error(`${describeAttempt(cert)} / ${describeAttempt(pw)}`);
+    node.identities.rotatePassword(name, "device");
+    expect(await closedWithin(pw.client, 4000)).toBeLessThan(4000);
+    await new Promise((r) => setTimeout(r, 2500)); // more polls: the certificate session stays
+    expect(cert.client.connected).toBe(true);
+    await cert.client.endAsync();
   });
 });
 
