@@ -161,35 +161,6 @@ describe("mutual TLS with optional client certificates", () => {
     expect(anonymous, describeAttempt(anonymous)).toEqual({ outcome: "refused", code: 5 });
   });
 
-  it("a revoked identity's certificate no longer logs in", async () => {
-    const name = "mtls-revoked";
-    node.identities.add(name, "device", name);
-    const before = await attemptConnect(url, tlsOptions(pki.client(name)));
-    expect(before.outcome, describeAttempt(before)).toBe("connected");
-    if (before.outcome === "connected") await before.client.endAsync();
-    expect(node.identities.revoke(name)).toBe(true);
-    const after = await attemptConnect(url, tlsOptions(pki.client(name)));
-    expect(after, describeAttempt(after)).toEqual({ outcome: "refused", code: 5 });
-  });
-});
-
-describe("mutual TLS and password rotation", () => {
-  let node: TestNode;
-  let url: string;
-  beforeAll(async () => {
-    node = await startTestNode({
-      allowAnonymous: false,
-      tlsPort: 0,
-      tlsCert: pki.server.cert,
-      tlsKey: pki.server.key,
-      tlsCa: pki.ca.cert,
-    });
-    url = node.urls.mqtts ?? "";
-  });
-  afterAll(async () => {
-    await node?.stop();
-  });
-
   it("a password rotation ends the identity's password sessions, not its certificate sessions", async () => {
     const name = "mtls-rotated";
     const password = node.identities.add(name, "device", name);
@@ -205,6 +176,16 @@ describe("mutual TLS and password rotation", () => {
     await new Promise((r) => setTimeout(r, 2500)); // more polls: the certificate session stays
     expect(cert.client.connected).toBe(true);
     await cert.client.endAsync();
+  });
+  it("a revoked identity's certificate no longer logs in", async () => {
+    const name = "mtls-revoked";
+    node.identities.add(name, "device", name);
+    const before = await attemptConnect(url, tlsOptions(pki.client(name)));
+    expect(before.outcome, describeAttempt(before)).toBe("connected");
+    if (before.outcome === "connected") await before.client.endAsync();
+    expect(node.identities.revoke(name)).toBe(true);
+    const after = await attemptConnect(url, tlsOptions(pki.client(name)));
+    expect(after, describeAttempt(after)).toEqual({ outcome: "refused", code: 5 });
   });
 });
 
