@@ -78,6 +78,7 @@ export class AttributeFiller {
   }
 
   private state(identify: boolean): void {
+    const mapped = new Map(this.mapped); // as of this read, not of when the queue gets to it
     this.chain = this.chain.then(async () => {
       if (identify) {
         try {
@@ -86,7 +87,7 @@ export class AttributeFiller {
           this.d.log.warn({ thing: this.d.thing, err: (err as Error).message }, "device identity not read");
         }
       }
-      const attributes = bridgeAttributes(this.d.profile, this.identity, this.mapped, this.d.configured);
+      const attributes = bridgeAttributes(this.d.profile, this.identity, mapped, this.d.configured);
       try {
         const r = await this.d.setAttributes(attributes);
         if (r && r.kept.length > 0)
