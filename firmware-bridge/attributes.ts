@@ -52,6 +52,7 @@ export class AttributeFiller {
   private identity: DeviceIdentity = {};
   private readonly mapped = new Map<string, string>();
   private chain: Promise<void> = Promise.resolve();
+  private lastKept = "";
 
   constructor(private readonly d: FillerDeps) {}
 
@@ -90,11 +91,14 @@ export class AttributeFiller {
       const attributes = bridgeAttributes(this.d.profile, this.identity, mapped, this.d.configured);
       try {
         const r = await this.d.setAttributes(attributes);
-        if (r && r.kept.length > 0)
+        // Said once per distinct set of kept keys, not at every statement.
+        const kept = r ? r.kept.join(",") : this.lastKept;
+        if (kept !== this.lastKept && kept !== "")
           this.d.log.info(
-            { thing: this.d.thing, kept: r.kept },
+            { thing: this.d.thing, kept: r?.kept },
             "attributes an operator set are kept as they are",
           );
+        this.lastKept = kept;
       } catch (err) {
         this.d.log.warn({ thing: this.d.thing, err: (err as Error).message }, "attributes not stated");
       }
