@@ -72,5 +72,22 @@ describe("attributes across sites", () => {
       headers: { authorization: `Bearer ${edge.identities.createToken("v2", "viewer", "*").token}` },
     });
     expect(((await again.json()) as { things: string[] }).things).toEqual(["bmc-a2"]);
+
+    // Origins travel too: a key an operator set at the core stays when the edge's bridge fills in.
+    fleetOf(core).writeAttributes("pdu-a1", { location: { rack: "9" } }, "patch");
+    await eventually(() => expect(found(edge, "attributes.location.rack:9")).toEqual(["pdu-a1"]), 20_000);
+    const filled = fleetOf(edge).writeAttributes(
+      "pdu-a1",
+      { serial: "S-1", location: { rack: "1" } },
+      "patch",
+      undefined,
+      "device",
+    );
+    expect(filled.kept).toEqual(["location.rack"]);
+    await eventually(() => expect(found(core, "attributes.serial:S-1")).toEqual(["pdu-a1"]), 20_000);
+    expect(fleetOf(core).attributes.get("pdu-a1")).toMatchObject({
+      attributes: { type: "pdu", owner: "ops", serial: "S-1", location: { rack: "9" } },
+      origins: { type: "operator", owner: "operator", serial: "device", location: { rack: "operator" } },
+    });
   }, 120_000);
 });
