@@ -1,13 +1,13 @@
 import { join } from "node:path";
 import { Aedes, type AedesOptions, type Client } from "aedes";
 import { Registry } from "prom-client";
-import type { Principal } from "../shared/acl.ts";
 import type { NodeConfig } from "../shared/config.ts";
 import { createLogger, type Logger } from "../shared/logger.ts";
 import { isValidThingName, presenceTopic } from "../shared/topics.ts";
 import { Authenticator } from "./auth/authenticator.ts";
 import { bootstrapAdmin } from "./auth/bootstrap.ts";
 import { IdentityStore } from "./auth/identity-store.ts";
+import { watchIdentities } from "./auth/identity-watch.ts";
 import { registerLimitMetrics } from "./auth/limit-metrics.ts";
 import { isLoopbackAddress, LoginThrottle } from "./auth/login-throttle.ts";
 import { ShadowQuota } from "./auth/shadow-quota.ts";
@@ -192,13 +192,16 @@ export async function startNode(
       if (ext.close) cleanup.push(() => ext.close?.());
     }
 
-    const poll = setInterval(() => {
-      if (!identities.changed()) return;
-      authenticator.reset();
-      access.recheck((p) => refreshPrincipal(identities, p));
-    }, IDENTITY_POLL_MS);
-    poll.unref();
-    cleanup.push(() => clearInterval(poll));
+    const stopWatch = watchIdentities(
+      {
+        identities,
+        resetCache: () => authenticator.reset(),
+        recheck: (valid) => access.recheck(valid),
+        log,
+      },
+      IDENTITY_POLL_MS,
+    );
+    cleanup.push(stopWatch);
 
     const gate = new ConnectionGate(s.maxConnections);
     const listeners: Listener[] = await startMqttListeners(config, tls, gate, (stream, info) => {
@@ -229,7 +232,7 @@ export async function startNode(
         identities,
         authenticator,
         sessions: new ConsoleSessions(),
-        lookup: (name: string) => identities.lookup(name)?.principal,
+        lookup: (name: string, credential?: string) => identities.principalFor(name, credential),
         mqttPorts: mqttPortsOf(urls),
       },
     };
@@ -272,12 +275,6 @@ export async function startNode(
     await unwind();
     throw err;
   }
-}
-
-/** The current principal of an identity, or undefined when it was revoked or removed. */
-function refreshPrincipal(identities: IdentityStore, p: Principal): Principal | undefined {
-  if (p.role === "anonymous") return p;
-  return identities.lookup(p.name)?.principal;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { connectDevice, type Device, type DeviceOptions } from "../device-agent/index.ts";
 import type { JsonObject } from "../shared/json.ts";
-import type { Logger } from "../shared/logger.ts";
+import { type Logger, silentLogger } from "../shared/logger.ts";
+import { AttributeFiller } from "./attributes.ts";
 import type { BridgeConfig, BridgeDevice } from "./config.ts";
 import { checkDevice, checkPoints, driverFactory } from "./drivers/index.ts";
 import { DeviceRunner, type RunnerOptions, type ShadowLink } from "./engine.ts";
@@ -93,13 +94,24 @@ export async function startBridge(config: BridgeConfig, opts: BridgeOptions = {}
   const devices = connected.map((r) => (r as PromiseFulfilledResult<Device>).value);
   const runners = new Map<string, DeviceRunner>();
   prepared.forEach((p, i) => {
-    const runner = new DeviceRunner(p.device.spec, p.profile, drivers[i] as Driver, devices[i] as Device, {
+    const device = devices[i] as Device;
+    const filler = new AttributeFiller({
+      thing: p.device.spec.thing,
+      profile: p.profile,
+      ...(p.device.attributes ? { configured: p.device.attributes } : {}),
+      setAttributes: (a) => device.setAttributes(a),
+      identify: () => runner.identify(),
+      log: opts.log ?? silentLogger,
+    });
+    const runner = new DeviceRunner(p.device.spec, p.profile, drivers[i] as Driver, device, {
       fullReportMs: config.fullReportMs,
       backoff: { maxMs: config.backoffMaxMs },
       ...(opts.log ? { log: opts.log } : {}),
+      onRead: filler.onRead,
       ...opts.runner,
     });
     runners.set(p.device.spec.thing, runner);
+    filler.start();
     runner.start();
   });
   opts.log?.info({ devices: runners.size, url: config.node.url }, "bridge running");

@@ -3,6 +3,8 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { parseDocument } from "yaml";
 import { parseDuration } from "../shared/config-check.ts";
+import { AttributeError, validateAttributes } from "../shared/fleet-attributes.ts";
+import type { JsonObject } from "../shared/json.ts";
 import { isValidThingName } from "../shared/topics.ts";
 import { DEFAULT_SUMMARY_MS } from "./measurements.ts";
 import type { DeviceSpec, DriverName } from "./types.ts";
@@ -23,6 +25,8 @@ export interface BridgeDevice {
   spec: DeviceSpec;
   /** Shipped profile name or a file path (resolved against the config file's directory). */
   profile: string;
+  /** Inventory attributes of this device (location, owner, labels…), over the profile's and the device's. */
+  attributes?: JsonObject;
 }
 
 export interface BridgeConfig {
@@ -106,6 +110,7 @@ export const BRIDGE_CONFIG_SCHEMA = {
           timeout: duration,
           summaryInterval: duration,
           options: { type: "object" },
+          attributes: { type: "object" },
         },
       },
     },
@@ -149,6 +154,7 @@ type Raw = {
     timeout?: string | number;
     summaryInterval?: string | number;
     options?: Record<string, unknown>;
+    attributes?: JsonObject;
   }[];
 };
 
@@ -214,7 +220,17 @@ export function parseBridgeConfig(
     if (things.has(dev.thing))
       throw new BridgeConfigError(`${source}: ${where}/thing: '${dev.thing}' appears twice`);
     things.add(dev.thing);
+    if (dev.attributes !== undefined) {
+      try {
+        validateAttributes(dev.attributes, false);
+      } catch (err) {
+        if (err instanceof AttributeError)
+          throw new BridgeConfigError(`${source}: ${where}/attributes: ${err.message}`);
+        throw err;
+      }
+    }
     return {
+      ...(dev.attributes !== undefined ? { attributes: dev.attributes } : {}),
       profile:
         dev.profile.includes("/") || /\.(ya?ml|json)$/.test(dev.profile) ? path(dev.profile) : dev.profile,
       spec: {

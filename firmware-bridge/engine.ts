@@ -5,6 +5,7 @@ import { type Logger, silentLogger } from "../shared/logger.ts";
 import { ConvertError, pointFor, rawEquals, setPath, toRaw, toShadow } from "./convert.ts";
 import { MeasurementSummary, splitReadings, telemetryMessages } from "./measurements.ts";
 import {
+  type DeviceIdentity,
   type DeviceSpec,
   type Driver,
   DriverError,
@@ -46,6 +47,11 @@ export interface RunnerOptions {
   /** Delays before each read-back after a write (default [0, 250, 1000] ms: relays take a moment). */
   verifyDelaysMs?: number[];
   log?: Logger;
+  /**
+   * After each poll that read the device: the state values read, and whether the device has just
+   * started answering (first poll, or after it was unreachable). The bridge's attributes follow it.
+   */
+  onRead?: (state: ReadonlyMap<string, JsonValue>, answering: boolean) => void;
   now?: () => number;
   random?: () => number;
 }
@@ -80,6 +86,7 @@ export class DeviceRunner {
   /** The last report / telemetry error logged (cleared by one that goes through). */
   private readonly lastError: { report?: string; telemetry?: string } = {};
   private readonly summary: MeasurementSummary;
+  private readonly onRead: RunnerOptions["onRead"];
 
   constructor(
     readonly spec: DeviceSpec,
@@ -97,6 +104,7 @@ export class DeviceRunner {
     this.random = opts.random ?? Math.random;
     this.verifyDelays = opts.verifyDelaysMs ?? [0, 250, 1000];
     this.summary = new MeasurementSummary(spec.summaryMs);
+    this.onRead = opts.onRead;
     this.s = { reachable: undefined, error: undefined, since: this.now(), failures: 0, polls: 0 };
   }
 
@@ -149,6 +157,15 @@ export class DeviceRunner {
       }
       this.wake = done;
     });
+  }
+
+  /** What the device says it is (driver `identify`, in turn with the other driver calls); {} without. */
+  identify(): Promise<DeviceIdentity> {
+    const driver = this.driver;
+    if (!driver.identify) return Promise.resolve({});
+    return this.exclusive(() =>
+      this.guarded("identify", (driver.identify as () => Promise<DeviceIdentity>)()),
+    );
   }
 
   /** Driver calls one at a time, in order. */
@@ -212,8 +229,10 @@ export class DeviceRunner {
     }
     for (const [path, value] of this.summary.take(now, full)) setPath(patch, path, value);
     const error = partial?.message;
-    const changed = this.s.reachable !== true || this.s.error !== error;
+    const answering = this.s.reachable !== true;
+    const changed = answering || this.s.error !== error;
     if (changed) this.transition(true, error);
+    this.onRead?.(state, answering);
     if (changed || full) patch[BRIDGE_KEY] = this.bridgeSection();
     if (full) patch[UNITS_KEY] = this.units();
     this.s.failures = 0;

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { extname, isAbsolute, join, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
+import { AttributeError, validateAttributes } from "../shared/fleet-attributes.ts";
+import type { JsonObject } from "../shared/json.ts";
 import type { PointSpec, Profile } from "./types.ts";
 
 /**
@@ -28,6 +30,15 @@ export const PROFILE_SCHEMA = {
     name: { type: "string", minLength: 1 },
     description: { type: "string" },
     driver: { enum: ["modbus", "snmp", "redfish", "ipmi"] },
+    // Inventory attributes of the devices of this profile (checked like any attribute write).
+    attributes: { type: "object" },
+    attributesFrom: {
+      type: "object",
+      additionalProperties: false,
+      properties: Object.fromEntries(
+        ["type", "vendor", "model", "serial"].map((k) => [k, { type: "string", minLength: 1 }]),
+      ),
+    },
     points: {
       type: "array",
       minItems: 1,
@@ -86,6 +97,21 @@ export function parseProfile(data: unknown, source: string): Profile {
     throw new ProfileError(`${source}: invalid profile:\n  ${[...new Set(errors)].join("\n  ")}`);
   }
   const profile = data as unknown as Profile;
+  if (profile.attributes !== undefined) {
+    try {
+      validateAttributes(profile.attributes as JsonObject, false);
+    } catch (err) {
+      if (err instanceof AttributeError) throw new ProfileError(`${source}: /attributes: ${err.message}`);
+      throw err;
+    }
+  }
+  for (const [key, path] of Object.entries(profile.attributesFrom ?? {})) {
+    const point = profile.points.find((p) => p.path === path);
+    if (!point || point.kind === "measurement" || path.includes("{index}"))
+      throw new ProfileError(
+        `${source}: /attributesFrom/${key}: '${path}' is not a state point of this profile (a path of points, without {index})`,
+      );
+  }
   const seen = new Set<string>();
   profile.points.forEach((p: PointSpec, i) => {
     if (seen.has(p.path)) throw new ProfileError(`${source}: /points/${i}/path: '${p.path}' appears twice`);

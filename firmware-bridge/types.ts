@@ -73,6 +73,10 @@ export interface PointSpec {
 export interface Profile {
   name: string;
   description?: string;
+  /** Inventory attributes of every device of this profile (type, vendor, model…; docs/bridge.md). */
+  attributes?: Record<string, unknown>;
+  /** Attribute keys filled from this profile's state points: `{serial: "serial", model: "model"}`. */
+  attributesFrom?: Record<string, string>;
   driver: DriverName;
   points: PointSpec[];
 }
@@ -119,6 +123,20 @@ export interface Driver {
   write(point: PointSpec, path: string, value: RawValue): Promise<void>;
   /** Releases sockets / sessions. */
   close(): Promise<void>;
+  /**
+   * What the device says it is, where the protocol offers it (SNMP sysObjectID/sysDescr/ENTITY-MIB,
+   * Redfish Manufacturer/Model/SerialNumber, IPMI FRU): the thing's inventory attributes (docs/bridge.md).
+   */
+  identify?(): Promise<DeviceIdentity>;
+}
+
+/** A device's own identity, as a driver reads it (every field optional: absent when unknown). */
+export interface DeviceIdentity {
+  vendor?: string;
+  model?: string;
+  serial?: string;
+  /** Free labels (e.g. `snmp.sysObjectID`), strings of at most 256 characters. */
+  labels?: Record<string, string>;
 }
 
 export type DriverFactory = (device: DeviceSpec) => Driver;

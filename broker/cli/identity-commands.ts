@@ -1,63 +1,31 @@
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { USER_ROLES, type UserRole } from "../../shared/acl.ts";
 import { isValidThingPattern } from "../../shared/glob.ts";
 import { isValidThingName } from "../../shared/topics.ts";
-import { IdentityError, type IdentityRecord, IdentityStore } from "../auth/identity-store.ts";
-import { loadConfig } from "../config-load.ts";
-import { openDatabase } from "../store/database.ts";
+import type { IdentityListing } from "../auth/identity-store.ts";
 import { columns } from "./columns.ts";
+import { dataDirOption, fail, initOption, print, type StoreOpts, withStore } from "./identity-store-cli.ts";
+import { registerRotateCommands } from "./rotate-commands.ts";
 
-interface StoreOpts {
-  dataDir?: string;
-  json?: boolean;
-  /** Create the store when the data dir has none (provisioning before the node's first start). */
-  init?: boolean;
-}
-
-/**
- * Opens the identity store of a data dir (the node may be running: SQLite WAL allows it). A data dir
- * without a store is refused unless `--init` says to create one: an identity added to a store no node
- * reads would print working-looking credentials that fail later with "bad user name or password".
- */
-function withStore<T>(opts: StoreOpts, fn: (store: IdentityStore) => T): T {
-  const dataDir = loadConfig({ env: process.env, flags: { dataDir: opts.dataDir } }).dataDir;
-  if (!opts.init && !existsSync(join(dataDir, "umbra.db"))) {
-    fail(
-      `no Umbra node data in ${resolve(dataDir)} (no umbra.db there): run this in the node's directory, pass --data-dir or UMBRA_DATA_DIR, or add --init to create a new store for a node that has not started yet`,
-    );
-  }
-  const db = openDatabase(dataDir);
-  try {
-    return fn(new IdentityStore(db));
-  } catch (err) {
-    if (err instanceof IdentityError) fail(err.message);
-    throw err;
-  } finally {
-    db.close();
-  }
-}
-
-function fail(message: string, code = 2): never {
-  process.stderr.write(`umbra: ${message}\n`);
-  process.exit(code);
-}
-
-function print(opts: StoreOpts, json: unknown, text: string): void {
-  process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
-}
-
-function table(records: IdentityRecord[]): string {
+function table(records: IdentityListing[]): string {
   return columns(
-    ["NAME", "ROLE", "THINGS", "STATUS"],
-    records.map((r) => [
-      r.name,
-      r.role,
-      r.things,
-      r.revokedAt ? `revoked ${new Date(r.revokedAt).toISOString()}` : "active",
-    ]),
+    ["NAME", "ROLE", "THINGS", "PASSWORD SET", "STATUS"],
+    records.map((r) => [r.name, r.role, r.things, iso(r.passwordSetAt), statusOf(r)]),
   );
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A token's revocation time in the future is the end of its grace period after `token rotate`. */
+function tokenStatus(revokedAt: number | null): string {
+  if (revokedAt === null) return "active";
+  return revokedAt > Date.now() ? `replaced; works until ${iso(revokedAt)}` : "revoked";
+}
+
+function statusOf(r: IdentityListing): string {
+  if (r.revokedAt) return `revoked ${iso(r.revokedAt)}`;
+  if (r.previousPasswordUntil) return `active; old password until ${iso(r.previousPasswordUntil)}`;
+  return "active";
 }
 
 /** What else a revocation took: the identity's bearer tokens (a running node refuses them at once). */
@@ -65,15 +33,6 @@ function revokedSuffix(tokens: number): string {
   const what = tokens === 1 ? "1 HTTP token" : `${tokens} HTTP tokens`;
   return `: password and ${what} (a running node disconnects its sessions and refuses the tokens at once)`;
 }
-
-const dataDirOption = [
-  "--data-dir <dir>",
-  "the node's data dir (default ./data, env UMBRA_DATA_DIR)",
-] as const;
-const initOption = [
-  "--init",
-  "create the store if the data dir has none (before the node's first start)",
-] as const;
 
 export function registerIdentityCommands(program: Command): void {
   const device = program.command("device").description("device identities (one per thing)");
@@ -188,7 +147,7 @@ export function registerIdentityCommands(program: Command): void {
         tokens,
         columns(
           ["ID", "NAME", "ROLE", "THINGS", "STATUS"],
-          tokens.map((t) => [t.id, t.name, t.role, t.things, t.revokedAt ? "revoked" : "active"]),
+          tokens.map((t) => [t.id, t.name, t.role, t.things, tokenStatus(t.revokedAt)]),
         ),
       );
     });
@@ -201,4 +160,5 @@ export function registerIdentityCommands(program: Command): void {
       if (n === 0) fail(`no active token '${idOrName}'`, 1);
       process.stdout.write(`${n} token(s) revoked\n`);
     });
+  registerRotateCommands(device, user, token);
 }

@@ -1,4 +1,5 @@
 import type { Aedes, AedesPublishPacket, Client } from "aedes";
+import { writeOrigin } from "../../shared/attribute-origins.ts";
 import { AttributeError } from "../../shared/fleet-attributes.ts";
 import { attributesTopic, parseAttributesTopic } from "../../shared/fleet-topics.ts";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../shared/json.ts";
@@ -10,11 +11,11 @@ import { AttributeConflict } from "./attribute-store.ts";
 import type { FleetService } from "./fleet-service.ts";
 
 /**
- * Inventory over MQTT: `$umbra/things/{t}/attributes/update` with `{attributes, version?, clientToken?}`
- * (merged like PATCH) and `…/attributes/get`, answered on `…/accepted` or `…/rejected`
+ * Inventory over MQTT: `$umbra/things/{t}/attributes/update` with `{attributes, version?, clientToken?,
+ * replace?, origin?}` (merged like PATCH; `replace: true` like PUT) and `…/attributes/get`, answered on `…/accepted` or `…/rejected`
  * `{code, message, clientToken}`. Publishing is authorized by the ACL like any thing-scoped topic;
  * who may write whose attributes is decided here (operators: granted things; devices and bridges:
- * their own).
+ * their own). Devices and bridges write as `device` origin (shared/attribute-origins.ts).
  */
 export function installAttributeTopics(
   broker: Aedes,
@@ -59,7 +60,11 @@ export function installAttributeTopics(
       if (version !== undefined && (typeof version !== "number" || !Number.isInteger(version))) {
         return reject(400, "version must be an integer");
       }
-      const stored = fleet.writeAttributes(topic.thing, body.attributes ?? {}, "patch", version);
+      const origin = writeOrigin(principal.role, body.origin);
+      if (body.replace !== undefined && typeof body.replace !== "boolean")
+        return reject(400, "replace must be true or false");
+      const mode = body.replace === true ? "put" : "patch";
+      const stored = fleet.writeAttributes(topic.thing, body.attributes ?? {}, mode, version, origin);
       void reply("accepted", { ...stored });
     } catch (err) {
       if (err instanceof AttributeError) return reject(400, err.message);

@@ -1,5 +1,11 @@
-import { type JsonObject, jsonEqual } from "../../shared/json.ts";
-import { ATTRIBUTES_SHADOW, replacementPatch } from "../../shared/site-attributes.ts";
+import type { AttributeState } from "../../shared/attribute-origins.ts";
+import { jsonEqual } from "../../shared/json.ts";
+import {
+  ATTRIBUTES_SHADOW,
+  carrierReported,
+  replacementPatch,
+  stateFromCarrier,
+} from "../../shared/site-attributes.ts";
 import { NODE_WRITER } from "../../shared/site-presence.ts";
 import type { NodeContext } from "../extension.ts";
 import type { ShadowChange } from "../shadow/shadow-service.ts";
@@ -18,13 +24,14 @@ export class AttributesRelay {
   ) {}
 
   /** After a local write (or at start): the shadow follows when it differs. */
-  mirror(thing: string, attributes: JsonObject): void {
+  mirror(thing: string, state: AttributeState): void {
     if (!this.relays()) return;
+    const reported = carrierReported(state);
     const addr = { thing, shadow: ATTRIBUTES_SHADOW };
     const current = this.ctx.service.peek(addr);
     const from = current.exists ? current.reported : {};
-    if (jsonEqual(from, attributes)) return;
-    const body = { state: { reported: replacementPatch(from, attributes) } };
+    if (jsonEqual(from, reported)) return;
+    const body = { state: { reported: replacementPatch(from, reported) } };
     this.ctx.service.update(addr, body, NODE_WRITER).then(
       (r) => {
         if (!r.ok) this.ctx.log.warn({ thing, reason: r.error.message }, "attributes shadow refused");
@@ -36,8 +43,10 @@ export class AttributesRelay {
   /** A merged change from a peer: its reported section becomes the thing's attributes. */
   readonly onChange = (c: ShadowChange): void => {
     if (c.origin === undefined || c.addr.shadow !== ATTRIBUTES_SHADOW) return;
-    const next = c.current.exists ? c.current.reported : {};
-    if (jsonEqual(this.fleet.attributesOf(c.addr.thing) ?? {}, next)) return;
+    const next = stateFromCarrier(c.current.exists ? c.current.reported : {});
+    const stored = this.fleet.attributes.get(c.addr.thing);
+    if (stored && jsonEqual(stored.attributes, next.attributes) && jsonEqual(stored.origins, next.origins))
+      return;
     try {
       this.fleet.storeAttributes(c.addr.thing, next);
     } catch (err) {
@@ -51,6 +60,6 @@ export class AttributesRelay {
   /** At start: every thing's attributes into its shadow (those already equal cost a comparison). */
   reconcile(): void {
     if (!this.relays()) return;
-    for (const a of this.fleet.attributes.all()) this.mirror(a.thing, a.attributes);
+    for (const a of this.fleet.attributes.all()) this.mirror(a.thing, a);
   }
 }

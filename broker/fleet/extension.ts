@@ -30,7 +30,7 @@ export const fleetExtension: ExtensionDefinition = {
     presenceRelay.reconcile();
     const stopLinkWatch = presenceRelay.watchLinks();
     const attributesRelay = new AttributesRelay(ctx, fleet, () => presenceRelay.relays());
-    fleet.onAttributesWritten = (thing, attributes) => attributesRelay.mirror(thing, attributes);
+    fleet.onAttributesWritten = (thing, state) => attributesRelay.mirror(thing, state);
     ctx.service.on("change", attributesRelay.onChange);
     attributesRelay.reconcile();
     ctx.service.desiredChecks.push(fleet.grants.check);

@@ -1,4 +1,5 @@
 import type { Principal } from "../../shared/acl.ts";
+import type { AttributeOrigin, AttributeState } from "../../shared/attribute-origins.ts";
 import { matchesThing } from "../../shared/glob.ts";
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import type { FleetShadow } from "../../shared/query/index.ts";
@@ -6,7 +7,7 @@ import type { Presence, ShadowConflicts, ShadowView } from "../../shared/shadow-
 import { isReservedShadowName, PRESENCE_SHADOW, presenceFromReported } from "../../shared/site-presence.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
-import { AttributeStore, type StoredAttributes } from "./attribute-store.ts";
+import { AttributeStore, type AttributeWriteResult, type StoredAttributes } from "./attribute-store.ts";
 import { FleetIndex } from "./fleet-index.ts";
 import { SystemGrants } from "./system-grants.ts";
 import { SystemRegistry } from "./system-registry.ts";
@@ -131,15 +132,22 @@ export class FleetService {
     this.index.setPresence(thing, p);
   }
 
-  /** Null when `p` may write the attributes of `thing`, else the reason (403). */
+  /**
+   * Null when `p` may write the attributes of `thing`, else the reason (403). An operator bound to
+   * systems (per-system grants) writes attributes only for their members, as it does desired.
+   */
   attributeDenial(p: Principal, thing: string): string | null {
     switch (p.role) {
       case "anonymous":
         return null;
       case "operator":
       case "device":
-      case "bridge":
-        return matchesThing(p.things, thing) ? null : `'${p.name}' is not granted thing '${thing}'`;
+      case "bridge": {
+        if (!matchesThing(p.things, thing)) return `'${p.name}' is not granted thing '${thing}'`;
+        if (p.role !== "operator" || this.grants.check({ thing, shadow: "" }, p) === null) return null;
+        const bound = this.grants.systemsOf(p.name);
+        return `operator '${p.name}' may write attributes only for members of system${bound.length > 1 ? "s" : ""} ${bound.join(", ")}`;
+      }
       default:
         return `role ${p.role} may not write attributes`;
     }
@@ -149,24 +157,31 @@ export class FleetService {
     return this.attributeDenial(p, thing) === null;
   }
 
-  /** Called after each local attribute write (the relay mirrors it into the reserved shadow). */
-  onAttributesWritten: (thing: string, attributes: JsonObject) => void = () => {};
+  /** Called after each local attribute change (the relay mirrors it into the reserved shadow). */
+  onAttributesWritten: (thing: string, state: AttributeState) => void = () => {};
 
-  /** Validates, stores (its own transaction) and indexes before returning: the next query sees it. */
-  writeAttributes(thing: string, body: JsonValue, mode: "put" | "patch", version?: number): StoredAttributes {
-    const stored = this.storeAttributes(thing, body, mode, version);
-    this.onAttributesWritten(thing, stored.attributes);
+  /**
+   * Validates, stores (its own transaction) and indexes before returning: the next query sees it.
+   * `origin`: `device` for what a device, bridge or agent fills (never over an operator's keys).
+   */
+  writeAttributes(
+    thing: string,
+    body: JsonValue,
+    mode: "put" | "patch",
+    version?: number,
+    origin: AttributeOrigin = "operator",
+  ): AttributeWriteResult {
+    const before = this.attributes.get(thing)?.version;
+    const stored = this.attributes.write(thing, body, mode, version, origin);
+    if (stored.version === before) return stored;
+    this.index.setAttributes(thing, stored.attributes, stored.version);
+    this.onAttributesWritten(thing, stored);
     return stored;
   }
 
-  /** Stores and indexes attributes without telling the relay (for those that came from it). */
-  storeAttributes(
-    thing: string,
-    body: JsonValue,
-    mode: "put" | "patch" = "put",
-    version?: number,
-  ): StoredAttributes {
-    const stored = this.attributes.write(thing, body, mode, version);
+  /** Stores and indexes attributes merged from a peer, without telling the relay. */
+  storeAttributes(thing: string, state: AttributeState): StoredAttributes {
+    const stored = this.attributes.replace(thing, state);
     this.index.setAttributes(thing, stored.attributes, stored.version);
     return stored;
   }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../../shared/acl.ts";
 import { mayOperate, mayReadFleet } from "../../shared/acl.ts";
+import { writeOrigin } from "../../shared/attribute-origins.ts";
 import { AttributeError } from "../../shared/fleet-attributes.ts";
 import { SystemError } from "../../shared/fleet-systems.ts";
 import type { JsonValue } from "../../shared/json.ts";
@@ -140,11 +141,13 @@ export function fleetRoutes(
       const denial = fleet.attributeDenial(p, thing);
       if (denial) return forbid(reply, denial);
       try {
+        const q = req.query as Q;
         return fleet.writeAttributes(
           thing,
           parseJsonBody(req.body),
           mode,
-          optionalVersion((req.query as Q).version),
+          optionalVersion(q.version),
+          writeOrigin(p.role, q.origin),
         );
       } catch (err) {
         return sendFleetError(reply, err);

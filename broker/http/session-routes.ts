@@ -18,8 +18,11 @@ export interface SessionDeps {
   sessions: ConsoleSessions;
   /** The node's authenticator (the same failed-login throttle as MQTT). */
   authenticator: { authenticate(c: Credentials): Promise<AuthResult> };
-  /** The current principal of an identity name, or undefined once revoked. */
-  lookup(name: string): Principal | undefined;
+  /**
+   * The current principal of an identity name, or undefined once revoked or once the password the
+   * session signed in with (`credential`, from the authenticator) is no longer accepted (rotated).
+   */
+  lookup(name: string, credential?: string): Principal | undefined;
   /** Checks a bearer token (undefined: the node allows anonymous access). */
   verifyToken?: (token: string) => Principal | undefined;
 }
@@ -75,7 +78,8 @@ export function sessionRoutes(
       if (!result.ok && result.code === 5) return sendProblem(reply, 429, result.reason);
       principal = result.ok ? result.principal : undefined;
       const name = body.username;
-      refresh = () => deps.lookup(name);
+      const credential = result.ok ? result.credential : undefined;
+      refresh = () => deps.lookup(name, credential);
     } else {
       return sendProblem(reply, 400, "Send JSON: {token} or {username, password}");
     }

@@ -22,6 +22,8 @@ export const SINK_TOPIC = "$umbra/denied";
 export interface Session {
   principal: Principal;
   limiter: RequestLimiter;
+  /** The stored password hash the login matched (undefined: certificate or anonymous), for rechecks. */
+  credential?: string;
 }
 
 export interface ConnectionInfo {
@@ -163,6 +165,7 @@ export class MqttAccess {
     this.sessions.set(client, {
       principal: result.principal,
       limiter: this.requestLimits.forConnection(),
+      ...(result.credential === undefined ? {} : { credential: result.credential }),
     });
     return null;
   }
@@ -174,19 +177,22 @@ export class MqttAccess {
     return principal ? ownerKey(principal) : this.persistentOwners.get(clientId);
   }
 
-  /** Re-checks every live session against the identity store; revoked ones are disconnected. */
-  recheck(lookup: (principal: Principal) => Principal | undefined): number {
+  /**
+   * Re-checks every live session against the identity store: sessions of revoked identities, and
+   * sessions whose password is no longer accepted (rotated), are disconnected.
+   */
+  recheck(lookup: (principal: Principal, credential: string | undefined) => Principal | undefined): number {
     let kicked = 0;
     for (const client of liveClients(this.broker)) {
       const session = this.sessions.get(client);
       if (!session) continue;
-      const fresh = lookup(session.principal);
+      const fresh = lookup(session.principal, session.credential);
       if (fresh) session.principal = fresh;
       else {
         kicked++;
         this.log.info(
           { client: client.id, identity: session.principal.name },
-          "identity revoked: disconnecting",
+          "identity revoked or its password changed: disconnecting",
         );
         client.close();
       }

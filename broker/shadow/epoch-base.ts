@@ -51,7 +51,7 @@ function sortedKeys(obj: JsonObject): string[] {
   return Object.keys(obj).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Integers beyond the safe range are stored as f64 (as local writes do: see shadow-doc.ts putValue). */
+/** Integers beyond the safe range are stored as f64 (as local writes do: see value-writer.ts putValue). */
 function datatype(value: JsonValue): "f64" | undefined {
   return typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)
     ? "f64"

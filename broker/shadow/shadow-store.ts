@@ -1,6 +1,7 @@
 import type { Heads } from "@automerge/automerge";
 import type { HistoryRecord } from "../../shared/history.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
+import { RESERVED_SHADOW_PREFIX } from "../../shared/site-presence.ts";
 import { type ShadowAddress, shadowKey } from "../../shared/topics.ts";
 import type { Db } from "../store/database.ts";
 import { DocCache } from "./doc-cache.ts";
@@ -123,7 +124,9 @@ export class ShadowStore {
       ),
       dropChunks: db.prepare("DELETE FROM shadow_chunks WHERE thing = ? AND name = ?"),
       listThings: db.prepare(
-        "SELECT DISTINCT thing FROM shadows WHERE deleted = 0 AND thing > ? ORDER BY thing LIMIT ?",
+        // Reserved shadows ($umbra-presence, $umbra-attributes) alone do not make a thing listed.
+        `SELECT DISTINCT thing FROM shadows WHERE deleted = 0 AND thing > ?
+         AND substr(name, 1, ${RESERVED_SHADOW_PREFIX.length}) <> '${RESERVED_SHADOW_PREFIX}' ORDER BY thing LIMIT ?`,
       ),
       listShadows: db.prepare("SELECT name FROM shadows WHERE thing = ? AND deleted = 0 ORDER BY name"),
       count: db.prepare("SELECT count(*) AS n FROM shadows WHERE deleted = 0"),

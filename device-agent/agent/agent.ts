@@ -5,6 +5,7 @@ import type { Device, DeviceOptions } from "../sdk/types.ts";
 import type { AgentConfig } from "./config.ts";
 import { describePlan } from "./dry-run.ts";
 import { agentFacts, factsKey, type HostFacts, readHostFacts } from "./facts.ts";
+import { hostAttributes, readDmi } from "./host-attributes.ts";
 import { formatPath, replacePatch } from "./paths.ts";
 import { planDelta } from "./plan.ts";
 import { makeDeltaHandler, withoutConventions } from "./reconcile.ts";
@@ -25,6 +26,8 @@ export interface AgentOptions {
   log: Logger;
   /** Lines for the user (stdout). */
   out: (line: string) => void;
+  /** Where the DMI table is read (default /sys/class/dmi/id; tests give a directory of their own). */
+  dmiDir?: string;
 }
 
 export interface RunningAgent {
@@ -65,8 +68,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
 
   const facts = await readHostFacts();
+  const dmi = readDmi(opts.dmiDir);
+  const attributesOf = (f: HostFacts) => hostAttributes(f, dmi, config.attributes);
   if (opts.dryRun) {
     opts.out(`dry-run: would report facts ${JSON.stringify(initialFactsPatch(device, facts, config))}`);
+    opts.out(`dry-run: would state attributes ${JSON.stringify(attributesOf(facts))}`);
     const show = () => {
       const plan = planDelta(
         config.handlers,
@@ -84,6 +90,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await device
       .report(initialFactsPatch(device, facts, config))
       .catch((err: unknown) => log.error({ err: (err as Error).message }, "host facts not reported"));
+    // Inventory attributes: stated now, again at every connect, and when the facts change.
+    const stateAttributes = (f: HostFacts) =>
+      device.setAttributes(attributesOf(f)).then(
+        (r) => {
+          if (r && r.kept.length > 0)
+            log.info({ thing, kept: r.kept }, "attributes an operator set are kept as they are");
+        },
+        (err: unknown) => log.warn({ err: (err as Error).message }, "attributes not stated"),
+      );
+    await stateAttributes(facts);
     let lastKey = factsKey(facts);
     let lastFacts: HostFacts = facts;
     // Facts are re-read now and then; reported only when something but the uptime changed.
@@ -96,6 +112,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
           const key = factsKey(next);
           if (key === lastKey) return;
           await device.report({ host: replacePatch(lastFacts, next) });
+          await stateAttributes(next);
           lastKey = key;
           lastFacts = next;
           log.info({ thing }, "host facts changed; reported");

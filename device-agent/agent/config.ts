@@ -10,6 +10,7 @@ import {
   optDuration,
   optString,
 } from "../../shared/config-check.ts";
+import { AttributeError, validateAttributes } from "../../shared/fleet-attributes.ts";
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import { checkOverlaps, type HandlerSpec, parseHandler } from "./handler-config.ts";
 import { overlaps } from "./paths.ts";
@@ -34,6 +35,8 @@ export interface AgentConfig {
   facts: { intervalMs: number };
   scriptsDir?: string;
   handlers: HandlerSpec[];
+  /** Inventory attributes stated beside the host's own (location, owner, labels…; docs/agent.md). */
+  attributes: JsonObject;
 }
 
 export const DEFAULT_TELEMETRY_MS = 10_000;
@@ -45,6 +48,7 @@ export function defaultAgentConfig(): AgentConfig {
     telemetry: { enabled: true, intervalMs: DEFAULT_TELEMETRY_MS },
     facts: { intervalMs: DEFAULT_FACTS_MS },
     handlers: [],
+    attributes: {},
   };
 }
 
@@ -60,6 +64,7 @@ const TOP = [
   "facts",
   "scriptsDir",
   "handlers",
+  "attributes",
 ];
 
 /** Parses and validates the text of a config file; `source` names it in errors. */
@@ -133,6 +138,14 @@ function fromObject(obj: JsonObject): AgentConfig {
       parseHandler(name, spec, config.scriptsDir),
     );
     checkOverlaps(config.handlers, overlaps);
+  }
+  if (obj.attributes !== undefined && obj.attributes !== null) {
+    try {
+      config.attributes = validateAttributes(objectAt(obj.attributes, "attributes"), false);
+    } catch (err) {
+      if (err instanceof AttributeError) throw new AgentConfigError(`attributes: ${err.message}`);
+      throw err;
+    }
   }
   return config;
 }

@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject, jsonEqual } from "../../shared/json.ts";
 import { telemetryTopic } from "../../shared/telemetry-payload.ts";
+import { AttributeSync, type AttributesReply, attributeTopics } from "./attributes.ts";
 import { Backoff, backoffSettings } from "./backoff.ts";
 import { Connection } from "./connection.ts";
 import { DeviceConnectionError, isTransient, ShadowRejectedError } from "./errors.ts";
@@ -36,6 +37,8 @@ export class ShadowDevice implements Device {
   private readonly state = new ShadowState();
   private readonly conn: Connection;
   private readonly shadow: ShadowClient;
+  private readonly attributeClient: ShadowClient;
+  private readonly attributes: AttributeSync;
   private readonly queue: OfflineQueue;
   private readonly reporter: Reporter;
   private readonly reconciler: Reconciler;
@@ -85,6 +88,20 @@ export class ShadowDevice implements Device {
       },
       opts.requestTimeoutMs ?? 10_000,
     );
+    this.attributeClient = new ShadowClient(
+      this.conn.client,
+      attributeTopics(opts.thing),
+      {
+        delta: () => undefined,
+        documents: () => undefined,
+        malformed: (topic, err) =>
+          this.log.warn({ topic, err: err.message }, "malformed attributes reply ignored"),
+      },
+      opts.requestTimeoutMs ?? 10_000,
+    );
+    this.attributes = new AttributeSync(this.attributeClient, (err) =>
+      this.fail(err, "attributes not accepted by the node"),
+    );
     this.queue = new OfflineQueue(
       opts.queuePath,
       opts.shadowName ? `${opts.thing}/${opts.shadowName}` : opts.thing,
@@ -106,7 +123,8 @@ export class ShadowDevice implements Device {
       onError: (err) => this.fail(err, "reconcile report failed"),
     });
     this.conn.on("message", (topic, payload) => {
-      if (!this.shadow.handle(topic, payload)) this.log.debug({ topic }, "message on an unexpected topic");
+      if (!this.shadow.handle(topic, payload) && !this.attributeClient.handle(topic, payload))
+        this.log.debug({ topic }, "message on an unexpected topic");
     });
     this.conn.on("online", () => {
       const session = ++this.session;
@@ -117,6 +135,8 @@ export class ShadowDevice implements Device {
       this.session++;
       this.log.warn({ thing: this.thing }, "connection lost; reports are queued until it is back");
       this.shadow.failAll(new DeviceConnectionError("offline", "connection lost"));
+      this.attributes.disconnected();
+      this.attributeClient.failAll(new DeviceConnectionError("offline", "connection lost"));
       this.reporter.setOnline(false);
     });
     this.conn.on("retrying", ({ attempt, delayMs, reason }) => {
@@ -209,6 +229,13 @@ export class ShadowDevice implements Device {
     return true;
   }
 
+  setAttributes(attributes: JsonObject): Promise<AttributesReply | undefined> {
+    if (this.closed) return Promise.reject(new DeviceConnectionError("closed", "the device is closed"));
+    if (!isJsonObject(attributes))
+      return Promise.reject(new TypeError("setAttributes(attributes): attributes must be a JSON object"));
+    return this.attributes.set(attributes);
+  }
+
   onDelta(handler: DeltaHandler): () => void {
     return this.reconciler.setHandler(handler);
   }
@@ -229,6 +256,8 @@ export class ShadowDevice implements Device {
     }
     this.reporter.close();
     this.shadow.failAll(new DeviceConnectionError("closed", "the device is closed"));
+    this.attributes.disconnected();
+    this.attributeClient.failAll(new DeviceConnectionError("closed", "the device is closed"));
     this.failReady(new DeviceConnectionError("closed", "the device was closed before it was ready"));
     await this.conn.close();
     this.queue.close();
@@ -248,6 +277,7 @@ export class ShadowDevice implements Device {
       this.resyncs++;
       this.resyncBackoff.reset();
       this.reconciler.activate();
+      this.attributes.connected();
       this.emitDesired();
       if (!this.isReady) {
         this.isReady = true;

@@ -18,8 +18,9 @@ export interface ShadowTopics {
   update: string;
   updateAccepted: string;
   updateRejected: string;
-  delta: string;
-  documents: string;
+  /** Absent for request/reply services without pushed documents (the inventory attributes). */
+  delta?: string;
+  documents?: string;
 }
 
 export function shadowTopics(root: string, thing: string, shadowName?: string): ShadowTopics {
@@ -72,7 +73,8 @@ export class ShadowClient {
   /** Every reply topic of the shadow; a refused one (SUBACK 0x80) is a 403 for this identity. */
   async subscribe(): Promise<void> {
     const t = this.topics;
-    const wanted = [t.getAccepted, t.getRejected, t.updateAccepted, t.updateRejected, t.delta, t.documents];
+    const wanted = [t.getAccepted, t.getRejected, t.updateAccepted, t.updateRejected];
+    for (const pushed of [t.delta, t.documents]) if (pushed !== undefined) wanted.push(pushed);
     let grants: { topic: string; qos: number }[];
     try {
       grants = await this.mqtt.subscribeAsync(wanted, { qos: 1 });

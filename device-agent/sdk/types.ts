@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../shared/json.ts";
+import type { AttributesReply } from "./attributes.ts";
 
 /**
  * The public contract of the device SDK. `connectDevice(options)` (device-agent/sdk/connect.ts) returns a
@@ -97,6 +98,13 @@ export interface Device {
    * reachable or refuses (the caller decides whether to retry).
    */
   clearDesired(paths: readonly string[]): Promise<void>;
+  /**
+   * States this device's inventory attributes (type, vendor, model, serial, location, labels; docs/fleet.md):
+   * the whole set it knows. Sent now when online and again at every connect; the node drops keys this
+   * device set before and no longer states, and never overwrites a key an operator set by hand (the
+   * answer's `kept` names those). Resolves undefined while offline (sent on connect) or unchanged.
+   */
+  setAttributes(attributes: JsonObject): Promise<AttributesReply | undefined>;
   /**
    * Publishes measurements as telemetry on `things/{thing}/telemetry` (docs/telemetry.md), on this
    * device's own connection with QoS 0: best effort, never queued. Add `ts` (Unix ms) for the time the

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import {
+  type DeviceIdentity,
   type DeviceSpec,
   type Driver,
   DriverError,
@@ -7,6 +8,7 @@ import {
   type RawValue,
   type Reading,
 } from "../types.ts";
+import { parseFru } from "./ipmi-fru.ts";
 import {
   classifyFailure,
   type IpmiAddress,
@@ -170,6 +172,11 @@ export class IpmiDriver implements Driver {
       throw new DriverError("refused", `IPMI: unknown SDR sensor type "${type}" (see ipmitool sdr type)`);
     }
     return out;
+  }
+
+  /** The FRU inventory of the BMC's own device (ID 0): `ipmitool fru print 0` (ipmi-fru.ts). */
+  async identify(): Promise<DeviceIdentity> {
+    return parseFru(await this.ipmitool(["fru", "print", "0"]));
   }
 
   async write(point: PointSpec, _path: string, value: RawValue): Promise<void> {

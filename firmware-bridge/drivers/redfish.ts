@@ -1,4 +1,5 @@
 import {
+  type DeviceIdentity,
   type DeviceSpec,
   type Driver,
   DriverError,
@@ -120,6 +121,35 @@ export class RedfishDriver implements Driver {
     return res.body;
   }
 
+  /**
+   * Manufacturer, Model and SerialNumber of the ComputerSystem, else of the Chassis (DSP0268: both
+   * resources carry them; a BMC fills one or both). Missing properties yield nothing.
+   */
+  async identify(): Promise<DeviceIdentity> {
+    const resources = ["Systems/{system}", "Chassis/{chassis}"];
+    const points: PointSpec[] = resources.flatMap((resource, i) =>
+      IDENTITY_PROPERTIES.map(([key, property]) => ({
+        path: `r${i}.${key}`,
+        address: { resource, pointer: `/${property}`, optional: true },
+      })),
+    );
+    let readings: Reading[];
+    try {
+      readings = await this.read(points);
+    } catch (err) {
+      if (!(err instanceof DriverError && err.readings)) throw err;
+      readings = err.readings;
+    }
+    const out: DeviceIdentity = {};
+    for (const [key] of IDENTITY_PROPERTIES) {
+      const value = resources
+        .map((_, i) => readings.find((x) => x.path === `r${i}.${key}`)?.value)
+        .find((v) => typeof v === "string" && v.trim() !== "");
+      if (typeof value === "string") out[key] = value.trim().slice(0, 256);
+    }
+    return out;
+  }
+
   async write(point: PointSpec, _path: string, value: RawValue): Promise<void> {
     const addr = this.address(point);
     if (addr.write === "reset" || addr.action !== undefined) return this.reset(addr, value);
@@ -194,6 +224,12 @@ function etagOf(res: RedfishResponse): string | undefined {
   const prop = getPointer(res.body, "/@odata.etag");
   return header ?? (typeof prop === "string" ? prop : undefined);
 }
+
+const IDENTITY_PROPERTIES = [
+  ["vendor", "Manufacturer"],
+  ["model", "Model"],
+  ["serial", "SerialNumber"],
+] as const;
 
 /** A resource the service answered 404 for. */
 const MISSING = Symbol("missing");

@@ -11,6 +11,7 @@
  * profile can still pin the type with `address.asn` (needed for write-only objects).
  */
 import {
+  type DeviceIdentity,
   type DeviceSpec,
   type Driver,
   DriverError,
@@ -26,6 +27,7 @@ import {
   type SnmpAddress,
   type SnmpAsnType,
 } from "./snmp-address.ts";
+import { IDENTITY_POINTS, identityFromReadings } from "./snmp-identity.ts";
 import { parseSnmpSettings, type SnmpSettings } from "./snmp-options.ts";
 import { SnmpSession, type Varbind } from "./snmp-session.ts";
 import { ASN_TAG, asnName, decodeVarbind, encodeVarbindValue } from "./snmp-values.ts";
@@ -119,6 +121,18 @@ export class SnmpDriver implements Driver {
       );
     }
     return readings;
+  }
+
+  /** sysDescr, sysObjectID and the ENTITY-MIB chassis (snmp-identity.ts); nothing the agent lacks. */
+  async identify(): Promise<DeviceIdentity> {
+    let readings: Reading[];
+    try {
+      readings = await this.readWith(this.open(), IDENTITY_POINTS);
+    } catch (err) {
+      if (!(err instanceof DriverError && err.readings)) throw err;
+      readings = err.readings;
+    }
+    return identityFromReadings(readings);
   }
 
   async write(point: PointSpec, path: string, value: RawValue): Promise<void> {

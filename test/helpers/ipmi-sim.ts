@@ -77,6 +77,28 @@ function udpBound(port: number): boolean {
   return readFileSync("/proc/net/udp", "utf8").includes(hex);
 }
 
+/** The simulated BMC's FRU inventory (what `ipmitool fru print 0` shows; the bridge's attributes). */
+export const FRU_PRODUCT = { manufacturer: "Umbra Labs", name: "SIM-1U", serial: "SIM0001" };
+
+/**
+ * A FRU image with a common header and a product info area (IPMI Platform Management FRU Information
+ * Storage Definition v1.0: 8-byte multiples, type/length bytes 0xC0|len for ASCII, 0xC1 ends the
+ * fields, each area's last byte makes its sum 0 mod 256).
+ */
+function fruImage(p: typeof FRU_PRODUCT): number[] {
+  const field = (t: string) => [0xc0 | t.length, ...Buffer.from(t, "ascii")];
+  const fields = [p.manufacturer, p.name, "", "", p.serial, "", ""].flatMap(field);
+  const area = [0x01, 0, 0x00, ...fields, 0xc1];
+  while ((area.length + 1) % 8 !== 0) area.push(0);
+  area[1] = (area.length + 1) / 8;
+  const sum = (bytes: number[]) => (0x100 - (bytes.reduce((a, b) => a + b, 0) % 0x100)) % 0x100;
+  area.push(sum(area));
+  const header = [0x01, 0, 0, 0, 1, 0, 0];
+  header.push(sum(header));
+  return [...header, ...area];
+}
+const FRU = fruImage(FRU_PRODUCT);
+
 export async function startIpmiSim(): Promise<IpmiSim> {
   const dir = tempDir("umbra-ipmi-");
   const port = await freeUdpPort();
@@ -112,6 +134,7 @@ sel_enable 0x20 1000 0x0a
 sensor_add 0x20 0 1 0x01 0x01 poll 200 file "${join(dir, "cpu-temp")}"
 sensor_set_event_support 0x20 0 1 enable scanning per-state 000000000000000 000000000000000 000000000000000 000000000000000
 main_sdr_add 0x20 ${CPU_TEMP_SDR}
+mc_add_fru_data 0x20 0 ${FRU.length} data ${FRU.map((b) => `0x${b.toString(16).padStart(2, "0")}`).join(" ")}
 mc_enable 0x20
 `,
   );

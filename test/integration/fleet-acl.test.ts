@@ -89,4 +89,49 @@ describe("fleet access", () => {
     // A device may not subscribe to another thing's replies.
     await expect(device.subscribeAsync("$umbra/things/bmc-4/attributes/#", { qos: 1 })).rejects.toBeDefined();
   });
+
+  it("keeps an operator's keys from a bridge's writes (HTTP and MQTT), and lets operators fill like a device", async () => {
+    const op = tokens.operator as string;
+    const br = tokens.bridge as string;
+    expect((await call(op, "PUT", "/things/pdu-7/attributes", { type: "pdu", owner: "ops" })).status).toBe(
+      200,
+    );
+    const filled = await call(br, "PATCH", "/things/pdu-7/attributes", {
+      type: "ups",
+      serial: "S7",
+      owner: null,
+    });
+    expect(filled).toMatchObject({
+      status: 200,
+      body: { attributes: { type: "pdu", owner: "ops", serial: "S7" }, kept: ["type", "owner"], version: 2 },
+    });
+    // The same statement again changes nothing: same version.
+    expect((await call(br, "PATCH", "/things/pdu-7/attributes", { serial: "S7" })).body.version).toBe(2);
+    // An operator may write as a device (a script filling in), and must name a known origin.
+    const asDevice = await call(op, "PATCH", "/things/pdu-7/attributes?origin=device", {
+      owner: "x",
+      model: "M",
+    });
+    expect(asDevice.body).toMatchObject({ attributes: { owner: "ops", model: "M" }, kept: ["owner"] });
+    const bad = await call(op, "PATCH", "/things/pdu-7/attributes?origin=robot", { model: "M" });
+    expect(bad).toMatchObject({ status: 400, body: { message: 'origin must be "operator" or "device"' } });
+    // A bridge over MQTT: replace: true is its whole set (its serial goes, the operator's keys stay).
+    const passwords = addIdentities(node, [{ name: "b-mqtt", role: "bridge", things: "pdu-*" }]);
+    const bridge = await loginAs(node.mqttUrl, "b-mqtt", passwords.get("b-mqtt") as string);
+    clients.push(bridge);
+    const inbox = new Inbox(bridge);
+    await bridge.subscribeAsync("$umbra/things/pdu-7/attributes/update/+", { qos: 1 });
+    const send = (body: Json) =>
+      bridge.publishAsync("$umbra/things/pdu-7/attributes/update", JSON.stringify(body), { qos: 1 });
+    await send({ attributes: { vendor: "APC", type: "pdu" }, replace: true, origin: "operator" });
+    expect(await inbox.nextJson("$umbra/things/pdu-7/attributes/update/accepted", 10_000)).toMatchObject({
+      attributes: { type: "pdu", owner: "ops", vendor: "APC" },
+      origins: { type: "operator", owner: "operator", vendor: "device" },
+    });
+    await send({ attributes: {}, replace: "yes" });
+    expect(await inbox.nextJson("$umbra/things/pdu-7/attributes/update/rejected", 10_000)).toMatchObject({
+      code: 400,
+      message: "replace must be true or false",
+    });
+  });
 });

@@ -53,11 +53,41 @@ describe("attributes across sites", () => {
     expect(core.service.peek({ thing: "pdu-a1", shadow: "$umbra-attributes" }).reported).toEqual({
       type: "pdu",
       owner: "ops",
+      $origins: { type: "operator", owner: "operator" },
     });
     const token = core.identities.createToken("viewer", "viewer", "*").token;
     const listed = await fetch(`${core.httpUrl}/things/pdu-a1/shadows`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(((await listed.json()) as { results: string[] }).results).toEqual([]);
+    // A thing whose only shadows are reserved is not listed by the plain listing either.
+    const things = await fetch(`${edge.httpUrl}/things`, {
+      headers: { authorization: `Bearer ${edge.identities.createToken("v", "viewer", "*").token}` },
+    });
+    expect(((await things.json()) as { things: string[] }).things).toEqual([]);
+    expect(
+      (await edge.service.update({ thing: "bmc-a2", shadow: "" }, { state: { reported: { on: 1 } } })).ok,
+    ).toBe(true);
+    const again = await fetch(`${edge.httpUrl}/things`, {
+      headers: { authorization: `Bearer ${edge.identities.createToken("v2", "viewer", "*").token}` },
+    });
+    expect(((await again.json()) as { things: string[] }).things).toEqual(["bmc-a2"]);
+
+    // Origins travel too: a key an operator set at the core stays when the edge's bridge fills in.
+    fleetOf(core).writeAttributes("pdu-a1", { location: { rack: "9" } }, "patch");
+    await eventually(() => expect(found(edge, "attributes.location.rack:9")).toEqual(["pdu-a1"]), 20_000);
+    const filled = fleetOf(edge).writeAttributes(
+      "pdu-a1",
+      { serial: "S-1", location: { rack: "1" } },
+      "patch",
+      undefined,
+      "device",
+    );
+    expect(filled.kept).toEqual(["location.rack"]);
+    await eventually(() => expect(found(core, "attributes.serial:S-1")).toEqual(["pdu-a1"]), 20_000);
+    expect(fleetOf(core).attributes.get("pdu-a1")).toMatchObject({
+      attributes: { type: "pdu", owner: "ops", serial: "S-1", location: { rack: "9" } },
+      origins: { type: "operator", owner: "operator", serial: "device", location: { rack: "operator" } },
+    });
   }, 120_000);
 });

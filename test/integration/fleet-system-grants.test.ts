@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSecureNode } from "../helpers/acl-clients.ts";
+import { addIdentities, loginAs, startSecureNode } from "../helpers/acl-clients.ts";
+import { Inbox } from "../helpers/mqtt.ts";
 import type { TestNode } from "../helpers/node.ts";
+import { runUmbra } from "../helpers/umbra-cli.ts";
 
 type Json = Record<string, unknown>;
 
@@ -62,4 +64,54 @@ describe("per-system access grants", () => {
     await call(tokens.admin, "DELETE", "/systems/storage-b/operators/ops-b");
     expect((await setDesired(tokens.storage, "pdu-1")).status).toBe(200);
   }, 60_000);
+
+  it("limits a bound operator's attribute writes to its members too: HTTP, CLI and MQTT", async () => {
+    await call(tokens.admin, "PUT", "/systems/rack-c", { things: ["pdu-c1"] });
+    await call(tokens.admin, "PUT", "/systems/rack-c/operators/ops-c");
+    const opsC = node.identities.createToken("ops-c", "operator", "*").token;
+    // HTTP
+    expect((await call(opsC, "PATCH", "/things/pdu-c1/attributes", { owner: "c" })).status).toBe(200);
+    const denied = await call(opsC, "PATCH", "/things/pdu-x/attributes", { owner: "c" });
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toBe(
+      "operator 'ops-c' may write attributes only for members of system rack-c",
+    );
+    expect((await call(opsC, "PUT", "/things/pdu-x/attributes", { type: "pdu" })).status).toBe(403);
+    // CLI
+    const cli = (thing: string) =>
+      runUmbra(["things", "attr", "set", thing, "labels.team=c", "--url", node.httpUrl, "--token", opsC], {
+        timeoutMs: 60_000,
+      });
+    expect((await cli("pdu-c1")).code).toBe(0);
+    const refused = await cli("pdu-x");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("may write attributes only for members of system rack-c");
+    // MQTT
+    const passwords = addIdentities(node, [{ name: "ops-c", role: "operator" }]);
+    const client = await loginAs(node.mqttUrl, "ops-c", passwords.get("ops-c") as string);
+    try {
+      const inbox = new Inbox(client);
+      await client.subscribeAsync("$umbra/things/+/attributes/update/+", { qos: 1 });
+      const update = (thing: string) =>
+        client.publishAsync(
+          `$umbra/things/${thing}/attributes/update`,
+          JSON.stringify({ attributes: { model: "m" }, clientToken: thing }),
+          { qos: 1 },
+        );
+      await update("pdu-x");
+      expect(await inbox.nextJson("$umbra/things/pdu-x/attributes/update/rejected", 10_000)).toMatchObject({
+        code: 403,
+        message: "operator 'ops-c' may write attributes only for members of system rack-c",
+      });
+      await update("pdu-c1");
+      expect(await inbox.nextJson("$umbra/things/pdu-c1/attributes/update/accepted", 10_000)).toMatchObject({
+        attributes: { owner: "c", model: "m", labels: { team: "c" } },
+      });
+    } finally {
+      await client.endAsync();
+    }
+    expect((await call(tokens.admin, "GET", "/things/pdu-x/attributes")).status).toBe(404);
+    // The admin (bound to no system) is not limited.
+    expect((await call(tokens.admin, "PATCH", "/things/pdu-x/attributes", { owner: "a" })).status).toBe(200);
+  }, 90_000);
 });

@@ -89,9 +89,12 @@ describe("umbra device|user|token on a data dir", () => {
     ]);
     expect(json<{ name: string }[]>(users.stdout).map((r) => r.name)).toEqual(["ops"]);
     expect(json<{ name: string }[]>(tokens.stdout).map((r) => r.name)).toEqual(["dash"]);
-    expect(devicesText.stdout).toMatch(/^NAME\s+ROLE\s+THINGS\s+STATUS\npdu-1\s+device\s+pdu-1\s+active\n/);
+    expect(devicesText.stdout).toMatch(
+      /^NAME\s+ROLE\s+THINGS\s+PASSWORD SET\s+STATUS\npdu-1\s+device\s+pdu-1\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+active\n/,
+    );
+    // When the password was set is listed (passwordSetAt); the password itself never is.
     for (const out of [devices, users, tokens, devicesText].map((r) => r.stdout)) {
-      expect(out).not.toMatch(/scrypt\$|password|token"?:\s*"umb_/);
+      expect(out).not.toMatch(/scrypt\$|"password"|token"?:\s*"umb_/);
       for (const s of secrets) expect(out).not.toContain(s);
     }
   });

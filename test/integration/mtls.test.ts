@@ -8,6 +8,7 @@ import {
   describeAttempt,
   subscribeGranted,
 } from "../helpers/connect-attempt.ts";
+import { closedWithin } from "../helpers/identity-node.ts";
 import { Inbox } from "../helpers/mqtt.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
 
@@ -160,6 +161,22 @@ describe("mutual TLS with optional client certificates", () => {
     expect(anonymous, describeAttempt(anonymous)).toEqual({ outcome: "refused", code: 5 });
   });
 
+  it("a password rotation ends the identity's password sessions, not its certificate sessions", async () => {
+    const name = "mtls-rotated";
+    const password = node.identities.add(name, "device", name);
+    const cert = await attemptConnect(url, tlsOptions(pki.client(name), { clientId: "rot-cert" }));
+    const pw = await attemptConnect(
+      url,
+      tlsOptions(undefined, { username: name, password, clientId: "rot-pw" }),
+    );
+    if (cert.outcome !== "connected" || pw.outcome !== "connected")
+      throw new Error(`${describeAttempt(cert)} / ${describeAttempt(pw)}`);
+    node.identities.rotatePassword(name, "device");
+    expect(await closedWithin(pw.client, 4000)).toBeLessThan(4000);
+    await new Promise((r) => setTimeout(r, 2500)); // more polls: the certificate session stays
+    expect(cert.client.connected).toBe(true);
+    await cert.client.endAsync();
+  });
   it("a revoked identity's certificate no longer logs in", async () => {
     const name = "mtls-revoked";
     node.identities.add(name, "device", name);

@@ -4,7 +4,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startBridge } from "../../firmware-bridge/bridge.ts";
 import { createIpmiDriver } from "../../firmware-bridge/drivers/ipmi.ts";
 import { type DeviceSpec, type Driver, DriverError, type PointSpec } from "../../firmware-bridge/types.ts";
-import { freeUdpPort, IPMI_SIM_BIN, IPMITOOL_BIN, type IpmiSim, startIpmiSim } from "../helpers/ipmi-sim.ts";
+import {
+  FRU_PRODUCT,
+  freeUdpPort,
+  IPMI_SIM_BIN,
+  IPMITOOL_BIN,
+  type IpmiSim,
+  startIpmiSim,
+} from "../helpers/ipmi-sim.ts";
 import { assertPeers, checkPeers, shouldRunPeerSuite } from "../helpers/mosquitto.ts";
 import { startTestNode } from "../helpers/node.ts";
 import { httpShadow, type Json } from "../helpers/shadow-http.ts";
@@ -90,6 +97,14 @@ describe.runIf(shouldRunPeerSuite("ipmi_sim + ipmitool", peer))("IPMI driver aga
     expect(sdrCacheFiles()).toHaveLength(1);
     await d.close();
     expect(sdrCacheFiles()).toHaveLength(0);
+  });
+
+  it("identifies the BMC from its FRU inventory (ipmitool fru print 0)", async () => {
+    expect(await driver().identify?.()).toEqual({
+      vendor: FRU_PRODUCT.manufacturer,
+      model: FRU_PRODUCT.name,
+      serial: FRU_PRODUCT.serial,
+    });
   });
 
   it("follows the BMC: a power change made elsewhere and a new sensor value are read", async () => {
@@ -186,6 +201,19 @@ describe.runIf(shouldRunPeerSuite("ipmi_sim + ipmitool", peer))("IPMI driver aga
       const first = await until("on");
       expect(first.power).toBe("on");
       expect(first.temperatures).toEqual({ CPU_Temp: 42 });
+      // The thing's inventory: type from the profile, the rest from the BMC's FRU.
+      let attributes: Json | undefined;
+      for (let i = 0; i < 80 && attributes?.serial === undefined; i++) {
+        const res = await fetch(`${node.httpUrl}/things/bmc-1/attributes`);
+        attributes = res.status === 200 ? ((await res.json()) as { attributes: Json }).attributes : undefined;
+        if (attributes?.serial === undefined) await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(attributes).toEqual({
+        type: "bmc",
+        vendor: FRU_PRODUCT.manufacturer,
+        model: FRU_PRODUCT.name,
+        serial: FRU_PRODUCT.serial,
+      });
       expect((await desire("off")).code).toBe(200);
       expect((await until("off")).power).toBe("off");
       expect(sim.power()).toBe("off");

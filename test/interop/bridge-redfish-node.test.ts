@@ -125,6 +125,21 @@ describe("bridge → Redfish server through a node", () => {
     expect(bmc.state.resets).toEqual(["ForceOff", "ForceRestart"]);
   });
 
+  it("states the BMC's inventory attributes: type from the profile, vendor/model/serial from Redfish", async () => {
+    const token = node.identities.createToken("rf-viewer", "viewer", "*").token;
+    const attributes = await until(
+      "srv-1's attributes",
+      async () => {
+        const res = await fetch(`${node.httpUrl}/things/srv-1/attributes`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return res.status === 200 ? ((await res.json()) as { attributes: Json }).attributes : undefined;
+      },
+      (a) => a?.serial !== undefined,
+    );
+    expect(attributes).toEqual({ type: "bmc", vendor: "Contoso", model: "TS-100", serial: "TS100-0001" });
+  });
+
   it("polls the BMC once from a bridge.yaml with the password taken from the environment", async () => {
     const yaml = `
 node: { url: "${node.mqttUrl}", username: bridge-1 }

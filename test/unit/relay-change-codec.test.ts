@@ -12,6 +12,7 @@ import {
 import { CodecError } from "../../shared/relay/codec-bytes.ts";
 import { changeHash, SKELETON_HASH } from "../../shared/relay/codec-deps.ts";
 import { patchArbitrary } from "../helpers/json-arbitraries.ts";
+import { copyAs, receiveFrom } from "../helpers/shadow-sites.ts";
 
 /** Every change of a decoded batch, whatever its set. */
 const allChanges = (bytes: Uint8Array) => decodeChangeSets(bytes).flatMap((set) => set.changes);
@@ -81,12 +82,12 @@ function play(
     if (s.kind === "update") doc.update({ [s.section]: s.patch }, ts);
     else if (s.kind === "delete") {
       if (doc.view.exists) doc.delete(ts);
-    } else if (s.from !== s.site) doc.merge(docs[s.from] as ShadowDocument, ts);
+    } else if (s.from !== s.site) receiveFrom(doc, docs[s.from] as ShadowDocument, ts);
   }
   void marked;
-  const merged = (docs[0] as ShadowDocument).fork("44".repeat(16));
-  merged.merge(docs[1] as ShadowDocument);
-  merged.merge(docs[2] as ShadowDocument);
+  const merged = copyAs(docs[0] as ShadowDocument, "44".repeat(16));
+  receiveFrom(merged, docs[1] as ShadowDocument);
+  receiveFrom(merged, docs[2] as ShadowDocument);
   return { all: changesOf(merged), since: changesOf(merged, base), base, docs: [...docs, merged] };
 }
 

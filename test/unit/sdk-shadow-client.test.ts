@@ -113,8 +113,10 @@ describe("sdk shadow client (topics, clientToken matching)", () => {
 
   it("routes delta and documents, reports malformed payloads, and leaves other topics alone", () => {
     const f = fake();
-    expect(f.client.handle(f.topics.delta, JSON.stringify({ state: { a: 1 }, version: 2 }))).toBe(true);
-    expect(f.client.handle(f.topics.documents, "{not json")).toBe(true);
+    expect(f.client.handle(f.topics.delta as string, JSON.stringify({ state: { a: 1 }, version: 2 }))).toBe(
+      true,
+    );
+    expect(f.client.handle(f.topics.documents as string, "{not json")).toBe(true);
     expect(f.client.handle("things/pdu-1/status", "{}")).toBe(false);
     expect(f.events.delta).toEqual([{ state: { a: 1 }, version: 2 }]);
     expect(f.events.malformed).toEqual([f.topics.documents]);

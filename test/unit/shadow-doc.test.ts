@@ -1,6 +1,7 @@
 import * as A from "@automerge/automerge";
 import { afterEach, describe, expect, it } from "vitest";
 import { newActorId, ShadowDocument, skeletonHeads } from "../../broker/shadow/shadow-doc.ts";
+import { copyAs, receiveFrom } from "../helpers/shadow-sites.ts";
 
 const T0 = 1_700_000_000;
 const docs: ShadowDocument[] = [];
@@ -44,10 +45,10 @@ describe("ShadowDocument", () => {
     const b = create();
     expect(a.update({ desired: { fan: "auto" } }, T0)).toBe(true);
     expect(b.update({ desired: { power: "on" } }, T0 + 1)).toBe(true);
-    const ba = b.fork(newActorId());
+    const ba = copyAs(b, newActorId());
     docs.push(ba);
-    a.merge(b);
-    ba.merge(a);
+    receiveFrom(a, b);
+    receiveFrom(ba, a);
     expect(a.view.desired).toEqual({ fan: "auto", power: "on" });
     expect(a.view).toMatchObject({ exists: true, version: 2 }); // the counter adds both increments
     expect(Object.keys(a.view.meta.desired).sort()).toEqual(["fan", "power"]);
@@ -60,12 +61,12 @@ describe("ShadowDocument", () => {
   it("merges different keys inside a nested object both sides already share", () => {
     const base = create();
     base.update({ desired: { fans: { f1: 10 } } }, T0);
-    const a = base.fork(newActorId());
-    const b = base.fork(newActorId());
+    const a = copyAs(base, newActorId());
+    const b = copyAs(base, newActorId());
     docs.push(a, b);
     a.update({ desired: { fans: { f2: 20 } } }, T0 + 1);
     b.update({ desired: { fans: { f3: 30 } } }, T0 + 1);
-    a.merge(b);
+    receiveFrom(a, b);
     expect(a.view.desired).toEqual({ fans: { f1: 10, f2: 20, f3: 30 } });
     expect(a.view.version).toBe(3);
   });
@@ -77,10 +78,10 @@ describe("ShadowDocument", () => {
     const b = create();
     a.update({ desired: { nested: { x: 1 } } }, T0);
     b.update({ desired: { nested: { y: 2 } } }, T0);
-    const b2 = b.fork(newActorId());
+    const b2 = copyAs(b, newActorId());
     docs.push(b2);
-    a.merge(b);
-    b2.merge(a);
+    receiveFrom(a, b);
+    receiveFrom(b2, a);
     expect(a.view).toEqual(b2.view);
     expect([{ x: 1 }, { y: 2 }]).toContainEqual(a.view.desired.nested);
   });

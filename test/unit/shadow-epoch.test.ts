@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { epochActor } from "../../broker/shadow/epoch-base.ts";
 import { ShadowDocument, skeletonHeads } from "../../broker/shadow/shadow-doc.ts";
+import { receiveFrom } from "../helpers/shadow-sites.ts";
 import {
   addr,
   chunkSizes,
@@ -111,7 +112,7 @@ describe("epoch base (docs/shadow-engine.md)", () => {
     const b = ShadowDocument.load("0b".repeat(16), a.save(), []);
     a.update({ desired: { fan: "on" } }, 1_700_000_010);
     b.update({ desired: { fan: "off" } }, 1_700_000_011);
-    a.merge(b);
+    receiveFrom(a, b);
     expect(a.view.conflicts).toBeDefined();
     const heads = a.heads();
     expect(a.cut(KEY)).toBe(false);

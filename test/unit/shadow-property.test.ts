@@ -5,6 +5,7 @@ import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import { pruneEmpty } from "../../shared/json.ts";
 import { applyPatchOps, planPatch } from "../../shared/shadow-patch.ts";
 import { patchArbitrary } from "../helpers/json-arbitraries.ts";
+import { copyAs, receiveFrom } from "../helpers/shadow-sites.ts";
 
 /** Property runs: small in `npm test`, larger with `npm run test:property`. */
 const RUNS = Number(process.env.UMBRA_PROPERTY_RUNS ?? 60);
@@ -86,10 +87,10 @@ describe("shadow document properties", () => {
         for (const [i, o] of opsA.entries()) applyToDoc(a, o, 2000 + i);
         for (const [i, o] of opsB.entries()) applyToDoc(b, o, 3000 + i);
         const changes = a.view.version + b.view.version;
-        const ab = a.fork("a1".repeat(16));
-        ab.merge(b);
-        const ba = b.fork("b2".repeat(16));
-        ba.merge(a);
+        const ab = copyAs(a, "a1".repeat(16));
+        receiveFrom(ab, b);
+        const ba = copyAs(b, "b2".repeat(16));
+        receiveFrom(ba, a);
         expect(ab.heads().sort()).toEqual(ba.heads().sort());
         expect(ab.view).toEqual(ba.view);
         // The counter sums increments from both sites: converged sites agree on the version.

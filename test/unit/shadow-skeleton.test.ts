@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ShadowDocument, skeletonHeads } from "../../broker/shadow/shadow-doc.ts";
+import { receiveFrom } from "../helpers/shadow-sites.ts";
 
 describe("shadow skeleton", () => {
   it("has a fixed hash: it is part of the contract between sites and versions", () => {
@@ -28,7 +29,7 @@ describe("shadow skeleton", () => {
     const b = ShadowDocument.create("0b".repeat(16));
     a.update({ desired: { fan: "auto" } }, 10);
     b.update({ desired: { outlet1: "off" }, reported: { outlet1: "on" } }, 11);
-    a.merge(b);
+    receiveFrom(a, b);
     expect(a.view.desired).toEqual({ fan: "auto", outlet1: "off" });
     expect(a.view.reported).toEqual({ outlet1: "on" });
     expect(a.view.version).toBe(2);
