@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { LinkStats } from "../relay/link.ts";
 import { formatPeersTable } from "../relay/peers-table.ts";
-import { failWith, type NodeClientOpts, nodeRequest, nodeUrl, withNodeOptions } from "./node-client.ts";
+import { type NodeClientOpts, nodeCall, withNodeOptions } from "./node-client.ts";
 
 interface PeersOpts extends NodeClientOpts {
   json?: boolean;
@@ -13,9 +13,10 @@ export function registerPeersCommand(program: Command): void {
     .description("show this node's relay links: connected, last contact, pending, lag, bytes, retries")
     .option("--json", "print the raw JSON")
     .action(async (opts: PeersOpts) => {
-      const res = await nodeRequest(opts, "GET", nodeUrl(opts, "/peers"));
-      if (!res.ok) failWith("umbra peers", res);
-      const body = res.json as { site?: string; peers?: LinkStats[] };
+      const body = (await nodeCall(opts, "GET", "/peers", undefined, "umbra peers")) as {
+        site?: string;
+        peers?: LinkStats[];
+      };
       process.stdout.write(
         opts.json
           ? `${JSON.stringify(body, null, 2)}\n`

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { parseDuration } from "../../shared/telemetry-duration.ts";
 import { type ApiSeries, renderSparklines, renderTable } from "../../shared/telemetry-render.ts";
 import { exitUsage } from "./cli-output.ts";
-import { failWith, type NodeClientOpts, nodeRequest, nodeUrl, withNodeOptions } from "./node-client.ts";
+import { type NodeClientOpts, nodeCall, nodeUrl, withNodeOptions } from "./node-client.ts";
 
 interface TelemetryOpts extends NodeClientOpts {
   metric?: string;
@@ -26,14 +26,12 @@ async function show(thing: string, opts: TelemetryOpts): Promise<void> {
   url.searchParams.set("from", `-${opts.since}`);
   if (opts.metric) url.searchParams.set("metric", opts.metric);
   if (opts.step) url.searchParams.set("step", opts.step);
-  const res = await nodeRequest(opts, "GET", url);
-  if (!res.ok) failWith("umbra telemetry", res);
-  const text = res.text;
+  const answer = await nodeCall(opts, "GET", url, undefined, "umbra telemetry");
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
     return;
   }
-  const body = JSON.parse(text) as { series: ApiSeries[]; step: string; tier: string };
+  const body = answer as unknown as { series: ApiSeries[]; step: string; tier: string };
   const series = body.series.filter((s) => s.points.length > 0);
   if (series.length === 0) {
     process.stdout.write(
