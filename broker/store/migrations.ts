@@ -7,9 +7,10 @@ type Db = Database.Database;
  * last step applied; opening the store applies the steps above it, each in its own transaction, in
  * order. A change of schema is a new step at the end, never an edit of a step that has shipped.
  *
- * Stores written before this list (user_version 0) hold some subset of the tables of steps 1-8 (each
- * capability created its own at start-up), with or without `shadows.heads`. So steps 1-8 create with
- * IF NOT EXISTS and step 2 adds the column only where it is missing; steps after 8 run exactly once.
+ * Stores written before this list (user_version 0) hold some subset of the tables and columns of
+ * steps 1-10 (each capability created its own at start-up, and added its new columns when missing).
+ * So steps 1-10 create with IF NOT EXISTS and add a column only where it is missing; steps after 10
+ * run exactly once and need no such guard.
  * Separate files keep their own schema: telemetry.db (broker/telemetry/store.ts) and mqtt.db
  * (broker/mqtt/persistence/sqlite-persistence.ts).
  */
@@ -229,18 +230,45 @@ export const MIGRATIONS: readonly Migration[] = [
         ) WITHOUT ROWID;
       `),
   },
+  {
+    version: 9,
+    name: "password rotation: when a password was set, the previous one and its grace; the audit record",
+    up: (db) => {
+      addColumnIfMissing(db, "identities", "password_set_at", "INTEGER");
+      addColumnIfMissing(db, "identities", "previous_hash", "TEXT");
+      addColumnIfMissing(db, "identities", "previous_until", "INTEGER");
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS identity_events (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          at INTEGER NOT NULL,
+          name TEXT NOT NULL,
+          action TEXT NOT NULL,
+          until INTEGER,
+          detail TEXT
+        );
+      `);
+    },
+  },
+  {
+    version: 10,
+    name: "thing_attributes.origins: who stated each attribute (device, bridge, operator)",
+    up: (db) => addColumnIfMissing(db, "thing_attributes", "origins", "TEXT NOT NULL DEFAULT '{}'"),
+  },
 ];
 
 /** The schema version this code writes: the last step of the list. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
 /**
- * Brings `db` to SCHEMA_VERSION: applies, in order and each in one transaction with its new
- * user_version, every step above the store's. A store written by a newer Umbra is refused (its
- * tables may mean something this code does not know). Returns the version the store had.
+ * Brings `db` to the last version of `migrations`: applies, in order, every step above the store's,
+ * each in one write-locked transaction that re-reads user_version first (an admin command and a
+ * running node may open the store at the same moment: the second waits, then finds the step done).
+ * A store written by a newer Umbra is refused (its tables may mean something this code does not
+ * know). Returns the version the store had.
  */
 export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
-  const from = db.pragma("user_version", { simple: true }) as number;
+  const version = () => db.pragma("user_version", { simple: true }) as number;
+  const from = version();
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   if (from > latest) {
     throw new Error(`data dir was written by a newer Umbra (schema ${from} > ${latest}); upgrade Umbra`);
@@ -248,9 +276,10 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
   for (const step of migrations) {
     if (step.version <= from) continue;
     db.transaction(() => {
+      if (version() >= step.version) return;
       step.up(db);
       db.pragma(`user_version = ${step.version}`);
-    })();
+    }).immediate();
   }
   return from;
 }

@@ -1,4 +1,6 @@
 import { rmSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Authenticator } from "../../broker/auth/authenticator.ts";
 import { IdentityError, IdentityStore } from "../../broker/auth/identity-store.ts";
@@ -312,12 +314,15 @@ describe("watchIdentities (the node's poll)", () => {
 describe("stores made before rotation", () => {
   it("get the new columns, list the creation as when the password was set, and rotate", () => {
     const dir = tempDir("umbra-rotate-old-");
-    const db = openDatabase(dir);
+    // The store as the code before rotation (and before the migration list, user_version 0) left it.
+    const old = new Database(join(dir, "umbra.db"));
+    old.exec(`CREATE TABLE identities (
+      name TEXT PRIMARY KEY, role TEXT NOT NULL, things TEXT NOT NULL, password_hash TEXT NOT NULL,
+      created_at INTEGER NOT NULL, revoked_at INTEGER) WITHOUT ROWID`);
+    old.prepare("INSERT INTO identities VALUES ('old-1', 'device', 'old-1', 'scrypt$x', 1234, NULL)").run();
+    old.close();
+    const db = openDatabase(dir); // brings it up to date (broker/store/migrations.ts)
     try {
-      db.exec(`CREATE TABLE identities (
-        name TEXT PRIMARY KEY, role TEXT NOT NULL, things TEXT NOT NULL, password_hash TEXT NOT NULL,
-        created_at INTEGER NOT NULL, revoked_at INTEGER) WITHOUT ROWID`);
-      db.prepare("INSERT INTO identities VALUES ('old-1', 'device', 'old-1', 'scrypt$x', 1234, NULL)").run();
       const store = new IdentityStore(db);
       expect(store.list()).toMatchObject([
         { name: "old-1", passwordSetAt: 1234, previousPasswordUntil: null },

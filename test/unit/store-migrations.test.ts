@@ -17,6 +17,7 @@ const TABLES = [
   "history_leaves",
   "history_checkpoints",
   "identities",
+  "identity_events",
   "tokens",
   "shadow_creators",
   "relay_known",
@@ -35,14 +36,43 @@ const TABLES = [
   "job_things",
   "claims",
 ];
+/** The columns that came after their table (sorted, each once). */
+const COLUMNS = {
+  shadows: [
+    "chunk_bytes",
+    "chunk_count",
+    "deleted",
+    "heads",
+    "meta",
+    "name",
+    "snapshot",
+    "thing",
+    "updated_at",
+    "version",
+  ],
+  identities: [
+    "created_at",
+    "name",
+    "password_hash",
+    "password_set_at",
+    "previous_hash",
+    "previous_until",
+    "revoked_at",
+    "role",
+    "things",
+  ],
+  thing_attributes: ["attributes", "origins", "thing", "updated_at", "version"],
+};
 const INDEXES = ["shadow_chunks_by_shadow", "shadow_creators_by_identity", "alarm_events_ts"];
 
 /**
  * A store as the code before the migration list left it (user_version 0): the core tables that
  * openDatabase created, a `schema_version` row, and the identity tables that IdentityStore created on
- * its first use; `shadows` without `heads` unless the shadow store of a later round had added it.
+ * its first use. `early`: from before the relay and password rotation (no `shadows.heads`, no rotation
+ * columns). Otherwise as the last code path left it: those columns added by the stores that needed
+ * them, the audit table, and `thing_attributes` with `origins`.
  */
-function oldStore(path: string, withHeads: boolean): void {
+function oldStore(path: string, early: boolean): void {
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
   db.exec(`
@@ -89,7 +119,21 @@ function oldStore(path: string, withHeads: boolean): void {
     INSERT INTO shadows (thing, name, snapshot, version, deleted, updated_at) VALUES ('pdu-1', '', x'00', 7, 0, 1);
     INSERT INTO identities (name, role, things, password_hash, created_at) VALUES ('ops', 'operator', '*', 'h', 1);
   `);
-  if (withHeads) db.exec("ALTER TABLE shadows ADD COLUMN heads TEXT");
+  if (!early)
+    db.exec(`
+      ALTER TABLE shadows ADD COLUMN heads TEXT;
+      ALTER TABLE identities ADD COLUMN password_set_at INTEGER;
+      ALTER TABLE identities ADD COLUMN previous_hash TEXT;
+      ALTER TABLE identities ADD COLUMN previous_until INTEGER;
+      CREATE TABLE identity_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, name TEXT NOT NULL,
+        action TEXT NOT NULL, until INTEGER, detail TEXT
+      );
+      CREATE TABLE thing_attributes (
+        thing TEXT PRIMARY KEY, attributes TEXT NOT NULL, version INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL, origins TEXT NOT NULL DEFAULT '{}'
+      ) WITHOUT ROWID;
+    `);
   expect(db.pragma("user_version", { simple: true })).toBe(0);
   db.close();
 }
@@ -103,7 +147,12 @@ function schemaOf(db: Database.Database) {
     version: db.pragma("user_version", { simple: true }) as number,
     tables: names("table"),
     indexes: names("index"),
-    shadowColumns: (db.prepare("PRAGMA table_info(shadows)").all() as { name: string }[]).map((c) => c.name),
+    columns: Object.fromEntries(
+      ["shadows", "identities", "thing_attributes"].map((t) => [
+        t,
+        (db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name).sort(),
+      ]),
+    ),
   };
 }
 
@@ -130,19 +179,19 @@ describe("the ordered migration list of umbra.db", () => {
     expect(s.version).toBe(SCHEMA_VERSION);
     expect([...s.tables].sort()).toEqual([...TABLES].sort());
     expect([...s.indexes].sort()).toEqual([...INDEXES].sort());
-    expect(s.shadowColumns).toContain("heads");
+    expect(s.columns).toEqual(COLUMNS);
   });
 
-  for (const withHeads of [false, true]) {
-    it(`upgrades a store the old code wrote (shadows ${withHeads ? "with" : "without"} heads), keeping its rows`, () => {
+  for (const early of [true, false]) {
+    it(`upgrades a store the old code wrote (${early ? "before the relay and rotation" : "as last left"}), keeping its rows`, () => {
       const d = dir();
-      oldStore(join(d, "umbra.db"), withHeads);
+      oldStore(join(d, "umbra.db"), early);
       const db = openDatabase(d);
       const s = schemaOf(db);
       expect(s.version).toBe(SCHEMA_VERSION);
       expect([...s.tables].sort()).toEqual([...TABLES].sort());
       expect([...s.indexes].sort()).toEqual([...INDEXES].sort());
-      expect(s.shadowColumns.filter((c) => c === "heads")).toEqual(["heads"]);
+      expect(s.columns).toEqual(COLUMNS);
       expect(db.prepare("SELECT thing, version, heads FROM shadows").all()).toEqual([
         { thing: "pdu-1", version: 7, heads: null },
       ]);
