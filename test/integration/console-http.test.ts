@@ -84,6 +84,24 @@ describe("console HTTP routes", () => {
     expect((await fetch(url("/things"), { headers })).status).toBe(401);
   });
 
+  it("ends a signed-in page's event stream within seconds of its identity's revocation", async () => {
+    const password = node.identities.add("op-stream", "operator", "*");
+    const op = await signIn({ username: "op-stream", password });
+    const res = await fetch(url("/console/api/events"), { headers: { cookie: op.cookie ?? "" } });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain("event: hello");
+    node.identities.revoke("op-stream");
+    const revokedAt = Date.now();
+    // The server re-checks every request open for more than 5 s, every 5 s (broker/http/server.ts).
+    for (;;) {
+      const r = await reader.read().catch(() => ({ done: true }));
+      if (r.done) break;
+      if (Date.now() - revokedAt > 15_000) throw new Error("stream still open 15 s after revocation");
+    }
+    expect(Date.now() - revokedAt).toBeLessThan(12_000);
+  }, 30_000);
+
   it("refuses identity changes to viewers", async () => {
     const viewer = await signIn({ token: viewerToken });
     const res = await fetch(url("/identities"), {
