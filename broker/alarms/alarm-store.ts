@@ -16,13 +16,6 @@ export class AlarmStore {
   private readonly q;
 
   constructor(private readonly db: Db) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS alarms (id TEXT PRIMARY KEY, site TEXT NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS alarm_events (
-        seq INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, ts INTEGER NOT NULL, by TEXT
-      );
-      CREATE INDEX IF NOT EXISTS alarm_events_ts ON alarm_events (ts);
-    `);
     this.q = {
       all: db.prepare("SELECT record FROM alarms"),
       put: db.prepare(

@@ -39,11 +39,6 @@ export class ClaimRegistry {
     db: Db,
     private readonly resolver: TargetResolver,
   ) {
-    db.exec(`CREATE TABLE IF NOT EXISTS claims (
-      id TEXT PRIMARY KEY, owner TEXT NOT NULL, reason TEXT NOT NULL, things TEXT NOT NULL,
-      systems TEXT NOT NULL, starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL,
-      created_at INTEGER NOT NULL, released_at INTEGER
-    ) WITHOUT ROWID`);
     this.q = {
       insert: db.prepare(
         `INSERT INTO claims (id, owner, reason, things, systems, starts_at, ends_at, created_at)

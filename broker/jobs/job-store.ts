@@ -57,21 +57,11 @@ interface DbJob {
   reason: string | null;
 }
 
-/** Jobs and their per-thing rows in the node's umbra.db (tables `jobs`, `job_things`). */
+/** Jobs and their per-thing rows in the node's umbra.db (tables `jobs`, `job_things`: broker/store/migrations.ts). */
 export class JobStore {
   private readonly q;
 
   constructor(private readonly db: Db) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS jobs (
-        id TEXT PRIMARY KEY, spec TEXT NOT NULL, state TEXT NOT NULL, creator TEXT NOT NULL,
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, cursor TEXT NOT NULL, reason TEXT
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS job_things (
-        job_id TEXT NOT NULL, seq INTEGER NOT NULL, thing TEXT NOT NULL, status TEXT NOT NULL,
-        reason TEXT, written INTEGER NOT NULL DEFAULT 0, started_at INTEGER, deadline INTEGER,
-        finished_at INTEGER, PRIMARY KEY (job_id, seq)
-      ) WITHOUT ROWID;`);
     this.q = {
       insertJob: db.prepare(
         `INSERT INTO jobs (id, spec, state, creator, created_at, updated_at, cursor, reason)

@@ -1,4 +1,3 @@
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { AlarmEngine } from "../../broker/alarms/alarm-engine.ts";
 import { AlarmStore } from "../../broker/alarms/alarm-store.ts";
@@ -7,6 +6,7 @@ import { parseRulesFile } from "../../shared/alarms-rules.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import type { FleetRecord } from "../../shared/query/index.ts";
 import type { Presence } from "../../shared/shadow-document.ts";
+import { memoryDb } from "../helpers/memory-db.ts";
 
 const RULES = `system: rack
 rules:
@@ -48,7 +48,7 @@ function record(
 
 function harness() {
   let now = 1_800_000_000_000;
-  const db = new Database(":memory:");
+  const db = memoryDb();
   const store = new AlarmStore(db);
   const events: AlarmEvent[] = [];
   const records = new Map<string, FleetRecord>();

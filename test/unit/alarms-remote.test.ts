@@ -1,9 +1,9 @@
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { AlarmStore } from "../../broker/alarms/alarm-store.ts";
 import { acceptRemoteAlarm } from "../../broker/alarms/remote.ts";
 import { acknowledge, clear, type Firing, fire } from "../../shared/alarms-lifecycle.ts";
 import { createLogger } from "../../shared/logger.ts";
+import { memoryDb } from "../helpers/memory-db.ts";
 
 const F: Firing = {
   id: "s/r/t",
@@ -21,7 +21,7 @@ const buf = (v: unknown) => Buffer.from(JSON.stringify(v));
 
 describe("alarms relayed from a child site", () => {
   it("keeps them with their site, records what happened, ignores stale and foreign records", () => {
-    const store = new AlarmStore(new Database(":memory:"));
+    const store = new AlarmStore(memoryDb());
     // As the edge's store would number them.
     const raised = { ...fire(undefined, F, 1000).alarm, rev: 1 };
     const acked = { ...acknowledge(raised, "ann", 2000).alarm, rev: 2 };
