@@ -15,10 +15,10 @@ import {
 type Status = { kind: "ok" | "error"; text: string };
 
 /** The words for a refused write: the node's own message, with what the status means here. */
-function refusal(err: unknown, base: number | undefined, now: number): string {
+function refusal(err: unknown, base: number): string {
   if (!(err instanceof ApiError)) return String(err);
   if (err.status === 409)
-    return `Version conflict (409): you edited version ${base}, but the attributes are now at version ${now}. Nothing was changed. Reload the current attributes and apply your edit again.`;
+    return `Version conflict (409): you edited version ${base}; ${err.message}. Nothing was changed. Reload the current attributes and apply your edit again.`;
   if (err.status === 403) return `Refused (403): ${err.message}`;
   if (err.status === 400) return `Not accepted (400): ${err.message}`;
   return err.status === 0 ? err.message : `${err.message} (${err.status})`;
@@ -76,7 +76,7 @@ export function InventoryForm(props: {
       setDirty(false);
       onSaved(r);
     } catch (err) {
-      setStatus({ kind: "error", text: refusal(err, base, doc?.version ?? 0) });
+      setStatus({ kind: "error", text: refusal(err, base) });
     } finally {
       setBusy(false);
     }
