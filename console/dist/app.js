@@ -468,7 +468,7 @@ var A,$t,Wn,X,Je,xe,_t,ke,yt,Be,Ue,zn,fe=Symbol.for("pv"),Te={},Ce=[],Gn=/^m(i|n
             </tr>`)}</tbody>
         </table>`:null}
     <p class="hint">A device, its bridge or its host agent fills what it knows; a key an operator set is
-      never overwritten by a device. Saving a key here makes it the operator's.</p>
+      never overwritten by a device.${t?" Saving a key here makes it the operator's.":""}</p>
     ${t&&s!==void 0?a`<${Ln} key=${e} thing=${e} doc=${s} onSaved=${d=>r(d)} />`:null}
   </section>`}var de=720,Z=200,L={left:56,right:12,top:10,bottom:24};function On({points:e,from:t,to:n,label:s,onSelect:r}){let[o,i]=g();if(e.length===0)return a`<p class="empty">No samples in this range.</p>`;let l=e.map(b=>b[1]),u=Math.min(...l),m=Math.max(...l);u===m&&(u-=1,m+=1);let d=b=>L.left+(b-t)/(n-t)*(de-L.left-L.right),p=b=>L.top+(1-(b-u)/(m-u))*(Z-L.top-L.bottom),h=e.map((b,$)=>`${$===0?"M":"L"}${d(b[0]).toFixed(1)},${p(b[1]).toFixed(1)}`).join(""),c=(b,$)=>{let y=$.getBoundingClientRect(),v=(b-y.left)/y.width*de;return t+(v-L.left)/(de-L.left-L.right)*(n-t)},f=e[e.length-1];return a`<figure class="chart">
     <svg viewBox=${`0 0 ${de} ${Z}`} role="img" aria-label=${`${s}: ${e.length} points, last ${f[1]}`}

@@ -84,7 +84,7 @@ export function InventoryPanel({
         : null
     }
     <p class="hint">A device, its bridge or its host agent fills what it knows; a key an operator set is
-      never overwritten by a device. Saving a key here makes it the operator's.</p>
+      never overwritten by a device.${editable ? " Saving a key here makes it the operator's." : ""}</p>
     ${
       editable && doc !== undefined
         ? html`<${InventoryForm} key=${thing} thing=${thing} doc=${doc} onSaved=${(d: AttributeDoc) => setDoc(d)} />`
