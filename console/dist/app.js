@@ -138,8 +138,7 @@ var A,$t,Wn,X,Je,xe,_t,ke,yt,Be,Ue,zn,fe=Symbol.for("pv"),Te={},Ce=[],Gn=/^m(i|n
     <button type="button" onClick=${async()=>{try{await navigator.clipboard.writeText(t),r(!0),setTimeout(()=>r(!1),1500)}catch{}}} aria-label=${`Copy ${e}`}>${s?"Copied":"Copy"}</button>
   </div>`}function po(e){return e.revokedAt!==null?a`<span class="badge off">revoked ${D(e.revokedAt/1e3)}</span>`:a`<span class="badge ok">active</span>${e.previousPasswordUntil?a` <span class="badge warn" data-testid="grace">old password until ${D(e.previousPasswordUntil/1e3)}</span>`:null}`}function un({session:e}){let[t,n]=g(),[s,r]=g(),[o,i]=g(),[l,u]=g(),m=H(e),d=()=>w("/identities").then(c=>n(c.identities)).catch(c=>r(c instanceof P?c.message:String(c)));k(()=>{d()},[]);let p=async c=>{c.preventDefault();let f=c.target,b=String(new FormData(f).get("name")??"").trim();r(void 0);try{let $=await w("/identities",{method:"POST",body:{name:b}});i($),f.reset(),d()}catch($){r($ instanceof P?$.message:String($))}},h=async c=>{u(void 0);try{await w(`/identities/${_(c)}`,{method:"DELETE"}),o?.name===c&&i(void 0),d()}catch(f){r(f instanceof P?f.message:String(f))}};return a`
     <h1>Identities</h1>
-    <p class="hint" data-testid="rotate-help">To give an identity a new password, run on the node:
-      <code>umbra device rotate <var>thing</var></code> (users: <code>umbra user rotate <var>name</var></code>);
+    <p class="hint" data-testid="rotate-help">To give an identity a new password, run on the node: <code>umbra device rotate <var>thing</var></code> (users: <code>umbra user rotate <var>name</var></code>);
       add <code>--grace 1h</code> to keep the old password working while devices are re-provisioned.
       Rotation is not offered here: it is done on the node's command line only (docs/security.md).</p>
     ${m?a`<form class="card row" onSubmit=${p} aria-labelledby="add-title">

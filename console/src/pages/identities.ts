@@ -80,8 +80,7 @@ export function IdentitiesPage({ session }: PageProps) {
 
   return html`
     <h1>Identities</h1>
-    <p class="hint" data-testid="rotate-help">To give an identity a new password, run on the node:
-      <code>umbra device rotate <var>thing</var></code> (users: <code>umbra user rotate <var>name</var></code>);
+    <p class="hint" data-testid="rotate-help">To give an identity a new password, run on the node: <code>umbra device rotate <var>thing</var></code> (users: <code>umbra user rotate <var>name</var></code>);
       add <code>--grace 1h</code> to keep the old password working while devices are re-provisioned.
       Rotation is not offered here: it is done on the node's command line only (docs/security.md).</p>
     ${
