@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { startSecureNode } from "../helpers/acl-clients.ts";
 import { REPO_ROOT, tempDir } from "../helpers/node.ts";
 import { runUmbra, UmbraLines } from "../helpers/umbra-cli.ts";
 
@@ -51,6 +52,22 @@ describe("first day: the agent says what is wrong with its node connection", () 
       expect(agent.child.exitCode).toBeNull();
     } finally {
       await agent.kill();
+    }
+  });
+});
+
+describe("first day: a refused token names the node that refused it", () => {
+  it("a 401 says which node answered and that --url picks another (the default is 127.0.0.1:8080)", async () => {
+    const node = await startSecureNode();
+    try {
+      const r = await runUmbra(["peers", "--url", node.httpUrl, "--token", "not-this-nodes-token"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `401 Invalid or revoked bearer token (from ${new URL(node.httpUrl).origin}:`,
+      );
+      expect(r.stderr).toMatch(/--url or UMBRA_URL if that is not your node/);
+    } finally {
+      await node.stop();
     }
   });
 });
