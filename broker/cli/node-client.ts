@@ -78,13 +78,17 @@ export async function nodeStream(opts: NodeClientOpts, url: URL): Promise<Respon
   }
 }
 
+/** Certificate verification failures: the node answered, but this client does not trust it. */
+const UNTRUSTED = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
+
 /** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause. */
 function unreachable(url: URL, err: unknown): never {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const reason = cause?.code ?? cause?.message ?? (err as Error).message;
-  process.stderr.write(
-    `umbra: cannot reach ${url.origin}: ${reason} (is the node running? --url or UMBRA_URL)\n`,
-  );
+  const hint = UNTRUSTED.test(cause?.code ?? "")
+    ? "the node's certificate is not trusted here: NODE_EXTRA_CA_CERTS=<the CA's PEM file> umbra …"
+    : "is the node running? --url or UMBRA_URL";
+  process.stderr.write(`umbra: cannot reach ${url.origin}: ${reason} (${hint})\n`);
   process.exit(1);
 }
 
