@@ -35,7 +35,7 @@ import { ShadowService } from "./shadow/shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
 import { WalSync } from "./shadow/wal-sync.ts";
 import { WasmHeadroom } from "./shadow/wasm-headroom.ts";
-import { lockDataDir, openDatabase } from "./store/database.ts";
+import { lockDataDir, openDatabase, privateDataFile } from "./store/database.ts";
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -120,7 +120,7 @@ export async function startNode(
     // queue recursively (released → _do → released …); under a burst from thousands of devices that
     // recursion can overflow the stack. Unlimited concurrency never queues (messages are in memory anyway).
     // Retained messages, persistent sessions and their queues survive a restart (docs/mqtt5.md).
-    const mqttStore = new SqlitePersistence(join(config.dataDir, "mqtt.db"), {
+    const mqttStore = new SqlitePersistence(privateDataFile(join(config.dataDir, "mqtt.db")), {
       maxQueuedPerClient: MAX_QUEUED_PER_CLIENT,
       onOverflow: overflowReporter(log),
     });
