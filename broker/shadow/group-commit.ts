@@ -206,9 +206,11 @@ export class GroupCommit {
     }
     const prepareMs = performance.now() - started;
     this.inFlight = { prepared, waiters };
+    this.store.setWorkerWriting(true);
     writer.write(prepared.batch).then(
       (times) => {
         this.inFlight = undefined;
+        this.store.setWorkerWriting(false);
         this.store.settle(prepared);
         const s = this.stats;
         s.batches++;
@@ -224,6 +226,7 @@ export class GroupCommit {
       },
       (err: unknown) => {
         this.inFlight = undefined;
+        this.store.setWorkerWriting(false);
         this.stats.failures++;
         const message = (err as Error).message;
         const failure = new ShadowError(500, `Commit failed: ${message}`);

@@ -109,6 +109,9 @@ export class ShadowStore {
   /** Told of every committed batch (the fleet index), before any request of the batch is answered. */
   readonly commitHooks: CommitHook[] = [];
   private readonly writer: BatchWriter;
+  /** Set while the commit worker writes a batch (see `betweenCommits`). */
+  private workerWriting = false;
+  private readonly deferredWrites: (() => void)[] = [];
 
   constructor(
     db: Db,
@@ -250,6 +253,32 @@ export class ShadowStore {
     // Read after a cut (which changes the document), so meta and heads are those of what is written.
     const meta = JSON.stringify(entry.doc.view.meta);
     return { thing, shadow, kind, bytes, version, deleted, meta, heads: entry.doc.heads().join(",") };
+  }
+
+  /**
+   * Runs `write` (a periodic write of this thread's connection: retention, index flushes) when the
+   * commit worker is not writing a batch, so it never sleeps in SQLite's busy handler waiting for the
+   * worker's lock (whose first retry alone is 1 ms). At once when no worker is used or it is idle.
+   */
+  betweenCommits(write: () => void): void {
+    if (this.workerWriting) this.deferredWrites.push(write);
+    else write();
+  }
+
+  /** Told by the group commit when the commit worker starts and stops writing a batch. */
+  setWorkerWriting(writing: boolean): void {
+    this.workerWriting = writing;
+    if (writing) return;
+    for (const write of this.deferredWrites.splice(0)) {
+      try {
+        write();
+      } catch (err) {
+        // Thrown where the write would have thrown on its own (a timer): never into the group commit.
+        setImmediate(() => {
+          throw err;
+        });
+      }
+    }
   }
 
   /** The relay's answer to "may this shadow be cut locally?" (see CutPolicy). */
