@@ -126,6 +126,9 @@ export class ShadowMqttAdapter {
       );
       for (const topic of documentTopics) await publishJson(this.broker, topic, documents);
     }
+    // Without desired there is no delta: no subscription lookups for it (two roots, live and offline
+    // sessions: four matches per update of a device that only reports).
+    if (Object.keys(change.current.desired).length === 0) return;
     const deltaTopics = await wanted("delta");
     if (deltaTopics.length > 0) {
       const delta = renderDelta(change.current, change.timestamp, change.clientToken);
