@@ -60,7 +60,9 @@ export class CommitThread implements CommitWriter {
     // Referenced only while a batch is in flight: an idle worker never keeps the process alive.
     this.worker.unref();
     this.worker.on("message", (reply: CommitReply) => this.answer(reply));
-    this.worker.on("error", (err) => this.fail(`commit worker failed: ${err.message}`));
+    this.worker.on("error", (err: unknown) =>
+      this.fail(`commit worker failed: ${err instanceof Error ? err.message : JSON.stringify(err)}`),
+    );
     this.exited = new Promise((resolve) =>
       this.worker.once("exit", (code) => {
         this.fail(`commit worker exited (${code})`);

@@ -14,14 +14,25 @@ const { path, busyTimeoutMs } = workerData as CommitWorkerData;
 const port = parentPort;
 if (!port) throw new Error("commit-worker.ts runs as a worker thread (broker/shadow/commit-thread.ts)");
 
-const db = new Database(path, { fileMustExist: true });
-db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-db.pragma("foreign_keys = ON");
-// The transaction writes its frames without syncing; the fdatasync below makes them durable before the
-// answer, outside the write lock, so the node's other writers wait for the transaction only. Checkpoints
-// still sync, so the file is never corrupt (as WalSync does on the main thread).
-db.pragma("synchronous = NORMAL");
-const writer = new BatchWriter(db);
+function open(): { db: Database.Database; writer: BatchWriter } {
+  const db = new Database(path, { fileMustExist: true });
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma("foreign_keys = ON");
+  // The transaction writes its frames without syncing; the fdatasync below makes them durable before
+  // the answer, outside the write lock, so the node's other writers wait for the transaction only.
+  // Checkpoints still sync, so the file is never corrupt (as WalSync does on the main thread).
+  db.pragma("synchronous = NORMAL");
+  return { db, writer: new BatchWriter(db) };
+}
+
+let opened: ReturnType<typeof open>;
+try {
+  opened = open();
+} catch (err) {
+  // A plain Error: SQLite's own loses its message on the way to the main thread.
+  throw new Error(`cannot open ${path}: ${(err as Error).message}`);
+}
+const { db, writer } = opened;
 let walFd: number | undefined;
 
 /** The `-wal` file, opened once after the first commit created it; its directory entry made durable once. */

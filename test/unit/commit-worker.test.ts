@@ -146,6 +146,19 @@ describe("GroupCommit with the commit worker", () => {
     expect(history.leaves.version(s?.id ?? -1, "reported", ["n"])).toBe(6);
   });
 
+  it("runs a main-thread write between batches, never while the worker writes one", async () => {
+    const { store, commits, stage } = setup();
+    const done = commits.submit(stage("gate", { n: 1 }));
+    commits.flush(); // the batch is in the worker
+    const ran: string[] = [];
+    store.betweenCommits(() => ran.push("write"));
+    expect(ran).toEqual([]);
+    await done;
+    expect(ran).toEqual(["write"]);
+    store.betweenCommits(() => ran.push("idle")); // no batch in flight: at once
+    expect(ran).toEqual(["write", "idle"]);
+  });
+
   it("close() writes what is pending, then refuses new work with 503", async () => {
     const { db, commits, stage } = setup();
     const pending = commits.submit(stage("last", { n: 1 }));
