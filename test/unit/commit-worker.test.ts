@@ -159,6 +159,31 @@ describe("GroupCommit with the commit worker", () => {
     expect(ran).toEqual(["write", "idle"]);
   });
 
+  it("the node's own transactions that read before they write never fail while the worker writes", async () => {
+    const { db, commits, stage } = setup();
+    const meta = db.prepare("INSERT OR REPLACE INTO node_meta (key, value) VALUES ('probe', ?)");
+    const read = db.prepare("SELECT count(*) AS n FROM shadows");
+    let failures = 0;
+    let runs = 0;
+    const probe = setInterval(() => {
+      try {
+        db.transaction(() => {
+          const { n } = read.get() as { n: number };
+          for (let k = 0; k < 2000; k++) Math.sqrt(k); // the worker may commit between the read and the write
+          meta.run(String(n));
+        })();
+        runs++;
+      } catch {
+        failures++;
+      }
+    }, 1);
+    for (let round = 0; round < 40; round++)
+      await Promise.all(Array.from({ length: 50 }, (_, i) => commits.submit(stage(`p-${i}`, { round }))));
+    clearInterval(probe);
+    expect(runs).toBeGreaterThan(0);
+    expect(failures).toBe(0);
+  });
+
   it("close() writes what is pending, then refuses new work with 503", async () => {
     const { db, commits, stage } = setup();
     const pending = commits.submit(stage("last", { n: 1 }));
