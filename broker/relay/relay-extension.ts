@@ -93,8 +93,16 @@ export const relayExtension: ExtensionDefinition = {
       ),
     );
     const cutting = new Set<string>();
+    // An ack that arrives while a cut of its shadow is on its way to disk is looked at again afterwards:
+    // that cut may have found a peer lagging, and this ack may be the last one (the commit worker makes
+    // the wait long enough for it to happen).
+    const ackedMeanwhile = new Set<string>();
     const acked = (key: string) => {
-      if (!agreed || cutting.has(key)) return;
+      if (!agreed) return;
+      if (cutting.has(key)) {
+        ackedMeanwhile.add(key);
+        return;
+      }
       const addr = addrOfKey(key);
       if (!ctx.store.cutReady(ctx.store.open(addr))) return;
       cutting.add(key);
@@ -105,7 +113,10 @@ export const relayExtension: ExtensionDefinition = {
           if (cut) for (const link of links.values()) link.markDirty(key, addr.thing);
         })
         .catch((err) => relayLog.error({ err, shadow: key }, "relay: agreed cut failed"))
-        .finally(() => cutting.delete(key));
+        .finally(() => {
+          cutting.delete(key);
+          if (ackedMeanwhile.delete(key)) acked(key);
+        });
     };
 
     const linkDeps = (
