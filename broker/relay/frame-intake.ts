@@ -1,5 +1,6 @@
 import type { Logger } from "../../shared/logger.ts";
 import { FrameBombError, inflateFrame } from "../../shared/relay/frame-inflate.ts";
+import { TokenBucket } from "../../shared/token-bucket.ts";
 
 /** Bounds on what one peer's frames may cost this node (derived from the link's frame limit). */
 export interface IntakePolicy {
@@ -65,8 +66,8 @@ const HEADS_PREFIX = Buffer.from('{"t":"heads"');
 export class FrameIntake {
   private readonly queue: Uint8Array[] = [];
   private running = false;
-  private tokens: number;
-  private lastRefill: number;
+  /** The parse cost budget: inflated bytes, `costPerSecond` refilled, `maxPlainBytes` deep. */
+  private readonly budget: TokenBucket;
   private cutUntil = 0;
   private lastBig = Number.NEGATIVE_INFINITY;
   private handlingBig = false;
@@ -82,8 +83,7 @@ export class FrameIntake {
     private readonly deps: IntakeDeps,
   ) {
     this.now = deps.now ?? Date.now;
-    this.tokens = policy.maxPlainBytes;
-    this.lastRefill = this.now();
+    this.budget = new TokenBucket(policy.costPerSecond, policy.maxPlainBytes, this.now());
   }
 
   /** Whether the peer is cut off now. */
@@ -142,7 +142,7 @@ export class FrameIntake {
       if (err instanceof FrameBombError) return this.cut(`decompression bomb (${err.message})`);
       return this.refuse((err as Error).message, true);
     }
-    this.tokens -= plain.byteLength;
+    this.budget.spend(plain.byteLength);
     if (plain.byteLength > this.policy.maxSmallBytes) {
       const now = this.now();
       if (now - this.lastBig < this.policy.bigFrameIntervalMs)
@@ -161,18 +161,8 @@ export class FrameIntake {
   }
 
   private async waitForBudget(): Promise<void> {
-    for (;;) {
-      const now = this.now();
-      const p = this.policy;
-      this.tokens = Math.min(
-        p.maxPlainBytes,
-        this.tokens + ((now - this.lastRefill) / 1000) * p.costPerSecond,
-      );
-      this.lastRefill = now;
-      if (this.tokens >= 0) return;
-      const ms = Math.ceil((-this.tokens / p.costPerSecond) * 1000);
+    for (let ms = this.budget.waitMs(this.now()); ms > 0; ms = this.budget.waitMs(this.now()))
       await new Promise((r) => setTimeout(r, Math.min(ms, 1000)).unref());
-    }
   }
 
   private refuse(reason: string, counts: boolean): void {
