@@ -36,7 +36,10 @@ export interface FakeShadow {
 
 export function fakeShadow(n = 1): FakeShadow {
   let doc = A.from<{ v: number }>({ v: 0 });
-  for (let i = 1; i < n; i++) doc = A.change(doc, (d) => void (d.v = i));
+  for (let i = 1; i < n; i++)
+    doc = A.change(doc, (d) => {
+      d.v = i;
+    });
   return { changes: A.getAllChanges(doc), heads: A.getHeads(doc), epoch: 0, pinned: 0 };
 }
 
