@@ -46,6 +46,8 @@ export interface LinkDeps {
   badFrame?(reason: string): void;
   /** The peer acknowledged changes of shadow `key` (the agreed cut looks whether it is due). */
   acked?(key: string): void;
+  /** The other links that share `thing` (named when a shadow turns out split between two cutters). */
+  peersSharing?(thing: string): string[];
   /** Plain-topic messages the peer forwarded; resolves once they are delivered (then they are acked). */
   onMessages?(frame: MessagesFrame): Promise<void> | void;
 }
@@ -81,10 +83,19 @@ export interface LinkStats {
   changesReceived: number;
   /** Shadows the share policy kept from crossing (either way). */
   denied: number;
+  /**
+   * Change sets refused as a second, different base for an epoch this site holds (two sites cut the
+   * shadow; broker/relay/epoch-split.ts), and the latest such shadows.
+   */
+  epochSplits: number;
+  splitShadows: string[];
 }
 
 /** The counters of LinkStats (the rest is computed when stats are read). */
-export type LinkCounters = Omit<LinkStats, "connected" | "pendingChanges" | "pendingBytes" | "lagMs">;
+export type LinkCounters = Omit<
+  LinkStats,
+  "connected" | "pendingChanges" | "pendingBytes" | "lagMs" | "epochSplits" | "splitShadows"
+>;
 
 export function addrOfKey(key: string): ShadowAddress {
   const at = key.indexOf("/");

@@ -11,6 +11,7 @@ import {
   type RelayedMessage,
 } from "../../shared/relay/protocol.ts";
 import { peerFilter } from "../../shared/relay/share-filter.ts";
+import { EpochSplits } from "./epoch-split.ts";
 import { digestFrame, sharedHeads } from "./handlers/digest.ts";
 import { handleFrame, type LinkContext } from "./handlers/index.ts";
 import { LinkSender } from "./link-sender.ts";
@@ -38,6 +39,7 @@ export class RelayLink implements LinkContext {
   readonly sync: PeerSync;
   readonly counters: LinkCounters;
   private readonly sender: LinkSender;
+  private readonly splits: EpochSplits;
   private chain: Promise<void> = Promise.resolve();
   /** The share filter the peer announced in its hello (undefined: none, or none yet). */
   private peerFilter: ThingPattern | undefined;
@@ -62,6 +64,7 @@ export class RelayLink implements LinkContext {
       changesReceived: 0,
       denied: 0,
     };
+    this.splits = new EpochSplits(peer, deps.log, this.clock, (thing) => deps.peersSharing?.(thing) ?? []);
     this.sender = new LinkSender(deps, options, this.sync, this.counters, this.clock, (thing) =>
       this.allows(thing),
     );
@@ -91,6 +94,8 @@ export class RelayLink implements LinkContext {
       pendingChanges: keys.size,
       pendingBytes: inFlight.bytes,
       lagMs: Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0,
+      epochSplits: this.splits.count,
+      splitShadows: this.splits.shadows,
     };
   }
 
@@ -219,6 +224,10 @@ export class RelayLink implements LinkContext {
     if (this.sender.abbreviate)
       this.deps.log.info({ peer: this.peer }, "relay: full hashes for this link session");
     this.sender.abbreviate = false;
+  }
+
+  epochSplit(key: string, thing: string, epoch: number): void {
+    this.splits.seen(key, thing, epoch);
   }
 
   messagesAcked(messages: RelayedMessage[]): void {

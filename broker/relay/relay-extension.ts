@@ -124,6 +124,7 @@ export const relayExtension: ExtensionDefinition = {
       shareSpec,
       send,
       acked,
+      peersSharing: (thing: string) => [...links.values()].filter((l) => l.shares(thing)).map((l) => l.peer),
     });
 
     let first = true;

@@ -1,13 +1,15 @@
 import { tipsOf } from "../../../shared/relay/heads.ts";
 import { type AckFrame, type ChangesFrame, isValidKey } from "../../../shared/relay/protocol.ts";
 import { sameHeads } from "../../shadow/shadow-doc.ts";
+import { isSecondBase } from "../epoch-split.ts";
 import { addrOfKey } from "../link-types.ts";
 import type { LinkContext } from "./context.ts";
 
 /**
  * `changes`: merged through the shadow service (all shadows of the frame together, so the group
  * commit writes them in one transaction), then acknowledged, with `repair` for the shadows whose
- * changes arrived without their dependencies. Shadows outside the share policy are ignored.
+ * changes arrived without their dependencies. Shadows outside the share policy are ignored, and so
+ * is a second base for an epoch this site holds a base of (epoch-split.ts: reported, not retried).
  */
 export async function handleChanges(ctx: LinkContext, frame: ChangesFrame): Promise<void> {
   const repair: Record<string, string[]> = {};
@@ -15,9 +17,17 @@ export async function handleChanges(ctx: LinkContext, frame: ChangesFrame): Prom
     frame.sets.map((set) => {
       const addr = addrOfKey(set.key);
       if (isValidKey(set.key) && ctx.deps.allows(addr.thing)) {
-        return ctx.deps.service
-          .merge(addr, set.changes, ctx.peer, frame.shadowEpochs?.[set.key] ?? 0)
-          .then((result) => ({ set, addr, result }));
+        const epoch = frame.shadowEpochs?.[set.key] ?? 0;
+        return ctx.deps.service.merge(addr, set.changes, ctx.peer, epoch).then(
+          (result) => ({ set, addr, result }),
+          (err) => {
+            // A second base for an epoch we hold (two cutters): not mergeable, and resending cannot
+            // help. Reported, and acknowledged with the rest of the frame so it is not resent forever.
+            if (!isSecondBase(err, set.key, epoch)) throw err;
+            ctx.epochSplit(set.key, addr.thing, epoch);
+            return undefined;
+          },
+        );
       }
       ctx.counters.denied++;
       ctx.deps.log.warn(

@@ -33,6 +33,8 @@ export interface LinkContext {
   sendDigest(): void;
   /** The peer could not rebuild an abbreviated frame: full hashes for the rest of the session. */
   useFullHashes(): void;
+  /** The peer sent a second, different base for `epoch` of shadow `key` (broker/relay/epoch-split.ts). */
+  epochSplit(key: string, thing: string, epoch: number): void;
   /** Acknowledged plain-topic messages leave the outbox. */
   messagesAcked(messages: RelayedMessage[]): void;
 }
