@@ -37,6 +37,11 @@ export interface LinkDeps {
   allows(thing: string): boolean;
   /** That policy as a glob list, announced to the peer in `hello` (it then sends nothing outside it). */
   shareSpec?(): string;
+  /**
+   * Things the peer must not cut, announced in `hello` (a child to its second and later parents: what
+   * it shares with the parents before them; docs/shadow-engine.md, "One top per thing").
+   */
+  noCutSpec?(): string | undefined;
   /** Hands a frame to the transport; false when the transport is down (the frame is lost). */
   send(frame: Uint8Array): boolean;
   /**

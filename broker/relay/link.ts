@@ -43,6 +43,11 @@ export class RelayLink implements LinkContext {
   private chain: Promise<void> = Promise.resolve();
   /** The share filter the peer announced in its hello (undefined: none, or none yet). */
   private peerFilter: ThingPattern | undefined;
+  /**
+   * Things the peer asked us not to cut in its last hello. Kept while the link is down: the child's
+   * other parent still cuts them (lost on restart until the child says hello again).
+   */
+  private peerNoCut: ThingPattern | undefined;
 
   constructor(
     readonly peer: string,
@@ -113,6 +118,15 @@ export class RelayLink implements LinkContext {
     this.peerFilter = spec === undefined ? undefined : peerFilter(spec);
   }
 
+  setPeerNoCut(spec: string | undefined): void {
+    this.peerNoCut = spec === undefined ? undefined : peerFilter(spec);
+  }
+
+  /** Whether the peer asked us not to cut shadows of `thing` (another parent of it cuts them). */
+  holdsBackCut(thing: string): boolean {
+    return this.peerNoCut !== undefined && matchesThing(this.peerNoCut, thing);
+  }
+
   /** Whether the peer is known to hold `heads` of shadow `key`, or the shadow is on its way. */
   syncState(key: string, heads: readonly string[]): "synced" | "pending" | "unknown" {
     if (this.sync.dirty.has(key) || this.window.carries(key)) return "pending";
@@ -136,12 +150,14 @@ export class RelayLink implements LinkContext {
   open(): void {
     this.sender.start(randomInt(1, 2 ** 31));
     const spec = this.deps.shareSpec?.();
+    const noCut = this.deps.noCutSpec?.();
     this.transmit({
       t: "hello",
       site: this.deps.site,
       epoch: this.window.epoch,
       v: PROTOCOL_VERSION,
       ...(spec !== undefined ? { things: spec } : {}),
+      ...(noCut !== undefined ? { noCut } : {}),
     });
     // The parent knows the child's filter (its hello came first), so its digest goes now; the child
     // sends its digest once the parent's hello has told it the parent's filter (handlers/hello.ts).

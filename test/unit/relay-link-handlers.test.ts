@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { EpochSplits, isSecondBase } from "../../broker/relay/epoch-split.ts";
 import { handleAck } from "../../broker/relay/handlers/ack.ts";
 import { handleChanges } from "../../broker/relay/handlers/changes.ts";
 import { handleHeads } from "../../broker/relay/handlers/heads.ts";
 import { handleHello } from "../../broker/relay/handlers/hello.ts";
 import { handleMessages } from "../../broker/relay/handlers/messages.ts";
 import { PeerSync } from "../../broker/relay/peer-sync.ts";
+import { epochActor } from "../../broker/shadow/epoch-base.ts";
 import { tipsOf } from "../../shared/relay/heads.ts";
 import { encodeFrame } from "../../shared/relay/protocol.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
@@ -248,5 +250,103 @@ describe("PeerSync (broker/relay/peer-sync.ts)", () => {
     sync.markDirty("z", 9); // already dirty: nothing to write
     sync.save();
     expect(writes.length).toBe(1);
+  });
+});
+
+describe("two bases for one epoch (broker/relay/epoch-split.ts)", () => {
+  const dup = (key: string, epoch: number) =>
+    new RangeError(`error applying changes: duplicate seq 1 found for actor ${epochActor(key, epoch)}`);
+
+  it("recognises Automerge's refusal of a second base, and nothing else", () => {
+    expect(isSecondBase(dup("pdu-1", 2), "pdu-1", 2)).toBe(true);
+    expect(isSecondBase(dup("pdu-1", 2), "pdu-1", 3)).toBe(false); // another epoch's actor
+    expect(isSecondBase(dup("pdu-1", 2), "pdu-2", 2)).toBe(false);
+    expect(isSecondBase(dup("pdu-1", 0), "pdu-1", 0)).toBe(false); // epoch 0 has no base
+    expect(isSecondBase(new Error("something else"), "pdu-1", 2)).toBe(false);
+  });
+
+  it("a frame carrying one is acknowledged with the rest merged; the split is counted and shown", async () => {
+    const h = linkHarness({
+      merge: (key, _changes, epoch) => {
+        if (key === "pdu-1") throw dup("pdu-1", epoch);
+        return { heads: [], changed: true, missing: false };
+      },
+      deps: { peersSharing: () => ["peer:there", "parent:other"] },
+    });
+    h.link.open();
+    const s = fakeShadow(1);
+    await handleChanges(h.link, {
+      t: "changes",
+      epoch: 5,
+      seq: 1,
+      heads: {},
+      shadowEpochs: { "pdu-1": 2, "pdu-2": 2 },
+      sets: [
+        { key: "pdu-1", changes: s.changes },
+        { key: "pdu-2", changes: s.changes },
+      ],
+    });
+    expect(h.of("ack")).toEqual([{ t: "ack", epoch: 5, seq: 1 }]);
+    expect(h.link.stats()).toMatchObject({ epochSplits: 1, splitShadows: ["pdu-1"], changesReceived: 1 });
+    const warn = h.log.lines.filter((l) => l.level === "warn");
+    expect(warn.length).toBe(1);
+    expect(warn[0]?.msg).toContain("epochShared: false");
+    expect(warn[0]?.obj).toMatchObject({ shadow: "pdu-1", epoch: 2, alsoSharedWith: ["parent:other"] });
+  });
+
+  it("any other merge failure still drops the frame unacknowledged, as before", async () => {
+    const h = linkHarness({
+      merge: () => {
+        throw new Error("disk full");
+      },
+    });
+    h.link.open();
+    await expect(
+      handleChanges(h.link, {
+        t: "changes",
+        epoch: 5,
+        seq: 1,
+        heads: {},
+        shadowEpochs: { a: 2 },
+        sets: [{ key: "a", changes: fakeShadow(1).changes }],
+      }),
+    ).rejects.toThrow("disk full");
+    expect(h.of("ack").length).toBe(0);
+  });
+
+  it("warns once per shadow per peer per 10 minutes and remembers the latest 20 shadows", () => {
+    const clock = new FakeClock();
+    const log = recordingLogger();
+    const splits = new EpochSplits("child:edge", log, clock);
+    splits.seen("a", "a", 1);
+    splits.seen("a", "a", 1);
+    splits.seen("b", "b", 1);
+    expect(log.lines.length).toBe(2);
+    clock.advance(10 * 60_000);
+    splits.seen("a", "a", 1);
+    expect(log.lines.length).toBe(3);
+    expect(splits.count).toBe(4);
+    for (let i = 0; i < 30; i++) splits.seen(`k${i}`, `k${i}`, 1);
+    expect(splits.shadows.length).toBe(20);
+    expect(splits.shadows.at(-1)).toBe("k29");
+  });
+
+  it("hello: a child's noCut list holds back this parent's cuts of those things; a bad one is ignored", () => {
+    const h = linkHarness({ side: "parent" });
+    handleHello(h.link, { t: "hello", site: "edge", epoch: 1, v: 1, noCut: "pdu-*" });
+    expect(h.link.holdsBackCut("pdu-1")).toBe(true);
+    expect(h.link.holdsBackCut("ups-1")).toBe(false);
+    h.link.close();
+    expect(h.link.holdsBackCut("pdu-1")).toBe(true); // the other parent still cuts it
+    handleHello(h.link, { t: "hello", site: "edge", epoch: 2, v: 1 });
+    expect(h.link.holdsBackCut("pdu-1")).toBe(false);
+    handleHello(h.link, { t: "hello", site: "edge", epoch: 3, v: 1, noCut: "[" });
+    expect(h.log.lines.some((l) => l.msg.includes("no-cut list ignored"))).toBe(true);
+  });
+
+  it("a child announces noCut in its hello when it is given one", () => {
+    const h = linkHarness({ deps: { noCutSpec: () => "pdu-*,ups-*" } });
+    h.link.open();
+    expect(h.of("hello")[0]?.noCut).toBe("pdu-*,ups-*");
   });
 });

@@ -22,6 +22,8 @@ export interface LinkContext {
   allows(thing: string): boolean;
   /** Records the filter the peer announced in its hello (throws when it is malformed). */
   setPeerFilter(spec: string | undefined): void;
+  /** Records the things the peer asked us not to cut (throws when the list is malformed). */
+  setPeerNoCut(spec: string | undefined): void;
   transmit(frame: Frame): Uint8Array | undefined;
   /** `key` may have changes the peer lacks: dirty, flushed under the policy. */
   markDirty(key: string, thing: string): void;
