@@ -92,14 +92,19 @@ describe("relay link on a fake clock: flush policy, window, resends", () => {
   });
 });
 
+/** A link that has sent one changes frame (shadow "a"), not yet acknowledged. */
+function oneFrameInFlight() {
+  const h = linkHarness({ options: { syncDeltaMs: 0 } });
+  h.shadows.set("a", fakeShadow(2));
+  h.link.open();
+  h.link.markDirty("a");
+  h.clock.advance(0);
+  return { h, frame: h.of("changes")[0] };
+}
+
 describe("relay frame handlers (broker/relay/handlers/)", () => {
   it("ack of a refused abbreviated frame: full hashes for the session, the shadow goes again", () => {
-    const h = linkHarness({ options: { syncDeltaMs: 0 } });
-    h.shadows.set("a", fakeShadow(2));
-    h.link.open();
-    h.link.markDirty("a");
-    h.clock.advance(0);
-    const [frame] = h.of("changes");
+    const { h, frame } = oneFrameInFlight();
     handleAck(h.link, { t: "ack", epoch: frame?.epoch ?? 0, seq: frame?.seq ?? 0, refused: true });
     expect(h.log.lines.some((l) => l.msg.includes("full hashes for this link session"))).toBe(true);
     expect(h.link.sync.dirty.has("a")).toBe(true);
@@ -111,12 +116,7 @@ describe("relay frame handlers (broker/relay/handlers/)", () => {
   });
 
   it("ack with repair: the peer's heads are known and the shadow is sent again from them", () => {
-    const h = linkHarness({ options: { syncDeltaMs: 0 } });
-    h.shadows.set("a", fakeShadow(2));
-    h.link.open();
-    h.link.markDirty("a");
-    h.clock.advance(0);
-    const [frame] = h.of("changes");
+    const { h, frame } = oneFrameInFlight();
     handleAck(h.link, { t: "ack", epoch: frame?.epoch ?? 0, seq: frame?.seq ?? 0, repair: { a: [] } });
     expect(h.link.sync.known.get("a")).toEqual([]);
     expect(h.link.sync.dirty.has("a")).toBe(true);
