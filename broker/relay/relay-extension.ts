@@ -82,6 +82,8 @@ export const relayExtension: ExtensionDefinition = {
             [...links.values()].some(
               (l) => l.connected && l.shares(thing) && l.syncState(key, heads) !== "synced",
             ),
+          // A child with several parents sharing the thing lets only its first cut it.
+          heldBack: (thing: string) => [...links.values()].some((l) => l.holdsBackCut(thing)),
         }
       : undefined;
     ctx.store.setCutPolicy(
@@ -135,21 +137,27 @@ export const relayExtension: ExtensionDefinition = {
       shareSpec,
       send,
       acked,
+      peersSharing: (thing: string) => [...links.values()].filter((l) => l.shares(thing)).map((l) => l.peer),
     });
 
     let first = true;
     const parentIntakes: FrameIntake[] = [];
-    for (const p of parents) {
+    for (const [i, p] of parents.entries()) {
       const pattern = compileThingPattern(p.things);
       let dialer: ParentDialer | undefined;
+      // What the parents before this one share: they cut it, so this one must not (one top per thing).
+      const earlier = parents.slice(0, i).map((e) => e.things);
       const link = new RelayLink(
         `parent:${p.name}`,
-        linkDeps(
-          "child",
-          (thing) => matchesThing(pattern, thing),
-          () => p.things,
-          (f) => dialer?.send(f) ?? false,
-        ),
+        {
+          ...linkDeps(
+            "child",
+            (thing) => matchesThing(pattern, thing),
+            () => p.things,
+            (f) => dialer?.send(f) ?? false,
+          ),
+          ...(earlier.length > 0 ? { noCutSpec: () => earlier.join(",") } : {}),
+        },
         options,
       );
       links.set(link.peer, link);
