@@ -1,6 +1,13 @@
 import { Histogram } from "./histogram.ts";
 import type { BenchOptions } from "./options.ts";
-import { type BrokerProcess, machineBusySeconds, procSample, RssWatch, Worker } from "./procs.ts";
+import {
+  type BrokerProcess,
+  machineBusySeconds,
+  mainThreadCpuSeconds,
+  procSample,
+  RssWatch,
+  Worker,
+} from "./procs.ts";
 import type { ConnectResult, DeviceMode, PhaseResult, WorkerCommand } from "./protocol.ts";
 import { deviceId } from "./things.ts";
 
@@ -19,6 +26,8 @@ export interface PhaseFigures {
   maxSendLagMs: number;
   /** CPU of the broker process during the phase, % of one core. */
   brokerCpuPct: number;
+  /** CPU of the broker's main thread alone (the rest: worker threads, libuv's pool). */
+  brokerMainCpuPct: number;
   /** CPU of all load workers together, % of one core. */
   workersCpuPct: number;
   /**
@@ -176,6 +185,7 @@ async function phase(
   timeoutMs: number,
 ): Promise<PhaseFigures> {
   const cpu0 = procSample(broker.pid).cpuSeconds;
+  const main0 = mainThreadCpuSeconds(broker.pid);
   const wcpu0 = workers.reduce((a, w) => a + procSample(w.pid).cpuSeconds, 0);
   const m0 = machineBusySeconds();
   const t0 = performance.now();
@@ -185,6 +195,7 @@ async function phase(
   ]);
   const wall = (performance.now() - t0) / 1000;
   const cpu = procSample(broker.pid).cpuSeconds - cpu0;
+  const mainCpu = mainThreadCpuSeconds(broker.pid) - main0;
   const wcpu = workers.reduce((a, w) => a + procSample(w.pid).cpuSeconds, 0) - wcpu0;
   const foreign = machineBusySeconds() - m0 - cpu - wcpu;
   const h = Histogram.from(parts.map((p) => p.latency));
@@ -203,6 +214,7 @@ async function phase(
     meanMs: h.meanMs,
     maxSendLagMs: Math.max(...parts.map((p) => p.maxSendLagMs)),
     brokerCpuPct: (100 * cpu) / wall,
+    brokerMainCpuPct: (100 * mainCpu) / wall,
     workersCpuPct: (100 * wcpu) / wall,
     foreignCpuPct: Math.max(0, (100 * foreign) / wall),
     disconnects: sum((p) => p.disconnects),

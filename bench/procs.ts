@@ -230,6 +230,17 @@ export interface ProcSample {
   cpuSeconds: number;
 }
 
+/** user + system CPU seconds of a process's main thread (its tid is its pid); NaN if unreadable. */
+export function mainThreadCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const CLK_TCK = 100; // USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK)
 
 export function procSample(pid: number): ProcSample {

@@ -185,6 +185,18 @@ export function renderReport(r: BenchResult): string {
       `${f0(r.umbra.startupMs)} ms / ${f0(r.umbra.stopMs)} ms`,
     ]);
   if (r.ratio !== null) facts.push(["ratio umbra/aedes closed-loop throughput", r.ratio.toFixed(3)]);
+  // CPU time per reply: comparable across runs on a shared machine, where replies/s are not.
+  for (const [name, p] of [
+    ["umbra", r.umbra?.closed],
+    ["aedes", r.baseline?.closed],
+  ] as const) {
+    if (!p || p.perSecond <= 0) continue;
+    const us = (pct: number) => f0((pct / 100 / p.perSecond) * 1e6);
+    facts.push([
+      `${name}: closed loop CPU µs per reply: broker (main thread) / clients`,
+      `${us(p.brokerCpuPct)} (${us(p.brokerMainCpuPct ?? Number.NaN)}) / ${us(p.workersCpuPct)}`,
+    ]);
+  }
   const s = r.stored;
   if (s) {
     facts.push([`stored: shadows written (store API) / time`, `${s.shadows} / ${f1(s.fillSeconds)} s`]);

@@ -1,16 +1,19 @@
 /**
  * The shadow core alone, in process, no MQTT: N shadows each with one update in flight (the closed
  * loop of bench/shadow-bench.ts without sockets), through ShadowService + GroupCommit + SQLite.
- *   npx tsx bench/service-load.ts [--shadows N] [--seconds S] [--commit inline|wal] [--headroom on|off]
+ *   npx tsx bench/service-load.ts [--shadows N] [--seconds S] [--commit inline|wal|worker] [--headroom on|off]
  * Reports updates/s and the process's CPU time per update (all threads, GC included): on a shared
  * machine the CPU per update stays meaningful when wall-clock throughput does not. `--commit inline`
  * and `--headroom off` reproduce the node before 2026-12-07 (fsync inside COMMIT, wasm heap growing
- * in 64 KiB steps). One JSON line on stdout.
+ * in 64 KiB steps); `--commit worker` is the node's default (transaction and fsync on the commit
+ * worker, docs/shadow-engine.md "Threads"). `mainCpuMicrosPerUpdate` is the main thread's share. One
+ * JSON line on stdout.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { CommitThread } from "../broker/shadow/commit-thread.ts";
 import { GroupCommit } from "../broker/shadow/group-commit.ts";
 import { newActorId } from "../broker/shadow/shadow-doc.ts";
 import { ShadowService } from "../broker/shadow/shadow-service.ts";
@@ -19,6 +22,7 @@ import { WalSync } from "../broker/shadow/wal-sync.ts";
 import { WasmHeadroom } from "../broker/shadow/wasm-headroom.ts";
 import { openDatabase } from "../broker/store/database.ts";
 import { DEFAULT_LIMITS } from "../shared/limits.ts";
+import { mainThreadCpuSeconds } from "./procs.ts";
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +39,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), "umbra-service-load-"));
 const db = openDatabase(dir);
 const store = new ShadowStore(db, newActorId(), { cacheSize: 20_000, compactAfterChunks: 64 });
-const commits = new GroupCommit(store, 4096, values.commit === "wal" ? new WalSync(db) : undefined);
+const durability =
+  values.commit === "worker" ? new CommitThread(db) : values.commit === "wal" ? new WalSync(db) : undefined;
+const commits = new GroupCommit(store, 4096, durability);
 if (values.headroom === "on") {
   const headroom = new WasmHeadroom();
   headroom.topUp();
@@ -61,9 +67,11 @@ while (done < 2 * shadows) await sleep(100);
 const done0 = done;
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
+const main0 = mainThreadCpuSeconds(process.pid);
 await sleep(seconds * 1000);
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
+const mainCpu = mainThreadCpuSeconds(process.pid) - main0;
 const n = done - done0;
 const memory = process.memoryUsage();
 running = false;
@@ -80,6 +88,7 @@ process.stdout.write(
     updatesPerSecond: Math.round(n / wall),
     cpuPct: Math.round((cpu.user + cpu.system) / 1e4 / wall),
     cpuMicrosPerUpdate: Math.round((cpu.user + cpu.system) / n),
+    mainCpuMicrosPerUpdate: Math.round((mainCpu * 1e6) / n),
     rssMiB: Math.round(memory.rss / 2 ** 20),
     // What is neither the JS heap nor Node's buffers is mostly Automerge's wasm memory.
     jsHeapMiB: Math.round(memory.heapTotal / 2 ** 20),

@@ -29,13 +29,14 @@ import { publishJson } from "./mqtt/publish.ts";
 import { ShadowMqttAdapter } from "./mqtt/shadow-adapter.ts";
 import { rewriteSharePackets, SharedSubscriptions } from "./mqtt/shared-subscriptions.ts";
 import { PresenceTracker } from "./presence.ts";
+import { CommitThread } from "./shadow/commit-thread.ts";
 import { GroupCommit } from "./shadow/group-commit.ts";
 import { newActorId } from "./shadow/shadow-doc.ts";
 import { ShadowService } from "./shadow/shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
 import { WalSync } from "./shadow/wal-sync.ts";
 import { WasmHeadroom } from "./shadow/wasm-headroom.ts";
-import { lockDataDir, openDatabase } from "./store/database.ts";
+import { lockDataDir, openDatabase, privateDataFile } from "./store/database.ts";
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -96,9 +97,12 @@ export async function startNode(
     cleanup.push(() => store.close());
     // The batch's fsync runs off the main thread (broker/shadow/wal-sync.ts); accepted still waits for it.
     // (A file system where SQLite cannot use WAL leaves the fsync inside COMMIT, as before.)
+    // With `commitWorker` (default) the transaction and its fsync run on a worker thread instead
+    // (broker/shadow/commit-thread.ts, docs/shadow-engine.md "Threads").
     const walSync = WalSync.forDatabase(db);
     cleanup.push(() => walSync?.close());
-    const commits = new GroupCommit(store, undefined, walSync);
+    const writer = config.commitWorker && walSync ? new CommitThread(db) : undefined;
+    const commits = new GroupCommit(store, undefined, writer ?? walSync);
     cleanup.push(() => commits.close());
     // Automerge's wasm heap grows in large steps, not 64 KiB ones (each grow costs V8 a full GC).
     const headroom = new WasmHeadroom();
@@ -120,7 +124,7 @@ export async function startNode(
     // queue recursively (released → _do → released …); under a burst from thousands of devices that
     // recursion can overflow the stack. Unlimited concurrency never queues (messages are in memory anyway).
     // Retained messages, persistent sessions and their queues survive a restart (docs/mqtt5.md).
-    const mqttStore = new SqlitePersistence(join(config.dataDir, "mqtt.db"), {
+    const mqttStore = new SqlitePersistence(privateDataFile(join(config.dataDir, "mqtt.db")), {
       maxQueuedPerClient: MAX_QUEUED_PER_CLIENT,
       onOverflow: overflowReporter(log),
     });

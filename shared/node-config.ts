@@ -52,6 +52,8 @@ export interface NodeConfig {
   epochAfterChanges: number;
   /** Agreed epoch cuts of shared shadows: the top site cuts, the others adopt (docs/shadow-engine.md). */
   epochShared: boolean;
+  /** Write shadow batches (transaction + fsync) on a worker thread; off: on the main thread (docs/shadow-engine.md). */
+  commitWorker: boolean;
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string;
   /** Accept clients without credentials (development only; the node warns). */

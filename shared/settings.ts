@@ -103,6 +103,8 @@ const SCHEMA = {
   epochAfterChanges: count(128),
   // Agreed epoch cuts of shared shadows (docs/shadow-engine.md); off where a child has two parents.
   epochShared: { kind: "bool", env: "", default: true, flag: only },
+  // The group commit's transaction and fsync on a worker thread (docs/shadow-engine.md, "Threads").
+  commitWorker: { kind: "bool", env: "", default: true, flag: only },
   logLevel: {
     kind: "level",
     env: "",

@@ -1,11 +1,12 @@
+import { TokenBucket } from "../../shared/token-bucket.ts";
+
 /**
  * Limits on shadow requests: a token bucket (`rate` per second, `burst` deep) and a cap on requests
  * still waiting for their reply. Over either, the request is answered 429. One per client connection,
  * and (broker/auth/request-limits.ts) one per identity and one per thing across connections.
  */
 export class RequestLimiter {
-  private tokens: number;
-  private last: number;
+  private readonly bucket: TokenBucket;
   private inflight = 0;
 
   constructor(
@@ -14,8 +15,7 @@ export class RequestLimiter {
     private readonly maxInflight: number,
     private readonly now: () => number = performance.now.bind(performance),
   ) {
-    this.tokens = burst;
-    this.last = now();
+    this.bucket = new TokenBucket(rate, burst, now());
   }
 
   /** Takes a slot for one request; returns the reason it is refused, or null (then call `done`). */
@@ -27,17 +27,15 @@ export class RequestLimiter {
 
   /** Whether a request would be refused now (refills the bucket, takes nothing). */
   check(): string | null {
-    const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
-    this.last = now;
+    const wait = this.bucket.waitMs(this.now(), 1);
     if (this.inflight >= this.maxInflight) return `Too many requests in flight (limit ${this.maxInflight})`;
-    if (this.tokens < 1) return `Rate limit exceeded (${this.rate} requests per second)`;
+    if (wait > 0) return `Rate limit exceeded (${this.rate} requests per second)`;
     return null;
   }
 
   /** Takes a slot after `check` allowed it (then call `done`). */
   take(): void {
-    this.tokens -= 1;
+    this.bucket.spend(1);
     this.inflight++;
   }
 
@@ -47,7 +45,6 @@ export class RequestLimiter {
 
   /** Nothing in flight and the bucket full again: the limiter can be forgotten (a new one is the same). */
   idle(): boolean {
-    this.check();
-    return this.inflight === 0 && this.tokens >= this.burst;
+    return this.inflight === 0 && this.bucket.level(this.now()) >= this.burst;
   }
 }

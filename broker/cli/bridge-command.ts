@@ -57,7 +57,7 @@ export function registerBridgeCommand(program: Command): void {
             `${s.thing}\t${s.driver}\t${s.address}\t${profile.name} (${profile.points.length} points)\tpoll ${s.pollMs} ms\n`,
           );
         }
-        process.stdout.write(`umbra bridge: ${prepared.length} devices, config ok\n`);
+        process.stdout.write(`umbra bridge: ${devices(prepared.length)}, config ok\n`);
         return;
       }
       if (flags.once) {
@@ -92,6 +92,11 @@ export function registerBridgeCommand(program: Command): void {
         fail(`${(err as Error).message}${hint}`, 1);
       }
       signals.onStop(() => running.close(), log);
-      process.stdout.write(`umbra bridge: ready ${running.runners.size} devices ${config.node.url}\n`);
+      process.stdout.write(`umbra bridge: ready ${devices(running.runners.size)} ${config.node.url}\n`);
     });
+}
+
+/** "1 device", "3 devices". */
+function devices(n: number): string {
+  return `${n} device${n === 1 ? "" : "s"}`;
 }

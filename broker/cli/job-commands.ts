@@ -137,7 +137,7 @@ function dryRunTable(d: Json): string {
     return [String(p.thing), what];
   });
   const refused = Object.entries(d.refused as Json).map(([k, v]) => `${k} ${v}`);
-  return `${columns(["THING", "WOULD"], rows)}${d.things} things: ${d.wouldChange} would change, ${d.wouldWait} would wait, ${d.noop} unchanged${refused.length ? `, refused: ${refused.join(", ")}` : ""}\n${d.confirmRequired ? `destructive (${(d.destructive as string[]).join(", ")}): run with --confirm\n` : ""}`;
+  return `${columns(["THING", "WOULD"], rows)}\n${d.things} things: ${d.wouldChange} would change, ${d.wouldWait} would wait, ${d.noop} unchanged${refused.length ? `, refused: ${refused.join(", ")}` : ""}\n${d.confirmRequired ? `destructive (${(d.destructive as string[]).join(", ")}): run with --confirm\n` : ""}`;
 }
 
 /** Follows /jobs/:id/stream, printing each thing's outcome, until the job is over. */

@@ -13,6 +13,8 @@ export interface NodeResponse {
   text: string;
   /** The body parsed as JSON, when it is JSON. */
   json: unknown;
+  /** The node that answered (origin of the request URL), for messages. */
+  origin?: string;
 }
 
 const DEFAULT_URL = "http://127.0.0.1:8080";
@@ -64,7 +66,7 @@ export async function nodeRequest(
   try {
     json = JSON.parse(text);
   } catch {}
-  return { status: res.status, ok: res.ok, text, json };
+  return { status: res.status, ok: res.ok, text, json, origin: url.origin };
 }
 
 /**
@@ -118,13 +120,17 @@ export async function* nodeEvents(body: ReadableStream<Uint8Array>): AsyncGenera
   }
 }
 
+/** Certificate verification failures: the node answered, but this client does not trust it. */
+const UNTRUSTED = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
+
 /** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause. */
 function unreachable(url: URL, err: unknown): never {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const reason = cause?.code ?? cause?.message ?? (err as Error).message;
-  process.stderr.write(
-    `umbra: cannot reach ${url.origin}: ${reason} (is the node running? --url or UMBRA_URL)\n`,
-  );
+  const hint = UNTRUSTED.test(cause?.code ?? "")
+    ? "the node's certificate is not trusted here: NODE_EXTRA_CA_CERTS=<the CA's PEM file> umbra …"
+    : "is the node running? --url or UMBRA_URL";
+  process.stderr.write(`umbra: cannot reach ${url.origin}: ${reason} (${hint})\n`);
   process.exit(1);
 }
 
@@ -141,7 +147,7 @@ export function failWith(prefix: string, res: NodeResponse): never {
   const message = (res.json as { message?: string } | undefined)?.message ?? res.text;
   const hint =
     res.status === 401
-      ? " (give --token, set UMBRA_TOKEN, or run where the node's data dir holds admin.json — UMBRA_DATA_DIR)"
+      ? ` (from ${res.origin ?? "the node"}: give --token, set UMBRA_TOKEN, or run where the node's data dir holds admin.json — UMBRA_DATA_DIR; --url or UMBRA_URL if that is not your node)`
       : "";
   process.stderr.write(`${prefix}: ${res.status} ${message}${hint}\n`);
   process.exit(1);

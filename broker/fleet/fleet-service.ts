@@ -76,7 +76,11 @@ export class FleetService {
           this.applyView(e.addr.thing, e.addr.shadow, view);
           this.unsaved.set(e.key, { thing: e.addr.thing, name: e.addr.shadow, view });
         }
-        this.flushTimer ??= setTimeout(() => this.flushViews(), VIEW_FLUSH_MS).unref();
+        // Between the commit worker's batches: never waiting for its write lock on the main thread.
+        this.flushTimer ??= setTimeout(
+          () => store.betweenCommits(() => this.flushViews()),
+          VIEW_FLUSH_MS,
+        ).unref();
       },
     });
   }

@@ -35,12 +35,15 @@ export const historyExtension: ExtensionDefinition = {
       shadowsPerTick: SHADOWS_PER_TICK,
     });
     ctx.store.journal = store;
+    // Between the commit worker's batches: never waiting for its write lock on the main thread.
     const timer = setInterval(() => {
-      try {
-        pruner.tick();
-      } catch (err) {
-        log.error({ err }, "history: pruning failed (retried next tick)");
-      }
+      ctx.store.betweenCommits(() => {
+        try {
+          pruner.tick();
+        } catch (err) {
+          log.error({ err }, "history: pruning failed (retried next tick)");
+        }
+      });
     }, config.historyPruneIntervalMs);
     timer.unref();
     return {

@@ -1,19 +1,9 @@
-import {
-  decodePatch,
-  encodePatch,
-  FLAG_EXISTS,
-  type HistoryKind,
-  type HistoryRecord,
-  type HistoryState,
-  recordFlags,
-} from "../../shared/history.ts";
+import { decodePatch, FLAG_EXISTS, type HistoryRecord, type HistoryState } from "../../shared/history.ts";
 import type { ShadowAddress } from "../../shared/topics.ts";
 import type { JournalSink, ShadowEntry, StagedJournal } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
+import { HistoryWriter, type HistoryWriterOptions, KINDS, RECORD_COLS } from "./history-writer.ts";
 import { LeafIndex } from "./leaf-index.ts";
-
-const KINDS: readonly HistoryKind[] = ["update", "delete", "merge"];
-const COLS = "version, at, kind, flags, site, via, who, role, token, patch";
 
 /** A shadow's row in `history_shadows`. */
 export interface HistoryShadow {
@@ -55,28 +45,21 @@ export class HistoryStore implements JournalSink {
   /** Per leaf, the version that last wrote it (blame), kept with the records. */
   readonly leaves: LeafIndex;
 
+  private readonly writer: HistoryWriter;
+  /** What the commit worker needs to write the same records on its own connection. */
+  readonly writerOptions: HistoryWriterOptions;
+
   constructor(
     private readonly db: Db,
-    private readonly site: string,
+    site: string,
     /** A checkpoint every this many records (and on a shadow's first record). */
     readonly checkpointEvery: number,
   ) {
     this.leaves = new LeafIndex(db);
-    const cols = COLS;
+    this.writerOptions = { site, checkpointEvery };
+    this.writer = new HistoryWriter(db, this.writerOptions);
+    const cols = RECORD_COLS;
     this.q = {
-      upsert: db.prepare(
-        `INSERT INTO history_shadows (thing, name, appended, since_checkpoint, horizon) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (thing, name) DO UPDATE SET appended = appended + excluded.appended,
-           since_checkpoint = since_checkpoint + excluded.appended
-         RETURNING id, appended, since_checkpoint`,
-      ),
-      insert: db.prepare(
-        `INSERT OR REPLACE INTO history_records (shadow, ${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      checkpoint: db.prepare(
-        "INSERT OR REPLACE INTO history_checkpoints (shadow, version, at, ordinal, state) VALUES (?, ?, ?, ?, ?)",
-      ),
-      setSince: db.prepare("UPDATE history_shadows SET since_checkpoint = ? WHERE id = ?"),
       shadow: db.prepare(
         "SELECT id, appended, horizon, pruned FROM history_shadows WHERE thing = ? AND name = ?",
       ),
@@ -115,53 +98,9 @@ export class HistoryStore implements JournalSink {
     };
   }
 
-  /**
-   * Writes the records staged on `entry`; called by ShadowStore.commit inside its transaction. A due
-   * checkpoint is taken at the batch's first record (whose state was captured when it was staged), so
-   * a shadow's very first record is always one: the horizon starts at a checkpoint.
-   */
-  append(entry: ShadowEntry, journal: StagedJournal): void {
-    const { records } = journal;
-    const first = records[0];
-    if (!first) return;
-    const { thing, shadow } = entry.addr;
-    const n = records.length;
-    // A new shadow starts as if K-1 records had passed since a checkpoint: its first record takes one.
-    const row = this.q.upsert.get(thing, shadow, n, this.checkpointEvery - 1 + n, first.version) as {
-      id: number;
-      appended: number;
-      since_checkpoint: number;
-    };
-    for (const r of records) {
-      const site = r.site ?? (r.via === undefined ? this.site : null);
-      this.q.insert.run(
-        row.id,
-        r.version,
-        r.at,
-        KINDS.indexOf(r.kind),
-        recordFlags(r),
-        site,
-        r.via ?? null,
-        r.identity?.name ?? null,
-        r.identity?.role ?? null,
-        r.clientToken ?? null,
-        encodePatch(r.patch),
-      );
-      this.leaves.apply(row.id, r);
-    }
-    // since_checkpoint counts this batch too: the checkpoint is due if the records before it reached K.
-    if (row.since_checkpoint - n + 1 >= this.checkpointEvery) {
-      const v = journal.first;
-      const state: HistoryState = {
-        exists: v.exists,
-        version: first.version,
-        desired: v.desired,
-        reported: v.reported,
-        meta: v.meta,
-      };
-      this.q.checkpoint.run(row.id, first.version, first.at, row.appended - n + 1, JSON.stringify(state));
-      this.q.setSince.run(n - 1, row.id);
-    }
+  /** Writes the records staged on `entry`; called by ShadowStore.commit inside its transaction. */
+  append(entry: Pick<ShadowEntry, "addr">, journal: StagedJournal): void {
+    this.writer.append(entry.addr, journal);
   }
 
   shadow(addr: ShadowAddress): HistoryShadow | undefined {

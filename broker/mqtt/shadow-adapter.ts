@@ -13,6 +13,7 @@ import type { Admission } from "../auth/request-limits.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
 import { publishResponse, type ResponseRoute } from "./mqtt5.ts";
 import { hasSubscribers, publishJson, sendJson } from "./publish.ts";
+import { ReplyCork } from "./reply-cork.ts";
 
 /** Who sent a shadow request over MQTT. */
 export interface Requester {
@@ -33,6 +34,8 @@ export type Dispatch = "request" | "refused" | false;
  * `/update/delta` and `/update/documents` of both roots, so `$aws` and `$umbra` clients see each other.
  */
 export class ShadowMqttAdapter {
+  private readonly cork = new ReplyCork();
+
   constructor(
     private readonly broker: Aedes,
     private readonly service: ShadowService,
@@ -57,7 +60,16 @@ export class ShadowMqttAdapter {
     const admission = requester?.admit?.(parsed.thing);
     const refused =
       (admission !== undefined && admission.refusal !== null) || forbidden(principal, parsed, payload);
-    this.answer(parsed, payload, principal, requester, admission).catch(this.onError);
+    // The PUBACK aedes writes next leaves with the reply, in one socket write (reply-cork.ts).
+    let corked = requester !== undefined && this.cork.hold(requester.client);
+    const release = () => {
+      if (!corked || !requester) return;
+      corked = false;
+      this.cork.release(requester.client, true);
+    };
+    this.answer(parsed, payload, principal, requester, admission, release)
+      .catch(this.onError)
+      .finally(release);
     return refused ? "refused" : "request";
   }
 
@@ -67,6 +79,8 @@ export class ShadowMqttAdapter {
     principal: Principal,
     requester: Requester | undefined,
     admission: Admission | undefined,
+    /** Releases the requester's cork once the reply is on its way (never after waiting for its write). */
+    release: () => void,
   ): Promise<void> {
     const addr = { thing: t.thing, shadow: t.shadow };
     let result: ShadowResult;
@@ -81,7 +95,13 @@ export class ShadowMqttAdapter {
     const topic = shadowTopic(t.root, addr, t.op, result.ok ? "accepted" : "rejected");
     const body = result.ok ? result.body : result.error;
     if (requester && !maySubscribe(principal, topic)) sendJson(requester.client, topic, body);
-    else if (await hasSubscribers(this.broker, topic)) await publishJson(this.broker, topic, body);
+    else if (await hasSubscribers(this.broker, topic)) {
+      const sent = publishJson(this.broker, topic, body);
+      // Not after `sent`: a reply larger than the socket's buffer waits for 'drain', which a cork would stop.
+      release();
+      await sent;
+    }
+    release();
     const route = requester?.response;
     // The node publishes the response for the requester, so only where the requester may publish itself.
     if (route && mayPublish(principal, route.topic) && !isNodeOwnedTopic(route.topic))
@@ -106,6 +126,9 @@ export class ShadowMqttAdapter {
       );
       for (const topic of documentTopics) await publishJson(this.broker, topic, documents);
     }
+    // Without desired there is no delta: no subscription lookups for it (two roots, live and offline
+    // sessions: four matches per update of a device that only reports).
+    if (Object.keys(change.current.desired).length === 0) return;
     const deltaTopics = await wanted("delta");
     if (deltaTopics.length > 0) {
       const delta = renderDelta(change.current, change.timestamp, change.clientToken);

@@ -7,6 +7,8 @@ import type { CutPolicy } from "../shadow/shadow-store.ts";
 export interface AgreedCut {
   /** Whether a connected peer shares `thing` and is not known to hold exactly `heads` of `key`. */
   lagging(thing: string, key: string, heads: readonly string[]): boolean;
+  /** Whether a child asked this node not to cut `thing` (another of its parents cuts it). */
+  heldBack?(thing: string): boolean;
 }
 
 /** How long the list of site grants is reused before it is read again from the identity store. */
@@ -30,7 +32,9 @@ export function relayCutPolicy(
     if (parentPatterns.some((p) => matchesThing(p, addr.thing))) return false;
     // No parent shares the thing: this node is its one cutter; the sites below it only adopt.
     if (agreed && heads && !isUnshared(addr.thing))
-      return agreed.lagging(addr.thing, shadowKey(addr), heads) ? false : "agreed";
+      return agreed.heldBack?.(addr.thing) || agreed.lagging(addr.thing, shadowKey(addr), heads)
+        ? false
+        : "agreed";
     return isUnshared(addr.thing);
   };
   function isUnshared(thing: string): boolean {

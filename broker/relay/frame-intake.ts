@@ -1,5 +1,7 @@
+import { type Clock, systemClock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
 import { FrameBombError, inflateFrame } from "../../shared/relay/frame-inflate.ts";
+import { TokenBucket } from "../../shared/token-bucket.ts";
 
 /** Bounds on what one peer's frames may cost this node (derived from the link's frame limit). */
 export interface IntakePolicy {
@@ -43,7 +45,8 @@ export interface IntakeDeps {
   deliver(bytes: Uint8Array, plain: Buffer): Promise<void>;
   /** The peer is cut off: close its connection. */
   cutOff(reason: string): void;
-  now?: () => number;
+  /** Time and timers; the system clock by default. */
+  clock?: Clock;
 }
 
 export interface IntakeStats {
@@ -65,8 +68,8 @@ const HEADS_PREFIX = Buffer.from('{"t":"heads"');
 export class FrameIntake {
   private readonly queue: Uint8Array[] = [];
   private running = false;
-  private tokens: number;
-  private lastRefill: number;
+  /** The parse cost budget: inflated bytes, `costPerSecond` refilled, `maxPlainBytes` deep. */
+  private readonly budget: TokenBucket;
   private cutUntil = 0;
   private lastBig = Number.NEGATIVE_INFINITY;
   private handlingBig = false;
@@ -74,21 +77,20 @@ export class FrameIntake {
   private quietSince = 0;
   private quietCount = 0;
   readonly stats: IntakeStats = { refused: 0, cutOffs: 0 };
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(
     readonly peer: string,
     private readonly policy: IntakePolicy,
     private readonly deps: IntakeDeps,
   ) {
-    this.now = deps.now ?? Date.now;
-    this.tokens = policy.maxPlainBytes;
-    this.lastRefill = this.now();
+    this.clock = deps.clock ?? systemClock;
+    this.budget = new TokenBucket(policy.costPerSecond, policy.maxPlainBytes, this.clock.now());
   }
 
   /** Whether the peer is cut off now. */
   get isCutOff(): boolean {
-    return this.now() < this.cutUntil;
+    return this.clock.now() < this.cutUntil;
   }
 
   push(bytes: Uint8Array): void {
@@ -142,9 +144,9 @@ export class FrameIntake {
       if (err instanceof FrameBombError) return this.cut(`decompression bomb (${err.message})`);
       return this.refuse((err as Error).message, true);
     }
-    this.tokens -= plain.byteLength;
+    this.budget.spend(plain.byteLength);
     if (plain.byteLength > this.policy.maxSmallBytes) {
-      const now = this.now();
+      const now = this.clock.now();
       if (now - this.lastBig < this.policy.bigFrameIntervalMs)
         return this.refuse(
           `a second frame over ${this.policy.maxSmallBytes} bytes within ${this.policy.bigFrameIntervalMs / 1000} s`,
@@ -161,23 +163,13 @@ export class FrameIntake {
   }
 
   private async waitForBudget(): Promise<void> {
-    for (;;) {
-      const now = this.now();
-      const p = this.policy;
-      this.tokens = Math.min(
-        p.maxPlainBytes,
-        this.tokens + ((now - this.lastRefill) / 1000) * p.costPerSecond,
-      );
-      this.lastRefill = now;
-      if (this.tokens >= 0) return;
-      const ms = Math.ceil((-this.tokens / p.costPerSecond) * 1000);
-      await new Promise((r) => setTimeout(r, Math.min(ms, 1000)).unref());
-    }
+    for (let ms = this.budget.waitMs(this.clock.now()); ms > 0; ms = this.budget.waitMs(this.clock.now()))
+      await new Promise<void>((r) => this.clock.after(Math.min(ms, 1000), r));
   }
 
   private refuse(reason: string, counts: boolean): void {
     this.stats.refused++;
-    const now = this.now();
+    const now = this.clock.now();
     if (counts) {
       this.bad = this.bad.filter((t) => now - t < this.policy.windowMs);
       this.bad.push(now);
@@ -208,7 +200,7 @@ export class FrameIntake {
   private cut(reason: string): void {
     this.stats.refused++;
     this.stats.cutOffs++;
-    this.cutUntil = this.now() + this.policy.cutOffMs;
+    this.cutUntil = this.clock.now() + this.policy.cutOffMs;
     this.bad = [];
     this.queue.length = 0;
     this.deps.log.warn(

@@ -58,5 +58,13 @@ export function formatPeersTable(site: string, peers: LinkStats[], now = Date.no
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join("  ")
       .trimEnd();
-  return `site ${site}\n${[line(head), ...rows.map(line)].join("\n")}\n`;
+  // Two cutters of one shadow (broker/relay/epoch-split.ts): said under the table, with the fix.
+  const splits = peers
+    .filter((p) => p.epochSplits > 0)
+    .map(
+      (p) =>
+        `${p.peer}: ${p.splitShadows.length} shadows with two bases for one epoch (${p.splitShadows.slice(0, 5).join(", ")}): ` +
+        "two sites cut them; set epochShared: false on all but one of the parents that share them",
+    );
+  return `site ${site}\n${[line(head), ...rows.map(line), ...splits].join("\n")}\n`;
 }

@@ -83,6 +83,8 @@ export const relayExtension: ExtensionDefinition = {
             [...links.values()].some(
               (l) => l.connected && l.shares(thing) && l.syncState(key, heads) !== "synced",
             ),
+          // A child with several parents sharing the thing lets only its first cut it.
+          heldBack: (thing: string) => [...links.values()].some((l) => l.holdsBackCut(thing)),
         }
       : undefined;
     ctx.store.setCutPolicy(
@@ -94,8 +96,16 @@ export const relayExtension: ExtensionDefinition = {
       ),
     );
     const cutting = new Set<string>();
+    // An ack that arrives while a cut of its shadow is on its way to disk is looked at again afterwards:
+    // that cut may have found a peer lagging, and this ack may be the last one (the commit worker makes
+    // the wait long enough for it to happen).
+    const ackedMeanwhile = new Set<string>();
     const acked = (key: string) => {
-      if (!agreed || cutting.has(key)) return;
+      if (!agreed) return;
+      if (cutting.has(key)) {
+        ackedMeanwhile.add(key);
+        return;
+      }
       const addr = addrOfKey(key);
       if (!ctx.store.cutReady(ctx.store.open(addr))) return;
       cutting.add(key);
@@ -106,7 +116,10 @@ export const relayExtension: ExtensionDefinition = {
           if (cut) for (const link of links.values()) link.markDirty(key, addr.thing);
         })
         .catch((err) => relayLog.error({ err, shadow: key }, "relay: agreed cut failed"))
-        .finally(() => cutting.delete(key));
+        .finally(() => {
+          cutting.delete(key);
+          if (ackedMeanwhile.delete(key)) acked(key);
+        });
     };
 
     const linkDeps = (
@@ -125,21 +138,27 @@ export const relayExtension: ExtensionDefinition = {
       shareSpec,
       send,
       acked,
+      peersSharing: (thing: string) => [...links.values()].filter((l) => l.shares(thing)).map((l) => l.peer),
     });
 
     let first = true;
     const parentIntakes: FrameIntake[] = [];
-    for (const p of parents) {
+    for (const [i, p] of parents.entries()) {
       const pattern = compileThingPattern(p.things);
       let dialer: ParentDialer | undefined;
+      // What the parents before this one share: they cut it, so this one must not (one top per thing).
+      const earlier = parents.slice(0, i).map((e) => e.things);
       const link = new RelayLink(
         `parent:${p.name}`,
-        linkDeps(
-          "child",
-          (thing) => matchesThing(pattern, thing),
-          () => p.things,
-          (f) => dialer?.send(f) ?? false,
-        ),
+        {
+          ...linkDeps(
+            "child",
+            (thing) => matchesThing(pattern, thing),
+            () => p.things,
+            (f) => dialer?.send(f) ?? false,
+          ),
+          ...(earlier.length > 0 ? { noCutSpec: () => earlier.join(",") } : {}),
+        },
         options,
       );
       links.set(link.peer, link);

@@ -42,6 +42,11 @@ export function registerRelayMetrics(registry: Registry, links: () => LinkStats[
       "Shadows the share policy kept from crossing the link (either way)",
       (s) => s.denied,
     ],
+    [
+      "umbra_relay_epoch_splits_total",
+      "Change sets refused as a second base for an epoch this site holds (two sites cut the shadow; see docs/shadow-engine.md)",
+      (s) => s.epochSplits,
+    ],
   ];
   for (const [name, help, read] of gauges) {
     new Gauge({

@@ -1,5 +1,6 @@
 import { ShadowError } from "../../shared/errors.ts";
-import type { ShadowEntry, ShadowStore } from "./shadow-store.ts";
+import { CommitFailure, type CommitWriter } from "./commit-thread.ts";
+import type { PreparedCommit, ShadowEntry, ShadowStore } from "./shadow-store.ts";
 import type { CommitDurability } from "./wal-sync.ts";
 
 export interface CommitStats {
@@ -28,6 +29,11 @@ interface Waiter {
  * without it, the batch's waiters join the next fsync done on libuv's thread pool, and only when that
  * returns are they released. One fsync is in flight at a time; the batches committed meanwhile share
  * the next one, so the main thread keeps applying and committing while the disk works.
+ *
+ * With a `CommitWriter` (the commit worker, docs/shadow-engine.md "Threads") the main thread only
+ * prepares a batch's bytes (ShadowStore.prepare) and the writer runs its transaction and fsync on
+ * another thread. One batch is in flight at a time; what is staged meanwhile forms the next batch,
+ * prepared when the one in flight is durable (so every chunk is cut from heads that are on disk).
  */
 export class GroupCommit {
   private entries = new Set<ShadowEntry>();
@@ -40,6 +46,10 @@ export class GroupCommit {
   /** Set when an fsync failed: what is on disk is unknown, so nothing more is acknowledged. */
   private broken: ShadowError | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** The batch the commit writer is working on (writer mode only). */
+  private inFlight: { prepared: PreparedCommit; waiters: Waiter[] } | undefined;
+  private readonly writer: CommitWriter | undefined;
+  private readonly durability: CommitDurability | undefined;
   readonly stats: CommitStats = {
     batches: 0,
     committedChanges: 0,
@@ -59,8 +69,12 @@ export class GroupCommit {
   constructor(
     private readonly store: ShadowStore,
     private readonly maxBatch = 4096,
-    private readonly durability?: CommitDurability,
-  ) {}
+    /** How batches reach the disk: inline with the fsync on the thread pool (WalSync), or a writer thread. */
+    durability?: CommitDurability | CommitWriter,
+  ) {
+    if (durability && "write" in durability) this.writer = durability;
+    else this.durability = durability;
+  }
 
   /** Resolves once `entry` (if any) and everything staged before it is durable. */
   submit(entry?: ShadowEntry): Promise<void> {
@@ -79,6 +93,10 @@ export class GroupCommit {
   /** Commits what is pending now. Safe to call at any time; called on shutdown. */
   flush(): void {
     this.scheduled = false;
+    if (this.writer) {
+      this.flushToWriter(this.writer);
+      return;
+    }
     if (this.waiters.length === 0 && this.entries.size === 0) return;
     const entries = this.entries;
     const waiters = this.waiters;
@@ -152,16 +170,106 @@ export class GroupCommit {
     );
   }
 
+  /** Writer mode: prepares the staged entries and hands them to the writer (one batch in flight). */
+  private flushToWriter(writer: CommitWriter): void {
+    if (this.inFlight || (this.waiters.length === 0 && this.entries.size === 0)) {
+      this.checkIdle();
+      return;
+    }
+    const entries = this.entries;
+    const waiters = this.waiters;
+    this.entries = new Set();
+    this.waiters = [];
+    if (this.broken) {
+      this.store.discard(entries);
+      for (const w of waiters) w.reject(this.broken);
+      this.checkIdle();
+      return;
+    }
+    if (entries.size === 0) {
+      // Nothing staged and nothing in flight: everything before these requests is durable.
+      for (const w of waiters) w.resolve();
+      this.checkIdle();
+      return;
+    }
+    const started = performance.now();
+    let prepared: PreparedCommit;
+    try {
+      prepared = this.store.prepare(entries);
+    } catch (err) {
+      this.stats.failures++;
+      this.store.discard(entries);
+      const failure = new ShadowError(500, `Commit failed: ${(err as Error).message}`);
+      for (const w of waiters) w.reject(failure);
+      this.checkIdle();
+      return;
+    }
+    const prepareMs = performance.now() - started;
+    this.inFlight = { prepared, waiters };
+    this.store.setWorkerWriting(true);
+    writer.write(prepared.batch).then(
+      (times) => {
+        this.inFlight = undefined;
+        this.store.setWorkerWriting(false);
+        this.store.settle(prepared);
+        const s = this.stats;
+        s.batches++;
+        s.committedChanges += entries.size;
+        s.lastBatchSize = entries.size;
+        s.maxBatchSize = Math.max(s.maxBatchSize, entries.size);
+        s.totalCommitMs += prepareMs + times.commitMs;
+        s.syncs++;
+        s.totalSyncMs += times.syncMs;
+        for (const observe of this.batchObservers) observe(entries.size, times.commitMs);
+        for (const w of waiters) w.resolve();
+        this.scheduleNext();
+      },
+      (err: unknown) => {
+        this.inFlight = undefined;
+        this.store.setWorkerWriting(false);
+        this.stats.failures++;
+        const message = (err as Error).message;
+        const failure = new ShadowError(500, `Commit failed: ${message}`);
+        if (err instanceof CommitFailure && err.storage)
+          this.broken = new ShadowError(500, `Storage failed, restart the node: ${message}`);
+        // What was staged meanwhile may build on the failed changes (same documents): it goes too, so
+        // that every discarded shadow is read again from disk. Nothing of it was acknowledged.
+        const later = this.entries;
+        const laterWaiters = this.waiters;
+        this.entries = new Set();
+        this.waiters = [];
+        this.store.discard(prepared.entries);
+        this.store.discard(later);
+        for (const w of [...waiters, ...laterWaiters]) w.reject(this.broken ?? failure);
+        this.checkIdle();
+      },
+    );
+  }
+
+  /** After a batch: the next one on the next turn, so the replies of this one go out first. */
+  private scheduleNext(): void {
+    if (this.entries.size === 0 && this.waiters.length === 0) {
+      this.checkIdle();
+      return;
+    }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
   private checkIdle(): void {
+    if (this.inFlight || (this.writer && (this.entries.size > 0 || this.waiters.length > 0))) return;
     if (this.syncing || this.unsynced.length > 0) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  /** Commits what is pending, waits for its fsync, and refuses new work. */
-  close(): Promise<void> {
+  /** Commits what is pending, waits for its fsync, and refuses new work (then closes the writer). */
+  async close(): Promise<void> {
     this.flush();
     this.closed = true;
-    if (!this.syncing && this.unsynced.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    const idle = !this.syncing && this.unsynced.length === 0 && !this.inFlight && this.entries.size === 0;
+    if (!idle) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.writer?.close();
   }
 }

@@ -3,7 +3,9 @@ import type { HistoryRecord } from "../../shared/history.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
 import { RESERVED_SHADOW_PREFIX } from "../../shared/site-presence.ts";
 import { type ShadowAddress, shadowKey } from "../../shared/topics.ts";
+import type { HistoryWriterOptions } from "../history/history-writer.ts";
 import type { Db } from "../store/database.ts";
+import { BatchWriter, type CommitBatch, type ShadowRowWrite } from "./commit-batch.ts";
 import { DocCache } from "./doc-cache.ts";
 import { ShadowDocument } from "./shadow-doc.ts";
 
@@ -33,7 +35,19 @@ export interface StagedJournal {
 
 /** Receives the staged change records inside the commit's transaction (broker/history/history-store.ts). */
 export interface JournalSink {
-  append(entry: ShadowEntry, journal: StagedJournal): void;
+  append(entry: Pick<ShadowEntry, "addr">, journal: StagedJournal): void;
+  /** How the commit worker writes the same records on its own connection (absent: inline commits only). */
+  readonly writerOptions?: HistoryWriterOptions;
+}
+
+/** A commit prepared on the main thread (ShadowStore.prepare): the writes, and what to settle once durable. */
+export interface PreparedCommit {
+  batch: CommitBatch;
+  entries: ShadowEntry[];
+  /** entries[i]'s heads as written. */
+  heads: Heads[];
+  /** entries[i]'s stages the batch covers. */
+  pinned: number[];
 }
 
 export interface ShadowStoreOptions {
@@ -95,34 +109,25 @@ export class ShadowStore {
   journal: JournalSink | undefined;
   /** Told of every committed batch (the fleet index), before any request of the batch is answered. */
   readonly commitHooks: CommitHook[] = [];
+  private readonly writer: BatchWriter;
+  /** Set while the commit worker writes a batch (see `betweenCommits`). */
+  private workerWriting = false;
+  private readonly deferredWrites: (() => void)[] = [];
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly actor: string,
     private readonly options: ShadowStoreOptions,
   ) {
     this.cache = new DocCache<ShadowEntry>(options.cacheSize, (e) => e.doc.free());
     ensureHeadsColumn(db);
+    this.writer = new BatchWriter(db, () => this.journal);
     this.epochAfter = options.epochAfterChanges ?? DEFAULT_EPOCH_AFTER_CHANGES;
     this.q = {
       row: db.prepare(
         "SELECT snapshot, chunk_count, chunk_bytes, meta FROM shadows WHERE thing = ? AND name = ?",
       ),
       chunks: db.prepare("SELECT data FROM shadow_chunks WHERE thing = ? AND name = ? ORDER BY id"),
-      insertRow: db.prepare(
-        `INSERT INTO shadows (thing, name, snapshot, version, deleted, updated_at, chunk_count, chunk_bytes, meta, heads)
-         VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?)`,
-      ),
-      replaceSnapshot: db.prepare(
-        `UPDATE shadows SET snapshot = ?, version = ?, deleted = ?, updated_at = ?, chunk_count = 0, chunk_bytes = 0,
-         meta = ?, heads = ? WHERE thing = ? AND name = ?`,
-      ),
-      addChunk: db.prepare("INSERT INTO shadow_chunks (thing, name, data) VALUES (?, ?, ?)"),
-      bumpRow: db.prepare(
-        `UPDATE shadows SET version = ?, deleted = ?, updated_at = ?, chunk_count = chunk_count + 1,
-         chunk_bytes = chunk_bytes + ?, meta = ?, heads = ? WHERE thing = ? AND name = ?`,
-      ),
-      dropChunks: db.prepare("DELETE FROM shadow_chunks WHERE thing = ? AND name = ?"),
       listThings: db.prepare(
         // Reserved shadows ($umbra-presence, $umbra-attributes) alone do not make a thing listed.
         `SELECT DISTINCT thing FROM shadows WHERE deleted = 0 AND thing > ?
@@ -188,49 +193,94 @@ export class ShadowStore {
     else entry.journal = { records: [make()], first: entry.doc.view };
   }
 
-  /** Writes every staged entry in one transaction (the group commit). Throws if SQLite fails. */
+  /** Writes every staged entry in one transaction on this thread (the inline group commit). Throws if SQLite fails. */
   commit(entries: Iterable<ShadowEntry>): void {
-    const now = Date.now();
-    this.db.transaction(() => {
-      for (const entry of entries) {
-        this.write(entry, now);
-        if (entry.journal) this.journal?.append(entry, entry.journal);
-      }
-    })();
+    this.writer.write(this.prepare(entries).batch);
   }
 
-  private write(entry: ShadowEntry, now: number): void {
+  /**
+   * The main thread's part of a commit: the bytes to write for each staged entry (snapshot, or chunk
+   * since the heads on disk), cutting an epoch when one is due. Updates the entries' chunk bookkeeping
+   * and takes their staged change records; if the write then fails, `discard` drops the entries.
+   */
+  prepare(entries: Iterable<ShadowEntry>): PreparedCommit {
+    const batch: CommitBatch = { now: Date.now(), rows: [], journals: [] };
+    const prepared: PreparedCommit = { batch, entries: [], heads: [], pinned: [] };
+    for (const entry of entries) {
+      const row = this.rowOf(entry);
+      batch.rows.push(row);
+      prepared.entries.push(entry);
+      prepared.heads.push(row.heads.split(","));
+      prepared.pinned.push(entry.pinned);
+      const journal = entry.journal;
+      if (journal && this.journal) {
+        batch.journals[batch.rows.length - 1] = { addr: entry.addr, journal };
+        batch.history ??= this.journal.writerOptions;
+      }
+      entry.journal = undefined;
+    }
+    return prepared;
+  }
+
+  private rowOf(entry: ShadowEntry): ShadowRowWrite {
     const { thing, shadow } = entry.addr;
     const { version, exists } = entry.doc.view;
-    const meta = JSON.stringify(entry.doc.view.meta);
     const deleted = exists ? 0 : 1;
-    const heads = entry.doc.heads().join(",");
+    let kind: ShadowRowWrite["kind"];
+    let bytes: Uint8Array;
     if (entry.savedHeads === undefined) {
-      this.q.insertRow.run(thing, shadow, entry.doc.save(), version, deleted, now, meta, heads);
-      entry.chunkCount = 0;
-      entry.chunkBytes = 0;
+      kind = "insert";
+      bytes = entry.doc.save();
       entry.rebased = false;
     } else if (entry.rebased || this.cutDue(entry)) {
-      // The new epoch's base replaces snapshot and chunks in this transaction: a crash leaves either
+      // The new epoch's base replaces snapshot and chunks in one transaction: a crash leaves either
       // the old history or the new base, both holding every accepted change.
-      const cutHeads = entry.doc.heads().join(",");
-      this.q.replaceSnapshot.run(entry.doc.save(), version, deleted, now, meta, cutHeads, thing, shadow);
-      this.q.dropChunks.run(thing, shadow);
-      entry.chunkCount = 0;
-      entry.chunkBytes = 0;
+      kind = "replace";
+      bytes = entry.doc.save();
       if (!entry.rebased) this.cuts++;
       entry.rebased = false;
     } else if (entry.chunkCount + 1 >= this.options.compactAfterChunks) {
-      this.q.replaceSnapshot.run(entry.doc.save(), version, deleted, now, meta, heads, thing, shadow);
-      this.q.dropChunks.run(thing, shadow);
+      kind = "replace";
+      bytes = entry.doc.save();
+    } else {
+      kind = "chunk";
+      bytes = entry.doc.saveSince(entry.savedHeads);
+    }
+    if (kind === "chunk") {
+      entry.chunkCount++;
+      entry.chunkBytes += bytes.byteLength;
+    } else {
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
-    } else {
-      const chunk = entry.doc.saveSince(entry.savedHeads);
-      this.q.addChunk.run(thing, shadow, chunk);
-      this.q.bumpRow.run(version, deleted, now, chunk.byteLength, meta, heads, thing, shadow);
-      entry.chunkCount++;
-      entry.chunkBytes += chunk.byteLength;
+    }
+    // Read after a cut (which changes the document), so meta and heads are those of what is written.
+    const meta = JSON.stringify(entry.doc.view.meta);
+    return { thing, shadow, kind, bytes, version, deleted, meta, heads: entry.doc.heads().join(",") };
+  }
+
+  /**
+   * Runs `write` (a periodic write of this thread's connection: retention, index flushes) when the
+   * commit worker is not writing a batch, so it never sleeps in SQLite's busy handler waiting for the
+   * worker's lock (whose first retry alone is 1 ms). At once when no worker is used or it is idle.
+   */
+  betweenCommits(write: () => void): void {
+    if (this.workerWriting) this.deferredWrites.push(write);
+    else write();
+  }
+
+  /** Told by the group commit when the commit worker starts and stops writing a batch. */
+  setWorkerWriting(writing: boolean): void {
+    this.workerWriting = writing;
+    if (writing) return;
+    for (const write of this.deferredWrites.splice(0)) {
+      try {
+        write();
+      } catch (err) {
+        // Thrown where the write would have thrown on its own (a timer): never into the group commit.
+        setImmediate(() => {
+          throw err;
+        });
+      }
     }
   }
 
@@ -257,17 +307,31 @@ export class ShadowStore {
     return this.cutWanted(entry) && this.cutPolicy(entry.addr, entry.doc.heads()) !== false;
   }
 
-  /** Called after a successful commit: the entries' current heads are on disk. */
+  /** Called after a successful inline commit (nothing changed since `commit`): the entries' current heads are on disk. */
   markCommitted(entries: Iterable<ShadowEntry>): void {
     for (const entry of entries) {
       entry.savedHeads = entry.doc.heads();
       entry.pinned = 0;
       entry.journal = undefined;
     }
-    if (this.commitHooks.length > 0) {
-      const list = [...entries];
-      for (const hook of this.commitHooks) hook.committed(list);
-    }
+    this.afterCommit([...entries]);
+  }
+
+  /**
+   * Called when a prepared commit written elsewhere (the commit worker) is durable. The entries may have
+   * been changed again since `prepare`: what is on disk are the heads prepared, and only the stages
+   * prepared are released (later ones stay pinned for the next batch).
+   */
+  settle(p: PreparedCommit): void {
+    p.entries.forEach((entry, i) => {
+      entry.savedHeads = p.heads[i];
+      entry.pinned = Math.max(0, entry.pinned - (p.pinned[i] ?? 0));
+    });
+    this.afterCommit(p.entries);
+  }
+
+  private afterCommit(entries: ShadowEntry[]): void {
+    for (const hook of this.commitHooks) hook.committed(entries);
     this.cache.evictOverflow();
   }
 

@@ -19,8 +19,22 @@ export function openDatabase(dataDir: string): Db {
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
+  immediateTransactions(db);
   migrate(db);
   return db;
+}
+
+/**
+ * Every transaction of the node's connection starts IMMEDIATE: it takes the write lock at BEGIN,
+ * waiting under busy_timeout. The shadow commit worker writes through its own connection
+ * (broker/shadow/commit-thread.ts); a DEFERRED transaction that reads first and writes later would
+ * fail at once with SQLITE_BUSY whenever the worker committed in between (its snapshot is stale, and
+ * SQLite does not wait in that case).
+ */
+function immediateTransactions(db: Db): void {
+  const make = db.transaction.bind(db);
+  // Each variant carries the others as properties (.deferred, .immediate, …), as better-sqlite3 defines them.
+  db.transaction = ((fn: (...args: unknown[]) => unknown) => make(fn).immediate) as Db["transaction"];
 }
 
 /**

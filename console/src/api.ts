@@ -24,7 +24,7 @@ export function whenSignedOut(fn: () => void): void {
 }
 
 export interface CallOptions {
-  method?: "GET" | "POST" | "DELETE";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   body?: unknown;
   headers?: Record<string, string>;
   /** Do not treat 401 as "signed out" (the sign-in call itself). */

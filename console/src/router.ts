@@ -29,3 +29,8 @@ export function useRoute(): Route {
 export function thingHref(thing: string, shadow?: string): string {
   return `#/things/${encodeURIComponent(thing)}${shadow ? `?shadow=${encodeURIComponent(shadow)}` : ""}`;
 }
+
+/** The thing page scrolled to its inventory attributes. */
+export function inventoryHref(thing: string): string {
+  return `#/things/${encodeURIComponent(thing)}?view=inventory`;
+}

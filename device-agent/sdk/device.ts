@@ -133,7 +133,9 @@ export class ShadowDevice implements Device {
     });
     this.conn.on("offline", () => {
       this.session++;
-      this.log.warn({ thing: this.thing }, "connection lost; reports are queued until it is back");
+      // close() ends the link on purpose: that is not worth a warning.
+      if (this.closed) this.log.debug({ thing: this.thing }, "connection closed");
+      else this.log.warn({ thing: this.thing }, "connection lost; reports are queued until it is back");
       this.shadow.failAll(new DeviceConnectionError("offline", "connection lost"));
       this.attributes.disconnected();
       this.attributeClient.failAll(new DeviceConnectionError("offline", "connection lost"));

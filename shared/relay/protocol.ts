@@ -32,6 +32,12 @@ export interface HelloFrame {
    * its policy allows. The receiver leaves everything outside it out of its digests and frames.
    */
   things?: string;
+  /**
+   * Things (glob list) the receiver must not cut (agreed cuts): a child sends it to each parent but
+   * its first, listing what it shares with the parents before it, so that of the parents that share a
+   * thing through it only the first is a cutter (docs/shadow-engine.md, "One top per thing").
+   */
+  noCut?: string;
 }
 
 /**
@@ -316,6 +322,7 @@ function checkHeader(h: Record<string, unknown>): void {
       need(isInt(h.epoch), "epoch");
       need(isInt(h.v), "v");
       need(h.things === undefined || isStr(h.things, 4096), "things");
+      need(h.noCut === undefined || isStr(h.noCut, 4096), "noCut");
       return;
     case "digest":
       need(

@@ -76,7 +76,7 @@ describe("umbra bridge", () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      await until("ready line", () => /umbra bridge: ready 1 devices/.test(out), 12_000);
+      await until("ready line", () => /umbra bridge: ready 1 device mqtt:/.test(out), 12_000);
       const mark = await until("pdu-cli marked unreachable", async () => {
         const r = await node.service.get({ thing: "pdu-cli", shadow: "" });
         const b = r.ok ? (r.body as { state: { reported?: JsonObject } }).state.reported?.$bridge : undefined;

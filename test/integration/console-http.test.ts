@@ -102,6 +102,24 @@ describe("console HTTP routes", () => {
     expect(Date.now() - revokedAt).toBeLessThan(12_000);
   }, 30_000);
 
+  it("lists when each password was set and until when a rotated one's predecessor works, never a secret", async () => {
+    node.identities.add("dev-r", "device", "dev-r");
+    node.identities.add("dev-s", "device", "dev-s");
+    const rotation = node.identities.rotatePassword("dev-r", "device", { graceMs: 3_600_000 });
+    const res = await fetch(url("/identities"), { headers: { authorization: `Bearer ${viewerToken}` } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain(rotation.password);
+    const { identities } = JSON.parse(text) as { identities: Record<string, unknown>[] };
+    const of = (name: string) => identities.find((i) => i.name === name);
+    expect(of("dev-r")).toMatchObject({
+      passwordSetAt: rotation.setAt,
+      previousPasswordUntil: rotation.previousUntil,
+    });
+    expect(rotation.previousUntil).toBe(rotation.setAt + 3_600_000);
+    expect(of("dev-s")).toMatchObject({ passwordSetAt: of("dev-s")?.createdAt, previousPasswordUntil: null });
+  });
+
   it("refuses identity changes to viewers", async () => {
     const viewer = await signIn({ token: viewerToken });
     const res = await fetch(url("/identities"), {

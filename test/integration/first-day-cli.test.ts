@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { addIdentities, startSecureNode } from "../helpers/acl-clients.ts";
 import { REPO_ROOT, tempDir } from "../helpers/node.ts";
 import { runUmbra, UmbraLines } from "../helpers/umbra-cli.ts";
 
@@ -51,6 +52,41 @@ describe("first day: the agent says what is wrong with its node connection", () 
       expect(agent.child.exitCode).toBeNull();
     } finally {
       await agent.kill();
+    }
+  });
+});
+
+describe("first day: stopping the agent", () => {
+  it("SIGTERM stops a connected agent with exit 0 and no warning (the link it closes is not 'lost')", async () => {
+    const node = await startSecureNode();
+    const agent = new UmbraLines(["agent", "--url", node.mqttUrl, "--thing", "host-1"], {
+      UMBRA_AGENT_PASSWORD: addIdentities(node, [{ name: "host-1", role: "device" }]).get("host-1"),
+    });
+    try {
+      expect(await agent.nextLine(20_000)).toMatch(/^umbra agent: ready host-1 /);
+      agent.child.kill("SIGTERM");
+      expect(await agent.exited).toBe(0);
+      expect(agent.stderr).toMatch(/agent stopping/);
+      expect(agent.stderr).not.toMatch(/"level":(40|50)/);
+    } finally {
+      await agent.kill();
+      await node.stop();
+    }
+  });
+});
+
+describe("first day: a refused token names the node that refused it", () => {
+  it("a 401 says which node answered and that --url picks another (the default is 127.0.0.1:8080)", async () => {
+    const node = await startSecureNode();
+    try {
+      const r = await runUmbra(["peers", "--url", node.httpUrl, "--token", "not-this-nodes-token"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `401 Invalid or revoked bearer token (from ${new URL(node.httpUrl).origin}:`,
+      );
+      expect(r.stderr).toMatch(/--url or UMBRA_URL if that is not your node/);
+    } finally {
+      await node.stop();
     }
   });
 });

@@ -2,6 +2,7 @@ import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPki, type TestPki } from "../helpers/certs.ts";
 import { startTestNode, type TestNode } from "../helpers/node.ts";
+import { runUmbra } from "../helpers/umbra-cli.ts";
 
 interface HttpsReply {
   status: number;
@@ -94,6 +95,20 @@ describe("HTTPS API", () => {
       );
       expect(err?.code).toMatch(/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
     }
+  });
+
+  it("the CLI says an untrusted node certificate is a trust problem, and NODE_EXTRA_CA_CERTS fixes it", async () => {
+    const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
+    const args = ["shadow", "list", "--url", https, "--token", operator];
+    const untrusted = await runUmbra(args, { env });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toMatch(
+      /cannot reach https:\/\/127\.0\.0\.1:\d+: \S+ \(the node's certificate is not trusted here: NODE_EXTRA_CA_CERTS=/,
+    );
+    expect(untrusted.stderr).not.toMatch(/is the node running/);
+    const trusted = await runUmbra(args, { env: { ...env, NODE_EXTRA_CA_CERTS: pki.ca.cert } });
+    expect(trusted.stderr).toBe("");
+    expect(trusted.code).toBe(0);
   });
 
   it("shadow write and read with an operator bearer token", async () => {

@@ -55,7 +55,9 @@ describe("umbra job / umbra claim (CLI)", () => {
     expect(dry.stdout).toMatch(
       /rack1-host-1\s+REFUSED destructive: destructive without confirm: power="cycle"/,
     );
-    expect(dry.stdout).toMatch(/3 things: 0 would change, 0 would wait, 0 unchanged, refused: destructive 3/);
+    expect(dry.stdout).toMatch(
+      /^3 things: 0 would change, 0 would wait, 0 unchanged, refused: destructive 3$/m,
+    );
     expect(dry.stdout).toMatch(/run with --confirm/);
     const confirmedDry = await umbra("alice", ["job", "dry-run", ...args, "--confirm"]);
     expect(confirmedDry.stdout).toMatch(/rack1-host-2\s+power: null → "cycle" \(reported "on"\)/);

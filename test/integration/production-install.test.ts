@@ -64,6 +64,8 @@ describe("production install (npm pack, --omit=dev)", () => {
       expect(existsSync(join(host, "node_modules", dev)), dev).toBe(false);
     expect(existsSync(join(host, "node_modules/umbra/test"))).toBe(false);
     expect(existsSync(join(host, "node_modules/umbra/broker/cli/umbra.mjs"))).toBe(true);
+    expect(existsSync(join(host, "node_modules/umbra/console/dist/index.html"))).toBe(true);
+    expect(existsSync(join(host, "node_modules/umbra/console/src"))).toBe(false);
   });
 
   it("runs `umbra broker` from node_modules/.bin and serves MQTT", async () => {
@@ -98,5 +100,11 @@ describe("production install (npm pack, --omit=dev)", () => {
     const c = await connectClient(url ?? "", { clientId: "prod-check" });
     await c.publishAsync("things/prod/telemetry", "{}", { qos: 1 });
     await c.endAsync();
+    // The web console ships in the tarball (console/dist): `/` is the page, not "console not built".
+    const http = /umbra: ready \S+ (http:\/\/\S+)/.exec(out)?.[1];
+    expect(http, out).toBeDefined();
+    const page = await fetch(new URL("/", (http ?? "").replace("0.0.0.0", "127.0.0.1")));
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
   });
 });

@@ -61,16 +61,15 @@ describe("relay: a frame the peer cannot rebuild", () => {
     wire.up = false;
     await write(edge, a, { state: { reported: { n: 2 } } });
     await new Promise((r) => setTimeout(r, 50));
-    const internals = up as unknown as { known: Map<string, string[]>; inflight: Map<number, unknown> };
-    internals.inflight.clear();
-    internals.known.set("pdu-1", edge.store.open(a).doc.heads());
+    up.window.drain();
+    up.sync.known.set("pdu-1", edge.store.open(a).doc.heads());
     wire.up = true;
 
     // The next change goes with an abbreviated dep on a change the core does not hold.
     await write(edge, a, { state: { reported: { n: 3 } } });
     await converged([edge, core], [a], 8000);
     await eventually(() => expect(core.service.peek(a).reported).toEqual({ n: 3 }));
-    expect((up as unknown as { abbreviate: boolean }).abbreviate).toBe(false);
+    expect((up as unknown as { sender: { abbreviate: boolean } }).sender.abbreviate).toBe(false);
     expect(up.stats().framesRetried).toBeLessThan(5);
     for (const l of links) await l.shutdown();
   });

@@ -6,7 +6,7 @@ import { startTestNode, type TestNode, tempDir } from "../helpers/node.ts";
 
 /**
  * Issue 17, item 6 (and issue 12, item 10): with umask 022 the data dir was 0755 and umbra.db (password
- * hashes, token digests, every shadow), its -wal/-shm and telemetry.db* were 0644.
+ * hashes, token digests, every shadow), its -wal/-shm, telemetry.db* and mqtt.db* were 0644.
  */
 const mode = (path: string) => statSync(path).mode & 0o777;
 
@@ -32,8 +32,17 @@ describe("security: data files are private whatever the umask", () => {
       qos: 1,
     });
     await client.endAsync();
-    const files = ["umbra.db", "umbra.db-wal", "umbra.db-shm", "telemetry.db", "telemetry.db-wal"];
-    // Both databases are in WAL mode, so their -wal/-shm exist while the node runs.
+    // mqtt.db holds retained messages and queued QoS 1 messages for offline sessions: payloads too.
+    const files = [
+      "umbra.db",
+      "umbra.db-wal",
+      "umbra.db-shm",
+      "telemetry.db",
+      "telemetry.db-wal",
+      "mqtt.db",
+      "mqtt.db-wal",
+    ];
+    // The databases are in WAL mode, so their -wal/-shm exist while the node runs.
     for (let i = 0; i < 100 && !files.every((f) => existsSync(join(dataDir, f))); i++)
       await new Promise((r) => setTimeout(r, 50));
     expect(mode(dataDir)).toBe(0o700);

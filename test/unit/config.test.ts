@@ -41,6 +41,7 @@ describe("loadConfig defaults", () => {
       compactAfterChunks: 64,
       epochAfterChanges: 128,
       epochShared: true,
+      commitWorker: true,
       logLevel: "warn",
       allowAnonymous: false,
       tlsPort: null,

@@ -1,6 +1,7 @@
 import { brotliCompressSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { FrameIntake, type IntakePolicy } from "../../broker/relay/frame-intake.ts";
+import { systemClock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
 import { FrameBombError, inflateFrame } from "../../shared/relay/frame-inflate.ts";
 import { encodeFrame, FrameError, parseFrame } from "../../shared/relay/protocol.ts";
@@ -65,6 +66,12 @@ const POLICY: IntakePolicy = {
   cutOffMs: 60_000,
 };
 
+/** Polls until `done` (bounded): inflation runs on the thread pool and may be slow on a loaded machine. */
+async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !done() && Date.now() < end; )
+    await new Promise((r) => setTimeout(r, 10));
+}
+
 describe("FrameIntake", () => {
   it("delivers frames in order, inflated", async () => {
     const { log } = recordingLog();
@@ -77,7 +84,7 @@ describe("FrameIntake", () => {
       cutOff: () => undefined,
     });
     for (const site of ["s1", "s2", "s3"]) intake.push(encodeFrame({ t: "hello", site, epoch: 1, v: 1 }));
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => got.length === 3);
     expect(got).toEqual(["s1", "s2", "s3"]);
   });
 
@@ -88,14 +95,14 @@ describe("FrameIntake", () => {
     let delivered = 0;
     const intake = new FrameIntake("child:a", POLICY, {
       log,
-      now: () => now,
+      clock: { now: () => now, after: systemClock.after },
       deliver: async () => {
         delivered++;
       },
       cutOff: (reason) => cuts.push(reason),
     });
     intake.push(frameOf(plainOf('{"t":"digest"}', 50_000)));
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => intake.isCutOff);
     expect(intake.isCutOff).toBe(true);
     expect(cuts[0]).toMatch(/decompression bomb/);
     intake.push(encodeFrame({ t: "hello", site: "s", epoch: 1, v: 1 }));
@@ -104,7 +111,7 @@ describe("FrameIntake", () => {
     expect(lines.filter(([l]) => l === "warn")).toEqual([["warn", "relay: peer cut off"]]);
     now += POLICY.cutOffMs;
     intake.push(encodeFrame({ t: "hello", site: "s", epoch: 1, v: 1 }));
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => delivered === 1);
     expect(delivered).toBe(1);
   });
 
@@ -118,7 +125,7 @@ describe("FrameIntake", () => {
     });
     intake.push(new Uint8Array([1, 2, 3]));
     intake.push(new Uint8Array([1, 2, 4]));
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => intake.stats.refused === 2);
     expect(lines.filter(([l]) => l === "warn")).toHaveLength(1);
     expect(cuts).toEqual([]);
     intake.refused("relay frame header is not JSON");
@@ -135,7 +142,7 @@ describe("FrameIntake", () => {
     let delivered = 0;
     const intake = new FrameIntake("child:a", POLICY, {
       log,
-      now: () => now,
+      clock: { now: () => now, after: systemClock.after },
       deliver: async () => {
         delivered++;
       },
@@ -144,11 +151,11 @@ describe("FrameIntake", () => {
     const heads = frameOf(plainOf('{"t":"heads"}', 50_000));
     intake.push(heads);
     intake.push(heads);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => delivered + intake.stats.refused === 2);
     expect([delivered, intake.stats.refused]).toEqual([1, 1]);
     now += POLICY.bigFrameIntervalMs;
     intake.push(heads);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => delivered === 2);
     expect(delivered).toBe(2);
   });
 
@@ -162,7 +169,7 @@ describe("FrameIntake", () => {
       cutOff: (reason) => cuts.push(reason),
     });
     intake.push(frameOf(plainOf('{"t":"heads"}', 50_000)));
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => cuts.length > 0);
     expect(cuts).toHaveLength(1);
     expect(cuts[0]).toMatch(/a malformed frame over 10000 bytes/);
   });
@@ -186,7 +193,7 @@ describe("FrameIntake", () => {
     for (let i = 0; i < 10; i++) intake.push(hello);
     await new Promise((r) => setTimeout(r, 50));
     release();
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => delivered === 5);
     // One taken at once, four queued behind it; the other five dropped (and counted).
     expect(delivered).toBe(5);
     expect(intake.stats.refused).toBe(5);

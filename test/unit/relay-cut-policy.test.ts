@@ -54,4 +54,13 @@ describe("relayCutPolicy", () => {
     expect(policy(at("lab-pdu"), ["h1"])).toBe(true); // unshared: a local cut
     expect(policy(at("rack1-pdu"))).toBe(false); // no heads given: never an agreed cut
   });
+
+  it("holds back the agreed cut of a thing a child's earlier parent cuts (one top per thing)", () => {
+    const policy = relayCutPolicy([], () => [site("edge-1", "*")], Date.now, {
+      lagging: () => false,
+      heldBack: (thing) => thing.startsWith("pdu-"),
+    });
+    expect(policy(at("pdu-1"), ["h1"])).toBe(false);
+    expect(policy(at("ups-1"), ["h1"])).toBe("agreed");
+  });
 });

@@ -105,6 +105,8 @@ describe("relay topics and peers table", () => {
       changesSent: 5,
       changesReceived: 6,
       denied: 0,
+      epochSplits: 0,
+      splitShadows: [],
     } satisfies LinkStats;
     const out = formatPeersTable("core", [peer], 4000);
     expect(out).toContain("child:edge-1  edge-1  up");
@@ -116,5 +118,14 @@ describe("relay topics and peers table", () => {
     expect(formatPeersTable("core", [{ ...quiet, pendingChanges: 0 }], 75_000)).toContain("up, idle");
     expect(formatPeersTable("core", [quiet], 75_000)).toContain("up, stalled");
     expect(formatPeersTable("core", [{ ...quiet, connected: false }], 75_000)).toContain("down");
+    expect(out).not.toContain("epoch");
+    // A shadow split between two cutters is named under the table, with the fix.
+    const split = formatPeersTable(
+      "core",
+      [{ ...peer, epochSplits: 3, splitShadows: ["pdu-1", "pdu-2"] }],
+      4000,
+    );
+    expect(split).toMatch(/child:edge-1: 2 shadows with two bases for one epoch \(pdu-1, pdu-2\)/);
+    expect(split).toContain("epochShared: false");
   });
 });

@@ -12,9 +12,28 @@ interface Identity {
   things: string;
   createdAt: number;
   revokedAt: number | null;
+  /** Epoch ms when the current password was set (creation or last rotation). */
+  passwordSetAt?: number;
+  /** Epoch ms until which the password before the last rotation still works; null: it does not. */
+  previousPasswordUntil?: number | null;
 }
 
-/** Identities of this node; operators add devices (credentials shown once) and revoke them. */
+/** The status cell: revoked, or active (with the old password's grace after a rotation). */
+function status(i: Identity) {
+  if (i.revokedAt !== null)
+    return html`<span class="badge off">revoked ${formatTime(i.revokedAt / 1000)}</span>`;
+  return html`<span class="badge ok">active</span>${
+    i.previousPasswordUntil
+      ? html` <span class="badge warn" data-testid="grace">old password until ${formatTime(i.previousPasswordUntil / 1000)}</span>`
+      : null
+  }`;
+}
+
+/**
+ * Identities of this node: when each password was set and, after a rotation with a grace, until when
+ * the old one still works; operators add devices (credentials shown once) and revoke them. Rotation is
+ * on the CLI only (no HTTP route by design): the help text says how.
+ */
 export function IdentitiesPage({ session }: PageProps) {
   const [list, setList] = useState<Identity[] | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -61,6 +80,9 @@ export function IdentitiesPage({ session }: PageProps) {
 
   return html`
     <h1>Identities</h1>
+    <p class="hint" data-testid="rotate-help">To give an identity a new password, run on the node: <code>umbra device rotate <var>thing</var></code> (users: <code>umbra user rotate <var>name</var></code>);
+      add <code>--grace 1h</code> to keep the old password working while devices are re-provisioned.
+      Rotation is not offered here: it is done on the node's command line only (docs/security.md).</p>
     ${
       editable
         ? html`<form class="card row" onSubmit=${add} aria-labelledby="add-title">
@@ -77,11 +99,12 @@ export function IdentitiesPage({ session }: PageProps) {
         ? html`<p>Loading identities…</p>`
         : html`<div class="scroll" tabindex="0"><table data-testid="identities-table">
           <caption class="sr-only">Identities</caption>
-          <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Things</th><th scope="col">Created</th><th scope="col">Status</th>${editable ? html`<th scope="col"><span class="sr-only">Actions</span></th>` : null}</tr></thead>
+          <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Things</th><th scope="col">Created</th><th scope="col">Password set</th><th scope="col">Status</th>${editable ? html`<th scope="col"><span class="sr-only">Actions</span></th>` : null}</tr></thead>
           <tbody>${list.map(
             (i) => html`<tr key=${i.name} data-identity=${i.name}>
               <th scope="row">${i.name}</th><td>${i.role}</td><td><code>${i.things}</code></td><td>${formatTime(i.createdAt / 1000)}</td>
-              <td>${i.revokedAt === null ? html`<span class="badge ok">active</span>` : html`<span class="badge off">revoked ${formatTime(i.revokedAt / 1000)}</span>`}</td>
+              <td data-col="password-set">${i.passwordSetAt === undefined ? "—" : formatTime(i.passwordSetAt / 1000)}</td>
+              <td data-col="status">${status(i)}</td>
               ${
                 editable
                   ? html`<td>${

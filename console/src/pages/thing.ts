@@ -7,6 +7,7 @@ import type { PageProps } from "../pages.ts";
 import { DesiredEditor } from "../parts/desired-editor.ts";
 import { presenceBadge } from "../parts/fleet-table.ts";
 import { HistoryPanel } from "../parts/history.ts";
+import { InventoryPanel } from "../parts/inventory.ts";
 import { TelemetryPanel } from "../parts/telemetry.ts";
 import { thingHref } from "../router.ts";
 import { canEdit } from "../session.ts";
@@ -26,7 +27,10 @@ type Loaded =
   | { kind: "error"; message: string }
   | { kind: "ok"; doc: ShadowDoc };
 
-/** One thing: its shadows side by side, live; desired editable by operators; presence; telemetry; history. */
+/**
+ * One thing: its shadows side by side, live; desired editable by operators; presence; inventory
+ * attributes (`?view=inventory` scrolls to them); telemetry; history.
+ */
 export function ThingPage({ route, session }: PageProps) {
   const thing = route.args[0] ?? "";
   const shadow = route.query.get("shadow") ?? "";
@@ -86,6 +90,7 @@ export function ThingPage({ route, session }: PageProps) {
       ${named.map((n) => html`<a href=${thingHref(thing, n)} aria-current=${shadow === n ? "page" : undefined}>${n}</a>`)}
     </nav>
     ${body(loaded, thing, shadow, canEdit(session))}
+    <${InventoryPanel} thing=${thing} editable=${canEdit(session)} focus=${route.query.get("view") === "inventory"} />
     <${TelemetryPanel} thing=${thing} />
     <${HistoryPanel} thing=${thing} shadow=${shadow} version=${loaded.kind === "ok" ? loaded.doc.version : undefined} />
   `;

@@ -1,7 +1,7 @@
 import { html } from "htm/preact";
 import { ago } from "../format.ts";
 import type { Connection } from "../live.ts";
-import { thingHref } from "../router.ts";
+import { inventoryHref, thingHref } from "../router.ts";
 
 export interface ThingRow {
   thing: string;
@@ -80,6 +80,13 @@ export function attributeText(v: unknown): string {
   return String(v);
 }
 
+/** An attribute cell: its value, linked to the thing's inventory (who set it, the editor). */
+function attributeCell(r: ThingRow, key: string) {
+  const v = r.attributes[key];
+  if (v === undefined) return "—";
+  return html`<a href=${inventoryHref(r.thing)} title=${`Inventory of ${r.thing}`}>${attributeText(v)}</a>`;
+}
+
 /** The sortable columns: header, fleet-query field. */
 const COLUMNS: [string, string][] = [
   ["Thing", "thingName"],
@@ -128,7 +135,7 @@ export function FleetTable(props: {
           <td data-col="delta">${r.deltaLeaves > 0 ? html`<span class="badge warn">${r.deltaLeaves} pending</span>` : r.classic ? html`<span class="badge ok">in sync</span>` : "—"}</td>
           <td data-col="conflicts">${r.conflictLeaves > 0 ? html`<span class="badge bad">${r.conflictLeaves}</span>` : "0"}</td>
           <td data-col="last-report">${ago(r.lastReport)}</td>
-          ${attributeKeys.map((k) => html`<td data-col=${`attr-${k}`}>${attributeText(r.attributes[k])}</td>`)}
+          ${attributeKeys.map((k) => html`<td data-col=${`attr-${k}`}>${attributeCell(r, k)}</td>`)}
           <td>${r.shadows.length > 0 ? r.shadows.join(", ") : "—"}</td>
         </tr>`,
       )}

@@ -1,0 +1,108 @@
+import { Worker } from "node:worker_threads";
+import type { Db } from "../store/database.ts";
+import type { CommitBatch } from "./commit-batch.ts";
+
+export interface CommitWorkerData {
+  /** The node's database file; the worker opens its own connection to it. */
+  path: string;
+  busyTimeoutMs: number;
+}
+
+export type CommitRequest = { type: "batch"; id: number; batch: CommitBatch } | { type: "close" };
+
+export type CommitReply =
+  | { id: number; ok: true; commitMs: number; syncMs: number }
+  /** storage: the fsync failed (or the worker is gone): what is on disk is unknown. */
+  | { id: number; ok: false; storage: boolean; message: string };
+
+/** How long the transaction and the fsync of a batch took in the worker. */
+export interface CommitTimes {
+  commitMs: number;
+  syncMs: number;
+}
+
+/** A failed batch. `storage`: the disk, not the transaction, failed; nothing more may be acknowledged. */
+export class CommitFailure extends Error {
+  constructor(
+    message: string,
+    readonly storage: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Where the group commit sends prepared batches when they are written off the main thread. */
+export interface CommitWriter {
+  /** Resolves once the batch is committed and on disk; rejects with a CommitFailure. */
+  write(batch: CommitBatch): Promise<CommitTimes>;
+  close(): Promise<void>;
+}
+
+/**
+ * The main thread's side of the commit worker (broker/shadow/commit-worker.ts, docs/shadow-engine.md
+ * "Threads"): posts each prepared batch (plain rows and bytes, copied by the structured clone) and
+ * resolves when the worker answers that it is committed and fsynced. If the worker dies, every batch in
+ * flight and every later one fails as a storage failure (the node must be restarted).
+ */
+export class CommitThread implements CommitWriter {
+  private readonly worker: Worker;
+  private readonly pending = new Map<
+    number,
+    { resolve: (t: CommitTimes) => void; reject: (e: CommitFailure) => void }
+  >();
+  private nextId = 1;
+  private dead: CommitFailure | undefined;
+  private readonly exited: Promise<void>;
+
+  constructor(db: Db, busyTimeoutMs = 5000) {
+    const data: CommitWorkerData = { path: db.name, busyTimeoutMs };
+    this.worker = new Worker(new URL("./commit-worker-entry.mjs", import.meta.url), { workerData: data });
+    // Referenced only while a batch is in flight: an idle worker never keeps the process alive.
+    this.worker.unref();
+    this.worker.on("message", (reply: CommitReply) => this.answer(reply));
+    this.worker.on("error", (err: unknown) =>
+      this.fail(`commit worker failed: ${err instanceof Error ? err.message : JSON.stringify(err)}`),
+    );
+    this.exited = new Promise((resolve) =>
+      this.worker.once("exit", (code) => {
+        this.fail(`commit worker exited (${code})`);
+        resolve();
+      }),
+    );
+  }
+
+  write(batch: CommitBatch): Promise<CommitTimes> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    const request: CommitRequest = { type: "batch", id, batch };
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(request);
+    });
+  }
+
+  /** Lets the worker finish what it was sent, closes its connection and waits for it to exit. */
+  async close(): Promise<void> {
+    if (!this.dead) {
+      this.worker.ref();
+      this.worker.postMessage({ type: "close" } satisfies CommitRequest);
+    }
+    await this.exited;
+  }
+
+  private answer(reply: CommitReply): void {
+    const waiter = this.pending.get(reply.id);
+    if (!waiter) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if (reply.ok) waiter.resolve({ commitMs: reply.commitMs, syncMs: reply.syncMs });
+    else waiter.reject(new CommitFailure(reply.message, reply.storage));
+  }
+
+  private fail(message: string): void {
+    this.dead ??= new CommitFailure(message, true);
+    for (const w of this.pending.values()) w.reject(this.dead);
+    this.pending.clear();
+  }
+}
