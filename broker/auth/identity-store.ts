@@ -1,11 +1,6 @@
 import { type Principal, principal, type Role, type UserRole } from "../../shared/acl.ts";
 import type { Db } from "../store/database.ts";
-import {
-  createIdentityTables,
-  type IdentityEvent,
-  type IdentityRow,
-  identityQueries,
-} from "./identity-schema.ts";
+import { type IdentityEvent, type IdentityRow, identityQueries } from "./identity-schema.ts";
 import { credentialValid, type PasswordSlots, rotatedSlots } from "./password-window.ts";
 import { hashPassword, newSecret, sameDigest, tokenDigest } from "./secrets.ts";
 
@@ -86,7 +81,6 @@ export class IdentityStore {
     private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {
-    createIdentityTables(db);
     this.q = identityQueries(db);
     this.lastDataVersion = this.dataVersion();
     this.nextGraceEnd = this.findNextGraceEnd();

@@ -24,15 +24,6 @@ export class ShadowQuota {
     db: Db,
     private readonly limits: Pick<ShadowLimits, "maxNamedShadows" | "maxShadowsPerIdentity">,
   ) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS shadow_creators (
-        thing TEXT NOT NULL,
-        name TEXT NOT NULL,
-        identity TEXT NOT NULL,
-        PRIMARY KEY (thing, name)
-      ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS shadow_creators_by_identity ON shadow_creators (identity);
-    `);
     this.q = {
       named: db.prepare("SELECT count(*) AS n FROM shadows WHERE thing = ? AND name != '' AND deleted = 0"),
       byIdentity: db.prepare(

@@ -35,15 +35,6 @@ export class AttributeStore {
   private readonly q;
 
   constructor(private readonly db: Db) {
-    db.exec(`CREATE TABLE IF NOT EXISTS thing_attributes (
-      thing TEXT PRIMARY KEY,
-      attributes TEXT NOT NULL,
-      version INTEGER NOT NULL,
-      updated_at INTEGER NOT NULL
-    ) WITHOUT ROWID`);
-    const columns = db.prepare("PRAGMA table_info(thing_attributes)").all() as { name: string }[];
-    if (!columns.some((c) => c.name === "origins"))
-      db.exec("ALTER TABLE thing_attributes ADD COLUMN origins TEXT NOT NULL DEFAULT '{}'");
     const cols = "thing, attributes, origins, version, updated_at";
     this.q = {
       get: db.prepare(`SELECT ${cols} FROM thing_attributes WHERE thing = ?`),

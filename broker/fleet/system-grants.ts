@@ -17,11 +17,6 @@ export class SystemGrants {
     db: Db,
     private readonly systems: SystemRegistry,
   ) {
-    db.exec(`CREATE TABLE IF NOT EXISTS fleet_system_grants (
-      identity TEXT NOT NULL,
-      system TEXT NOT NULL,
-      PRIMARY KEY (identity, system)
-    ) WITHOUT ROWID`);
     this.q = {
       of: db.prepare("SELECT system FROM fleet_system_grants WHERE identity = ? ORDER BY system"),
       on: db.prepare("SELECT identity FROM fleet_system_grants WHERE system = ? ORDER BY identity"),

@@ -45,9 +45,6 @@ export class SystemRegistry {
     db: Db,
     private readonly index: FleetIndex,
   ) {
-    db.exec(`CREATE TABLE IF NOT EXISTS systems (
-      name TEXT PRIMARY KEY, spec TEXT NOT NULL, version INTEGER NOT NULL, updated_at INTEGER NOT NULL
-    ) WITHOUT ROWID`);
     this.q = {
       all: db.prepare("SELECT spec, version, updated_at FROM systems"),
       put: db.prepare(

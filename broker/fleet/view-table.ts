@@ -19,13 +19,6 @@ export class FleetViewTable {
   private readonly q;
 
   constructor(private readonly db: Db) {
-    db.exec(`CREATE TABLE IF NOT EXISTS fleet_views (
-      thing TEXT NOT NULL,
-      name TEXT NOT NULL,
-      version INTEGER NOT NULL,
-      view TEXT NOT NULL,
-      PRIMARY KEY (thing, name)
-    ) WITHOUT ROWID`);
     this.q = {
       put: db.prepare("INSERT OR REPLACE INTO fleet_views (thing, name, version, view) VALUES (?, ?, ?, ?)"),
       drop: db.prepare("DELETE FROM fleet_views WHERE thing = ? AND name = ?"),

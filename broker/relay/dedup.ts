@@ -43,14 +43,6 @@ export class DedupFilter {
     private readonly options: DedupOptions = {},
   ) {
     this.maxAbove = options.maxAbove ?? 10_000;
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS relay_dedup (origin TEXT PRIMARY KEY, contiguous INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS relay_dedup_above (
-        origin TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        PRIMARY KEY (origin, seq)
-      ) WITHOUT ROWID;
-    `);
     this.stmt = {
       mark: db.prepare("SELECT contiguous FROM relay_dedup WHERE origin = ?").pluck(),
       has: db.prepare("SELECT 1 FROM relay_dedup_above WHERE origin = ? AND seq = ?").pluck(),

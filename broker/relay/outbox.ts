@@ -2,7 +2,7 @@ import type { Registry } from "prom-client";
 import type { Logger } from "../../shared/logger.ts";
 import type { Db } from "../store/database.ts";
 import { type OutboxMetrics, outboxMetrics } from "./outbox-metrics.ts";
-import { createOutboxTables, outboxStateValue, setOutboxState } from "./outbox-schema.ts";
+import { outboxStateValue, setOutboxState } from "./outbox-schema.ts";
 
 /**
  * The store-and-forward outbox for plain topics the operator relays upstream
@@ -102,7 +102,6 @@ export class RelayOutbox {
     private readonly options: OutboxOptions,
   ) {
     if (!options.site) throw new Error("relay outbox: a site name is required (set --site)");
-    createOutboxTables(db);
     const epoch = outboxStateValue(db, "epoch", () => crypto.randomUUID().slice(0, 8));
     this.origin = `${options.site}~${epoch}`;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;

@@ -9,16 +9,6 @@ export class PeerStateStore {
   private readonly q;
 
   constructor(private readonly db: Db) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS relay_known (
-        peer TEXT NOT NULL, key TEXT NOT NULL, heads TEXT NOT NULL,
-        PRIMARY KEY (peer, key)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS relay_dirty (
-        peer TEXT NOT NULL, key TEXT NOT NULL, since INTEGER NOT NULL,
-        PRIMARY KEY (peer, key)
-      ) WITHOUT ROWID;
-    `);
     this.q = {
       known: db.prepare("SELECT key, heads FROM relay_known WHERE peer = ?"),
       setKnown: db.prepare(

@@ -120,7 +120,6 @@ export class ShadowStore {
     private readonly options: ShadowStoreOptions,
   ) {
     this.cache = new DocCache<ShadowEntry>(options.cacheSize, (e) => e.doc.free());
-    ensureHeadsColumn(db);
     this.writer = new BatchWriter(db, () => this.journal);
     this.epochAfter = options.epochAfterChanges ?? DEFAULT_EPOCH_AFTER_CHANGES;
     this.q = {
@@ -384,12 +383,6 @@ export class ShadowStore {
   close(): void {
     this.cache.clear();
   }
-}
-
-/** Adds `shadows.heads` to stores created before the relay (SQLite has no ADD COLUMN IF NOT EXISTS). */
-function ensureHeadsColumn(db: Db): void {
-  const columns = db.prepare("PRAGMA table_info(shadows)").all() as { name: string }[];
-  if (!columns.some((c) => c.name === "heads")) db.exec("ALTER TABLE shadows ADD COLUMN heads TEXT");
 }
 
 /** Metadata (per-leaf timestamps) is kept beside the document, not in it: see shadow-doc.ts. */

@@ -1,10 +1,10 @@
-import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FleetIndex } from "../../broker/fleet/fleet-index.ts";
 import { SystemRegistry } from "../../broker/fleet/system-registry.ts";
 import { findCycle, parseSystemSpec, SystemError } from "../../shared/fleet-systems.ts";
 import type { FleetShadow } from "../../shared/query/index.ts";
+import { memoryDb } from "../helpers/memory-db.ts";
 
 const view = (
   desired: Record<string, unknown>,
@@ -22,7 +22,7 @@ const view = (
 
 function registry() {
   const index = new FleetIndex();
-  const systems = new SystemRegistry(new Database(":memory:"), index);
+  const systems = new SystemRegistry(memoryDb(), index);
   return { index, systems };
 }
 
