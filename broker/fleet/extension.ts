@@ -6,6 +6,7 @@ import { AttributesRelay } from "./attributes-relay.ts";
 import { FleetService } from "./fleet-service.ts";
 import { PresenceRelay } from "./presence-relay.ts";
 import { answerThingQuery, fleetRoutes, isFleetQuery } from "./routes.ts";
+import { SystemsRelay } from "./systems-relay.ts";
 
 export interface FleetExtension extends NodeExtension {
   readonly fleet: FleetService;
@@ -33,6 +34,10 @@ export const fleetExtension: ExtensionDefinition = {
     fleet.onAttributesWritten = (thing, attributes) => attributesRelay.mirror(thing, attributes);
     ctx.service.on("change", attributesRelay.onChange);
     attributesRelay.reconcile();
+    const systemsRelay = new SystemsRelay(ctx, fleet.systems, () => presenceRelay.relays());
+    fleet.systems.onLocalChange = systemsRelay.onLocalChange;
+    ctx.service.on("change", systemsRelay.onChange);
+    systemsRelay.reconcile();
     ctx.service.desiredChecks.push(fleet.grants.check);
     const stopMqtt = installAttributeTopics(ctx.broker, ctx.access, fleet, ctx.log);
     // Presence as announced by the node (retained `$umbra/things/{t}/presence`, from any origin).
@@ -60,6 +65,7 @@ export const fleetExtension: ExtensionDefinition = {
         stopMqtt();
         stopLinkWatch();
         ctx.service.off("change", attributesRelay.onChange);
+        ctx.service.off("change", systemsRelay.onChange);
         const i = ctx.service.desiredChecks.indexOf(fleet.grants.check);
         if (i >= 0) ctx.service.desiredChecks.splice(i, 1);
         ctx.broker.unsubscribe("$umbra/things/+/presence", onPresence, () => {});

@@ -1,0 +1,150 @@
+import type { SystemSpec } from "../../shared/fleet-systems.ts";
+import { type JsonObject, jsonEqual } from "../../shared/json.ts";
+import { replacementPatch } from "../../shared/site-attributes.ts";
+import { NODE_WRITER } from "../../shared/site-presence.ts";
+import {
+  entryOf,
+  type ResolvedSystem,
+  resolveSystem,
+  SYSTEMS_SHADOW,
+  stampEdit,
+} from "../../shared/site-systems.ts";
+import type { NodeContext } from "../extension.ts";
+import type { ShadowChange } from "../shadow/shadow-service.ts";
+import type { SystemRegistry } from "./system-registry.ts";
+
+const same = (a: SystemSpec | undefined, b: SystemSpec | undefined): boolean =>
+  jsonEqual(
+    a
+      ? { t: [...a.things].sort(), s: [...a.systems].sort(), d: a.description ?? null, q: a.query ?? null }
+      : null,
+    b
+      ? { t: [...b.things].sort(), s: [...b.systems].sort(), d: b.description ?? null, q: b.query ?? null }
+      : null,
+  );
+
+/**
+ * Systems across sites (shared/site-systems.ts, docs/fleet.md): when the node relays, each system is
+ * written into the `$umbra-systems` shadow of every static thing at or below it (the relay carries
+ * those within each site's grant), and a change merged from a peer rebuilds the systems it names from
+ * their carriers here. Writes are diffs, so a node copying a merged system onward writes nothing once
+ * its carriers agree.
+ */
+export class SystemsRelay {
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly systems: SystemRegistry,
+    private readonly relays: () => boolean,
+  ) {}
+
+  private reportedOf(thing: string): JsonObject {
+    const v = this.ctx.service.peek({ thing, shadow: SYSTEMS_SHADOW });
+    return v.exists ? v.reported : {};
+  }
+
+  /** What the carriers here hold for a system (those listed plus the current static things below it). */
+  private held(name: string, extra: Iterable<string> = []): ResolvedSystem | undefined {
+    const things = new Set([...extra, ...this.carriers(name)]);
+    return resolveSystem(
+      name,
+      [...things].map((t) => [t, this.reportedOf(t)] as [string, JsonObject]),
+    );
+  }
+
+  private carriers(name: string): Set<string> {
+    try {
+      return this.systems.staticThingsBelow(name);
+    } catch {
+      return new Set();
+    }
+  }
+
+  private current(name: string): SystemSpec | undefined {
+    try {
+      return this.systems.get(name);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Writes the entries of `name` (and, since their carriers changed with it, of its ancestors) into
+   * the carriers: new ones get the entry, things no longer below it lose it. `before`: the things that
+   * carried it before a local edit.
+   */
+  sync(name: string, before: Iterable<string> = []): void {
+    if (!this.relays()) return;
+    const spec = this.current(name);
+    const old = [...before];
+    const held = this.held(name, old);
+    const now = { at: Date.now(), site: this.ctx.config.site };
+    const writes = new Map<string, JsonObject>();
+    const add = (thing: string, key: string, entry: JsonObject | null) => {
+      const from = this.reportedOf(thing);
+      const patch = replacementPatch(
+        key in from ? { [key]: from[key] ?? null } : {},
+        entry ? { [key]: entry } : {},
+      );
+      if (Object.keys(patch).length > 0) writes.set(thing, { ...writes.get(thing), ...patch });
+    };
+    const carriers = spec ? this.carriers(name) : new Set<string>();
+    if (spec) {
+      const r = same(spec, held?.spec) && held ? held : stampEdit(spec, held, now);
+      for (const t of carriers) add(t, name, entryOf(r, spec.things.includes(t)));
+    }
+    for (const t of old) if (!carriers.has(t)) add(t, name, null);
+    for (const a of spec ? this.systems.ancestorsOf(name) : []) {
+      const ancestor = this.held(a, old);
+      if (ancestor) {
+        const keep = this.carriers(a);
+        for (const t of keep) add(t, a, entryOf(ancestor, ancestor.spec.things.includes(t)));
+        for (const t of old) if (!keep.has(t)) add(t, a, null);
+      }
+    }
+    for (const [thing, patch] of writes) this.write(thing, patch);
+  }
+
+  private write(thing: string, reported: JsonObject): void {
+    this.ctx.service.update({ thing, shadow: SYSTEMS_SHADOW }, { state: { reported } }, NODE_WRITER).then(
+      (r) => {
+        if (!r.ok) this.ctx.log.warn({ thing, reason: r.error.message }, "systems shadow refused");
+      },
+      (err) => this.ctx.log.error({ err, thing }, "systems shadow write failed"),
+    );
+  }
+
+  /** A local put or delete: the carriers before it lose what no longer applies. */
+  readonly onLocalChange = (name: string, before: SystemSpec | undefined): void => {
+    const old = new Set(before?.things ?? []);
+    for (const c of before?.systems ?? []) for (const t of this.carriers(c)) old.add(t);
+    this.sync(name, old);
+  };
+
+  /** A merged change from a peer: the systems it touches are rebuilt from their carriers here. */
+  readonly onChange = (c: ShadowChange): void => {
+    if (c.origin === undefined || c.addr.shadow !== SYSTEMS_SHADOW) return;
+    const before = c.previous.exists ? c.previous.reported : {};
+    const after = c.current.exists ? c.current.reported : {};
+    for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      if (jsonEqual(before[name] ?? null, after[name] ?? null)) continue;
+      const was = this.current(name);
+      const oldCarriers = this.carriers(name);
+      const held = this.held(name, [c.addr.thing]);
+      if (same(was, held?.spec)) continue;
+      this.systems.applyReplicated(name, held?.spec);
+      const cycles = this.systems.cycles.filter((p) => p.includes(name));
+      if (cycles.length > 0)
+        this.ctx.log.warn(
+          { system: name, origin: c.origin, cycles: cycles.map((p) => p.join(" → ")) },
+          "systems: a merge closed a cycle; the closing edge is left out until one side removes it",
+        );
+      this.sync(name, oldCarriers);
+    }
+  };
+
+  /** At start: every system into its carriers (those that already agree cost a comparison). */
+  reconcile(): void {
+    if (!this.relays()) return;
+    for (const s of this.systems.list()) this.sync(s.name);
+  }
+}
