@@ -66,6 +66,7 @@ export const fleetExtension: ExtensionDefinition = {
         stopLinkWatch();
         ctx.service.off("change", attributesRelay.onChange);
         ctx.service.off("change", systemsRelay.onChange);
+        systemsRelay.close();
         const i = ctx.service.desiredChecks.indexOf(fleet.grants.check);
         if (i >= 0) ctx.service.desiredChecks.splice(i, 1);
         ctx.broker.unsubscribe("$umbra/things/+/presence", onPresence, () => {});

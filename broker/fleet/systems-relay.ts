@@ -13,6 +13,9 @@ import type { NodeContext } from "../extension.ts";
 import type { ShadowChange } from "../shadow/shadow-service.ts";
 import type { SystemRegistry } from "./system-registry.ts";
 
+/** Merged changes are applied this long after the first of a batch arrives. */
+const APPLY_DELAY_MS = 50;
+
 const same = (a: SystemSpec | undefined, b: SystemSpec | undefined): boolean =>
   jsonEqual(
     a
@@ -120,27 +123,51 @@ export class SystemsRelay {
     this.sync(name, old);
   };
 
-  /** A merged change from a peer: the systems it touches are rebuilt from their carriers here. */
+  /** Systems named by merged changes not yet applied, with the things whose entry changed. */
+  private pending = new Map<string, Set<string>>();
+  private pendingTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * A merged change from a peer: the systems it touches are rebuilt from their carriers here, once per
+   * batch (a frame brings the entries of many carriers of the same system: each is read once).
+   */
   readonly onChange = (c: ShadowChange): void => {
     if (c.origin === undefined || c.addr.shadow !== SYSTEMS_SHADOW) return;
     const before = c.previous.exists ? c.previous.reported : {};
     const after = c.current.exists ? c.current.reported : {};
     for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
       if (jsonEqual(before[name] ?? null, after[name] ?? null)) continue;
+      const things = this.pending.get(name) ?? new Set<string>();
+      this.pending.set(name, things);
+      things.add(c.addr.thing);
+    }
+    if (this.pending.size > 0)
+      this.pendingTimer ??= setTimeout(() => this.applyPending(), APPLY_DELAY_MS).unref();
+  };
+
+  private applyPending(): void {
+    this.pendingTimer = undefined;
+    const batch = this.pending;
+    this.pending = new Map();
+    for (const [name, things] of batch) {
       const was = this.current(name);
       const oldCarriers = this.carriers(name);
-      const held = this.held(name, [c.addr.thing]);
+      const held = this.held(name, things);
       if (same(was, held?.spec)) continue;
       this.systems.applyReplicated(name, held?.spec);
       const cycles = this.systems.cycles.filter((p) => p.includes(name));
       if (cycles.length > 0)
         this.ctx.log.warn(
-          { system: name, origin: c.origin, cycles: cycles.map((p) => p.join(" → ")) },
+          { system: name, cycles: cycles.map((p) => p.join(" → ")) },
           "systems: a merge closed a cycle; the closing edge is left out until one side removes it",
         );
       this.sync(name, oldCarriers);
     }
-  };
+  }
+
+  close(): void {
+    clearTimeout(this.pendingTimer);
+  }
 
   /** At start: every system into its carriers (those that already agree cost a comparison). */
   reconcile(): void {
