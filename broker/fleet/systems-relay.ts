@@ -169,9 +169,28 @@ export class SystemsRelay {
     clearTimeout(this.pendingTimer);
   }
 
-  /** At start: every system into its carriers (those that already agree cost a comparison). */
+  /**
+   * At start: the carriers are the record of what was merged, so a system they hold differently from
+   * the table (a merge applied to the shadows but not yet here when the node stopped) is taken from
+   * them; then every system is written into its carriers (those that already agree cost a comparison;
+   * systems defined before the node relayed get their entries now).
+   */
   reconcile(): void {
     if (!this.relays()) return;
+    const rows = this.ctx.db
+      .prepare("SELECT thing FROM shadows WHERE name = ? AND deleted = 0")
+      .all(SYSTEMS_SHADOW) as { thing: string }[];
+    const byName = new Map<string, Set<string>>();
+    for (const { thing } of rows)
+      for (const name of Object.keys(this.reportedOf(thing))) {
+        const set = byName.get(name) ?? new Set<string>();
+        byName.set(name, set);
+        set.add(thing);
+      }
+    for (const [name, things] of byName) {
+      const held = this.held(name, things);
+      if (held && !same(this.current(name), held.spec)) this.systems.applyReplicated(name, held.spec);
+    }
     for (const s of this.systems.list()) this.sync(s.name);
   }
 }

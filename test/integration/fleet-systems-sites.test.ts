@@ -1,8 +1,10 @@
+import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import type { FleetExtension } from "../../broker/fleet/extension.ts";
 import type { SystemSpec } from "../../shared/fleet-systems.ts";
-import { SYSTEMS_SHADOW } from "../../shared/site-systems.ts";
-import type { TestNode } from "../helpers/node.ts";
+import { NODE_WRITER } from "../../shared/site-presence.ts";
+import { entryOf, SYSTEMS_SHADOW, stampEdit } from "../../shared/site-systems.ts";
+import { type TestNode, tempDir } from "../helpers/node.ts";
 import { addr, converged, eventually, linkUp, startSite, write } from "../helpers/relay-sites.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 
@@ -13,9 +15,11 @@ import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 describe("systems across sites", () => {
   const nodes: TestNode[] = [];
   let proxy: TcpProxy | undefined;
+  const dataDir = tempDir("umbra-systems-restart-");
   afterAll(async () => {
     for (const n of nodes.splice(0).reverse()) await n.stop();
     await proxy?.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
   const systemsOf = (n: TestNode) => (n.extensions.get("fleet") as FleetExtension).fleet.systems;
   const spec = (n: TestNode, name: string): Omit<SystemSpec, "name"> | undefined => {
@@ -133,4 +137,33 @@ describe("systems across sites", () => {
     await eventually(() => expect(spec(edge, "rack-1")).toBeUndefined(), 20_000);
     expect(spec(edge, "rack-2")?.things).toEqual(["pdu-e3"]);
   }, 180_000);
+
+  it("at start, takes a system its carriers hold but its table lacks (merged before a stop)", async () => {
+    const core = await startSite({ site: "core-r" });
+    nodes.push(core);
+    let edge = await startSite({ site: "edge-r", dataDir, parents: [{ node: core }] });
+    await linkUp(edge, "parent:core-r");
+    systemsOf(edge).put("kept", { things: ["pdu-r1"] });
+    // An entry in a carrier that the table never saw (as if the node stopped between the two).
+    const ghost = stampEdit({ name: "ghost", things: ["pdu-r2"], systems: [] }, undefined, {
+      at: 1,
+      site: "core-r",
+    });
+    const r = await edge.service.update(
+      { thing: "pdu-r2", shadow: SYSTEMS_SHADOW },
+      { state: { reported: { ghost: entryOf(ghost, true) } } },
+      NODE_WRITER,
+    );
+    expect(r.ok).toBe(true);
+    expect(spec(edge, "ghost")).toBeUndefined();
+    await eventually(() => expect(spec(core, "kept")?.things).toEqual(["pdu-r1"]), 20_000);
+    await edge.stop({ keepData: true });
+
+    edge = await startSite({ site: "edge-r", dataDir, parents: [{ node: core }] });
+    nodes.push(edge);
+    expect(spec(edge, "kept")?.things).toEqual(["pdu-r1"]);
+    expect(spec(edge, "ghost")?.things).toEqual(["pdu-r2"]);
+    // The core learned it from the relayed carrier.
+    await eventually(() => expect(spec(core, "ghost")?.things).toEqual(["pdu-r2"]), 20_000);
+  }, 120_000);
 });
