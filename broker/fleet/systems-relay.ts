@@ -1,3 +1,4 @@
+import { mergeAttributes } from "../../shared/fleet-attributes.ts";
 import type { SystemSpec } from "../../shared/fleet-systems.ts";
 import { type JsonObject, jsonEqual } from "../../shared/json.ts";
 import { replacementPatch } from "../../shared/site-attributes.ts";
@@ -40,9 +41,15 @@ export class SystemsRelay {
     private readonly relays: () => boolean,
   ) {}
 
+  /**
+   * The reported section of every `$umbra-systems` shadow here, kept in memory (read at start, then
+   * from every change and, ahead of its commit, from each write made here): a system's carriers are
+   * read without loading their documents.
+   */
+  private readonly carried = new Map<string, JsonObject>();
+
   private reportedOf(thing: string): JsonObject {
-    const v = this.ctx.service.peek({ thing, shadow: SYSTEMS_SHADOW });
-    return v.exists ? v.reported : {};
+    return this.carried.get(thing) ?? {};
   }
 
   /** What the carriers here hold for a system (those listed plus the current static things below it). */
@@ -108,6 +115,7 @@ export class SystemsRelay {
   }
 
   private write(thing: string, reported: JsonObject): void {
+    this.carried.set(thing, mergeAttributes(this.reportedOf(thing), reported));
     this.ctx.service.update({ thing, shadow: SYSTEMS_SHADOW }, { state: { reported } }, NODE_WRITER).then(
       (r) => {
         if (!r.ok) this.ctx.log.warn({ thing, reason: r.error.message }, "systems shadow refused");
@@ -132,9 +140,11 @@ export class SystemsRelay {
    * batch (a frame brings the entries of many carriers of the same system: each is read once).
    */
   readonly onChange = (c: ShadowChange): void => {
-    if (c.origin === undefined || c.addr.shadow !== SYSTEMS_SHADOW) return;
-    const before = c.previous.exists ? c.previous.reported : {};
+    if (c.addr.shadow !== SYSTEMS_SHADOW) return;
     const after = c.current.exists ? c.current.reported : {};
+    const before = this.reportedOf(c.addr.thing);
+    this.carried.set(c.addr.thing, after);
+    if (c.origin === undefined) return;
     for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
       if (jsonEqual(before[name] ?? null, after[name] ?? null)) continue;
       const things = this.pending.get(name) ?? new Set<string>();
@@ -176,10 +186,14 @@ export class SystemsRelay {
    * systems defined before the node relayed get their entries now).
    */
   reconcile(): void {
-    if (!this.relays()) return;
     const rows = this.ctx.db
       .prepare("SELECT thing FROM shadows WHERE name = ? AND deleted = 0")
       .all(SYSTEMS_SHADOW) as { thing: string }[];
+    for (const { thing } of rows) {
+      const v = this.ctx.store.readView({ thing, shadow: SYSTEMS_SHADOW });
+      if (v.exists) this.carried.set(thing, v.reported);
+    }
+    if (!this.relays()) return;
     const byName = new Map<string, Set<string>>();
     for (const { thing } of rows)
       for (const name of Object.keys(this.reportedOf(thing))) {
