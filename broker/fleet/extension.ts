@@ -10,6 +10,7 @@ import { SystemsRelay } from "./systems-relay.ts";
 
 export interface FleetExtension extends NodeExtension {
   readonly fleet: FleetService;
+  readonly systemsRelay: SystemsRelay;
 }
 
 const PRESENCE = /^\$umbra\/things\/([^/]+)\/presence$/;
@@ -57,6 +58,7 @@ export const fleetExtension: ExtensionDefinition = {
     ctx.broker.subscribe("$umbra/things/+/presence", onPresence, () => {});
     const ext: FleetExtension = {
       fleet,
+      systemsRelay,
       thingQuery: (req, reply, who) =>
         isFleetQuery(req.query) ? answerThingQuery(fleet, req, reply, who) : undefined,
       routes: (app, who) => fleetRoutes(fleet, app, who),

@@ -16,6 +16,10 @@ import type { SystemRegistry } from "./system-registry.ts";
 
 /** Merged changes are applied this long after the first of a batch arrives. */
 const APPLY_DELAY_MS = 50;
+/** A merged system is copied onto this node's other carriers after this long without more changes… */
+const SPREAD_QUIET_MS = 2000;
+/** …or at the latest this long after the first. */
+const SPREAD_MAX_MS = 30_000;
 
 const same = (a: SystemSpec | undefined, b: SystemSpec | undefined): boolean =>
   jsonEqual(
@@ -114,7 +118,11 @@ export class SystemsRelay {
     for (const [thing, patch] of writes) this.write(thing, patch);
   }
 
+  /** Carrier shadow updates this node made (benches, tests). */
+  writes = 0;
+
   private write(thing: string, reported: JsonObject): void {
+    this.writes++;
     this.carried.set(thing, mergeAttributes(this.reportedOf(thing), reported));
     this.ctx.service.update({ thing, shadow: SYSTEMS_SHADOW }, { state: { reported } }, NODE_WRITER).then(
       (r) => {
@@ -171,12 +179,35 @@ export class SystemsRelay {
           { system: name, cycles: cycles.map((p) => p.join(" → ")) },
           "systems: a merge closed a cycle; the closing edge is left out until one side removes it",
         );
-      this.sync(name, oldCarriers);
+      this.spreadLater(name, oldCarriers);
     }
+  }
+
+  /** Systems whose merged state is still to be copied onto the carriers here, with their old carriers. */
+  private readonly spreads = new Map<string, { before: Set<string>; first: number; timer: NodeJS.Timeout }>();
+
+  /**
+   * Copies a merged system onto the carriers here once its changes stop arriving (a quiet
+   * SPREAD_QUIET_MS, at most SPREAD_MAX_MS after the first): while a peer is still sending its
+   * carriers, copying onto those not yet arrived would write the same entries back to it.
+   */
+  private spreadLater(name: string, before: Set<string>): void {
+    const now = Date.now();
+    const s = this.spreads.get(name);
+    if (s) clearTimeout(s.timer);
+    const first = s?.first ?? now;
+    const all = s ? new Set([...s.before, ...before]) : before;
+    const wait = Math.max(0, Math.min(SPREAD_QUIET_MS, first + SPREAD_MAX_MS - now));
+    const timer = setTimeout(() => {
+      this.spreads.delete(name);
+      this.sync(name, all);
+    }, wait).unref();
+    this.spreads.set(name, { before: all, first, timer });
   }
 
   close(): void {
     clearTimeout(this.pendingTimer);
+    for (const s of this.spreads.values()) clearTimeout(s.timer);
   }
 
   /**

@@ -117,6 +117,18 @@ describe("systems across sites", () => {
       expect(spec(core, "rack-2")?.systems).toEqual(["rack-1"]);
       expect(spec(edge, "rack-1")?.systems).toEqual(["rack-2"]);
     }, 30_000);
+    // The core copies the merged header onto its carrier the edge does not share (after a quiet 2 s).
+    await eventually(
+      () =>
+        expect(
+          core.service.peek({ thing: "srv-c1", shadow: SYSTEMS_SHADOW }).reported["storage-b"],
+        ).toMatchObject({
+          member: true,
+          description: "edge's",
+          site: "edge-1",
+        }),
+      20_000,
+    );
     // The merged cycle is reported the same at both, the same edge left out; roll-ups stay finite.
     for (const n of [core, edge]) {
       expect(systemsOf(n).cycles).toEqual([["rack-2", "rack-1", "rack-2"]]);
