@@ -93,7 +93,9 @@ export function stampEdit(spec: SystemSpec, held: ResolvedSystem | undefined, no
 export function entryOf(r: ResolvedSystem, member: boolean): JsonObject {
   const systems: JsonObject = {};
   for (const [k, v] of Object.entries(r.subsystems)) systems[k] = { at: v.at, site: v.site, in: v.in };
-  const e: JsonObject = { member, at: r.about.at, site: r.about.site, systems };
+  // No empty `systems`: a shadow keeps no empty object, so the carrier would never equal the entry.
+  const e: JsonObject = { member, at: r.about.at, site: r.about.site };
+  if (Object.keys(systems).length > 0) e.systems = systems;
   if (r.spec.description !== undefined) e.description = r.spec.description;
   if (r.spec.query !== undefined) e.query = r.spec.query;
   return e;

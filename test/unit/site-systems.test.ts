@@ -96,3 +96,10 @@ describe("systems across sites (pure)", () => {
     ).toEqual([]);
   });
 });
+
+describe("carrier entries", () => {
+  it("leave out an empty subsystem map (a shadow keeps none, so the entry would never match)", () => {
+    const r = stampEdit({ name: "s", things: ["t1"], systems: [] }, undefined, core(1));
+    expect(entryOf(r, true)).toEqual({ member: true, ...core(1) });
+  });
+});
