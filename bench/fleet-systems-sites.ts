@@ -4,9 +4,10 @@
  *   npx tsx bench/fleet-systems-sites.ts [things=10000]
  * Baseline, same run: one ordinary shadow update per thing at the core until the edge holds them all.
  * Then: a system of those things defined at the core (the put itself; until every carrier is written;
- * until the edge holds it with every member), a description change (until every carrier at the edge has it), and a
- * member added at the edge (until the core has it). Wall-clock ms on whatever machine runs it; the
- * ratios to the baseline are the figures to compare.
+ * until the edge holds it with every member), a description change (until every carrier at the edge
+ * has it), a control (an ordinary update edge → core: is the link free?), and a member added at the
+ * edge (until the core has it); last, how many carrier entries each node wrote. Wall-clock ms on
+ * whatever machine runs it; the ratios to the baseline are the figures to compare.
  */
 import { cpus, loadavg } from "node:os";
 import type { FleetExtension } from "../broker/fleet/extension.ts";

@@ -17,9 +17,9 @@ import type { SystemRegistry } from "./system-registry.ts";
 /** Merged changes are applied this long after the first of a batch arrives. */
 const APPLY_DELAY_MS = 50;
 /** A merged system is copied onto this node's other carriers after this long without more changes… */
-const SPREAD_QUIET_MS = 2000;
+const SPREAD_QUIET_MS = 5000;
 /** …or at the latest this long after the first. */
-const SPREAD_MAX_MS = 30_000;
+const SPREAD_MAX_MS = 120_000;
 
 const same = (a: SystemSpec | undefined, b: SystemSpec | undefined): boolean =>
   jsonEqual(

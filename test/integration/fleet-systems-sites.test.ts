@@ -117,7 +117,7 @@ describe("systems across sites", () => {
       expect(spec(core, "rack-2")?.systems).toEqual(["rack-1"]);
       expect(spec(edge, "rack-1")?.systems).toEqual(["rack-2"]);
     }, 30_000);
-    // The core copies the merged header onto its carrier the edge does not share (after a quiet 2 s).
+    // The core copies the merged header onto its carrier the edge does not share (after a quiet 5 s).
     await eventually(
       () =>
         expect(
