@@ -20,32 +20,54 @@ export function isReservedShadowName(name: string): boolean {
 /** The state of the relay link toward a site: up, or down since (epoch seconds of the last contact). */
 export type LinkState = { up: true } | { up: false; since: number };
 
+/**
+ * A relayed presence, with the marks of the nodes whose direct link to the device's site is down
+ * (`unknownBy: {node site: last contact, epoch seconds}`): each such node writes its mark into the
+ * shadow under its own key (never over the device's site's keys) and removes it when the link is back,
+ * so sites further away learn of a cut they cannot see.
+ */
+export interface RelayedPresence extends Presence {
+  unknownBy?: Record<string, number>;
+}
+
 /** A presence read from the reported section of a `$umbra-presence` shadow, or undefined if malformed. */
-export function presenceFromReported(reported: JsonValue | undefined): Presence | undefined {
+export function presenceFromReported(reported: JsonValue | undefined): RelayedPresence | undefined {
   if (reported === null || typeof reported !== "object" || Array.isArray(reported)) return undefined;
-  const { connected, since, site } = reported;
+  const { connected, since, site, unknownBy } = reported;
   if (typeof connected !== "boolean" || typeof since !== "number" || typeof site !== "string")
     return undefined;
-  return { connected, since, site };
+  const p: RelayedPresence = { connected, since, site };
+  if (unknownBy !== null && typeof unknownBy === "object" && !Array.isArray(unknownBy)) {
+    const marks = Object.entries(unknownBy).filter((e): e is [string, number] => typeof e[1] === "number");
+    if (marks.length > 0) p.unknownBy = Object.fromEntries(marks);
+  }
+  return p;
 }
 
 /**
  * The presence a node shows for a thing: its own tracker's (`local`, written by this node) or the one
  * relayed from the site where the device last (dis)connected (`relayed`), whichever changed last
  * (ties go to the local one). A relayed presence whose site's link is down is not "offline" but
- * unknown since the link's last contact: `{connected: false, unknown: true, since, site}`.
+ * unknown since the link's last contact: `{connected: false, unknown: true, since, site}`; so is one
+ * that another node marked (its own direct link to that site is down), with that node's last contact.
  */
 export function resolvePresence(
   ownSite: string,
   local: Presence | undefined,
-  relayed: Presence | undefined,
+  relayed: RelayedPresence | undefined,
   linkTo: (site: string) => LinkState | undefined,
 ): Presence | undefined {
   const remote = relayed && relayed.site !== ownSite ? relayed : undefined;
   if (!remote || (local && local.since >= remote.since)) return local;
+  const { unknownBy, ...shown } = remote;
   const link = linkTo(remote.site);
-  if (!link || link.up) return remote;
-  return { connected: false, unknown: true, since: Math.max(link.since, remote.since), site: remote.site };
+  if (link && !link.up)
+    return { connected: false, unknown: true, since: Math.max(link.since, remote.since), site: remote.site };
+  const marks = Object.entries(unknownBy ?? {})
+    .filter(([by]) => by !== ownSite && by !== remote.site)
+    .map(([, at]) => at);
+  if (marks.length === 0) return shown;
+  return { connected: false, unknown: true, since: Math.max(...marks, remote.since), site: remote.site };
 }
 
 /** The one principal that may write reserved shadows: the node itself (compared by identity). */

@@ -1,6 +1,7 @@
 import type { Principal } from "../../shared/acl.ts";
 import { ShadowError } from "../../shared/errors.ts";
 import type { ShadowLimits } from "../../shared/limits.ts";
+import { NODE_WRITER } from "../../shared/site-presence.ts";
 import type { ShadowAddress } from "../../shared/topics.ts";
 import type { Db } from "../store/database.ts";
 
@@ -103,5 +104,8 @@ export class ShadowQuota {
 
 /** Device and bridge identities are counted (they create shadows by reporting); others are not. */
 function countedIdentity(p: Principal): string | undefined {
+  // The node's own writes of reserved shadows (presence, attributes, systems of every thing) are not a
+  // client's creations: capping them would stop relaying at the cap's number of things.
+  if (p === NODE_WRITER) return undefined;
   return p.role === "device" || p.role === "bridge" ? `${p.role}:${p.name}` : undefined;
 }

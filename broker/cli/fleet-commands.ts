@@ -236,6 +236,9 @@ function registerSystemCommands(program: Command): void {
           ]),
         ),
       );
+      // Cycles closed by merging concurrent edits at two sites (docs/fleet.md, "Systems across sites").
+      for (const c of (r.cycles as string[][] | undefined) ?? [])
+        printResult(`cycle from a merge (its last edge is not followed): ${c.join(" → ")}`);
     },
   );
   withNodeOptions(systems.command("get <name>").description("a system and its resolved members")).action(

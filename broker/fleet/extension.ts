@@ -6,9 +6,11 @@ import { AttributesRelay } from "./attributes-relay.ts";
 import { FleetService } from "./fleet-service.ts";
 import { PresenceRelay } from "./presence-relay.ts";
 import { answerThingQuery, fleetRoutes, isFleetQuery } from "./routes.ts";
+import { SystemsRelay } from "./systems-relay.ts";
 
 export interface FleetExtension extends NodeExtension {
   readonly fleet: FleetService;
+  readonly systemsRelay: SystemsRelay;
 }
 
 const PRESENCE = /^\$umbra\/things\/([^/]+)\/presence$/;
@@ -33,6 +35,10 @@ export const fleetExtension: ExtensionDefinition = {
     fleet.onAttributesWritten = (thing, state) => attributesRelay.mirror(thing, state);
     ctx.service.on("change", attributesRelay.onChange);
     attributesRelay.reconcile();
+    const systemsRelay = new SystemsRelay(ctx, fleet.systems, () => presenceRelay.relays());
+    fleet.systems.onLocalChange = systemsRelay.onLocalChange;
+    ctx.service.on("change", systemsRelay.onChange);
+    systemsRelay.reconcile();
     ctx.service.desiredChecks.push(fleet.grants.check);
     const stopMqtt = installAttributeTopics(ctx.broker, ctx.access, fleet, ctx.log);
     // Presence as announced by the node (retained `$umbra/things/{t}/presence`, from any origin).
@@ -52,6 +58,7 @@ export const fleetExtension: ExtensionDefinition = {
     ctx.broker.subscribe("$umbra/things/+/presence", onPresence, () => {});
     const ext: FleetExtension = {
       fleet,
+      systemsRelay,
       thingQuery: (req, reply, who) =>
         isFleetQuery(req.query) ? answerThingQuery(fleet, req, reply, who) : undefined,
       routes: (app, who) => fleetRoutes(fleet, app, who),
@@ -60,6 +67,8 @@ export const fleetExtension: ExtensionDefinition = {
         stopMqtt();
         stopLinkWatch();
         ctx.service.off("change", attributesRelay.onChange);
+        ctx.service.off("change", systemsRelay.onChange);
+        systemsRelay.close();
         const i = ctx.service.desiredChecks.indexOf(fleet.grants.check);
         if (i >= 0) ctx.service.desiredChecks.splice(i, 1);
         ctx.broker.unsubscribe("$umbra/things/+/presence", onPresence, () => {});

@@ -1,5 +1,11 @@
 import type { Presence } from "../../shared/shadow-document.ts";
-import { type LinkState, NODE_WRITER, PRESENCE_SHADOW, resolvePresence } from "../../shared/site-presence.ts";
+import {
+  type LinkState,
+  NODE_WRITER,
+  PRESENCE_SHADOW,
+  type RelayedPresence,
+  resolvePresence,
+} from "../../shared/site-presence.ts";
 import type { NodeContext } from "../extension.ts";
 import { parentsOf } from "../relay/relay-config.ts";
 import type { RelayExtension } from "../relay/relay-extension.ts";
@@ -40,6 +46,7 @@ export class PresenceRelay {
       last = shape;
       for (const [thing, p] of [...this.fleet.index.relayedPresences()])
         if (p.site !== this.ctx.config.site) this.fleet.index.setRelayedPresence(thing, p);
+      this.markCuts(links);
     }, everyMs);
     timer.unref();
     return () => clearInterval(timer);
@@ -63,6 +70,30 @@ export class PresenceRelay {
       },
       (err) => this.ctx.log.error({ err, thing }, "presence shadow write failed"),
     );
+  }
+
+  /**
+   * Sites further away cannot see this node's links: for the things whose device is at a site this
+   * node has a direct link to, the node writes its mark `unknownBy.{this site}: last contact` into the
+   * presence shadow while that link is down, and removes it (null) once the link is back. Its own key
+   * only, so it never overwrites what the device's site writes, whichever merges first.
+   */
+  private markCuts(links: NonNullable<PresenceRelay["links"]>): void {
+    if (!this.relays()) return;
+    const own = this.ctx.config.site;
+    for (const [thing, p] of [...this.fleet.index.relayedPresences()]) {
+      const link = p.site === own ? undefined : links.bySite.get(p.site);
+      if (!link) continue;
+      const wanted = link.up ? undefined : link.since;
+      if ((p as RelayedPresence).unknownBy?.[own] === wanted) continue;
+      const body = { state: { reported: { unknownBy: { [own]: wanted ?? null } } } };
+      this.ctx.service.update({ thing, shadow: PRESENCE_SHADOW }, body, NODE_WRITER).then(
+        (r) => {
+          if (!r.ok) this.ctx.log.warn({ thing, reason: r.error.message }, "presence mark refused");
+        },
+        (err) => this.ctx.log.error({ err, thing }, "presence mark write failed"),
+      );
+    }
   }
 
   /** At start: this node's presence rows whose shadow lags (e.g. "disconnected" after a restart). */

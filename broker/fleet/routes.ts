@@ -163,13 +163,19 @@ export function fleetRoutes(
 
   app.get("/systems", async (req, reply) => {
     if (guardRead(req, reply)) return reply;
-    return { results: fleet.systems.list() };
+    const cycles = fleet.systems.cycles;
+    return { results: fleet.systems.list(), ...(cycles.length > 0 ? { cycles } : {}) };
   });
   app.get<{ Params: { name: string } }>("/systems/:name", async (req, reply) => {
     if (guardRead(req, reply)) return reply;
     try {
       const spec = fleet.systems.get(req.params.name);
-      return { ...spec, members: [...fleet.systems.thingsOf(spec.name)].sort() };
+      const cycles = fleet.systems.cycles.filter((p) => p.includes(spec.name));
+      return {
+        ...spec,
+        members: [...fleet.systems.thingsOf(spec.name)].sort(),
+        ...(cycles.length > 0 ? { cycles } : {}),
+      };
     } catch (err) {
       return sendFleetError(reply, err);
     }

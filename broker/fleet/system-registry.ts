@@ -12,6 +12,7 @@ import {
 } from "../../shared/fleet-systems.ts";
 import type { JsonValue } from "../../shared/json.ts";
 import { compileQuery, type FleetRecord, type Predicate, parseQuery } from "../../shared/query/index.ts";
+import { cutCycles } from "../../shared/site-systems.ts";
 import type { Db } from "../store/database.ts";
 import type { FleetIndex } from "./fleet-index.ts";
 
@@ -35,11 +36,17 @@ export class SystemRegistry {
   private readonly dynamic = new Map<string, Predicate>();
   private directOf = new Map<string, Set<string>>();
   private ancestors = new Map<string, readonly string[]>();
+  /** Subsystem edges followed (known systems; edges a merge made cyclic left out, shared/site-systems.ts). */
+  private children = new Map<string, readonly string[]>();
+  /** Cycles that merges of concurrent edits closed (each the path its left-out edge would close). */
+  cycles: readonly string[][] = [];
   /** Member sets of systems with only static members below them; cleared when any system changes. */
   private staticMembers = new Map<string, Set<string>>();
   private readonly q;
   /** More fields for each level of a roll-up, set by another capability (alarms: `{alarms: counts}`). */
   rollupExtra?: (system: string) => Record<string, unknown>;
+  /** After a local put or delete (not a replicated one): systems across sites follow. */
+  onLocalChange?: (name: string, before: StoredSystem | undefined) => void;
 
   constructor(
     db: Db,
@@ -78,7 +85,8 @@ export class SystemRegistry {
     if (expectedVersion !== undefined && expectedVersion !== (current?.version ?? 0)) {
       throw new SystemError(409, `Version conflict: system '${name}' is at version ${current?.version ?? 0}`);
     }
-    const unknown = spec.systems.filter((s) => !this.specs.has(s));
+    // A subsystem this node does not hold may stay listed if it came with a replicated system.
+    const unknown = spec.systems.filter((s) => !this.specs.has(s) && !current?.systems.includes(s));
     if (unknown.length > 0)
       throw new SystemError(400, `unknown subsystem(s): ${unknown.join(", ")}; create them first`);
     const cycle = findCycle(name, spec.systems, (s) => this.specs.get(s)?.systems ?? []);
@@ -92,7 +100,57 @@ export class SystemRegistry {
     this.remember(stored);
     this.rebuild();
     this.notifyMembers(current, stored);
+    this.onLocalChange?.(name, current);
     return stored;
+  }
+
+  /**
+   * A system as merged from other sites (undefined: gone there): stored without the checks of a local
+   * edit, since it converges with every site; a cycle it closes is cut and reported (`cycles`).
+   */
+  applyReplicated(name: string, spec: SystemSpec | undefined): void {
+    const current = this.specs.get(name);
+    if (spec === undefined) {
+      if (!current) return;
+      this.q.drop.run(name);
+      this.specs.delete(name);
+      this.dynamic.delete(name);
+    } else {
+      const stored: StoredSystem = {
+        ...spec,
+        version: (current?.version ?? 0) + 1,
+        updatedAt: Math.floor(Date.now() / 1000),
+      };
+      const { version: _v, updatedAt: _u, ...plain } = stored;
+      this.q.put.run(name, JSON.stringify(plain), stored.version, stored.updatedAt);
+      this.remember(stored);
+    }
+    this.rebuild();
+    this.notifyMembers(current, spec);
+  }
+
+  /** Subsystems followed below `name` (known ones, cycle edges left out). */
+  childrenOf(name: string): readonly string[] {
+    return this.children.get(name) ?? [];
+  }
+
+  ancestorsOf(name: string): readonly string[] {
+    return this.ancestors.get(name) ?? [];
+  }
+
+  /** Static member things at or below a system (the things that carry it to other sites). */
+  staticThingsBelow(name: string): Set<string> {
+    const out = new Set<string>();
+    const seen = new Set<string>();
+    const stack = [name];
+    while (stack.length > 0) {
+      const s = stack.pop() as string;
+      if (seen.has(s)) continue;
+      seen.add(s);
+      for (const t of this.specs.get(s)?.things ?? []) out.add(t);
+      stack.push(...this.childrenOf(s));
+    }
+    return out;
   }
 
   /** Deletes a system that no other system contains. */
@@ -111,6 +169,7 @@ export class SystemRegistry {
     this.dynamic.delete(name);
     this.rebuild();
     this.notifyMembers(current, undefined);
+    this.onLocalChange?.(name, current);
   }
 
   /** Systems `r` belongs to, directly or through subsystems (dynamic ones by their query). */
@@ -135,7 +194,7 @@ export class SystemRegistry {
     const out = new Set(spec.things);
     const matches = this.dynamic.get(name);
     if (matches) for (const r of this.index.all()) if (matches(r)) out.add(r.thing);
-    for (const child of spec.systems) for (const t of this.thingsOf(child, memo)) out.add(t);
+    for (const child of this.childrenOf(name)) for (const t of this.thingsOf(child, memo)) out.add(t);
     memo.set(name, out);
     // Without a saved query anywhere below, the set changes only when a system does: keep it.
     if (!this.hasDynamicBelow(name)) this.staticMembers.set(name, out);
@@ -145,7 +204,8 @@ export class SystemRegistry {
   private hasDynamicBelow(name: string): boolean {
     const spec = this.specs.get(name);
     return (
-      spec !== undefined && (spec.query !== undefined || spec.systems.some((c) => this.hasDynamicBelow(c)))
+      spec !== undefined &&
+      (spec.query !== undefined || this.childrenOf(name).some((c) => this.hasDynamicBelow(c)))
     );
   }
 
@@ -168,10 +228,11 @@ export class SystemRegistry {
       if (memo) return memo;
       const spec = this.get(s);
       const all = this.thingsOf(s, members);
-      const parts = spec.systems.map((c) => this.thingsOf(c, members).size).reduce((a, b) => a + b, 0);
+      const subs = this.childrenOf(s);
+      const parts = subs.map((c) => this.thingsOf(c, members).size).reduce((a, b) => a + b, 0);
       const stats = emptyStats();
       if (!this.dynamic.has(s) && parts + spec.things.length === all.size) {
-        for (const c of spec.systems) sumInto(stats, statsOf(c));
+        for (const c of subs) sumInto(stats, statsOf(c));
         for (const t of spec.things) addToStats(stats, healthOf(t), now);
       } else {
         for (const t of all) addToStats(stats, healthOf(t), now);
@@ -183,7 +244,7 @@ export class SystemRegistry {
       name: s,
       ...statsOf(s),
       ...this.rollupExtra?.(s),
-      systems: this.get(s).systems.map((c) => (d > 0 ? level(c, d - 1) : { name: c })),
+      systems: this.childrenOf(s).map((c) => (d > 0 ? level(c, d - 1) : { name: c })),
     });
     return level(name, depth);
   }
@@ -198,6 +259,9 @@ export class SystemRegistry {
   private rebuild(): void {
     this.staticMembers = new Map();
     this.directOf = new Map();
+    const cut = cutCycles(new Map([...this.specs.values()].map((s) => [s.name, s.systems])));
+    this.children = cut.kept;
+    this.cycles = cut.cycles;
     const parents = new Map<string, string[]>();
     for (const s of this.specs.values()) {
       for (const t of s.things) {
@@ -205,7 +269,7 @@ export class SystemRegistry {
         this.directOf.set(t, set);
         set.add(s.name);
       }
-      for (const c of s.systems) parents.set(c, [...(parents.get(c) ?? []), s.name]);
+      for (const c of this.childrenOf(s.name)) parents.set(c, [...(parents.get(c) ?? []), s.name]);
     }
     this.ancestors = new Map();
     for (const name of this.specs.keys()) {

@@ -11,7 +11,8 @@ import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 // Presence across three real sites: a device connected at edge-1 shows as connected (site edge-1) at
 // the core and at edge-2 (through the core), in GET shadow, fleet queries and roll-ups; a cut link
 // makes it "unknown since …" at the core, and the disconnect made during the cut arrives once the link
-// is back. (edge-2 judges only its own link to the core: the cut beyond it is not seen there.)
+// is back. edge-2 cannot see the cut beyond the core: it learns it from the core's mark in the presence
+// shadow (`unknownBy.core`), which the core removes when the link is back.
 describe("presence across sites", () => {
   const nodes: TestNode[] = [];
   const clients: MqttClient[] = [];
@@ -94,6 +95,20 @@ describe("presence across sites", () => {
       });
     }, 20_000);
     expect(connectedAt(core)).toEqual([]);
+    // Two hops away, edge-2 shows it unknown too (its own link, to the core, is up).
+    await eventually(async () => {
+      expect(await connectionAt(edge2, thing)).toMatchObject({
+        connected: false,
+        unknown: true,
+        site: "edge-1",
+      });
+    }, 20_000);
+    expect(connectedAt(edge2)).toEqual([]);
+    expect(edge2.service.peek(addr(thing, PRESENCE_SHADOW)).reported).toMatchObject({
+      connected: true,
+      site: "edge-1",
+      unknownBy: { core: expect.any(Number) },
+    });
     await eventually(() => expect(seen).toContainEqual({ thing, unknown: true }), 10_000);
     stopWatch();
     expect(fleetOf(core).systems.rollup("room-p", 1)).toMatchObject({ connected: 0, presenceUnknown: 1 });
@@ -115,5 +130,14 @@ describe("presence across sites", () => {
       }
     }, 30_000);
     expect(fleetOf(core).systems.rollup("room-p", 1)).toMatchObject({ connected: 0, presenceUnknown: 0 });
+    // The mark is gone everywhere, the device's site included (its own keys untouched by it).
+    await eventually(() => {
+      for (const n of [core, edge, edge2])
+        expect(n.service.peek(addr(thing, PRESENCE_SHADOW)).reported).not.toHaveProperty("unknownBy.core");
+    }, 20_000);
+    expect(edge.service.peek(addr(thing, PRESENCE_SHADOW)).reported).toMatchObject({
+      connected: false,
+      site: "edge-1",
+    });
   }, 120_000);
 });

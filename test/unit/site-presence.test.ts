@@ -97,3 +97,32 @@ describe("alarms: unknown presence is not offline", () => {
     expect(recordCondition(rule, rec({ connected: true, since: 5, site: "e" })).holds).toBe(false);
   });
 });
+
+describe("presence marks of a cut further away", () => {
+  const up = () => ({ up: true }) as const;
+  it("shows a presence another node marked as unknown since that node's last contact", () => {
+    const reported = { connected: true, since: 10, site: "edge-1", unknownBy: { core: 40, bad: "x" } };
+    const relayed = presenceFromReported(reported);
+    expect(relayed).toEqual({ connected: true, since: 10, site: "edge-1", unknownBy: { core: 40 } });
+    expect(resolvePresence("edge-2", undefined, relayed, up)).toEqual({
+      connected: false,
+      unknown: true,
+      since: 40,
+      site: "edge-1",
+    });
+    // The marking node judges by its own link (its mark is not read back), the device's site ignores it.
+    expect(resolvePresence("core", undefined, relayed, up)).toEqual({
+      connected: true,
+      since: 10,
+      site: "edge-1",
+    });
+    expect(resolvePresence("edge-1", undefined, relayed, up)).toBeUndefined();
+    // Removed marks (an empty map after the link healed) show the presence as relayed.
+    const healed = presenceFromReported({ connected: false, since: 50, site: "edge-1", unknownBy: {} });
+    expect(resolvePresence("edge-2", undefined, healed, up)).toEqual({
+      connected: false,
+      since: 50,
+      site: "edge-1",
+    });
+  });
+});
