@@ -12,6 +12,7 @@
 import { newActorId, ShadowDocument } from "../broker/shadow/shadow-doc.ts";
 import { DEFAULT_EPOCH_AFTER_CHANGES, type ShadowEntry, ShadowStore } from "../broker/shadow/shadow-store.ts";
 import { openDatabase } from "../broker/store/database.ts";
+import { SETTINGS } from "../shared/settings.ts";
 import { shadowKey } from "../shared/topics.ts";
 import { pduInitial, pduStep } from "./pdu-workload.ts";
 import { deviceId } from "./things.ts";
@@ -32,7 +33,8 @@ db.pragma("synchronous = OFF");
 const actor = newActorId();
 const store = new ShadowStore(db, actor, {
   cacheSize: 4_000,
-  compactAfterChunks: 64,
+  // The node's default (shared/settings.ts).
+  compactAfterChunks: Number(SETTINGS.compactAfterChunks.default),
   epochAfterChanges: E,
   site: "bench",
 });

@@ -48,8 +48,13 @@ export interface ShadowStoreOptions {
   epochAfterChanges?: number;
 }
 
-/** Measured with bench/shadow-history.ts (docs/benchmarks.md, "Aging"). */
-export const DEFAULT_EPOCH_AFTER_CHANGES = 128;
+/**
+ * Measured with bench/aged-load.ts (docs/benchmarks.md, "Choosing the epoch and compaction"): with
+ * 32 changes per epoch and a snapshot rewrite every 8 chunks, a cold load costs half of what it cost
+ * with 128/64, an update less, and a cached shadow half the memory. The node's defaults are in
+ * shared/settings.ts (`epochAfterChanges`, `compactAfterChunks`).
+ */
+export const DEFAULT_EPOCH_AFTER_CHANGES = 32;
 
 /**
  * Whether a shadow may be cut: true for a local cut (no other site can hold it), "agreed" for the
