@@ -30,6 +30,7 @@ import { ShadowMqttAdapter } from "./mqtt/shadow-adapter.ts";
 import { rewriteSharePackets, SharedSubscriptions } from "./mqtt/shared-subscriptions.ts";
 import { PresenceTracker } from "./presence.ts";
 import { GroupCommit } from "./shadow/group-commit.ts";
+import { limitHeapGrowth } from "./shadow/heap-growth.ts";
 import { newActorId } from "./shadow/shadow-doc.ts";
 import { ShadowService } from "./shadow/shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
@@ -101,6 +102,8 @@ export async function startNode(
     const commits = new GroupCommit(store, undefined, walSync);
     cleanup.push(() => commits.close());
     // Automerge's wasm heap grows in large steps, not 64 KiB ones (each grow costs V8 a full GC).
+    // ...and the JS heap, no longer collected at every wasm grow, is kept near its live size.
+    limitHeapGrowth(config.heapGrowthPercent);
     const headroom = new WasmHeadroom();
     headroom.topUp();
     commits.batchObservers.push((changes) => headroom.afterChanges(changes));

@@ -40,6 +40,7 @@ describe("loadConfig defaults", () => {
       cacheSize: 20_000,
       compactAfterChunks: 8,
       epochAfterChanges: 32,
+      heapGrowthPercent: 50,
       epochShared: true,
       logLevel: "warn",
       allowAnonymous: false,
