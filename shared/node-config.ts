@@ -50,7 +50,7 @@ export interface NodeConfig {
   compactAfterChunks: number;
   /** Start a new epoch of an unshared shadow after this many changes (docs/shadow-engine.md). */
   epochAfterChanges: number;
-  /** V8's heap growing factor as 1 + percent/100 (broker/shadow/heap-growth.ts); 0: V8's own. */
+  /** V8's heap growing factor as 1 + percent/100 (broker/shadow/heap-growth.ts); ≥ 300: V8's own. */
   heapGrowthPercent: number;
   /** Agreed epoch cuts of shared shadows: the top site cuts, the others adopt (docs/shadow-engine.md). */
   epochShared: boolean;

@@ -101,7 +101,7 @@ const SCHEMA = {
   cacheSize: count(20_000, { arg: "<n>", help: "shadow documents kept in memory" }),
   compactAfterChunks: count(8),
   epochAfterChanges: count(32),
-  // How far the JS heap may grow past its live size before a full GC, in % (0: V8's own, up to 300 %).
+  // How far the JS heap may grow past its live size before a full GC, in % (≥ 300: V8's own factor).
   heapGrowthPercent: count(50),
   // Agreed epoch cuts of shared shadows (docs/shadow-engine.md); off where a child has two parents.
   epochShared: { kind: "bool", env: "", default: true, flag: only },

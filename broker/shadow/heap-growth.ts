@@ -12,10 +12,14 @@ import { setFlagsFromString } from "node:v8";
  * factor with 1 + percent/100; V8 reads it whenever it recomputes the limit after a collection, so
  * it can be set once the process runs (`umbra broker` is started without node flags).
  *
+ * `percent` ≥ 300 (V8's largest factor, 4) leaves V8's own dynamic factor.
  * The cost is more full collections (each one incremental and mostly concurrent, as before):
  * measured as CPU per update in the same bench run (docs/benchmarks.md).
  */
+export const V8_MAX_PERCENT = 300;
+
 export function limitHeapGrowth(percent: number): void {
-  if (!Number.isInteger(percent) || percent <= 0) return;
+  // V8's own factor never exceeds 4 (300 %): a cap at or above it leaves V8's dynamic factor alone.
+  if (!Number.isInteger(percent) || percent <= 0 || percent >= V8_MAX_PERCENT) return;
   setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
