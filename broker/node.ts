@@ -102,8 +102,6 @@ export async function startNode(
     const commits = new GroupCommit(store, undefined, walSync);
     cleanup.push(() => commits.close());
     // Automerge's wasm heap grows in large steps, not 64 KiB ones (each grow costs V8 a full GC).
-    // ...and the JS heap, no longer collected at every wasm grow, is kept near its live size.
-    limitHeapGrowth(config.heapGrowthPercent);
     const headroom = new WasmHeadroom();
     headroom.topUp();
     commits.batchObservers.push((changes) => headroom.afterChanges(changes));
@@ -250,6 +248,10 @@ export async function startNode(
     }
 
     const closing = { promise: undefined as Promise<void> | undefined };
+    // The JS heap, no longer collected at every wasm grow (WasmHeadroom), is kept near its live size
+    // from now on: set after start-up, which builds its live heap (the fleet index) from nothing, and
+    // with a small growing factor would pay a full collection at every 1.5x of it.
+    limitHeapGrowth(config.heapGrowthPercent);
     return {
       config,
       mqttUrl: urls.mqtt ?? urls.mqtts ?? urls.ws ?? urls.wss ?? "",
