@@ -105,6 +105,7 @@ export async function startNode(
     const headroom = new WasmHeadroom();
     headroom.topUp();
     commits.batchObservers.push((changes) => headroom.afterChanges(changes));
+    store.loadObservers.push(() => headroom.afterLoads(1));
     const identities = new IdentityStore(db);
     const adminFile = config.allowAnonymous ? undefined : bootstrapAdmin(identities, config.dataDir);
     const s = config.security;

@@ -99,6 +99,8 @@ export class ShadowStore {
   journal: JournalSink | undefined;
   /** Told of every committed batch (the fleet index), before any request of the batch is answered. */
   readonly commitHooks: CommitHook[] = [];
+  /** Told of every document loaded from SQLite (the wasm heap's headroom). */
+  readonly loadObservers: (() => void)[] = [];
 
   constructor(
     private readonly db: Db,
@@ -167,6 +169,7 @@ export class ShadowStore {
     }
     const chunks = (this.q.chunks.all(addr.thing, addr.shadow) as { data: Buffer }[]).map((r) => r.data);
     const doc = ShadowDocument.load(this.actor, row.snapshot, chunks, parseMeta(row.meta), this.options.site);
+    for (const observe of this.loadObservers) observe();
     return {
       addr,
       key,
