@@ -49,7 +49,8 @@ function fill(dataDir: string, ageChanges: number): Promise<number> {
     const child = track(
       spawn(
         process.execPath,
-        ["--import", "tsx", script, dataDir, "0", String(shadows), String(ageChanges)],
+        // The fresh store holds the aged store's state (its desired edits) in one change.
+        ["--import", "tsx", script, dataDir, "0", String(shadows), String(ageChanges), "", String(changes)],
         {
           cwd: REPO_ROOT,
           stdio: ["ignore", "ignore", "pipe"],
