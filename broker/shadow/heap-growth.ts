@@ -21,8 +21,12 @@ import { runInNewContext } from "node:vm";
  */
 export const V8_MAX_PERCENT = 300;
 
+/** The percent already in force: the flag is process-wide (several nodes in one test process). */
+let applied: number | undefined;
+
 export function limitHeapGrowth(percent: number): void {
-  if (!Number.isInteger(percent) || percent <= 0 || percent >= V8_MAX_PERCENT) return;
+  if (!Number.isInteger(percent) || percent <= 0 || percent >= V8_MAX_PERCENT || percent === applied) return;
+  applied = percent;
   setFlagsFromString(`--heap-growing-percent=${percent}`);
   setFlagsFromString("--expose-gc");
   // A context created after --expose-gc has `gc`; the main context does not get it.
