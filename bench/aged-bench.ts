@@ -2,6 +2,8 @@
  * A node whose store holds shadows aged to many changes each, all hot, against the same number of
  * fresh shadows, in one run (issue 18, docs/benchmarks.md "Bounded history"):
  *   npx tsx bench/aged-bench.ts [--shadows 10000] [--changes 100000] [--updates 30000] [--inflight 256]
+ * (UMBRA_EPOCH_AFTER_CHANGES / UMBRA_COMPACT_AFTER_CHUNKS in the environment apply to the fill and the
+ * nodes alike.)
  * For each store: fill it in a child process (bench/aged-store.ts: aged = epoch bases built by the
  * engine's base builder + the changes since the base through the store; fresh = one change each),
  * start `umbra broker` on it once (the first start after the fill: the fleet index finds 10,000

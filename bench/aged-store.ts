@@ -25,7 +25,9 @@ const [dataDir, fromArg, toArg, changesArg, epochArg, stateArg] = process.argv.s
 const from = Number(fromArg);
 const to = Number(toArg);
 const changes = Number(changesArg);
-const E = Number(epochArg || DEFAULT_EPOCH_AFTER_CHANGES);
+// As the node reads them: the argument, else UMBRA_EPOCH_AFTER_CHANGES / UMBRA_COMPACT_AFTER_CHUNKS, else
+// the defaults (so `UMBRA_EPOCH_AFTER_CHANGES=16 npx tsx bench/aged-bench.ts` ages and runs alike).
+const E = Number(epochArg || process.env.UMBRA_EPOCH_AFTER_CHANGES || DEFAULT_EPOCH_AFTER_CHANGES);
 const stateOf = Number(stateArg ?? changes);
 if (!dataDir || ![from, to, changes, E].every(Number.isInteger) || from < 0 || to < from || changes < 1) {
   process.stderr.write("usage: aged-store.ts <dataDir> <from> <to> <changes> [epochAfterChanges]\n");
@@ -39,7 +41,7 @@ const actor = newActorId();
 const store = new ShadowStore(db, actor, {
   cacheSize: 4_000,
   // The node's default (shared/settings.ts).
-  compactAfterChunks: Number(SETTINGS.compactAfterChunks.default),
+  compactAfterChunks: Number(process.env.UMBRA_COMPACT_AFTER_CHUNKS || SETTINGS.compactAfterChunks.default),
   epochAfterChanges: E,
   site: "bench",
 });
