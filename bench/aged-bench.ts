@@ -2,13 +2,20 @@
  * A node whose store holds shadows aged to many changes each, all hot, against the same number of
  * fresh shadows, in one run (issue 18, docs/benchmarks.md "Bounded history"):
  *   npx tsx bench/aged-bench.ts [--shadows 10000] [--changes 100000] [--updates 30000] [--inflight 256]
+ * (UMBRA_EPOCH_AFTER_CHANGES / UMBRA_COMPACT_AFTER_CHUNKS in the environment apply to the fill and the
+ * nodes alike.)
  * For each store: fill it in a child process (bench/aged-store.ts: aged = epoch bases built by the
  * engine's base builder + the changes since the base through the store; fresh = one change each),
- * start `umbra broker` on it (start-up = spawn → ready), read every shadow once over MQTT (all hot:
- * the cache holds 20,000), then a closed loop of reported updates to random shadows from one operator
- * client with `--inflight` requests outstanding (bench/touch.ts), in rounds alternating between the
- * two nodes. Prints both stores, the ratio of closed-loop throughput aged / fresh and of node CPU per
- * update, and the node's RSS after start, when hot and at the end.
+ * start `umbra broker` on it once (the first start after the fill: the fleet index finds 10,000
+ * shadows without a view and reads them in the background), wait until that node is idle, stop it,
+ * and start it again: start-up (spawn → ready) is given for both starts, the second being a node's
+ * ordinary restart. Then every shadow is read once over MQTT (cold loads; all hot afterwards: the
+ * cache holds 20,000), with the node's CPU per read, then a closed loop of reported updates to random
+ * shadows from one operator client with `--inflight` requests outstanding (bench/touch.ts), in
+ * `--rounds` rounds alternating between the two nodes. Each round gives a throughput and a node CPU
+ * per update; the aged/fresh ratios are taken round by round (the two rounds of a pair ran back to
+ * back, so they saw the same machine) and their median is printed, with the range. Also the node's
+ * RSS after start, when hot and at the end.
  */
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
@@ -26,13 +33,14 @@ const { values } = parseArgs({
     updates: { type: "string", default: "30000" },
     inflight: { type: "string", default: "256" },
     only: { type: "string", default: "aged,fresh" },
+    rounds: { type: "string", default: "8" },
   },
 });
 const shadows = Number(values.shadows);
 const changes = Number(values.changes);
 const updates = Number(values.updates);
 const INFLIGHT = Number(values.inflight);
-const ROUNDS = 6;
+const ROUNDS = Number(values.rounds);
 const TIMEOUT = 900_000;
 const log = (s: string) => process.stderr.write(`aged-bench: ${s}\n`);
 
@@ -43,7 +51,8 @@ function fill(dataDir: string, ageChanges: number): Promise<number> {
     const child = track(
       spawn(
         process.execPath,
-        ["--import", "tsx", script, dataDir, "0", String(shadows), String(ageChanges)],
+        // The fresh store holds the aged store's state (its desired edits) in one change.
+        ["--import", "tsx", script, dataDir, "0", String(shadows), String(ageChanges), "", String(changes)],
         {
           cwd: REPO_ROOT,
           stdio: ["ignore", "ignore", "pipe"],
@@ -65,10 +74,15 @@ interface Figures {
   changes: number;
   fillSeconds: number;
   dbBytes: number;
+  /** The first start after the fill (the fleet index backfill pending) and an ordinary restart. */
+  firstStartupMs: number;
   startupMs: number;
+  /** The restarted node's CPU time up to ready (robust on a loaded machine, unlike the wall time). */
+  startupCpuMs: number;
   rssAfterStartBytes: number;
-  /** Every shadow read once (all hot): how long it took, and RSS afterwards. */
+  /** Every shadow read once (all hot): how long it took, node CPU per read, and RSS afterwards. */
   warmSeconds: number;
+  coldReadCpuMs: number;
   rssHotBytes: number;
   /** The closed-loop rounds of this store, summed. */
   updates: number;
@@ -76,7 +90,7 @@ interface Figures {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** Node CPU per accepted update (robust when other work shares the machine). */
+  /** Node CPU per accepted update (robust when other work shares the machine): median of rounds. */
   cpuPerUpdateUs: number;
   rssAfterBytes: number;
 }
@@ -86,7 +100,23 @@ interface Store {
   figures: Figures;
   p50s: number[];
   p99s: number[];
-  cpuSeconds: number;
+  /** Per round: updates/s and node CPU µs per update. */
+  rates: number[];
+  cpus: number[];
+}
+
+/** Waits until the node has used < 5 % of a core for 3 s in a row (bounded by `timeoutMs`). */
+async function idle(pid: number, timeoutMs = 600_000): Promise<number> {
+  const t = performance.now();
+  let last = procSample(pid).cpuSeconds;
+  let quiet = 0;
+  while (quiet < 3 && performance.now() - t < timeoutMs) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = procSample(pid).cpuSeconds;
+    quiet = now - last < 0.05 ? quiet + 1 : 0;
+    last = now;
+  }
+  return (performance.now() - t) / 1000;
 }
 
 async function prepare(label: string, ageChanges: number): Promise<Store> {
@@ -103,8 +133,12 @@ async function prepare(label: string, ageChanges: number): Promise<Store> {
   log(
     `${label}: filled in ${fillSeconds.toFixed(0)} s, ${(dbBytes / 2 ** 20).toFixed(1)} MiB; starting the node`,
   );
+  const first = await spawnUmbra(dataDir);
+  const settled = await idle(first.pid);
+  await first.stop();
+  log(`${label}: first start ${first.startMs.toFixed(0)} ms, idle after ${settled.toFixed(0)} s; restarting`);
   const node = await spawnUmbra(dataDir);
-  const rssAfterStartBytes = procSample(node.pid).rssBytes;
+  const { rssBytes: rssAfterStartBytes, cpuSeconds: cpu0 } = procSample(node.pid);
   const t = performance.now();
   const warm = await touchStored(node.url, shadows, shadows, INFLIGHT, TIMEOUT, {
     thing: deviceId,
@@ -114,6 +148,7 @@ async function prepare(label: string, ageChanges: number): Promise<Store> {
   if (warm.failures > 0 || warm.unanswered > 0)
     throw new Error(`warm-up: ${warm.failures} failed, ${warm.unanswered} unanswered: ${warm.firstFailure}`);
   const warmSeconds = (performance.now() - t) / 1000;
+  const coldReadCpuMs = ((procSample(node.pid).cpuSeconds - cpu0) / shadows) * 1000;
   log(
     `${label}: node ready in ${node.startMs.toFixed(0)} ms; all ${shadows} hot in ${warmSeconds.toFixed(1)} s`,
   );
@@ -121,15 +156,19 @@ async function prepare(label: string, ageChanges: number): Promise<Store> {
     node,
     p50s: [],
     p99s: [],
-    cpuSeconds: 0,
+    rates: [],
+    cpus: [],
     figures: {
       label,
       changes: ageChanges,
       fillSeconds,
       dbBytes,
+      firstStartupMs: first.startMs,
       startupMs: node.startMs,
+      startupCpuMs: cpu0 * 1000,
       rssAfterStartBytes,
       warmSeconds,
+      coldReadCpuMs,
       rssHotBytes: procSample(node.pid).rssBytes,
       updates: 0,
       seconds: 0,
@@ -154,9 +193,12 @@ async function round(store: Store, n: number): Promise<void> {
     throw new Error(
       `${store.figures.label}: ${r.failures} failed, ${r.unanswered} unanswered: ${r.firstFailure}`,
     );
-  store.cpuSeconds += procSample(store.node.pid).cpuSeconds - cpu0;
-  store.figures.seconds += (performance.now() - t) / 1000;
+  const cpu = procSample(store.node.pid).cpuSeconds - cpu0;
+  const seconds = (performance.now() - t) / 1000;
+  store.figures.seconds += seconds;
   store.figures.updates += r.ops;
+  store.rates.push(r.ops / seconds);
+  store.cpus.push((cpu / r.ops) * 1e6);
   store.p50s.push(r.p50Ms);
   store.p99s.push(r.p99Ms);
 }
@@ -175,10 +217,10 @@ try {
   const results: Figures[] = [];
   for (const s of stores) {
     const f = s.figures;
-    f.perSecond = f.updates / f.seconds;
+    f.perSecond = median(s.rates);
     f.p50Ms = median(s.p50s);
     f.p99Ms = median(s.p99s);
-    f.cpuPerUpdateUs = (s.cpuSeconds / f.updates) * 1e6;
+    f.cpuPerUpdateUs = median(s.cpus);
     f.rssAfterBytes = procSample(s.node.pid).rssBytes;
     await s.node.stop();
     results.push(f);
@@ -186,14 +228,16 @@ try {
   const load = loadavg().map((l) => l.toFixed(1));
   console.log(`load average at the end: ${load.join(" ")}`);
   console.log(
-    "store   changes/shadow  db       start-up  RSS start  RSS hot  RSS end  updates/s  p50 ms  p99 ms  CPU µs/update",
+    "store   changes/shadow  db       1st start  restart (CPU)  cold read CPU  RSS start  RSS hot  RSS end  updates/s  p50 ms  p99 ms  CPU µs/update",
   );
   for (const r of results) {
     const cells = [
       r.label.padEnd(6),
       String(r.changes).padStart(14),
       mib(r.dbBytes).padStart(7),
-      `${r.startupMs.toFixed(0)} ms`.padStart(8),
+      `${r.firstStartupMs.toFixed(0)} ms`.padStart(9),
+      `${r.startupMs.toFixed(0)} (${r.startupCpuMs.toFixed(0)}) ms`.padStart(13),
+      `${r.coldReadCpuMs.toFixed(2)} ms`.padStart(13),
       mib(r.rssAfterStartBytes).padStart(9),
       mib(r.rssHotBytes).padStart(7),
       mib(r.rssAfterBytes).padStart(7),
@@ -204,13 +248,22 @@ try {
     ];
     console.log(cells.join("  "));
   }
-  const [aged, fresh] = results;
+  const [aged, fresh] = stores;
+  let ratios: { throughput: number[]; cpu: number[] } | undefined;
   if (aged && fresh) {
-    const tput = (aged.perSecond / fresh.perSecond).toFixed(2);
-    const cpu = (aged.cpuPerUpdateUs / fresh.cpuPerUpdateUs).toFixed(2);
-    console.log(`aged/fresh: closed-loop throughput ${tput}, node CPU per update ${cpu}`);
+    ratios = {
+      throughput: aged.rates.map((r, k) => r / (fresh.rates[k] as number)),
+      cpu: aged.cpus.map((c, k) => c / (fresh.cpus[k] as number)),
+    };
+    const show = (xs: number[]) =>
+      `${median(xs).toFixed(2)} (rounds ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+    console.log(
+      `aged/fresh, median of ${ROUNDS} paired rounds: closed-loop throughput ${show(ratios.throughput)}, node CPU per update ${show(ratios.cpu)}`,
+    );
+    const cold = (aged.figures.coldReadCpuMs / fresh.figures.coldReadCpuMs).toFixed(2);
+    console.log(`aged/fresh: node CPU per cold read ${cold}`);
   }
-  console.log(JSON.stringify(results));
+  console.log(JSON.stringify({ results, ratios }));
 } finally {
   cleanupNow();
 }

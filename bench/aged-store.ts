@@ -1,26 +1,34 @@
 /**
  * Fills a data dir with shadows `from`..`to-1` (things `deviceId(i)`, the bench devices' own shadows)
  * aged to `changes` changes each, without replaying them (issue 18, docs/shadow-engine.md):
- *   node --import tsx bench/aged-store.ts <dataDir> <from> <to> <changes> [epochAfterChanges]
+ *   node --import tsx bench/aged-store.ts <dataDir> <from> <to> <changes> [epochAfterChanges] [stateOf]
  * An unshared shadow that has seen `changes` changes holds the base of epoch
  * floor((changes - 1) / E) plus the changes since that base. Each shadow is built exactly so: its
  * base through the engine's own base builder (`ShadowDocument.fromBase`, the change a cut writes), at
  * the version the cut had, then its changes since the base through the store's commit path (chunks,
  * compaction). Shadows are spread uniformly over the epoch cycle, as the shadows of a fleet are.
- * `changes` = 1 writes fresh shadows (one change, the normal update path). Prints `{"filled":n,"ms":…}`.
+ * `changes` = 1 writes fresh shadows (one change, the normal update path). `stateOf` (default
+ * `changes`): the age whose state the shadows hold — a fresh store given the aged store's age holds
+ * the same state (the operator's `desired` edits included) in one change, so the two differ in age
+ * only. Prints `{"filled":n,"ms":…}`.
  */
 import { newActorId, ShadowDocument } from "../broker/shadow/shadow-doc.ts";
 import { DEFAULT_EPOCH_AFTER_CHANGES, type ShadowEntry, ShadowStore } from "../broker/shadow/shadow-store.ts";
 import { openDatabase } from "../broker/store/database.ts";
+import type { JsonObject } from "../shared/json.ts";
+import { SETTINGS } from "../shared/settings.ts";
 import { shadowKey } from "../shared/topics.ts";
 import { pduInitial, pduStep } from "./pdu-workload.ts";
 import { deviceId } from "./things.ts";
 
-const [dataDir, fromArg, toArg, changesArg, epochArg] = process.argv.slice(2);
+const [dataDir, fromArg, toArg, changesArg, epochArg, stateArg] = process.argv.slice(2);
 const from = Number(fromArg);
 const to = Number(toArg);
 const changes = Number(changesArg);
-const E = Number(epochArg ?? DEFAULT_EPOCH_AFTER_CHANGES);
+// As the node reads them: the argument, else UMBRA_EPOCH_AFTER_CHANGES / UMBRA_COMPACT_AFTER_CHUNKS, else
+// the defaults (so `UMBRA_EPOCH_AFTER_CHANGES=16 npx tsx bench/aged-bench.ts` ages and runs alike).
+const E = Number(epochArg || process.env.UMBRA_EPOCH_AFTER_CHANGES || DEFAULT_EPOCH_AFTER_CHANGES);
+const stateOf = Number(stateArg ?? changes);
 if (!dataDir || ![from, to, changes, E].every(Number.isInteger) || from < 0 || to < from || changes < 1) {
   process.stderr.write("usage: aged-store.ts <dataDir> <from> <to> <changes> [epochAfterChanges]\n");
   process.exit(2);
@@ -32,7 +40,8 @@ db.pragma("synchronous = OFF");
 const actor = newActorId();
 const store = new ShadowStore(db, actor, {
   cacheSize: 4_000,
-  compactAfterChunks: 64,
+  // The node's default (shared/settings.ts).
+  compactAfterChunks: Number(process.env.UMBRA_COMPACT_AFTER_CHUNKS || SETTINGS.compactAfterChunks.default),
   epochAfterChanges: E,
   site: "bench",
 });
@@ -55,14 +64,14 @@ function writeBase(i: number): number {
   const reported = pduInitial(i);
   // By 8,000 changes the operator's edit every 1,000 has set each of the 8 outlets once.
   const desired: Record<string, object> =
-    c >= 8000
+    Math.max(c, stateOf) >= 8000
       ? { outlets: Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`o${k + 1}`, "on"])) }
       : {};
   const stamp = (o: object): object =>
     Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === "object" ? stamp(v) : T0]));
   if (epoch === 0) {
     const entry = store.open(addr);
-    entry.doc.update({ reported }, T0);
+    entry.doc.update({ reported, desired: desired as JsonObject }, T0);
     commit([entry]);
     return c - 1;
   }

@@ -2,8 +2,8 @@
  * Aging of one PDU-like shadow (issue 18, docs/shadow-engine.md): its update time, load time, memory
  * per cached copy and bytes on disk as it goes through many changes, through the real ShadowStore on
  * SQLite (so epochs are cut at commit time exactly as in a node).
- *   npx tsx bench/shadow-aging.ts [--changes 1000,10000,100000,1000000] [--epoch-after 128]
- *     [--shared no|full|agreed]
+ *   npx tsx bench/shadow-aging.ts [--changes 1000,10000,100000,1000000] [--epoch-after 32]
+ *     [--compact-after 8] [--shared no|full|agreed]   (defaults: the node's, shared/settings.ts)
  * `--epoch-after 0` keeps the whole history (the engine before epochs). `--shared full`: the shadow is
  * shared with another site and `epochShared` is off (never cut); `--shared agreed`: shared, cut by
  * agreed cuts at a root whose peers always hold its heads (the best case: every due cut happens). SQLite runs with
@@ -17,13 +17,15 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ShadowStore } from "../broker/shadow/shadow-store.ts";
 import { openDatabase } from "../broker/store/database.ts";
+import { SETTINGS } from "../shared/settings.ts";
 import { pduInitial, pduStep } from "./pdu-workload.ts";
 import { REPO_ROOT, tempDir } from "./procs.ts";
 
 const { values } = parseArgs({
   options: {
     changes: { type: "string", default: "1000,10000,100000,1000000" },
-    "epoch-after": { type: "string", default: "128" },
+    "epoch-after": { type: "string", default: String(SETTINGS.epochAfterChanges.default) },
+    "compact-after": { type: "string", default: String(SETTINGS.compactAfterChunks.default) },
     window: { type: "string", default: "2000" },
     copies: { type: "string", default: "2000" },
     loads: { type: "string", default: "20" },
@@ -39,7 +41,13 @@ const LOADS = Number(values.loads);
 const dir = tempDir("umbra-aging-");
 const db = openDatabase(dir);
 db.pragma("synchronous = OFF");
-const options = { cacheSize: 10, compactAfterChunks: 64, epochAfterChanges: epochAfter, site: "bench" };
+const compactAfter = Number(values["compact-after"]);
+const options = {
+  cacheSize: 10,
+  compactAfterChunks: compactAfter,
+  epochAfterChanges: epochAfter,
+  site: "bench",
+};
 const store = new ShadowStore(db, "a".repeat(32), options);
 const shared = values.shared as string;
 if (!["no", "full", "agreed"].includes(shared)) throw new Error("--shared is no, full or agreed");

@@ -31,6 +31,7 @@ import { rewriteSharePackets, SharedSubscriptions } from "./mqtt/shared-subscrip
 import { PresenceTracker } from "./presence.ts";
 import { CommitThread } from "./shadow/commit-thread.ts";
 import { GroupCommit } from "./shadow/group-commit.ts";
+import { limitHeapGrowth } from "./shadow/heap-growth.ts";
 import { newActorId } from "./shadow/shadow-doc.ts";
 import { ShadowService } from "./shadow/shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
@@ -108,6 +109,7 @@ export async function startNode(
     const headroom = new WasmHeadroom();
     headroom.topUp();
     commits.batchObservers.push((changes) => headroom.afterChanges(changes));
+    store.loadObservers.push(() => headroom.afterLoads(1));
     const identities = new IdentityStore(db);
     const adminFile = config.allowAnonymous ? undefined : bootstrapAdmin(identities, config.dataDir);
     const s = config.security;
@@ -254,6 +256,10 @@ export async function startNode(
     }
 
     const closing = { promise: undefined as Promise<void> | undefined };
+    // The JS heap, no longer collected at every wasm grow (WasmHeadroom), is kept near its live size
+    // from now on: set after start-up, which builds its live heap (the fleet index) from nothing, and
+    // with a small growing factor would pay a full collection at every 1.5x of it.
+    limitHeapGrowth(config.heapGrowthPercent);
     return {
       config,
       mqttUrl: urls.mqtt ?? urls.mqtts ?? urls.ws ?? urls.wss ?? "",

@@ -50,6 +50,8 @@ export interface NodeConfig {
   compactAfterChunks: number;
   /** Start a new epoch of an unshared shadow after this many changes (docs/shadow-engine.md). */
   epochAfterChanges: number;
+  /** V8's heap growing factor as 1 + percent/100 (broker/shadow/heap-growth.ts); ≥ 300: V8's own. */
+  heapGrowthPercent: number;
   /** Agreed epoch cuts of shared shadows: the top site cuts, the others adopt (docs/shadow-engine.md). */
   epochShared: boolean;
   /** Write shadow batches (transaction + fsync) on a worker thread; off: on the main thread (docs/shadow-engine.md). */

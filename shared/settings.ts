@@ -99,8 +99,10 @@ const SCHEMA = {
   httpPort: port(8080, "HTTP API port, 0 = any free port, off = none"),
   site: str({ arg: "<id>", help: "site id" }, { defaultText: "host name" }),
   cacheSize: count(20_000, { arg: "<n>", help: "shadow documents kept in memory" }),
-  compactAfterChunks: count(64),
-  epochAfterChanges: count(128),
+  compactAfterChunks: count(8),
+  epochAfterChanges: count(32),
+  // How far the JS heap may grow past its live size before a full GC, in % (≥ 300: V8's own factor).
+  heapGrowthPercent: count(50),
   // Agreed epoch cuts of shared shadows (docs/shadow-engine.md); off where a child has two parents.
   epochShared: { kind: "bool", env: "", default: true, flag: only },
   // The group commit's transaction and fsync on a worker thread (docs/shadow-engine.md, "Threads").

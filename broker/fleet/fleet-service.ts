@@ -14,6 +14,12 @@ import { SystemRegistry } from "./system-registry.ts";
 import { FleetViewTable } from "./view-table.ts";
 
 const BACKFILL_BATCH = 256;
+/**
+ * One backfill step reads shadows for at most this long before yielding: a cold load costs 0.3–1.5
+ * ms of CPU, so 256 of them in one step held the event loop (and the node's start-up, whose
+ * listeners come up between steps) for up to a second on a loaded machine.
+ */
+const BACKFILL_SLICE_MS = 20;
 /** Views are written behind the shadows at most this often (they only serve the rebuild at start). */
 const VIEW_FLUSH_MS = 1000;
 
@@ -99,13 +105,25 @@ export class FleetService {
       this.index.setRelayedPresence(thing, exists ? presenceFromReported(view.reported) : undefined, notify);
   }
 
-  /** Reads shadows that lack a view a few hundred at a time, yielding between batches. */
-  private scheduleBackfill(store: ShadowStore): void {
+  /**
+   * Reads shadows that lack a view, a few hundred per query, yielding every `BACKFILL_SLICE_MS`
+   * (`queue`: the rows of the last query not read yet; `last`: that query was the final one).
+   */
+  private scheduleBackfill(
+    store: ShadowStore,
+    queue: { thing: string; name: string }[] = [],
+    last = false,
+  ): void {
     this.backfillTimer = setImmediate(() => {
-      const { examined, views } = this.views.refresh(store, BACKFILL_BATCH);
+      let rows = queue;
+      if (rows.length === 0) {
+        rows = this.views.stale(BACKFILL_BATCH);
+        last = rows.length < BACKFILL_BATCH;
+      }
+      const { examined, views } = this.views.refresh(store, rows, performance.now() + BACKFILL_SLICE_MS);
       for (const { thing, name, view } of views) this.applyView(thing, name, view);
-      this.backfilling = examined < BACKFILL_BATCH ? 0 : Math.max(1, this.backfilling - examined);
-      if (this.backfilling > 0) this.scheduleBackfill(store);
+      this.backfilling = last && rows.length === 0 ? 0 : Math.max(1, this.backfilling - examined);
+      if (this.backfilling > 0) this.scheduleBackfill(store, rows, last);
       else this.backfillTimer = undefined;
     });
   }

@@ -54,15 +54,28 @@ export class FleetViewTable {
 
   /**
    * Up to `limit` shadows whose view is missing or stale (written before the fleet index existed, by a
-   * tool that wrote the store directly, or lost in a crash before a flush): each is read from the store
-   * without caching its document, and its view written and returned. Synchronous, so no commit can
-   * interleave between the read and the write.
+   * tool that wrote the store directly, or lost in a crash before a flush).
    */
-  refresh(store: ShadowStore, limit: number): { examined: number; views: StoredView[] } {
-    const rows = this.q.stale.all(limit) as { thing: string; name: string }[];
+  stale(limit: number): { thing: string; name: string }[] {
+    return this.q.stale.all(limit) as { thing: string; name: string }[];
+  }
+
+  /**
+   * Reads shadows from `rows` (taken from the front; see `stale`) from the store without caching
+   * their documents, until `rows` is empty or `untilMs` (performance.now()) has passed, and writes
+   * and returns their views. Synchronous, so no commit can interleave between a read and its write.
+   */
+  refresh(
+    store: ShadowStore,
+    rows: { thing: string; name: string }[],
+    untilMs: number,
+  ): { examined: number; views: StoredView[] } {
     const views: StoredView[] = [];
+    let examined = 0;
     this.db.transaction(() => {
-      for (const row of rows) {
+      while (rows.length > 0 && (examined === 0 || performance.now() < untilMs)) {
+        const row = rows.shift() as { thing: string; name: string };
+        examined++;
         const v = store.readView({ thing: row.thing, shadow: row.name });
         if (!v.exists) continue;
         const view = stored(v);
@@ -70,7 +83,7 @@ export class FleetViewTable {
         views.push({ thing: row.thing, name: row.name, view });
       }
     })();
-    return { examined: rows.length, views };
+    return { examined, views };
   }
 }
 

@@ -63,8 +63,13 @@ export interface ShadowStoreOptions {
   epochAfterChanges?: number;
 }
 
-/** Measured with bench/shadow-history.ts (docs/benchmarks.md, "Aging"). */
-export const DEFAULT_EPOCH_AFTER_CHANGES = 128;
+/**
+ * Measured with bench/aged-load.ts (docs/benchmarks.md, "Choosing the epoch and compaction"): with
+ * 32 changes per epoch and a snapshot rewrite every 8 chunks, a cold load costs half of what it cost
+ * with 128/64, an update less, and a cached shadow half the memory. The node's defaults are in
+ * shared/settings.ts (`epochAfterChanges`, `compactAfterChunks`).
+ */
+export const DEFAULT_EPOCH_AFTER_CHANGES = 32;
 
 /**
  * Whether a shadow may be cut: true for a local cut (no other site can hold it), "agreed" for the
@@ -113,6 +118,8 @@ export class ShadowStore {
   /** Set while the commit worker writes a batch (see `betweenCommits`). */
   private workerWriting = false;
   private readonly deferredWrites: (() => void)[] = [];
+  /** Told of every document loaded from SQLite (the wasm heap's headroom). */
+  readonly loadObservers: (() => void)[] = [];
 
   constructor(
     db: Db,
@@ -169,6 +176,7 @@ export class ShadowStore {
     }
     const chunks = (this.q.chunks.all(addr.thing, addr.shadow) as { data: Buffer }[]).map((r) => r.data);
     const doc = ShadowDocument.load(this.actor, row.snapshot, chunks, parseMeta(row.meta), this.options.site);
+    for (const observe of this.loadObservers) observe();
     return {
       addr,
       key,

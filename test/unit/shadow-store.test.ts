@@ -124,6 +124,19 @@ describe("ShadowStore on a real SQLite file", () => {
     expect(h.store.open(addr("a")).doc.view.version).toBe(2);
   });
 
+  it("tells its load observers of every document loaded from SQLite, not of new or cached ones", () => {
+    const h = freshStore({ cacheSize: 1 });
+    let loads = 0;
+    h.store.loadObservers.push(() => loads++);
+    update(h.store, addr("a"), { reported: { v: "a" } }); // new: nothing loaded
+    h.store.open(addr("a")); // cached
+    expect(loads).toBe(0);
+    update(h.store, addr("b"), { reported: { v: "b" } }); // evicts a
+    h.store.open(addr("a"));
+    h.store.readView(addr("b"));
+    expect(loads).toBe(2);
+  });
+
   it("never evicts pinned (staged, uncommitted) entries, nor the entry it has just opened", () => {
     const h = freshStore({ cacheSize: 1 });
     update(h.store, addr("pinned"), { reported: { n: 0 } });

@@ -15,6 +15,16 @@ describe("WasmHeadroom", () => {
     expect(headroom.topUps).toBe(2);
   });
 
+  it("tops up once per `everyLoads` documents loaded, counted apart from changes", () => {
+    const headroom = new WasmHeadroom(1024 * 1024, 100, 3);
+    headroom.afterLoads(1);
+    headroom.afterChanges(99);
+    headroom.afterLoads(1);
+    expect(headroom.topUps).toBe(0);
+    headroom.afterLoads(1);
+    expect(headroom.topUps).toBe(1);
+  });
+
   it("a top-up leaves Automerge working (documents made before and after it stay usable)", () => {
     const before = ShadowDocument.create("3".repeat(32));
     before.update({ reported: { a: 1 } }, 1_700_000_000);
