@@ -5,8 +5,9 @@ import { type Logger, silentLogger } from "../shared/logger.ts";
 import { AttributeFiller } from "./attributes.ts";
 import type { BridgeConfig, BridgeDevice } from "./config.ts";
 import { checkDevice, checkPoints, driverFactory } from "./drivers/index.ts";
-import { DeviceRunner, type RunnerOptions, type ShadowLink } from "./engine.ts";
+import { DeviceRunner } from "./engine.ts";
 import { loadProfile, ProfileError } from "./profile.ts";
+import type { RunnerOptions, ShadowLink } from "./runner-ports.ts";
 import type { Driver, Profile } from "./types.ts";
 
 /**

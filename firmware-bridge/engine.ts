@@ -1,9 +1,10 @@
-import type { DeltaHandler, HandlerResult } from "../device-agent/index.ts";
+import type { HandlerResult } from "../device-agent/index.ts";
 import { type JsonObject, type JsonValue, jsonEqual } from "../shared/json.ts";
-import { leavesOf } from "../shared/json-path.ts";
 import { type Logger, silentLogger } from "../shared/logger.ts";
-import { ConvertError, pointFor, rawEquals, setPath, toRaw, toShadow } from "./convert.ts";
+import { pointFor, setPath, toShadow } from "./convert.ts";
+import { applyDesired, type DesiredHost } from "./desired.ts";
 import { MeasurementSummary, splitReadings, telemetryMessages } from "./measurements.ts";
+import type { DeviceStatus, RunnerOptions, ShadowLink } from "./runner-ports.ts";
 import {
   type DeviceIdentity,
   type DeviceSpec,
@@ -11,7 +12,6 @@ import {
   DriverError,
   type PointSpec,
   type Profile,
-  type RawValue,
   type Reading,
 } from "./types.ts";
 
@@ -28,41 +28,6 @@ import {
 /** The bridge's own section of `reported` (documented in docs/bridge.md). */
 export const BRIDGE_KEY = "$bridge";
 export const UNITS_KEY = "$units";
-
-/** The part of a connected SDK device the runner uses (tests pass a fake). */
-export interface ShadowLink {
-  report(patch: JsonObject): Promise<void>;
-  onDelta(handler: DeltaHandler): () => void;
-  /** Removes desired keys after a one-shot command ran (the SDK Device has it; `--once` has none). */
-  clearDesired?(paths: readonly string[]): Promise<void>;
-  /** Publishes measurements as telemetry (the SDK Device has it; `--once` has none). */
-  publishTelemetry?(values: JsonObject): Promise<boolean>;
-}
-
-export interface RunnerOptions {
-  /** Everything is re-reported this often even when unchanged (default 5 min). */
-  fullReportMs?: number;
-  /** Retry of an unreachable device: the delay doubles from initialMs up to maxMs (default pollMs … 60 s). */
-  backoff?: { initialMs?: number; maxMs?: number };
-  /** Delays before each read-back after a write (default [0, 250, 1000] ms: relays take a moment). */
-  verifyDelaysMs?: number[];
-  log?: Logger;
-  /**
-   * After each poll that read the device: the state values read, and whether the device has just
-   * started answering (first poll, or after it was unreachable). The bridge's attributes follow it.
-   */
-  onRead?: (state: ReadonlyMap<string, JsonValue>, answering: boolean) => void;
-  now?: () => number;
-  random?: () => number;
-}
-
-export interface DeviceStatus {
-  reachable: boolean | undefined;
-  error: string | undefined;
-  since: number;
-  failures: number;
-  polls: number;
-}
 
 export class DeviceRunner {
   private readonly readable: PointSpec[];
@@ -87,6 +52,7 @@ export class DeviceRunner {
   private readonly lastError: { report?: string; telemetry?: string } = {};
   private readonly summary: MeasurementSummary;
   private readonly onRead: RunnerOptions["onRead"];
+  private readonly desired: DesiredHost;
 
   constructor(
     readonly spec: DeviceSpec,
@@ -106,6 +72,21 @@ export class DeviceRunner {
     this.summary = new MeasurementSummary(spec.summaryMs);
     this.onRead = opts.onRead;
     this.s = { reachable: undefined, error: undefined, since: this.now(), failures: 0, polls: 0 };
+    this.desired = {
+      thing: spec.thing,
+      profileName: profile.name,
+      points: this.readable,
+      driver,
+      link,
+      log: this.log,
+      verifyDelays: this.verifyDelays,
+      exclusive: (fn) => this.exclusive(fn),
+      guarded: (what, p) => this.guarded(what, p),
+      written: (path, value) => {
+        this.last.set(path, value);
+        this.writtenAt.set(path, this.writeCount++);
+      },
+    };
   }
 
   get status(): Readonly<DeviceStatus> {
@@ -318,84 +299,8 @@ export class DeviceRunner {
     return units;
   }
 
-  /** The delta handler: desired → raw → driver.write → read back → reported. */
-  async applyDesired(delta: JsonObject): Promise<HandlerResult> {
-    const reported: JsonObject = {};
-    const problems: string[] = [];
-    const commandsDone: string[] = [];
-    let retry = false;
-    for (const leaf of leavesOf(delta)) {
-      const path = leaf.path.join(".");
-      if (path.startsWith("$")) continue;
-      const point = pointFor(this.readable, path);
-      if (!point) {
-        problems.push(`${path}: not a point of profile '${this.profile.name}'`);
-        continue;
-      }
-      if (!point.writable) {
-        problems.push(`${path}: read-only`);
-        continue;
-      }
-      try {
-        const raw = toRaw(point, leaf.value);
-        if (point.commands?.includes(String(leaf.value))) {
-          // A one-shot command (power cycle, reboot): sent once, never verified against a state (the
-          // device passes through others meanwhile), then removed from desired; polls report the state.
-          await this.exclusive(() => this.guarded(`write ${path}`, this.driver.write(point, path, raw)));
-          commandsDone.push(path);
-          continue;
-        }
-        const expected = point.verifyValues?.[String(leaf.value)] ?? point.verifyValue ?? raw;
-        const value = await this.exclusive(() => this.writeAndVerify(point, path, raw, expected));
-        setPath(reported, path, value);
-        this.last.set(path, value);
-        this.writtenAt.set(path, this.writeCount++);
-      } catch (err) {
-        if (err instanceof DriverError && err.kind === "unreachable") retry = true;
-        else if (!(err instanceof DriverError || err instanceof ConvertError)) throw err;
-        problems.push(err.message.startsWith(path) ? err.message : `${path}: ${err.message}`);
-      }
-    }
-    if (commandsDone.length > 0) await this.clearCommands(commandsDone);
-    if (problems.length === 0) return { reported };
-    // The SDK reports either values or a condition: values already written go out on their own first.
-    if (Object.keys(reported).length > 0) await this.link.report(reported);
-    return { cannot: problems.join("; "), retry };
-  }
-
-  /**
-   * A one-shot command that ran must not stay desired: a restarted bridge would see the same delta and
-   * run it again. If the node cannot be told now, the SDK still never repeats it in this process.
-   */
-  private async clearCommands(paths: string[]): Promise<void> {
-    if (!this.link.clearDesired) return;
-    try {
-      await this.link.clearDesired(paths);
-    } catch (err) {
-      this.log.warn(
-        { thing: this.spec.thing, paths, error: (err as Error).message },
-        "could not clear a one-shot command from desired; it stays there until an operator clears it",
-      );
-    }
-  }
-
-  private async writeAndVerify(
-    point: PointSpec,
-    path: string,
-    raw: RawValue,
-    expected: RawValue,
-  ): Promise<JsonValue> {
-    await this.guarded(`write ${path}`, this.driver.write(point, path, raw));
-    if (point.verify === false) return toShadow(point, expected);
-    let seen: RawValue | undefined;
-    for (const delay of this.verifyDelays) {
-      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      const readings = await this.guarded(`read back ${path}`, this.driver.read([point]));
-      seen = readings.find((r) => r.path === path)?.value;
-      if (seen !== undefined && rawEquals(point, seen, expected)) return toShadow(point, seen);
-    }
-    const shown = (v: RawValue | undefined) =>
-      v === undefined ? "nothing" : JSON.stringify(toShadow(point, v));
-    throw new DriverError("refused", `${path}: wrote ${shown(raw)} but the device reads back ${shown(seen)}`);
+  /** The delta handler: desired → raw → driver.write → read back → reported (desired.ts). */
+  applyDesired(delta: JsonObject): Promise<HandlerResult> {
+    return applyDesired(this.desired, delta);
   }
 }

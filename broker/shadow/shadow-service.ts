@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
-import { ANONYMOUS, type Principal, shadowDenial } from "../../shared/acl.ts";
-import { asShadowError, type ErrorDocument, errorDocument, ShadowError } from "../../shared/errors.ts";
+import { ANONYMOUS, type Principal } from "../../shared/acl.ts";
+import { asShadowError, type ErrorDocument, errorDocument, type ShadowError } from "../../shared/errors.ts";
 import type { JsonObject } from "../../shared/json.ts";
 import type { ShadowLimits } from "../../shared/limits.ts";
 import {
@@ -9,24 +9,23 @@ import {
   renderShadow,
   renderUpdateAccepted,
   type ShadowView,
-  stateBytes,
 } from "../../shared/shadow-document.ts";
-import {
-  clientTokenOf,
-  parseRequestPayload,
-  type UpdateRequest,
-  validatePlainRequest,
-  validateUpdateRequest,
-} from "../../shared/shadow-request.ts";
-import { reservedShadowDenial } from "../../shared/site-presence.ts";
-import {
-  isValidShadowName,
-  isValidThingName,
-  type ShadowAddress,
-  type ShadowOp,
-} from "../../shared/topics.ts";
-import { localRecord, mergeRecord } from "../history/journal.ts";
+import { clientTokenOf, validatePlainRequest, validateUpdateRequest } from "../../shared/shadow-request.ts";
+import type { ShadowAddress, ShadowOp } from "../../shared/topics.ts";
+import { localRecord } from "../history/journal.ts";
 import type { GroupCommit } from "./group-commit.ts";
+import { cutShared, type MergeContext, type MergeResult, mergeRemote } from "./remote-merge.ts";
+import {
+  admitUpdate,
+  checkAddress,
+  checkClaim,
+  checkRequest,
+  checkVersion,
+  notFound,
+  parseBody,
+  type RequestBody,
+  type UpdateChecks,
+} from "./shadow-admission.ts";
 import type { ShadowStore } from "./shadow-store.ts";
 
 export type ShadowResult = { ok: true; body: JsonObject } | { ok: false; error: ErrorDocument };
@@ -43,8 +42,6 @@ export interface ShadowChange {
   origin?: string;
 }
 
-export type RequestBody = Uint8Array | string | JsonObject;
-
 export interface ShadowServiceStats {
   requests: Record<ShadowOp, number>;
   byCode: Record<string, number>;
@@ -54,23 +51,13 @@ export interface ShadowServiceStats {
   carried: number;
 }
 
-/** What `merge` did: `stale` the changes were of an older epoch (not merged); `resend` a newer epoch came
- * without its base (the sender must resend from the skeleton). */
-export interface MergeResult {
-  heads: string[];
-  changed: boolean;
-  missing: boolean;
-  stale?: boolean;
-  resend?: boolean;
-}
-
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
  * The shadow protocol, independent of transport: MQTT and HTTP both call get/update/delete with the
  * raw request body and receive either the accepted document or the error document (with AWS codes).
  */
-export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
+export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> implements UpdateChecks {
   readonly stats: ShadowServiceStats = {
     requests: { get: 0, update: 0, delete: 0 },
     byCode: {},
@@ -100,6 +87,8 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
    */
   claimCheck?: (addr: ShadowAddress, principal: Principal) => string | null;
 
+  private readonly mergeContext: MergeContext;
+
   constructor(
     private readonly store: ShadowStore,
     private readonly commits: GroupCommit,
@@ -107,6 +96,12 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     private readonly presenceOf: (thing: string) => Presence | undefined = () => undefined,
   ) {
     super();
+    this.mergeContext = {
+      store,
+      commits,
+      stats: this.stats,
+      emitChange: (change) => this.emitChange(change),
+    };
   }
 
   get(addr: ShadowAddress, raw: RequestBody = "", principal: Principal = ANONYMOUS): Promise<ShadowResult> {
@@ -141,7 +136,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
       principal,
       async (body, ts) => {
         const req = validateUpdateRequest(body, this.limits);
-        const { entry, previous, update } = this.admit(addr, req, principal);
+        const { entry, previous, update } = admitUpdate(this.store, this.limits, this, addr, req, principal);
         const admitted = previous.exists ? undefined : this.admitNew?.(addr, principal);
         if (!entry.doc.apply(update, ts)) {
           admitted?.();
@@ -178,41 +173,13 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
    */
   check(addr: ShadowAddress, raw: RequestBody, principal: Principal = ANONYMOUS): ShadowError | null {
     try {
-      const body = isBytesOrString(raw) ? parseRequestPayload(raw, this.limits) : raw;
+      const body = parseBody(raw, this.limits);
       checkAddress(addr);
-      this.admit(addr, validateUpdateRequest(body, this.limits), principal);
+      admitUpdate(this.store, this.limits, this, addr, validateUpdateRequest(body, this.limits), principal);
       return null;
     } catch (err) {
       return asShadowError(err);
     }
-  }
-
-  /** The checks of an update before it is applied: grant, claim, version, resulting size. */
-  private admit(addr: ShadowAddress, req: UpdateRequest, principal: Principal) {
-    forbidIf(reservedShadowDenial(principal, addr.shadow));
-    forbidIf(
-      shadowDenial(principal, addr.thing, "update", {
-        desired: req.desired !== undefined,
-        reported: req.reported !== undefined,
-      }),
-    );
-    if (req.desired !== undefined) {
-      const claimed = this.claimCheck?.(addr, principal) ?? null;
-      if (claimed !== null) throw new ShadowError(409, claimed);
-      for (const check of this.desiredChecks) forbidIf(check(addr, principal));
-    }
-    const entry = this.store.open(addr);
-    const previous = entry.doc.view;
-    checkVersion(req.version, previous);
-    const update = entry.doc.prepare(req);
-    const size = stateBytes(update);
-    if (size > this.limits.maxStateBytes) {
-      throw new ShadowError(
-        413,
-        `The resulting state document is ${size} bytes; the limit is ${this.limits.maxStateBytes}`,
-      );
-    }
-    return { entry, previous, update };
   }
 
   delete(
@@ -226,8 +193,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
       principal,
       async (body, ts) => {
         const req = validatePlainRequest(body, this.limits);
-        const claimed = this.claimCheck?.(addr, principal) ?? null;
-        if (claimed !== null) throw new ShadowError(409, claimed);
+        checkClaim(this, addr, principal);
         const entry = this.store.open(addr);
         const previous = entry.doc.view;
         if (!previous.exists) {
@@ -260,67 +226,18 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
    * their delta and the relay forwards the changes to the other peers. Returns the heads afterwards and
    * whether some dependency is still missing (then the waiting changes are not applied yet).
    */
-  async merge(
+  merge(
     addr: ShadowAddress,
     changes: readonly Uint8Array[],
     origin: string,
     epoch = 0,
   ): Promise<MergeResult> {
-    checkAddress(addr);
-    const ts = nowSeconds();
-    const entry = this.store.open(addr);
-    const previous = entry.doc.view;
-    const mine = entry.doc.epoch;
-    // Epochs (docs/shadow-engine.md): older changes are not merged (the sender adopts ours and carries
-    // its own over); a newer epoch is adopted here, carrying over this site's changes it lacks.
-    if (epoch < mine) return { heads: entry.doc.heads(), changed: false, missing: false, stale: true };
-    let changed: boolean;
-    if (epoch > mine) {
-      // Synchronous from open to stage (the entry cannot be evicted in between). A staged local change
-      // not yet committed is this site's and uncovered: it is carried over, and the commit that
-      // follows writes the adopted document whole (`rebased`).
-      const carried = entry.doc.adopt(entry.key, epoch, changes, ts);
-      if (carried === undefined)
-        return { heads: entry.doc.heads(), changed: false, missing: false, resend: true };
-      entry.rebased = true;
-      this.stats.adopted++;
-      this.stats.carried += carried;
-      changed = true;
-    } else {
-      changed = entry.doc.applyRemote(changes, ts);
-    }
-    const missing = entry.doc.missingDeps().length > 0;
-    if (!changed) {
-      await this.commits.submit();
-      return { heads: entry.doc.heads(), changed, missing };
-    }
-    this.store.stage(entry);
-    const current = entry.doc.view;
-    this.store.record(entry, () => mergeRecord(previous, current, changes, origin));
-    const heads = entry.doc.heads();
-    await this.commits.submit(entry);
-    this.emitChange({
-      addr,
-      kind: current.exists ? "update" : "delete",
-      previous,
-      current,
-      timestamp: ts,
-      origin,
-    });
-    return { heads, changed, missing };
+    return mergeRemote(this.mergeContext, addr, changes, origin, epoch);
   }
 
-  /**
-   * Makes the agreed cut of a shared shadow through the group commit (the relay asks once every
-   * connected peer holds its heads; the store's cut policy decides again at write time).
-   */
-  async cutShared(addr: ShadowAddress): Promise<boolean> {
-    const entry = this.store.open(addr);
-    if (!this.store.cutReady(entry)) return false;
-    const epoch = entry.doc.epoch;
-    this.store.stage(entry);
-    await this.commits.submit(entry);
-    return entry.doc.epoch > epoch;
+  /** Makes the agreed cut of a shared shadow (remote-merge.ts). */
+  cutShared(addr: ShadowAddress): Promise<boolean> {
+    return cutShared(this.mergeContext, addr);
   }
 
   /** The current view of a shadow (for subscribers that want the delta on subscribe). */
@@ -338,7 +255,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
   refuse(raw: RequestBody, error: ShadowError): ShadowResult {
     let token: string | undefined;
     try {
-      token = clientTokenOf(isBytesOrString(raw) ? parseRequestPayload(raw, this.limits) : raw, this.limits);
+      token = clientTokenOf(parseBody(raw, this.limits), this.limits);
     } catch {
       token = undefined;
     }
@@ -357,11 +274,9 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
     const ts = nowSeconds();
     let token: string | undefined;
     try {
-      const body = isBytesOrString(raw) ? parseRequestPayload(raw, this.limits) : raw;
+      const body = parseBody(raw, this.limits);
       token = clientTokenOf(body, this.limits);
-      checkAddress(addr);
-      if (op !== "update") forbidIf(shadowDenial(principal, addr.thing, op));
-      if (op !== "get") forbidIf(reservedShadowDenial(principal, addr.shadow));
+      checkRequest(op, addr, principal);
       const result: ShadowResult = { ok: true, body: await handle(body, ts) };
       this.count(200);
       return result;
@@ -375,36 +290,4 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> {
   private count(code: number): void {
     this.stats.byCode[code] = (this.stats.byCode[code] ?? 0) + 1;
   }
-}
-
-function forbidIf(denial: string | null): void {
-  if (denial !== null) throw new ShadowError(403, denial);
-}
-
-function isBytesOrString(raw: RequestBody): raw is Uint8Array | string {
-  return typeof raw === "string" || raw instanceof Uint8Array;
-}
-
-function checkAddress(addr: ShadowAddress): void {
-  if (!isValidThingName(addr.thing)) {
-    throw new ShadowError(400, "Invalid thing name: use 1-128 characters of [a-zA-Z0-9:_-]");
-  }
-  if (addr.shadow !== "" && !isValidShadowName(addr.shadow)) {
-    throw new ShadowError(400, "Invalid shadow name: use 1-64 characters of [$a-zA-Z0-9:_-]");
-  }
-}
-
-function checkVersion(version: number | undefined, view: ShadowView): void {
-  if (version !== undefined && version !== view.version) {
-    throw new ShadowError(409, `Version conflict: the shadow is at version ${view.version}`);
-  }
-}
-
-function notFound(addr: ShadowAddress): ShadowError {
-  return new ShadowError(
-    404,
-    addr.shadow === ""
-      ? `No shadow exists with name: '${addr.thing}'`
-      : `No shadow exists with name: '${addr.thing}~${addr.shadow}'`,
-  );
 }

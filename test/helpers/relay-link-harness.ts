@@ -1,7 +1,7 @@
 import * as A from "@automerge/automerge";
 import { RelayLink } from "../../broker/relay/link.ts";
 import type { LinkDeps, LinkOptions } from "../../broker/relay/link-types.ts";
-import type { MergeResult } from "../../broker/shadow/shadow-service.ts";
+import type { MergeResult } from "../../broker/shadow/remote-merge.ts";
 import type { Logger } from "../../shared/logger.ts";
 import { decodeFrame, type Frame } from "../../shared/relay/protocol.ts";
 import { FakeClock } from "./fake-clock.ts";

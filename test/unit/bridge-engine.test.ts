@@ -1,7 +1,8 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DeltaHandler } from "../../device-agent/sdk/types.ts";
-import { DeviceRunner, type ShadowLink } from "../../firmware-bridge/engine.ts";
+import { DeviceRunner } from "../../firmware-bridge/engine.ts";
+import type { ShadowLink } from "../../firmware-bridge/runner-ports.ts";
 import {
   type DeviceSpec,
   type Driver,

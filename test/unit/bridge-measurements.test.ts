@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBridgeConfig } from "../../firmware-bridge/config.ts";
 import { toShadow } from "../../firmware-bridge/convert.ts";
-import { DeviceRunner, type ShadowLink } from "../../firmware-bridge/engine.ts";
+import { DeviceRunner } from "../../firmware-bridge/engine.ts";
 import {
   MeasurementSummary,
   metricOf,
@@ -11,6 +11,7 @@ import {
   telemetryMessages,
 } from "../../firmware-bridge/measurements.ts";
 import { loadProfile, PROFILES_DIR, ProfileError, parseProfile } from "../../firmware-bridge/profile.ts";
+import type { ShadowLink } from "../../firmware-bridge/runner-ports.ts";
 import type { Driver, PointSpec, Profile, RawValue, Reading } from "../../firmware-bridge/types.ts";
 import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import { parseTelemetryPayload } from "../../shared/telemetry-payload.ts";

@@ -153,4 +153,31 @@ describe("SqlitePersistence", () => {
     expect(overflowed.sort()).toEqual(["fast", "fast", "slow", "slow"]);
     await p.destroy();
   });
+
+  it("keeps the queue bound across a restart and frees a place per acknowledged message", async () => {
+    const file = dbFile();
+    const stream = (p: SqlitePersistence, id: string) =>
+      drain((p as unknown as { outgoingStream(c: object): Readable }).outgoingStream({ id }));
+    const a = await open(file, { maxQueuedPerClient: 2 });
+    for (let i = 0; i < 2; i++)
+      await a.outgoingEnqueueCombi([{ clientId: "dev-1" }], pub(`q/${i}`, "x", { brokerCounter: i + 1 }));
+    await a.outgoingUpdate({ id: "dev-1" }, pub("q/0", "x", { brokerCounter: 1, messageId: 5 }));
+    // An acknowledgement from a client with nothing queued (a clean session) removes nothing of others'.
+    await a.outgoingClearMessageId({ id: "clean-1" }, pub("q/0", "", { messageId: 5 }));
+    await a.destroy();
+
+    const b = await open(file, { maxQueuedPerClient: 2 });
+    await b.outgoingEnqueueCombi([{ clientId: "dev-1" }], pub("q/2", "x", { brokerCounter: 3 }));
+    expect(b.overflowed).toBe(1);
+    await b.outgoingClearMessageId({ id: "dev-1" }, pub("q/0", "", { messageId: 5 }));
+    await b.outgoingClearMessageId({ id: "dev-1" }, pub("q/0", "", { messageId: 5 })); // a duplicate PUBACK
+    await b.outgoingEnqueueCombi([{ clientId: "dev-1" }], pub("q/3", "x", { brokerCounter: 4 }));
+    await b.outgoingEnqueueCombi([{ clientId: "dev-1" }], pub("q/4", "x", { brokerCounter: 5 }));
+    expect(b.overflowed).toBe(2);
+    expect((await stream(b, "dev-1")).map((m) => m.topic)).toEqual(["q/1", "q/3"]);
+    await b.destroy();
+    const c = await open(file);
+    expect((await stream(c, "dev-1")).map((m) => m.topic)).toEqual(["q/1", "q/3"]);
+    await c.destroy();
+  });
 });

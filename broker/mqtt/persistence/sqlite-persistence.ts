@@ -108,6 +108,12 @@ export class SqlitePersistence extends (Memory as new () => MemoryPersistence) {
   overflowed = 0;
   /** Prepared once, run many times: preparing on every call cost ~5 % of the node's CPU under load. */
   private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * Rows of `outgoing` per client, kept in step with the table (only this class writes it): the queue
+   * bound needs no COUNT, and a PUBACK from a client with nothing queued (every clean session: aedes
+   * queues only for persistent ones) needs no DELETE, which was ~3 % of the main thread under load.
+   */
+  private readonly queued = new Map<string, number>();
 
   constructor(
     file: string,
@@ -119,6 +125,11 @@ export class SqlitePersistence extends (Memory as new () => MemoryPersistence) {
     this.db.pragma("synchronous = NORMAL"); // survives a killed process; a power cut may lose the last commit
     this.db.exec(SCHEMA);
     this.maxQueued = opts.maxQueuedPerClient ?? 1000;
+    for (const r of this.stmt("SELECT client_id, COUNT(*) AS n FROM outgoing GROUP BY client_id").all() as {
+      client_id: string;
+      n: number;
+    }[])
+      this.queued.set(r.client_id, r.n);
   }
 
   private stmt(sql: string): Database.Statement {
@@ -205,9 +216,8 @@ export class SqlitePersistence extends (Memory as new () => MemoryPersistence) {
   }
 
   override async outgoingEnqueueCombi(subs: QueuedSub[], packet: Packet): Promise<void> {
-    const count = this.stmt("SELECT COUNT(*) AS n FROM outgoing WHERE client_id = ?");
     const fits = subs.filter((s) => {
-      if ((count.get(s.clientId) as { n: number }).n < this.maxQueued) return true;
+      if ((this.queued.get(s.clientId) ?? 0) < this.maxQueued) return true;
       this.overflowed++;
       this.opts.onOverflow?.(s.clientId, packet.topic);
       return false;
@@ -221,6 +231,7 @@ export class SqlitePersistence extends (Memory as new () => MemoryPersistence) {
     this.db.transaction(() => {
       for (const s of fits) put.run(s.clientId, packet.brokerId ?? null, packet.brokerCounter ?? null, text);
     })();
+    for (const s of fits) this.queued.set(s.clientId, (this.queued.get(s.clientId) ?? 0) + 1);
   }
 
   override async outgoingUpdate(client: ClientRef, packet: Packet): Promise<void> {
@@ -245,9 +256,14 @@ export class SqlitePersistence extends (Memory as new () => MemoryPersistence) {
 
   override async outgoingClearMessageId(client: ClientRef, packet: Packet): Promise<Packet | undefined> {
     const cleared = await super.outgoingClearMessageId(client, packet);
-    this.stmt(
+    const rows = this.queued.get(client.id);
+    if (rows === undefined) return cleared;
+    const { changes } = this.stmt(
       "DELETE FROM outgoing WHERE seq = (SELECT seq FROM outgoing WHERE client_id = ? AND message_id = ? ORDER BY seq LIMIT 1)",
     ).run(client.id, packet.messageId ?? null);
+    if (changes === 0) return cleared;
+    if (rows > 1) this.queued.set(client.id, rows - 1);
+    else this.queued.delete(client.id);
     return cleared;
   }
 
