@@ -121,13 +121,8 @@ export class GroupCommit {
       return;
     }
     this.store.markCommitted(entries);
-    const s = this.stats;
-    s.batches++;
-    s.committedChanges += entries.size;
-    s.lastBatchSize = entries.size;
-    s.maxBatchSize = Math.max(s.maxBatchSize, entries.size);
     const ms = performance.now() - started;
-    s.totalCommitMs += ms;
+    this.countBatch(entries.size, ms);
     if (entries.size > 0) for (const observe of this.batchObservers) observe(entries.size, ms);
     if (!this.durability || (entries.size === 0 && !this.syncing && this.unsynced.length === 0)) {
       // Nothing written and nothing earlier still on its way to the disk: nothing to wait for.
@@ -212,14 +207,9 @@ export class GroupCommit {
         this.inFlight = undefined;
         this.store.setWorkerWriting(false);
         this.store.settle(prepared);
-        const s = this.stats;
-        s.batches++;
-        s.committedChanges += entries.size;
-        s.lastBatchSize = entries.size;
-        s.maxBatchSize = Math.max(s.maxBatchSize, entries.size);
-        s.totalCommitMs += prepareMs + times.commitMs;
-        s.syncs++;
-        s.totalSyncMs += times.syncMs;
+        this.countBatch(entries.size, prepareMs + times.commitMs);
+        this.stats.syncs++;
+        this.stats.totalSyncMs += times.syncMs;
         for (const observe of this.batchObservers) observe(entries.size, times.commitMs);
         for (const w of waiters) w.resolve();
         this.scheduleNext();
@@ -262,6 +252,16 @@ export class GroupCommit {
     if (this.inFlight || (this.writer && (this.entries.size > 0 || this.waiters.length > 0))) return;
     if (this.syncing || this.unsynced.length > 0) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Counts one committed batch of `size` shadows that took `ms` to commit. */
+  private countBatch(size: number, ms: number): void {
+    const s = this.stats;
+    s.batches++;
+    s.committedChanges += size;
+    s.lastBatchSize = size;
+    s.maxBatchSize = Math.max(s.maxBatchSize, size);
+    s.totalCommitMs += ms;
   }
 
   /** Commits what is pending, waits for its fsync, and refuses new work (then closes the writer). */

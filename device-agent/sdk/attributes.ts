@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../shared/json.ts";
 import { jsonEqual } from "../../shared/json.ts";
-import type { ShadowClient, ShadowTopics } from "./shadow-client.ts";
+import { requestReplyTopics, type ShadowClient, type ShadowTopics } from "./shadow-client.ts";
 
 /**
  * Inventory attributes a device fills (docs/fleet.md, "Who fills attributes"): the device states the
@@ -10,15 +10,7 @@ import type { ShadowClient, ShadowTopics } from "./shadow-client.ts";
  * an operator set by hand. Topics `$umbra/things/{t}/attributes/{get|update}[/accepted|/rejected]`.
  */
 export function attributeTopics(thing: string): ShadowTopics {
-  const base = `$umbra/things/${thing}/attributes`;
-  return {
-    get: `${base}/get`,
-    getAccepted: `${base}/get/accepted`,
-    getRejected: `${base}/get/rejected`,
-    update: `${base}/update`,
-    updateAccepted: `${base}/update/accepted`,
-    updateRejected: `${base}/update/rejected`,
-  };
+  return requestReplyTopics(`$umbra/things/${thing}/attributes`);
 }
 
 /** The node's answer: the stored document and the keys it kept because an operator owns them. */

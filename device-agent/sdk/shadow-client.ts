@@ -26,14 +26,21 @@ export interface ShadowTopics {
 export function shadowTopics(root: string, thing: string, shadowName?: string): ShadowTopics {
   const base = `${root}/things/${thing}/shadow${shadowName ? `/name/${shadowName}` : ""}`;
   return {
+    ...requestReplyTopics(base),
+    delta: `${base}/update/delta`,
+    documents: `${base}/update/documents`,
+  };
+}
+
+/** The get/update request and reply topics below `base` (the shadow's, or the inventory attributes'). */
+export function requestReplyTopics(base: string): ShadowTopics {
+  return {
     get: `${base}/get`,
     getAccepted: `${base}/get/accepted`,
     getRejected: `${base}/get/rejected`,
     update: `${base}/update`,
     updateAccepted: `${base}/update/accepted`,
     updateRejected: `${base}/update/rejected`,
-    delta: `${base}/update/delta`,
-    documents: `${base}/update/documents`,
   };
 }
 
