@@ -67,22 +67,28 @@ export function headsPages(
     else byBucket.set(b, [e]);
   }
   const pages: HeadsFrame[] = [];
-  let page: HeadsFrame = { t: "heads", bucketCount: fine, buckets: [], heads: {} };
+  let buckets: number[] = [];
+  let keys: (typeof entries)[number][] = [];
   let size = 0;
+  // Keys in order within a page: neighbours share prefixes, so the page compresses better.
+  const close = () => {
+    keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const heads = Object.fromEntries(keys.map((e) => [e.key, e.heads]));
+    pages.push({ t: "heads", bucketCount: fine, buckets, heads });
+    buckets = [];
+    keys = [];
+    size = 0;
+  };
   for (const d of [...differing].sort((a, b) => a - b)) {
     for (let b = d; b < fine; b += count) {
       const list = byBucket.get(b) ?? [];
       const bytes = list.reduce((n, e) => n + e.bytes, BUCKET_BYTES);
-      if (page.buckets.length > 0 && size + bytes > budget) {
-        pages.push(page);
-        page = { t: "heads", bucketCount: fine, buckets: [], heads: {} };
-        size = 0;
-      }
-      page.buckets.push(b);
-      for (const e of list) page.heads[e.key] = e.heads;
+      if (buckets.length > 0 && size + bytes > budget) close();
+      buckets.push(b);
+      keys.push(...list);
       size += bytes;
     }
   }
-  pages.push(page);
+  close();
   return pages;
 }
