@@ -218,8 +218,9 @@ describe("relay frame handlers (broker/relay/handlers/)", () => {
     const h = linkHarness();
     h.link.open();
     await handleHeads(h.link, page(keys));
-    // Shadows we do not hold, listed with heads we lack: known as nothing, dirty (as before paging).
+    // Shadows we do not hold: nothing to send (their changes come from the peer), known as nothing.
     expect(keys.every((k) => h.link.sync.known.get(k)?.length === 0)).toBe(true);
+    expect(keys.filter((k) => h.link.sync.dirty.has(k))).toEqual([]);
     const cut = linkHarness();
     cut.link.open();
     const handling = handleHeads(cut.link, page(keys));

@@ -36,11 +36,15 @@ export async function handleHeads(ctx: LinkContext, frame: HeadsFrame): Promise<
     const addr = addrOfKey(key);
     if (!ctx.allows(addr.thing)) continue;
     listed.add(key);
-    const doc = held.has(key) ? ctx.deps.store.open(addr).doc : undefined;
-    const ours = doc ? doc.heads() : [];
-    const { hashes: heads, missing } = doc
-      ? doc.resolvePrefixes(prefixes)
-      : { hashes: [], missing: prefixes.length };
+    if (!held.has(key)) {
+      // We hold none of it: nothing to send (a local change to it marks it dirty when committed).
+      sync.setKnown(key, []);
+      sync.clean(key);
+      continue;
+    }
+    const doc = ctx.deps.store.open(addr).doc;
+    const ours = doc.heads();
+    const { hashes: heads, missing } = doc.resolvePrefixes(prefixes);
     const prev = sync.known.get(key);
     if (missing > 0 && prev && ours.every((h) => prev.includes(h))) {
       // The peer is ahead and has already acknowledged everything we hold: nothing to send; its
@@ -51,8 +55,7 @@ export async function handleHeads(ctx: LinkContext, frame: HeadsFrame): Promise<
       continue;
     }
     sync.setKnown(key, heads);
-    if (missing === 0 && (sameHeads(ours, heads) || !doc || doc.changesSince(heads).length === 0))
-      sync.clean(key);
+    if (missing === 0 && (sameHeads(ours, heads) || doc.changesSince(heads).length === 0)) sync.clean(key);
     else sync.markDirty(key, now);
   }
   const buckets = new Set(frame.buckets);
