@@ -217,11 +217,16 @@ describe("relay frame handlers (broker/relay/handlers/)", () => {
     const keys = Array.from({ length: 3 * HEADS_SLICE + 10 }, (_, i) => `pdu-${i}`);
     const h = linkHarness();
     h.link.open();
+    // Shadows we do not hold: nothing to send (their changes come from the peer), nothing recorded.
     await handleHeads(h.link, page(keys));
-    // Shadows we do not hold: nothing to send (their changes come from the peer), known as nothing.
+    expect(keys.filter((k) => h.link.sync.known.has(k) || h.link.sync.dirty.has(k))).toEqual([]);
+    for (const k of keys) h.shadows.set(k, fakeShadow(1));
+    await handleHeads(h.link, page(keys));
+    // Shadows we hold, listed with heads we lack: known as nothing, dirty (we send them).
     expect(keys.every((k) => h.link.sync.known.get(k)?.length === 0)).toBe(true);
-    expect(keys.filter((k) => h.link.sync.dirty.has(k))).toEqual([]);
+    expect(keys.every((k) => h.link.sync.dirty.has(k))).toBe(true);
     const cut = linkHarness();
+    for (const k of keys) cut.shadows.set(k, fakeShadow(1));
     cut.link.open();
     const handling = handleHeads(cut.link, page(keys));
     cut.link.close();

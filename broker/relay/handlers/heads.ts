@@ -37,9 +37,9 @@ export async function handleHeads(ctx: LinkContext, frame: HeadsFrame): Promise<
     if (!ctx.allows(addr.thing)) continue;
     listed.add(key);
     if (!held.has(key)) {
-      // We hold none of it: nothing to send (a local change to it marks it dirty when committed).
-      sync.setKnown(key, []);
-      sync.clean(key);
+      // We hold none of it: nothing to send (a local change to it marks it dirty when committed), and
+      // nothing to record (a page naming many shadows we lack costs no state here).
+      if (sync.dirty.has(key)) sync.clean(key);
       continue;
     }
     const doc = ctx.deps.store.open(addr).doc;
