@@ -316,11 +316,7 @@ var A,bt,Wn,X,Je,xe,_t,ke,yt,Be,Ue,zn,fe=Symbol.for("pv"),Te={},Ce=[],Gn=/^m(i|n
               </tr>`)}</tbody>
           </table></div>
           ${bo(t.peers)}`:a`<p>Loading peers…</p>`}
-  `}function bo(e){let t=e.filter(n=>n.epochSplits>0);return t.length===0?null:a`<div class="error" role="alert" data-testid="epoch-splits">${t.map(n=>a`<p key=${n.peer}>
-      <strong>${n.peer}</strong>: ${n.splitShadows.length} ${n.splitShadows.length===1?"shadow":"shadows"}
-      with two bases for one epoch (${n.splitShadows.slice(0,5).join(", ")}${n.splitShadows.length>5?", \u2026":""}):
-      two sites cut them; set <code>epochShared: false</code> on all but one of the parents that share them.
-    </p>`)}</div>`}var Oe=5e3,_o=8,yn=e=>`#/systems/${_(e)}`,yo=e=>`#/?q=${_(`systems:${/^[A-Za-z0-9_.$/+-]+$/.test(e)?e:JSON.stringify(e)}`)}`;function vn({route:e}){let t=e.args[0];return t?a`<${wo} key=${t} name=${t} />`:a`<${vo} />`}function vo(){let e=M("/systems",Oe),[t,n]=g(),[s,r]=g();k(()=>{if(!e.data)return;let i=e.data.results,l=new Set(i.flatMap(m=>m.systems)),u=i.filter(m=>!l.has(m.name));Promise.all(u.map(m=>w(`/systems/${_(m.name)}/rollup?depth=${_o}`))).then(m=>{n(m),r(void 0)}).catch(m=>r(N(m)))},[e.data]);let o=e.error??s;return a`
+  `}function bo(e){let t=e.filter(n=>n.epochSplits>0);return t.length===0?null:a`<div class="error" role="alert" data-testid="epoch-splits">${t.map(n=>a`<p key=${n.peer}><strong>${n.peer}</strong>: ${_o(n.splitShadows)} with two bases for one epoch: two sites cut them; set <code>epochShared: false</code> on all but one of the parents that share them.</p>`)}</div>`}function _o(e){let t=e.slice(0,5).join(", ")+(e.length>5?", \u2026":"");return`${e.length} ${e.length===1?"shadow":"shadows"} (${t})`}var Oe=5e3,yo=8,yn=e=>`#/systems/${_(e)}`,vo=e=>`#/?q=${_(`systems:${/^[A-Za-z0-9_.$/+-]+$/.test(e)?e:JSON.stringify(e)}`)}`;function vn({route:e}){let t=e.args[0];return t?a`<${ko} key=${t} name=${t} />`:a`<${wo} />`}function wo(){let e=M("/systems",Oe),[t,n]=g(),[s,r]=g();k(()=>{if(!e.data)return;let i=e.data.results,l=new Set(i.flatMap(m=>m.systems)),u=i.filter(m=>!l.has(m.name));Promise.all(u.map(m=>w(`/systems/${_(m.name)}/rollup?depth=${yo}`))).then(m=>{n(m),r(void 0)}).catch(m=>r(N(m)))},[e.data]);let o=e.error??s;return a`
     <h1>Systems</h1>
     <p class="meta">Things, connected, not converged, conflicts, unreachable and open alarms below each system (a thing counts once). Refreshed every ${Oe/1e3} s.</p>
     ${o?a`<p class="error" role="alert">${o}</p>`:null}
@@ -340,13 +336,13 @@ var A,bt,Wn,X,Je,xe,_t,ke,yt,Be,Ue,zn,fe=Symbol.for("pv"),Te={},Ce=[],Gn=/^m(i|n
               <td data-col="unreachable">${r.unreachable>0?a`<span class="badge bad">${r.unreachable}</span>`:0}</td>
               <td data-col="alarms">${r.alarms?r.alarms.open>0?a`<a class="badge bad" href=${`#/alarms?system=${_(n.name)}`}>${r.alarms.open}</a>`:0:"\u2014"}</td>`:a`<td colspan="7">deeper than shown: open the system</td>`}
       </tr>`})}</tbody>
-  </table></div>`}function wo({name:e}){let t=M(`/systems/${_(e)}`,Oe),n=M(`/systems/${_(e)}/rollup?depth=1`,Oe),s=t.error??n.error;return a`
+  </table></div>`}function ko({name:e}){let t=M(`/systems/${_(e)}`,Oe),n=M(`/systems/${_(e)}/rollup?depth=1`,Oe),s=t.error??n.error;return a`
     <p class="crumbs"><a href="#/systems">Systems</a> / ${e}</p>
     <h1>${e}</h1>
     ${s?a`<p class="error" role="alert">${s}</p>`:null}
     ${t.data?.description?a`<p>${t.data.description}</p>`:null}
     <p class="links">
-      <a href=${yo(e)}>Its things in the fleet</a> ·
+      <a href=${vo(e)}>Its things in the fleet</a> ·
       <a href=${`#/alarms?system=${_(e)}`}>Its alarms</a> ·
       <a href=${`#/review/${_(e)}`}>Review</a>
     </p>
@@ -394,12 +390,12 @@ var A,bt,Wn,X,Je,xe,_t,ke,yt,Be,Ue,zn,fe=Symbol.for("pv"),Te={},Ce=[],Gn=/^m(i|n
     ${c==="blame"?a`<${xn} thing=${e} shadow=${t} version=${n} />`:null}
     ${c==="timeline"&&s===void 0&&!l?a`<p>Loading history…</p>`:null}
     ${c==="timeline"&&s?a`
-          <${So} key=${`${e}/${t}`} latest=${s[0]?.version} onDiff=${(v,x)=>d({from:v,to:x})} />
+          <${xo} key=${`${e}/${t}`} latest=${s[0]?.version} onDiff=${(v,x)=>d({from:v,to:x})} />
           ${m?a`<${Cn} thing=${e} shadow=${t} from=${m.from} to=${m.to} onClose=${()=>d(void 0)} />`:null}
-          ${p!==void 0?a`<${xo} thing=${e} shadow=${t} version=${p} onClose=${()=>h(void 0)} />`:null}
-          ${s.length===0?a`<p class="empty">No change recorded.</p>`:a`<${ko} records=${s} onDiff=${d} onView=${h} />`}
+          ${p!==void 0?a`<${To} thing=${e} shadow=${t} version=${p} onClose=${()=>h(void 0)} />`:null}
+          ${s.length===0?a`<p class="empty">No change recorded.</p>`:a`<${So} records=${s} onDiff=${d} onView=${h} />`}
           ${o?a`<button onClick=${y}>Older changes</button>`:null}`:null}
-  </section>`}function ko(e){let{records:t,onDiff:n,onView:s}=e;return a`<div class="scroll" tabindex="0"><table data-testid="history-table">
+  </section>`}function So(e){let{records:t,onDiff:n,onView:s}=e;return a`<div class="scroll" tabindex="0"><table data-testid="history-table">
     <caption class="sr-only">Changes of this shadow, newest first</caption>
     <thead><tr>
       <th scope="col">Version</th><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">Site</th>
@@ -417,11 +413,11 @@ var A,bt,Wn,X,Je,xe,_t,ke,yt,Be,Ue,zn,fe=Symbol.for("pv"),Te={},Ce=[],Gn=/^m(i|n
           ${i!==void 0?a`<button onClick=${()=>n({from:String(i),to:String(r.version)})}>Diff v${i}…v${r.version}</button>`:null}
         </td>
       </tr>`})}</tbody>
-  </table></div>`}function So({latest:e,onDiff:t}){let[n,s]=g(e&&e>1?String(e-1):"1"),[r,o]=g(e?String(e):"1");return a`<form class="toolbar" onSubmit=${i=>{i.preventDefault(),t(n.trim(),r.trim())}}>
+  </table></div>`}function xo({latest:e,onDiff:t}){let[n,s]=g(e&&e>1?String(e-1):"1"),[r,o]=g(e?String(e):"1");return a`<form class="toolbar" onSubmit=${i=>{i.preventDefault(),t(n.trim(),r.trim())}}>
     <label>Compare version or time <input name="from" value=${n} size="22" onInput=${i=>s(i.target.value)} /></label>
     <label>with <input name="to" value=${r} size="22" onInput=${i=>o(i.target.value)} /></label>
     <button type="submit">Show diff</button>
-  </form>`}function xo(e){let{thing:t,shadow:n,version:s,onClose:r}=e,[o,i]=g(),[l,u]=g();return k(()=>{i(void 0),w(`/things/${_(t)}/shadow?at=${s}${n?`&name=${_(n)}`:""}`).then(m=>{i(m),u(void 0)}).catch(m=>u(N(m)))},[t,n,s]),a`<section class="panel wide" aria-labelledby="h-aswas" data-testid="as-it-was">
+  </form>`}function To(e){let{thing:t,shadow:n,version:s,onClose:r}=e,[o,i]=g(),[l,u]=g();return k(()=>{i(void 0),w(`/things/${_(t)}/shadow?at=${s}${n?`&name=${_(n)}`:""}`).then(m=>{i(m),u(void 0)}).catch(m=>u(N(m)))},[t,n,s]),a`<section class="panel wide" aria-labelledby="h-aswas" data-testid="as-it-was">
     <h3 id="h-aswas">The shadow as it was at version ${s}</h3>
     ${l?a`<p class="error" role="alert">${l}</p>`:null}
     ${o?a`<div class="panels">
@@ -430,7 +426,7 @@ var A,bt,Wn,X,Je,xe,_t,ke,yt,Be,Ue,zn,fe=Symbol.for("pv"),Te={},Ce=[],Gn=/^m(i|n
           <div><h4>Delta</h4><pre tabindex="0">${J(o.state.delta)||"in sync"}</pre></div>
         </div>`:l?null:a`<p>Loading…</p>`}
     <button onClick=${r}>Close</button>
-  </section>`}var _e=[{path:["type"],label:"Type"},{path:["vendor"],label:"Vendor"},{path:["model"],label:"Model"},{path:["serial"],label:"Serial"},{path:["owner"],label:"Owner"},{path:["location","site"],label:"Site"},{path:["location","room"],label:"Room"},{path:["location","row"],label:"Row"},{path:["location","rack"],label:"Rack"},{path:["location","unit"],label:"Rack unit",numeric:!0}];function ce(e,t){let n=e;for(let s of t){if(n===null||typeof n!="object")return;n=n[s]}return n}function ft(e,t){return ce(e,t)==="device"?"device":"operator"}function Rn(e){let t=[],n=new Set,s=i=>{let l=i.join(".");if(n.has(l))return;let u=ce(e.attributes,i);u===void 0||u!==null&&typeof u=="object"||(n.add(l),t.push({key:l,path:i,value:u,origin:ft(e.origins,i)}))};for(let i of _e)s(i.path);let r=e.attributes.labels;if(r&&typeof r=="object")for(let i of Object.keys(r).sort())s(["labels",i]);let o=(i,l)=>{if(i===null||typeof i!="object")return s(l);for(let[u,m]of Object.entries(i))o(m,[...l,u])};return o(e.attributes,[]),t}function ht(e){let t={};for(let s of _e){let r=ce(e,s.path);t[s.path.join(".")]=r==null?"":String(r)}let n=Object.entries(e.labels??{}).sort(([s],[r])=>s<r?-1:s>r?1:0).map(([s,r])=>({name:s,value:String(r)}));return{fields:t,labels:n}}function Me(e,t,n){let s=e;for(let r of t.slice(0,-1))(typeof s[r]!="object"||s[r]===null)&&(s[r]={}),s=s[r];s[t[t.length-1]]=n}function An(e,t){let n={};for(let o of _e){let i=ce(e,o.path),l=(t.fields[o.path.join(".")]??"").trim();if(l===""){i!=null&&Me(n,o.path,null);continue}let u=o.numeric&&/^-?\d+$/.test(l)?Number(l):l;u!==i&&Me(n,o.path,u)}let s=e.labels??{},r=new Set;for(let{name:o,value:i}of t.labels){let l=o.trim();l===""&&i===""||(r.add(l),s[l]!==i&&Me(n,["labels",l],i))}for(let o of Object.keys(s))r.has(o)||Me(n,["labels",o],null);return n}function To(e,t){return e instanceof P?e.status===409?`Version conflict (409): you edited version ${t}; ${e.message}. Nothing was changed. Reload the current attributes and apply your edit again.`:e.status===403?`Refused (403): ${e.message}`:e.status===400?`Not accepted (400): ${e.message}`:e.status===0?e.message:`${e.message} (${e.status})`:String(e)}function Ln(e){let{thing:t,doc:n,onSaved:s}=e,r=n?.attributes??{},[o,i]=g(()=>ht(r)),[l,u]=g(n?.version??0),[m,d]=g(!1),[p,h]=g(!0),[c,f]=g(!1),[$,b]=g();k(()=>{m||(i(ht(n?.attributes??{})),u(n?.version??0))},[n,m]);let y=T=>{i(T),d(!0)},v=(T,R)=>y({...o,fields:{...o.fields,[T]:R}}),x=(T,R)=>y({...o,labels:o.labels.map((j,I)=>I===T?R:j)});return a`<form class="editor" onSubmit=${async T=>{T.preventDefault();let R=An(r,o);if(Object.keys(R).length===0){b({kind:"ok",text:"Nothing changed."});return}f(!0);try{let j=p?`?version=${l}`:"",I=await w(`/things/${_(t)}/attributes${j}`,{method:"PATCH",body:R});b({kind:"ok",text:`Saved: version ${I.version}`}),d(!1),s(I)}catch(j){b({kind:"error",text:To(j,l)})}finally{f(!1)}}} aria-labelledby="h-inventory-edit" data-testid="inventory-editor">
+  </section>`}var _e=[{path:["type"],label:"Type"},{path:["vendor"],label:"Vendor"},{path:["model"],label:"Model"},{path:["serial"],label:"Serial"},{path:["owner"],label:"Owner"},{path:["location","site"],label:"Site"},{path:["location","room"],label:"Room"},{path:["location","row"],label:"Row"},{path:["location","rack"],label:"Rack"},{path:["location","unit"],label:"Rack unit",numeric:!0}];function ce(e,t){let n=e;for(let s of t){if(n===null||typeof n!="object")return;n=n[s]}return n}function ft(e,t){return ce(e,t)==="device"?"device":"operator"}function Rn(e){let t=[],n=new Set,s=i=>{let l=i.join(".");if(n.has(l))return;let u=ce(e.attributes,i);u===void 0||u!==null&&typeof u=="object"||(n.add(l),t.push({key:l,path:i,value:u,origin:ft(e.origins,i)}))};for(let i of _e)s(i.path);let r=e.attributes.labels;if(r&&typeof r=="object")for(let i of Object.keys(r).sort())s(["labels",i]);let o=(i,l)=>{if(i===null||typeof i!="object")return s(l);for(let[u,m]of Object.entries(i))o(m,[...l,u])};return o(e.attributes,[]),t}function ht(e){let t={};for(let s of _e){let r=ce(e,s.path);t[s.path.join(".")]=r==null?"":String(r)}let n=Object.entries(e.labels??{}).sort(([s],[r])=>s<r?-1:s>r?1:0).map(([s,r])=>({name:s,value:String(r)}));return{fields:t,labels:n}}function Me(e,t,n){let s=e;for(let r of t.slice(0,-1))(typeof s[r]!="object"||s[r]===null)&&(s[r]={}),s=s[r];s[t[t.length-1]]=n}function An(e,t){let n={};for(let o of _e){let i=ce(e,o.path),l=(t.fields[o.path.join(".")]??"").trim();if(l===""){i!=null&&Me(n,o.path,null);continue}let u=o.numeric&&/^-?\d+$/.test(l)?Number(l):l;u!==i&&Me(n,o.path,u)}let s=e.labels??{},r=new Set;for(let{name:o,value:i}of t.labels){let l=o.trim();l===""&&i===""||(r.add(l),s[l]!==i&&Me(n,["labels",l],i))}for(let o of Object.keys(s))r.has(o)||Me(n,["labels",o],null);return n}function Co(e,t){return e instanceof P?e.status===409?`Version conflict (409): you edited version ${t}; ${e.message}. Nothing was changed. Reload the current attributes and apply your edit again.`:e.status===403?`Refused (403): ${e.message}`:e.status===400?`Not accepted (400): ${e.message}`:e.status===0?e.message:`${e.message} (${e.status})`:String(e)}function Ln(e){let{thing:t,doc:n,onSaved:s}=e,r=n?.attributes??{},[o,i]=g(()=>ht(r)),[l,u]=g(n?.version??0),[m,d]=g(!1),[p,h]=g(!0),[c,f]=g(!1),[$,b]=g();k(()=>{m||(i(ht(n?.attributes??{})),u(n?.version??0))},[n,m]);let y=T=>{i(T),d(!0)},v=(T,R)=>y({...o,fields:{...o.fields,[T]:R}}),x=(T,R)=>y({...o,labels:o.labels.map((j,I)=>I===T?R:j)});return a`<form class="editor" onSubmit=${async T=>{T.preventDefault();let R=An(r,o);if(Object.keys(R).length===0){b({kind:"ok",text:"Nothing changed."});return}f(!0);try{let j=p?`?version=${l}`:"",I=await w(`/things/${_(t)}/attributes${j}`,{method:"PATCH",body:R});b({kind:"ok",text:`Saved: version ${I.version}`}),d(!1),s(I)}catch(j){b({kind:"error",text:Co(j,l)})}finally{f(!1)}}} aria-labelledby="h-inventory-edit" data-testid="inventory-editor">
     <h3 id="h-inventory-edit">Edit inventory</h3>
     <p class="hint">An emptied field or a removed label deletes the key.</p>
     <div class="inventory-fields">
@@ -459,7 +455,7 @@ var A,bt,Wn,X,Je,xe,_t,ke,yt,Be,Ue,zn,fe=Symbol.for("pv"),Te={},Ce=[],Gn=/^m(i|n
       ${m?a`<button type="button" onClick=${()=>{d(!1),b(void 0)}}>Reload current</button>`:null}
     </div>
     ${$?a`<p class=${$.kind} role=${$.kind==="ok"?"status":"alert"} data-testid="inventory-status">${$.text}</p>`:null}
-  </form>`}function Co(e){return e==="device"?a`<span class="badge info" data-origin="device">filled by device</span>`:a`<span class="badge" data-origin="operator">set by operator</span>`}function Dn({thing:e,editable:t,focus:n}){let[s,r]=g(),[o,i]=g(),[l,u]=g(0);k(()=>{let d=!1;return w(`/things/${_(e)}/attributes`).then(p=>{d||(r(h=>h&&h.version>p.version?h:p),i(void 0))}).catch(p=>{d||(p instanceof P&&p.status===404?(r(h=>h??null),i(void 0)):i(N(p)))}),()=>{d=!0}},[e,l]),Le(`thingName:"${e}"`,{match:()=>u(d=>d+1),unmatch:()=>{}}),k(()=>{n&&s!==void 0&&document.getElementById("inventory")?.scrollIntoView()},[n,s===void 0]);let m=s?Rn(s):[];return a`<section class="card" id="inventory" aria-labelledby="h-inventory" data-testid="inventory">
+  </form>`}function Po(e){return e==="device"?a`<span class="badge info" data-origin="device">filled by device</span>`:a`<span class="badge" data-origin="operator">set by operator</span>`}function Dn({thing:e,editable:t,focus:n}){let[s,r]=g(),[o,i]=g(),[l,u]=g(0);k(()=>{let d=!1;return w(`/things/${_(e)}/attributes`).then(p=>{d||(r(h=>h&&h.version>p.version?h:p),i(void 0))}).catch(p=>{d||(p instanceof P&&p.status===404?(r(h=>h??null),i(void 0)):i(N(p)))}),()=>{d=!0}},[e,l]),Le(`thingName:"${e}"`,{match:()=>u(d=>d+1),unmatch:()=>{}}),k(()=>{n&&s!==void 0&&document.getElementById("inventory")?.scrollIntoView()},[n,s===void 0]);let m=s?Rn(s):[];return a`<section class="card" id="inventory" aria-labelledby="h-inventory" data-testid="inventory">
     <h2 id="h-inventory">Inventory</h2>
     ${o?a`<p class="error" role="alert">${o}</p>`:null}
     ${s===void 0&&!o?a`<p>Loading attributes…</p>`:null}
@@ -469,7 +465,7 @@ var A,bt,Wn,X,Je,xe,_t,ke,yt,Be,Ue,zn,fe=Symbol.for("pv"),Te={},Ce=[],Gn=/^m(i|n
           <caption class="sr-only">Attributes of ${e}, with who set each</caption>
           <thead><tr><th scope="col">Key</th><th scope="col">Value</th><th scope="col">Set by</th></tr></thead>
           <tbody>${m.map(d=>a`<tr key=${d.key} data-key=${d.key}>
-              <th scope="row"><code>${d.key}</code></th><td>${String(d.value)}</td><td>${Co(d.origin)}</td>
+              <th scope="row"><code>${d.key}</code></th><td>${String(d.value)}</td><td>${Po(d.origin)}</td>
             </tr>`)}</tbody>
         </table>`:null}
     <p class="hint">A device, its bridge or its host agent fills what it knows; a key an operator set is
@@ -519,11 +515,11 @@ var A,bt,Wn,X,Je,xe,_t,ke,yt,Be,Ue,zn,fe=Symbol.for("pv"),Te={},Ce=[],Gn=/^m(i|n
       <a href=${U(n)} aria-current=${s===""?"page":void 0}>classic</a>
       ${i.map(p=>a`<a href=${U(n,p)} aria-current=${s===p?"page":void 0}>${p}</a>`)}
     </nav>
-    ${Po(r,n,s,H(t))}
+    ${Eo(r,n,s,H(t))}
     <${Dn} thing=${n} editable=${H(t)} focus=${e.query.get("view")==="inventory"} />
     <${qn} thing=${n} />
     <${En} thing=${n} shadow=${s} version=${r.kind==="ok"?r.doc.version:void 0} />
-  `}function Po(e,t,n,s){if(e.kind==="loading")return a`<p>Loading shadow…</p>`;if(e.kind==="error")return a`<p class="error" role="alert">${e.message}</p>`;let r=e.kind==="ok"?e.doc:void 0;return a`
+  `}function Eo(e,t,n,s){if(e.kind==="loading")return a`<p>Loading shadow…</p>`;if(e.kind==="error")return a`<p class="error" role="alert">${e.message}</p>`;let r=e.kind==="ok"?e.doc:void 0;return a`
     ${r?a`<p class="meta" data-testid="version">Version <strong>${r.version}</strong></p>`:a`<p class="empty">This shadow does not exist yet.</p>`}
     ${r?a`<div class="panels">
           <${ye} title="Desired" value=${r.state.desired} id="desired" />
@@ -539,10 +535,10 @@ var A,bt,Wn,X,Je,xe,_t,ke,yt,Be,Ue,zn,fe=Symbol.for("pv"),Te={},Ce=[],Gn=/^m(i|n
   </section>`}var Fe=[{page:"",title:"Fleet",nav:!0,component:cn},{page:"things",title:"Thing",nav:!1,component:Mn},{page:"systems",title:"Systems",nav:!0,component:vn},{page:"conflicts",title:"Conflicts",nav:!0,component:on},{page:"alarms",title:"Alarms",nav:!0,component:nn},{page:"review",title:"Review",nav:!1,component:$n},{page:"jobs",title:"Jobs",nav:!0,component:gn},{page:"sites",title:"Sites",nav:!0,component:_n},{page:"identities",title:"Identities",nav:!0,component:un}];function Fn(){let[e,t]=g({kind:"loading"}),n=()=>Vt().then(s=>t({kind:"in",session:s})).catch(s=>t(s instanceof P&&s.status!==0?{kind:"signed-out"}:{kind:"unreachable"}));return k(()=>{Ut(()=>{oe.stop(),t({kind:"signed-out",reason:"Your session ended; sign in again."})}),n()},[]),k(()=>{e.kind==="in"&&oe.start()},[e.kind]),e.kind==="loading"?a`<main class="centered"><p>Loading…</p></main>`:e.kind==="unreachable"?a`<main class="centered">
       <div class="banner error" role="alert">The node does not answer. It may be restarting or unreachable.</div>
       <button onClick=${n}>Try again</button>
-    </main>`:e.kind==="signed-out"?a`<${Gt} reason=${e.reason} onSignedIn=${s=>t({kind:"in",session:s})} />`:a`<${Eo}
+    </main>`:e.kind==="signed-out"?a`<${Gt} reason=${e.reason} onSignedIn=${s=>t({kind:"in",session:s})} />`:a`<${Ro}
     session=${e.session}
     onSignOut=${async()=>{oe.stop(),await zt(),t({kind:"signed-out"})}}
-  />`}function Eo({session:e,onSignOut:t}){let n=Xt(),s=Bt(),r=Fe.find(o=>o.page===n.page)??Fe[0];return k(()=>{document.title=`${r.title} \xB7 Umbra`},[r]),a`
+  />`}function Ro({session:e,onSignOut:t}){let n=Xt(),s=Bt(),r=Fe.find(o=>o.page===n.page)??Fe[0];return k(()=>{document.title=`${r.title} \xB7 Umbra`},[r]),a`
     <header class="top">
       <span class="brand">Umbra</span>
       <nav aria-label="Pages">

@@ -80,10 +80,13 @@ function splitNotes(peers: PeerStats[]) {
   const split = peers.filter((p) => p.epochSplits > 0);
   if (split.length === 0) return null;
   return html`<div class="error" role="alert" data-testid="epoch-splits">${split.map(
-    (p) => html`<p key=${p.peer}>
-      <strong>${p.peer}</strong>: ${p.splitShadows.length} ${p.splitShadows.length === 1 ? "shadow" : "shadows"}
-      with two bases for one epoch (${p.splitShadows.slice(0, 5).join(", ")}${p.splitShadows.length > 5 ? ", …" : ""}):
-      two sites cut them; set <code>epochShared: false</code> on all but one of the parents that share them.
-    </p>`,
+    (p) =>
+      html`<p key=${p.peer}><strong>${p.peer}</strong>: ${shadowsNamed(p.splitShadows)} with two bases for one epoch: two sites cut them; set <code>epochShared: false</code> on all but one of the parents that share them.</p>`,
   )}</div>`;
+}
+
+/** "1 shadow (pdu-1)", "7 shadows (a, b, c, d, e, …)". */
+function shadowsNamed(keys: string[]): string {
+  const names = keys.slice(0, 5).join(", ") + (keys.length > 5 ? ", …" : "");
+  return `${keys.length} ${keys.length === 1 ? "shadow" : "shadows"} (${names})`;
 }
