@@ -5,7 +5,8 @@
  * probed every 20 ms. Prints the probe's latency before and during each attack, the RSS growth and the
  * warn lines logged. Uses only interfaces that predate the fix, so the same script measures both.
  *
- * Then a third site sends 20 frames that look like heads frames but hold ~12 MiB of JSON numbers.
+ * Then a third site sends 20 frames that look like heads frames but hold ~12 MiB of JSON numbers, and
+ * a fourth 20 well-formed heads frames just under the 1 MiB cap (naming shadows the node lacks).
  *
  *   npx tsx bench/relay-attack.ts [bombs=20] [malformed=200]
  */
@@ -40,7 +41,9 @@ const config = {
 };
 const node = await startNode(config, pino({ level: "warn" }, sink));
 // Two site identities: the first is cut off by its bombs, the second sends the malformed frames.
-const passwords = new Map(["rogue", "rogue2", "rogue3"].map((n) => [n, node.identities.add(n, "site", "*")]));
+const passwords = new Map(
+  ["rogue", "rogue2", "rogue3", "rogue4"].map((n) => [n, node.identities.add(n, "site", "*")]),
+);
 
 /** Probes /healthz every 20 ms; returns the latencies seen while `during` runs (and the loop's worst delay). */
 async function probe(during: () => Promise<void>): Promise<number[]> {
@@ -163,6 +166,31 @@ const heavyProbes = await probe(async () => {
 console.log(`heavy:     ${summary(heavyProbes)}`);
 console.log(
   `           ${result.sent} heads-like frames of ${heavy.byteLength} B (${mb(plain.byteLength)} inflated) sent, warn lines ${warnLines.length - linesBefore}`,
+);
+
+// Well-formed heads frames just under the 1 MiB cap, naming ~22,000 shadows the node does not hold:
+// the most a site may now make the node parse in one frame (paid from its 8 MiB/s parse budget).
+const names = Object.fromEntries(
+  Array.from({ length: 22_000 }, (_, i) => [
+    `rogue-thing-${String(i).padStart(6, "0")}`,
+    ["0123456789abcdef"],
+  ]),
+);
+const page = Buffer.from(encodeFrame({ t: "heads", bucketCount: 1, buckets: [0], heads: names } as never));
+const pageBytes = Buffer.byteLength(
+  JSON.stringify({ t: "heads", bucketCount: 1, buckets: [0], heads: names }),
+);
+linesBefore = warnLines.length;
+const pageProbes = await probe(async () => {
+  result = await attack(
+    "rogue4",
+    Array.from({ length: 20 }, () => page),
+    2000,
+  );
+});
+console.log(`pages:     ${summary(pageProbes)}`);
+console.log(
+  `           ${result.sent} well-formed heads frames of ${page.byteLength} B (${(pageBytes / 1024).toFixed(0)} KiB inflated) sent, warn lines ${warnLines.length - linesBefore}`,
 );
 
 await node.close();

@@ -5,16 +5,15 @@ import { TokenBucket } from "../../shared/token-bucket.ts";
 
 /** Bounds on what one peer's frames may cost this node (derived from the link's frame limit). */
 export interface IntakePolicy {
-  /** A heads frame inflating past this is a bomb: dropped mid-inflation, and the peer is cut off. */
-  maxPlainBytes: number;
-  /** The same for every other frame kind (a heads frame's size follows the number of shadows). */
-  maxSmallBytes: number;
   /**
-   * A frame over maxSmallBytes (a big heads frame, parsed on the event loop) is accepted at most once
-   * per this interval; a child sends one heads frame per link session.
+   * A frame inflating past this is a bomb: dropped mid-inflation, and the peer is cut off. It bounds
+   * every kind, `heads` too (digest repair pages them, shared/relay/heads-pages.ts).
    */
-  bigFrameIntervalMs: number;
-  /** Inflated bytes per second a peer may make this node parse; more waits (backpressure, not loss). */
+  maxInflatedBytes: number;
+  /**
+   * Inflated bytes per second a peer may make this node parse; more waits (backpressure, not loss).
+   * One second of it may be spent at once.
+   */
   costPerSecond: number;
   /** Frames waiting per peer; beyond it a frame is dropped (the peer resends what is not acknowledged). */
   maxQueued: number;
@@ -25,12 +24,13 @@ export interface IntakePolicy {
   cutOffMs: number;
 }
 
-/** Frames of a normal link: changes and messages ≤ maxFrameBytes (+ one shadow), digests ≤ 8192 buckets. */
+/**
+ * Frames of a normal link: changes and messages ≤ maxFrameBytes (+ one shadow), digests ≤ 8192
+ * buckets, heads pages ≤ 512 KiB of JSON.
+ */
 export function intakePolicy(maxFrameBytes: number): IntakePolicy {
   return {
-    maxPlainBytes: Math.max(16 * 1024 * 1024, 64 * maxFrameBytes),
-    maxSmallBytes: Math.max(1024 * 1024, 16 * maxFrameBytes),
-    bigFrameIntervalMs: 10_000,
+    maxInflatedBytes: Math.max(1024 * 1024, 16 * maxFrameBytes),
     costPerSecond: 8 * 1024 * 1024,
     maxQueued: 32,
     badFramesToCut: 10,
@@ -68,11 +68,9 @@ const HEADS_PREFIX = Buffer.from('{"t":"heads"');
 export class FrameIntake {
   private readonly queue: Uint8Array[] = [];
   private running = false;
-  /** The parse cost budget: inflated bytes, `costPerSecond` refilled, `maxPlainBytes` deep. */
+  /** The parse cost budget: inflated bytes, `costPerSecond` refilled, as deep. */
   private readonly budget: TokenBucket;
   private cutUntil = 0;
-  private lastBig = Number.NEGATIVE_INFINITY;
-  private handlingBig = false;
   private bad: number[] = [];
   private quietSince = 0;
   private quietCount = 0;
@@ -85,7 +83,11 @@ export class FrameIntake {
     private readonly deps: IntakeDeps,
   ) {
     this.clock = deps.clock ?? systemClock;
-    this.budget = new TokenBucket(policy.costPerSecond, policy.maxPlainBytes, this.clock.now());
+    this.budget = new TokenBucket(
+      policy.costPerSecond,
+      Math.max(policy.costPerSecond, policy.maxInflatedBytes),
+      this.clock.now(),
+    );
   }
 
   /** Whether the peer is cut off now. */
@@ -107,14 +109,9 @@ export class FrameIntake {
     if (!this.running) void this.run();
   }
 
-  /**
-   * A frame the link could not use (malformed header, bad change batch): counts towards a cut-off. A
-   * big frame (over maxSmallBytes) that turns out malformed cuts the peer off at once: it cost a long
-   * parse, and an honest peer's big heads frame is never malformed.
-   */
+  /** A frame the link could not use (malformed header, bad change batch): counts towards a cut-off. */
   refused(reason: string): void {
-    if (this.handlingBig) this.cut(`a malformed frame over ${this.policy.maxSmallBytes} bytes (${reason})`);
-    else this.refuse(reason, true);
+    this.refuse(reason, true);
   }
 
   private async run(): Promise<void> {
@@ -135,31 +132,25 @@ export class FrameIntake {
 
   private async one(bytes: Uint8Array): Promise<void> {
     let plain: Buffer;
+    let heads = false;
     try {
-      // Only a heads frame (its size follows the number of shadows) may inflate past maxSmallBytes.
-      plain = await inflateFrame(bytes, this.policy.maxPlainBytes, (head) =>
-        isHeadsFrame(head) ? this.policy.maxPlainBytes : this.policy.maxSmallBytes,
-      );
+      plain = await inflateFrame(bytes, this.policy.maxInflatedBytes, (head) => {
+        heads = isHeadsFrame(head);
+        return this.policy.maxInflatedBytes;
+      });
     } catch (err) {
+      // A peer from before paged digest repair sends all its heads in one frame: refused (counted,
+      // named), not taken for a bomb. It costs us at most the cap, like any refused frame.
+      if (err instanceof FrameBombError && heads)
+        return this.refuse(
+          `an unpaged heads frame over ${this.policy.maxInflatedBytes} bytes (a peer older than paged digest repair: upgrade it)`,
+          true,
+        );
       if (err instanceof FrameBombError) return this.cut(`decompression bomb (${err.message})`);
       return this.refuse((err as Error).message, true);
     }
     this.budget.spend(plain.byteLength);
-    if (plain.byteLength > this.policy.maxSmallBytes) {
-      const now = this.clock.now();
-      if (now - this.lastBig < this.policy.bigFrameIntervalMs)
-        return this.refuse(
-          `a second frame over ${this.policy.maxSmallBytes} bytes within ${this.policy.bigFrameIntervalMs / 1000} s`,
-          true,
-        );
-      this.lastBig = now;
-    }
-    this.handlingBig = plain.byteLength > this.policy.maxSmallBytes;
-    try {
-      await this.deps.deliver(bytes, plain);
-    } finally {
-      this.handlingBig = false;
-    }
+    await this.deps.deliver(bytes, plain);
   }
 
   private async waitForBudget(): Promise<void> {

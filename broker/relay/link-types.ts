@@ -20,6 +20,8 @@ export interface LinkOptions {
   maxFrameBytes: number;
   /** Frames in flight (sent, not yet acknowledged). */
   window: number;
+  /** Bytes of JSON per `heads` frame of digest repair; default HEADS_PAGE_BYTES (512 KiB). */
+  headsPageBytes?: number;
 }
 
 export interface LinkDeps {

@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import { type Clock, systemClock } from "../../shared/clock.ts";
 import { matchesThing, type ThingPattern } from "../../shared/glob.ts";
 import type { KeyHeads } from "../../shared/relay/digest.ts";
+import { HEADS_PAGE_BYTES } from "../../shared/relay/heads-pages.ts";
 import {
   decodeFrame,
   type Frame,
@@ -37,6 +38,7 @@ export { addrOfKey, type LinkDeps, type LinkOptions, type LinkOutbox, type LinkS
 export class RelayLink implements LinkContext {
   readonly clock: Clock;
   readonly sync: PeerSync;
+  readonly headsPageBytes: number;
   readonly counters: LinkCounters;
   private readonly sender: LinkSender;
   private readonly splits: EpochSplits;
@@ -55,6 +57,7 @@ export class RelayLink implements LinkContext {
     options: LinkOptions,
   ) {
     this.clock = deps.clock ?? systemClock;
+    this.headsPageBytes = options.headsPageBytes ?? HEADS_PAGE_BYTES;
     this.sync = new PeerSync(peer, deps.state, this.clock, deps.log);
     this.counters = {
       peer,

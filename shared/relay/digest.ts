@@ -17,8 +17,13 @@ export function bucketCountFor(shadows: number): number {
   return n;
 }
 
+/** The key's 32-bit bucket hash: its bucket among `count` (a power of two) is this modulo `count`. */
+export function keyHash(key: string): number {
+  return createHash("sha1").update(key).digest().readUInt32BE(0);
+}
+
 export function bucketOf(key: string, count: number): number {
-  return createHash("sha1").update(key).digest().readUInt32BE(0) % count;
+  return keyHash(key) % count;
 }
 
 /** Per bucket: the first 8 bytes (hex) of SHA-256 over its sorted `key:heads` lines ("" when empty). */

@@ -196,10 +196,10 @@ export function encodeFrame(frame: Frame, options: EncodeFrameOptions = {}): Uin
 
 /**
  * How far a frame may inflate by default: a bound for a hostile peer's decompression bomb (brotli turns
- * 100 bytes into 60 MiB). The relay passes its own, derived from the link's frame limit
- * (broker/relay/frame-intake.ts); this default only covers direct callers.
+ * 100 bytes into 60 MiB). The relay's frame intake applies its own (broker/relay/frame-intake.ts,
+ * 1 MiB for every kind, heads pages included); this default, the same, covers direct callers.
  */
-export const MAX_PLAIN_BYTES = 16 * 1024 * 1024;
+export const MAX_PLAIN_BYTES = 1024 * 1024;
 
 /** Checks the frame's magic and version; returns its compressed part. */
 export function packedPart(bytes: Uint8Array): Uint8Array {

@@ -56,9 +56,7 @@ function recordingLog(): { log: Logger; lines: [string, string][] } {
 }
 
 const POLICY: IntakePolicy = {
-  maxPlainBytes: 1_000_000,
-  maxSmallBytes: 10_000,
-  bigFrameIntervalMs: 10_000,
+  maxInflatedBytes: 10_000,
   costPerSecond: 1e9,
   maxQueued: 4,
   badFramesToCut: 3,
@@ -136,42 +134,29 @@ describe("FrameIntake", () => {
     ]);
   });
 
-  it("accepts one frame over maxSmallBytes (a big heads frame) per interval", async () => {
-    const { log } = recordingLog();
-    let now = 1_000;
+  it("refuses a heads frame over the cap like any other kind, naming an unpaged one, without a cut-off", async () => {
+    const { log, lines } = recordingLog();
+    const cuts: string[] = [];
     let delivered = 0;
     const intake = new FrameIntake("child:a", POLICY, {
       log,
-      clock: { now: () => now, after: systemClock.after },
       deliver: async () => {
         delivered++;
       },
-      cutOff: () => undefined,
-    });
-    const heads = frameOf(plainOf('{"t":"heads"}', 50_000));
-    intake.push(heads);
-    intake.push(heads);
-    await until(() => delivered + intake.stats.refused === 2);
-    expect([delivered, intake.stats.refused]).toEqual([1, 1]);
-    now += POLICY.bigFrameIntervalMs;
-    intake.push(heads);
-    await until(() => delivered === 2);
-    expect(delivered).toBe(2);
-  });
-
-  it("cuts the peer off at once when a big frame turns out malformed", async () => {
-    const { log } = recordingLog();
-    const cuts: string[] = [];
-    const intake = new FrameIntake("child:a", POLICY, {
-      log,
-      // The link reports the frame it could not use while handling it.
-      deliver: async () => intake.refused("relay heads frame: bad or missing 'bucketCount'"),
       cutOff: (reason) => cuts.push(reason),
     });
+    // A page (under the cap) is delivered; one big heads frame (a peer before paging) is refused.
+    intake.push(frameOf(plainOf('{"t":"heads"}', 5_000)));
+    intake.push(frameOf(plainOf('{"t":"heads"}', 50_000)));
+    await until(() => delivered + intake.stats.refused === 2);
+    expect([delivered, intake.stats.refused, cuts]).toEqual([1, 1, []]);
+    expect(intake.isCutOff).toBe(false);
+    expect(lines).toContainEqual(["debug", "relay: frame refused"]);
+    // Refused frames count: badFramesToCut of them cut the peer off, as for any kind.
+    intake.push(frameOf(plainOf('{"t":"heads"}', 50_000)));
     intake.push(frameOf(plainOf('{"t":"heads"}', 50_000)));
     await until(() => cuts.length > 0);
-    expect(cuts).toHaveLength(1);
-    expect(cuts[0]).toMatch(/a malformed frame over 10000 bytes/);
+    expect(cuts[0]).toMatch(/3 refused frames.*unpaged heads frame over 10000 bytes/);
   });
 
   it("holds at most maxQueued frames while one is being handled", async () => {

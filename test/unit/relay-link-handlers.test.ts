@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EpochSplits, isSecondBase } from "../../broker/relay/epoch-split.ts";
 import { handleAck } from "../../broker/relay/handlers/ack.ts";
 import { handleChanges } from "../../broker/relay/handlers/changes.ts";
-import { handleHeads } from "../../broker/relay/handlers/heads.ts";
+import { HEADS_SLICE, handleHeads } from "../../broker/relay/handlers/heads.ts";
 import { handleHello } from "../../broker/relay/handlers/hello.ts";
 import { handleMessages } from "../../broker/relay/handlers/messages.ts";
 import { PeerSync } from "../../broker/relay/peer-sync.ts";
@@ -188,14 +188,14 @@ describe("relay frame handlers (broker/relay/handlers/)", () => {
     expect(h.link.sync.dirty.has("a")).toBe(true);
   });
 
-  it("heads: a shadow the peer lacks becomes dirty, one it holds exactly becomes clean", () => {
+  it("heads: a shadow the peer lacks becomes dirty, one it holds exactly becomes clean", async () => {
     const h = linkHarness();
     const a = fakeShadow(1);
     const b = fakeShadow(2);
     h.shadows.set("a", a);
     h.shadows.set("b", b);
     h.link.sync.markDirty("b", 0);
-    handleHeads(h.link, {
+    await handleHeads(h.link, {
       t: "heads",
       bucketCount: 1,
       buckets: [0],
@@ -205,6 +205,35 @@ describe("relay frame handlers (broker/relay/handlers/)", () => {
     expect(h.link.sync.known.get("b")).toEqual(b.heads);
     expect(h.link.sync.dirty.has("a")).toBe(true); // in the bucket, not listed: the peer has none of it
     expect(h.link.sync.known.get("a")).toEqual([]);
+  });
+
+  it("heads: a big page is handled in slices, and abandoned when its session ends", async () => {
+    const page = (keys: string[]) => ({
+      t: "heads" as const,
+      bucketCount: 1,
+      buckets: [0],
+      heads: Object.fromEntries(keys.map((k) => [k, ["00000000000000aa"]])),
+    });
+    const keys = Array.from({ length: 3 * HEADS_SLICE + 10 }, (_, i) => `pdu-${i}`);
+    const h = linkHarness();
+    h.link.open();
+    // Shadows we do not hold: nothing to send (their changes come from the peer), nothing recorded.
+    await handleHeads(h.link, page(keys));
+    expect(keys.filter((k) => h.link.sync.known.has(k) || h.link.sync.dirty.has(k))).toEqual([]);
+    for (const k of keys) h.shadows.set(k, fakeShadow(1));
+    await handleHeads(h.link, page(keys));
+    // Shadows we hold, listed with heads we lack: known as nothing, dirty (we send them).
+    expect(keys.every((k) => h.link.sync.known.get(k)?.length === 0)).toBe(true);
+    expect(keys.every((k) => h.link.sync.dirty.has(k))).toBe(true);
+    const cut = linkHarness();
+    for (const k of keys) cut.shadows.set(k, fakeShadow(1));
+    cut.link.open();
+    const handling = handleHeads(cut.link, page(keys));
+    cut.link.close();
+    await handling;
+    const seen = keys.filter((k) => cut.link.sync.known.has(k)).length;
+    expect(seen).toBeGreaterThan(0);
+    expect(seen).toBeLessThan(keys.length);
   });
 
   it("messages: acked once delivered; refused with a warning where nobody accepts them", async () => {

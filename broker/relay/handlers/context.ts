@@ -16,6 +16,8 @@ export interface LinkContext {
   readonly sync: PeerSync;
   readonly window: SendWindow;
   readonly counters: LinkCounters;
+  /** Bytes of JSON per `heads` frame of digest repair (shared/relay/heads-pages.ts). */
+  readonly headsPageBytes: number;
   /** Whether a session is open. */
   readonly up: boolean;
   /** The share policy and the peer's announced filter: what crosses the link outwards. */

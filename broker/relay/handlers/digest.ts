@@ -5,7 +5,8 @@ import {
   differingBuckets,
   type KeyHeads,
 } from "../../../shared/relay/digest.ts";
-import { type DigestFrame, HEAD_PREFIX_CHARS } from "../../../shared/relay/protocol.ts";
+import { headsPages } from "../../../shared/relay/heads-pages.ts";
+import type { DigestFrame } from "../../../shared/relay/protocol.ts";
 import type { LinkContext } from "./context.ts";
 
 /** (key, heads) of every stored shadow the link shares (`allows`). */
@@ -25,7 +26,7 @@ export function digestFrame(shared: KeyHeads[]): DigestFrame {
 
 /**
  * `digest`: the peer's bucket hashes. For the buckets that differ, our heads (as prefixes) go back in
- * a `heads` frame; shadows in equal buckets are held by the peer exactly as we hold them. Then the
+ * `heads` frames of at most `headsPageBytes` each (shared/relay/heads-pages.ts); shadows in equal buckets are held by the peer exactly as we hold them. Then the
  * link is repaired as far as this side can tell: whatever is still dirty goes now.
  */
 export function handleDigest(ctx: LinkContext, frame: DigestFrame): void {
@@ -36,15 +37,14 @@ export function handleDigest(ctx: LinkContext, frame: DigestFrame): void {
   const shared = ctx.sharedHeads();
   const differing = differingBuckets(computeDigest(shared, count), theirs);
   const wanted = new Set(differing);
-  const heads: Record<string, string[]> = {};
   for (const s of shared) {
-    if (wanted.has(bucketOf(s.key, count))) heads[s.key] = s.heads.map((h) => h.slice(0, HEAD_PREFIX_CHARS));
-    else if (ctx.sync.dirty.has(s.key) || !ctx.sync.known.has(s.key)) {
+    if (wanted.has(bucketOf(s.key, count))) continue;
+    if (ctx.sync.dirty.has(s.key) || !ctx.sync.known.has(s.key)) {
       // Equal buckets: the peer holds exactly these heads (a resend would be wasted).
       ctx.sync.setKnown(s.key, [...s.heads]);
       ctx.sync.clean(s.key);
     }
   }
-  if (differing.length > 0) ctx.transmit({ t: "heads", bucketCount: count, buckets: differing, heads });
+  for (const page of headsPages(shared, count, differing, ctx.headsPageBytes)) ctx.transmit(page);
   ctx.flushNow();
 }

@@ -3,23 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, api } from "../api.ts";
 import { ago, bytes, duration } from "../format.ts";
 import type { PageProps } from "../pages.ts";
-
-interface PeerStats {
-  peer: string;
-  side: "child" | "parent";
-  site?: string;
-  connected: boolean;
-  lastContact: number | null;
-  pendingChanges: number;
-  pendingBytes: number;
-  lagMs: number;
-  bytesSent: number;
-  bytesReceived: number;
-  changesSent: number;
-  changesReceived: number;
-  framesRetried: number;
-  denied: number;
-}
+import type { PeerStats } from "../peer-stats.ts";
 
 /** How often the page re-reads `/peers` (the relay has no event stream of its own yet). */
 const POLL_MS = 2000;
@@ -64,7 +48,7 @@ export function SitesPage(_: PageProps) {
             <thead><tr>
               <th scope="col">Peer</th><th scope="col">Side</th><th scope="col">Link</th><th scope="col">Last contact</th>
               <th scope="col">Lag</th><th scope="col">Pending changes</th><th scope="col">Pending bytes</th>
-              <th scope="col">Sent</th><th scope="col">Received</th><th scope="col">Retried frames</th><th scope="col">Denied</th>
+              <th scope="col">Sent</th><th scope="col">Received</th><th scope="col">Retried frames</th><th scope="col">Denied</th><th scope="col">Epoch splits</th>
             </tr></thead>
             <tbody>${data.peers.map(
               (p) => html`<tr key=${p.peer}>
@@ -79,9 +63,30 @@ export function SitesPage(_: PageProps) {
                 <td>${bytes(p.bytesReceived)} · ${p.changesReceived} changes</td>
                 <td>${p.framesRetried}</td>
                 <td>${p.denied}</td>
+                <td>${p.epochSplits > 0 ? html`<span class="badge off">${p.epochSplits}</span>` : "0"}</td>
               </tr>`,
             )}</tbody>
-          </table></div>`
+          </table></div>
+          ${splitNotes(data.peers)}`
     }
   `;
+}
+
+/**
+ * Shadows two sites cut (broker/relay/epoch-split.ts), named under the table with the fix, as
+ * `umbra peers` does.
+ */
+function splitNotes(peers: PeerStats[]) {
+  const split = peers.filter((p) => p.epochSplits > 0);
+  if (split.length === 0) return null;
+  return html`<div class="error" role="alert" data-testid="epoch-splits">${split.map(
+    (p) =>
+      html`<p key=${p.peer}><strong>${p.peer}</strong>: ${shadowsNamed(p.splitShadows)} with two bases for one epoch: two sites cut them; set <code>epochShared: false</code> on all but one of the parents that share them.</p>`,
+  )}</div>`;
+}
+
+/** "1 shadow (pdu-1)", "7 shadows (a, b, c, d, e, …)". */
+function shadowsNamed(keys: string[]): string {
+  const names = keys.slice(0, 5).join(", ") + (keys.length > 5 ? ", …" : "");
+  return `${keys.length} ${keys.length === 1 ? "shadow" : "shadows"} (${names})`;
 }
