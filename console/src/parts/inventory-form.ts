@@ -1,5 +1,5 @@
 import { html } from "htm/preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, api, enc } from "../api.ts";
 import {
   type AttributeDoc,
@@ -43,15 +43,24 @@ export function InventoryForm(props: {
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<Status | undefined>();
 
+  // Follows the live document while the operator has not started editing. Keyed on the document
+  // only: "Reload current" resets the form itself, so typing right after it is never overwritten.
+  const editing = useRef(false);
+  const reset = (d: AttributeDoc | null) => {
+    setValues(formValues(d?.attributes ?? {}));
+    setBase(d?.version ?? 0);
+  };
   useEffect(() => {
-    if (dirty) return;
-    setValues(formValues(doc?.attributes ?? {}));
-    setBase(doc?.version ?? 0);
-  }, [doc, dirty]);
+    if (!editing.current) reset(doc);
+  }, [doc]);
+  const markDirty = (d: boolean) => {
+    editing.current = d;
+    setDirty(d);
+  };
 
   const change = (next: FormValues) => {
     setValues(next);
-    setDirty(true);
+    markDirty(true);
   };
   const setField = (key: string, text: string) =>
     change({ ...values, fields: { ...values.fields, [key]: text } });
@@ -73,7 +82,7 @@ export function InventoryForm(props: {
         body: patch,
       });
       setStatus({ kind: "ok", text: `Saved: version ${r.version}` });
-      setDirty(false);
+      markDirty(false);
       onSaved(r);
     } catch (err) {
       setStatus({ kind: "error", text: refusal(err, base) });
@@ -118,7 +127,8 @@ export function InventoryForm(props: {
       ${
         dirty
           ? html`<button type="button" onClick=${() => {
-              setDirty(false);
+              markDirty(false);
+              reset(doc);
               setStatus(undefined);
             }}>Reload current</button>`
           : null
