@@ -2,9 +2,18 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { parseDocument } from "yaml";
-import { parseDuration } from "../shared/config-check.ts";
+import {
+  ConfigCheckError,
+  ConfigProblems,
+  describe,
+  fail,
+  join,
+  parseDuration,
+  pathFromPointer,
+  unknownKey,
+} from "../shared/config-check.ts";
 import { AttributeError, validateAttributes } from "../shared/fleet-attributes.ts";
-import type { JsonObject } from "../shared/json.ts";
+import { isJsonObject, type JsonObject, type JsonValue } from "../shared/json.ts";
 import { isValidThingName } from "../shared/topics.ts";
 import { DEFAULT_SUMMARY_MS } from "./measurements.ts";
 import type { DeviceSpec, DriverName } from "./types.ts";
@@ -13,11 +22,12 @@ import type { DeviceSpec, DriverName } from "./types.ts";
  * bridge.yaml: which node to connect to (and as whom), defaults, and the devices with their driver,
  * address, profile and timings. Secrets never live in the file: the node password comes from a file or
  * an environment variable, and any device option may be `{env: NAME}` or `{file: path}`.
+ * The schema (ajv) checks shapes; the pass after it checks names, durations and secrets even when the schema
+ * found problems, so one run reports every mistake of the file (ConfigProblems, shared/config-check.ts).
  */
 
-export class BridgeConfigError extends Error {
-  override name = "BridgeConfigError";
-}
+/** The bridge config's errors are the shared validator's (shared/config-check.ts): every problem at once. */
+export { ConfigCheckError as BridgeConfigError } from "../shared/config-check.ts";
 
 export const DEFAULT_PASSWORD_ENV = "UMBRA_BRIDGE_PASSWORD";
 
@@ -117,155 +127,149 @@ export const BRIDGE_CONFIG_SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 const validate = ajv.compile(BRIDGE_CONFIG_SCHEMA);
 const isSecretRef = ajv.compile(secret);
 
+/** One ajv error as a problem named by its dotted path (`devices[0].driver: must be one of ...`). */
 function describeError(e: ErrorObject): string {
-  const where = e.instancePath || "/";
+  const where = pathFromPointer(e.instancePath);
+  const at = (path: string, message: string) => (path ? `${path}: ${message}` : message);
   const p = e.params as Record<string, unknown>;
   if (e.keyword === "additionalProperties") {
     const key = String(p.additionalProperty);
-    const hint =
-      key === "password" ? " (put the password in passwordFile or the env variable passwordEnv names)" : "";
-    return `${where}: unknown key '${key}'${hint}`;
+    const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+    const message =
+      key === "password"
+        ? "unknown key (put the password in passwordFile or the env variable passwordEnv names)"
+        : unknownKey(key, known);
+    return at(join(where, key), message);
   }
-  if (e.keyword === "enum") return `${where}: must be one of ${(p.allowedValues as unknown[]).join(", ")}`;
-  if (e.keyword === "required") return `${where}: missing '${String(p.missingProperty)}'`;
-  return `${where}: ${e.message ?? e.keyword}`;
+  if (e.keyword === "enum") return at(where, `must be one of ${(p.allowedValues as unknown[]).join(", ")}`);
+  if (e.keyword === "required") return at(join(where, String(p.missingProperty)), "is required");
+  if (e.keyword === "type")
+    return at(
+      where,
+      `must be a ${String(p.type).replace(",", " or ")}, got ${describe(e.data as JsonValue)}`,
+    );
+  return at(where, e.message ?? e.keyword);
 }
 
-type Raw = {
-  node: {
-    url: string;
-    username: string;
-    passwordFile?: string;
-    passwordEnv?: string;
-    queueDir?: string;
-    tls?: Record<string, string | boolean>;
-  };
-  defaults?: Record<string, string | number>;
-  devices: {
-    thing: string;
-    driver: DriverName;
-    address: string;
-    profile: string;
-    pollInterval?: string | number;
-    timeout?: string | number;
-    summaryInterval?: string | number;
-    options?: Record<string, unknown>;
-    attributes?: JsonObject;
-  }[];
-};
-
-function readText(file: string, what: string): string {
+function readText(file: string, what: string, where = ""): string {
   try {
     return readFileSync(file, "utf8");
   } catch (err) {
-    throw new BridgeConfigError(
+    return fail(
+      where,
       `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
 }
 
+const firstLine = (text: string) => (text.split("\n")[0] ?? "").trim();
+const objectOr = (v: unknown): Record<string, JsonValue> =>
+  isJsonObject(v as JsonValue) ? (v as JsonObject) : {};
+const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
 /** Parses bridge.yaml text. `env` is the environment secrets are taken from. */
 export function parseBridgeConfig(
-  text: string,
+  yamlText: string,
   source: string,
   env: NodeJS.ProcessEnv = process.env,
 ): BridgeConfig {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0] as (typeof doc.errors)[number];
-    throw new BridgeConfigError(`${source}: invalid YAML: ${first.message.split("\n")[0]}`);
+    throw new ConfigCheckError(`${source}: invalid YAML: ${first.message.split("\n")[0]}`);
   }
   const data = doc.toJS() as unknown;
-  if (!validate(data)) {
-    const errors = [...new Set((validate.errors ?? []).map(describeError))];
-    throw new BridgeConfigError(`${source}: invalid bridge config:\n  ${errors.join("\n  ")}`);
-  }
-  const raw = data as unknown as Raw;
+  const p = new ConfigProblems();
+  if (!validate(data)) p.list.push(...new Set((validate.errors ?? []).map(describeError)));
+  const raw = objectOr(data);
   const baseDir = dirname(resolve(source));
-  const path = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  const dur = (v: string | number | undefined, where: string, fallback: number) => {
-    if (v === undefined) return fallback;
-    try {
-      return parseDuration(v, where);
-    } catch (err) {
-      throw new BridgeConfigError(`${source}: ${(err as Error).message}`);
-    }
-  };
-  const d = raw.defaults ?? {};
-  const pollMs = dur(d.pollInterval, "/defaults/pollInterval", 5000);
-  const timeoutMs = dur(d.timeout, "/defaults/timeout", 2000);
-  const summaryMs = dur(d.summaryInterval, "/defaults/summaryInterval", DEFAULT_SUMMARY_MS);
+  const path = (f: string) => (isAbsolute(f) ? f : resolve(baseDir, f));
+  // Values of the wrong type were reported by the schema; the fallback keeps the pass going.
+  const dur = (v: unknown, where: string, fallback: number) =>
+    typeof v === "string" || typeof v === "number"
+      ? (p.check(() => parseDuration(v, where)) ?? fallback)
+      : fallback;
+  const d = objectOr(raw.defaults);
+  const pollMs = dur(d.pollInterval, "defaults.pollInterval", 5000);
+  const timeoutMs = dur(d.timeout, "defaults.timeout", 2000);
+  const summaryMs = dur(d.summaryInterval, "defaults.summaryInterval", DEFAULT_SUMMARY_MS);
 
-  const n = raw.node;
-  const passwordEnv = n.passwordEnv ?? DEFAULT_PASSWORD_ENV;
-  const password = n.passwordFile
-    ? (readText(path(n.passwordFile), "password file").split("\n")[0] ?? "").trim()
+  const n = objectOr(raw.node);
+  const passwordEnv = text(n.passwordEnv) ?? DEFAULT_PASSWORD_ENV;
+  const passwordFile = text(n.passwordFile);
+  const password = passwordFile
+    ? p.check(() => firstLine(readText(path(passwordFile), "password file", "node.passwordFile")))
     : env[passwordEnv];
+  const tlsRaw = objectOr(n.tls);
   const tls: NonNullable<BridgeConfig["node"]["tls"]> = {};
   for (const k of ["ca", "cert", "key"] as const) {
-    const f = n.tls?.[k];
-    if (typeof f === "string") tls[k] = readText(path(f), `TLS ${k} file`);
+    const f = text(tlsRaw[k]);
+    if (f !== undefined) tls[k] = p.check(() => readText(path(f), `TLS ${k} file`, `node.tls.${k}`));
   }
-  if (typeof n.tls?.rejectUnauthorized === "boolean") tls.rejectUnauthorized = n.tls.rejectUnauthorized;
+  if (typeof tlsRaw.rejectUnauthorized === "boolean") tls.rejectUnauthorized = tlsRaw.rejectUnauthorized;
 
   const things = new Set<string>();
-  const devices = raw.devices.map((dev, i): BridgeDevice => {
-    const where = `/devices/${i}`;
-    if (!isValidThingName(dev.thing))
-      throw new BridgeConfigError(`${source}: ${where}/thing: '${dev.thing}' is not a valid thing name`);
-    if (things.has(dev.thing))
-      throw new BridgeConfigError(`${source}: ${where}/thing: '${dev.thing}' appears twice`);
-    things.add(dev.thing);
-    if (dev.attributes !== undefined) {
+  const devices = (Array.isArray(raw.devices) ? raw.devices : []).map((entry, i): BridgeDevice => {
+    const where = `devices[${i}]`;
+    const dev = objectOr(entry);
+    const thing = text(dev.thing);
+    if (thing !== undefined && !isValidThingName(thing))
+      p.add(join(where, "thing"), `'${thing}' is not a valid thing name`);
+    else if (thing !== undefined && things.has(thing))
+      p.add(join(where, "thing"), `'${thing}' appears twice`);
+    if (thing !== undefined) things.add(thing);
+    const attributes = isJsonObject(dev.attributes) ? dev.attributes : undefined;
+    if (attributes !== undefined) {
       try {
-        validateAttributes(dev.attributes, false);
+        validateAttributes(attributes, false);
       } catch (err) {
-        if (err instanceof AttributeError)
-          throw new BridgeConfigError(`${source}: ${where}/attributes: ${err.message}`);
-        throw err;
+        if (!(err instanceof AttributeError)) throw err;
+        p.add(join(where, "attributes"), err.message);
       }
     }
+    const profile = text(dev.profile) ?? "";
     return {
-      ...(dev.attributes !== undefined ? { attributes: dev.attributes } : {}),
-      profile:
-        dev.profile.includes("/") || /\.(ya?ml|json)$/.test(dev.profile) ? path(dev.profile) : dev.profile,
+      ...(attributes !== undefined ? { attributes } : {}),
+      profile: profile.includes("/") || /\.(ya?ml|json)$/.test(profile) ? path(profile) : profile,
       spec: {
-        thing: dev.thing,
-        driver: dev.driver,
-        address: dev.address,
-        options: resolveSecrets(dev.options ?? {}, `${source}: ${where}/options`, env, path),
-        pollMs: dur(dev.pollInterval, `${where}/pollInterval`, pollMs),
-        timeoutMs: dur(dev.timeout, `${where}/timeout`, timeoutMs),
-        summaryMs: dur(dev.summaryInterval, `${where}/summaryInterval`, summaryMs),
+        thing: thing ?? "",
+        driver: dev.driver as DriverName,
+        address: text(dev.address) ?? "",
+        options: resolveSecrets(objectOr(dev.options), join(where, "options"), env, path, p),
+        pollMs: dur(dev.pollInterval, join(where, "pollInterval"), pollMs),
+        timeoutMs: dur(dev.timeout, join(where, "timeout"), timeoutMs),
+        summaryMs: dur(dev.summaryInterval, join(where, "summaryInterval"), summaryMs),
       },
     };
   });
+  p.throwIfAny(source);
   return {
     source,
     baseDir,
     node: {
-      url: n.url,
-      username: n.username,
+      url: text(n.url) ?? "",
+      username: text(n.username) ?? "",
       password,
       ...(Object.keys(tls).length > 0 ? { tls } : {}),
-      ...(n.queueDir ? { queueDir: path(n.queueDir) } : {}),
+      ...(text(n.queueDir) ? { queueDir: path(text(n.queueDir) as string) } : {}),
     },
-    fullReportMs: dur(d.fullReportInterval, "/defaults/fullReportInterval", 300_000),
-    backoffMaxMs: dur(d.backoffMax, "/defaults/backoffMax", 60_000),
+    fullReportMs: dur(d.fullReportInterval, "defaults.fullReportInterval", 300_000),
+    backoffMaxMs: dur(d.backoffMax, "defaults.backoffMax", 60_000),
     devices,
   };
 }
 
-/** Device options whose value is `{env: NAME}` or `{file: path}` are replaced by that secret. */
+/** Device options whose value is `{env: NAME}` or `{file: path}` are replaced by that secret; each missing one is a problem. */
 function resolveSecrets(
   options: Record<string, unknown>,
   where: string,
   env: NodeJS.ProcessEnv,
   path: (p: string) => string,
+  p: ConfigProblems,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
@@ -273,10 +277,11 @@ function resolveSecrets(
       const ref = v as { env?: string; file?: string };
       if (ref.env !== undefined) {
         const value = env[ref.env];
-        if (value === undefined)
-          throw new BridgeConfigError(`${where}/${k}: environment variable ${ref.env} is not set`);
+        if (value === undefined) p.add(join(where, k), `environment variable ${ref.env} is not set`);
         out[k] = value;
-      } else out[k] = (readText(path(ref.file as string), "secret file").split("\n")[0] ?? "").trim();
+      } else {
+        out[k] = p.check(() => firstLine(readText(path(ref.file as string), "secret file", join(where, k))));
+      }
     } else out[k] = v;
   }
   return out;

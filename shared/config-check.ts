@@ -1,16 +1,76 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "./json.ts";
+import { nearestName } from "./nearest-name.ts";
 import { parseDuration as parseDurationText } from "./telemetry-duration.ts";
 
 /**
- * Small checkers for YAML/JSON configs (the host agent's, the firmware bridge's). Each error names the key it is about
- * (`handlers.motd.file.path: must be an absolute path`), so a wrong config is fixed in one look.
+ * The one validator layer of the YAML/JSON configs (the host agent's, the firmware bridge's; the node's settings
+ * share its nearest-name hints). Each problem names the key it is about (`handlers.motd.file.path: must be an
+ * absolute path`, `devices[2].options.password: ...`), and a config's problems are collected in a ConfigProblems
+ * and reported together, so a wrong config is fixed in one run. The small checkers below throw a
+ * ConfigCheckError for one value; ConfigProblems.check turns that into one collected problem and goes on.
  */
 export class ConfigCheckError extends Error {
   override name = "ConfigCheckError";
+  /** Every problem this error reports (one for a checker's error, all of them for a config's). */
+  readonly problems: string[];
+  constructor(message: string, problems: string[] = [message]) {
+    super(message);
+    this.problems = problems;
+  }
 }
 
 export function fail(where: string, message: string): never {
   throw new ConfigCheckError(where ? `${where}: ${message}` : message);
+}
+
+/** The problems of one config, reported all at once by `throwIfAny`. */
+export class ConfigProblems {
+  readonly list: string[] = [];
+
+  add(where: string, message: string): void {
+    this.list.push(where ? `${where}: ${message}` : message);
+  }
+
+  /** Runs one check; a ConfigCheckError it throws becomes collected problems and the result is undefined. */
+  check<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof ConfigCheckError)) throw err;
+      this.list.push(...err.problems);
+      return undefined;
+    }
+  }
+
+  /** Throws one ConfigCheckError listing every problem, prefixed with the config's name. */
+  throwIfAny(source: string): void {
+    if (this.list.length > 0) throw new ConfigCheckError(formatProblems(source, this.list), [...this.list]);
+  }
+}
+
+/** `source: problem`, or `source: N problems:` followed by one indented line per problem. */
+export function formatProblems(source: string, problems: readonly string[]): string {
+  const prefix = source ? `${source}: ` : "";
+  if (problems.length === 1) return `${prefix}${problems[0]}`;
+  return `${prefix}${problems.length} problems:\n  ${problems.join("\n  ")}`;
+}
+
+/** `devices[2].options.password` from the JSON pointer `/devices/2/options/password` (ajv's instancePath). */
+export function pathFromPointer(pointer: string): string {
+  let out = "";
+  for (const raw of pointer.split("/").slice(1)) {
+    const seg = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    out = /^\d+$/.test(seg) ? `${out}[${seg}]` : join(out, seg);
+  }
+  return out;
+}
+
+/** `unknown key` with the nearest known name as a hint, if one is close. */
+export function unknownKey(key: string, known: readonly string[]): string {
+  const near = nearestName(key, known);
+  return near
+    ? `unknown key (did you mean '${near}'?)`
+    : `unknown key (expected one of: ${known.join(", ")})`;
 }
 
 export function join(where: string, key: string): string {
@@ -22,10 +82,15 @@ export function objectAt(value: JsonValue | undefined, where: string): JsonObjec
   return value;
 }
 
-/** Refuses keys that are not known: a typo (`comand:`) must not silently disable a setting. */
-export function onlyKeys(obj: JsonObject, where: string, known: readonly string[]): void {
+/** Reports keys that are not known: a typo (`comand:`) must not silently disable a setting. */
+export function onlyKeys(
+  obj: JsonObject,
+  where: string,
+  known: readonly string[],
+  problems: ConfigProblems,
+): void {
   for (const key of Object.keys(obj)) {
-    if (!known.includes(key)) fail(join(where, key), `unknown key (expected one of: ${known.join(", ")})`);
+    if (!known.includes(key)) problems.add(join(where, key), unknownKey(key, known));
   }
 }
 

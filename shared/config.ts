@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS } from "./limits.ts";
+import { nearestName } from "./nearest-name.ts";
 import type { NodeConfig, SecurityLimits } from "./node-config.ts";
 import { groupDefaults, LOG_LEVELS, SETTINGS, type SettingKey, type SettingKind } from "./settings.ts";
 
@@ -120,7 +121,7 @@ function collectLayer(
     }
     const field = Object.hasOwn(SETTINGS, key) ? SETTINGS[key as SettingKey] : undefined;
     if (!field) {
-      const near = nearestSetting(key);
+      const near = nearestName(key, Object.keys(SETTINGS));
       problems.push(`${source}: unknown setting '${key}'${near ? ` (did you mean '${near}'?)` : ""}`);
       continue;
     }
@@ -133,34 +134,6 @@ function collectLayer(
       problems.push(err.message);
     }
   }
-}
-
-/** The known setting closest to a mistyped one (flag spelling and case forgiven), if any is close. */
-function nearestSetting(key: string): string | undefined {
-  const norm = (k: string) => k.replace(/[-_]/g, "").toLowerCase();
-  const wanted = norm(key);
-  let best: { name: string; d: number } | undefined;
-  for (const name of Object.keys(SETTINGS)) {
-    const d = editDistance(wanted, norm(name));
-    if (!best || d < best.d) best = { name, d };
-  }
-  return best && best.d <= Math.max(2, Math.floor(wanted.length / 4)) ? best.name : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(
-        (prev[j] ?? 0) + 1,
-        (row[j - 1] ?? 0) + 1,
-        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    prev = row;
-  }
-  return prev[b.length] ?? 0;
 }
 
 export interface ConfigLayers {

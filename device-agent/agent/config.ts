@@ -3,6 +3,7 @@ import { parseDocument } from "yaml";
 import {
   ConfigCheckError as AgentConfigError,
   absolutePath,
+  ConfigProblems,
   join,
   objectAt,
   onlyKeys,
@@ -77,12 +78,11 @@ export function parseAgentConfig(text: string, source = "agent config"): AgentCo
     );
   }
   const raw = (doc.toJS() ?? {}) as JsonValue;
-  try {
-    return fromObject(objectAt(raw, ""));
-  } catch (err) {
-    if (err instanceof AgentConfigError) throw new AgentConfigError(`${source}: ${err.message}`);
-    throw err;
-  }
+  const problems = new ConfigProblems();
+  const obj = problems.check(() => objectAt(raw, ""));
+  const config = obj === undefined ? defaultAgentConfig() : fromObject(obj, problems);
+  problems.throwIfAny(source);
+  return config;
 }
 
 export function loadAgentConfig(file: string): AgentConfig {
@@ -97,55 +97,93 @@ export function loadAgentConfig(file: string): AgentConfig {
   return parseAgentConfig(text, file);
 }
 
-function fromObject(obj: JsonObject): AgentConfig {
-  onlyKeys(obj, "", TOP);
+/** Reads every section, collecting each problem in `p` (one run names all of a file's mistakes). */
+function fromObject(obj: JsonObject, p: ConfigProblems): AgentConfig {
+  onlyKeys(obj, "", TOP, p);
   const config = defaultAgentConfig();
-  config.url = optString(obj, "url", "");
-  config.thing = optString(obj, "thing", "");
-  config.username = optString(obj, "username", "");
-  const pf = optString(obj, "passwordFile", "");
-  if (pf !== undefined) config.passwordFile = absolutePath(pf, "passwordFile");
-  config.shadowName = optString(obj, "shadowName", "");
-  const qp = optString(obj, "queuePath", "");
-  if (qp !== undefined) config.queuePath = absolutePath(qp, "queuePath");
+  p.check(() => {
+    config.url = optString(obj, "url", "");
+  });
+  p.check(() => {
+    config.thing = optString(obj, "thing", "");
+  });
+  p.check(() => {
+    config.username = optString(obj, "username", "");
+  });
+  p.check(() => {
+    const pf = optString(obj, "passwordFile", "");
+    if (pf !== undefined) config.passwordFile = absolutePath(pf, "passwordFile");
+  });
+  p.check(() => {
+    config.shadowName = optString(obj, "shadowName", "");
+  });
+  p.check(() => {
+    const qp = optString(obj, "queuePath", "");
+    if (qp !== undefined) config.queuePath = absolutePath(qp, "queuePath");
+  });
   if (obj.tls !== undefined) {
-    const tls = objectAt(obj.tls, "tls");
-    onlyKeys(tls, "tls", ["ca", "cert", "key", "rejectUnauthorized"]);
-    config.tls = {};
-    for (const key of ["ca", "cert", "key"] as const) {
-      const v = optString(tls, key, "tls");
-      if (v !== undefined) config.tls[key] = absolutePath(v, join("tls", key));
+    const tls = p.check(() => objectAt(obj.tls, "tls"));
+    if (tls !== undefined) {
+      onlyKeys(tls, "tls", ["ca", "cert", "key", "rejectUnauthorized"], p);
+      const out: NonNullable<AgentConfig["tls"]> = {};
+      config.tls = out;
+      for (const key of ["ca", "cert", "key"] as const) {
+        p.check(() => {
+          const v = optString(tls, key, "tls");
+          if (v !== undefined) out[key] = absolutePath(v, join("tls", key));
+        });
+      }
+      p.check(() => {
+        const ru = optBool(tls, "rejectUnauthorized", "tls");
+        if (ru !== undefined) out.rejectUnauthorized = ru;
+      });
     }
-    const ru = optBool(tls, "rejectUnauthorized", "tls");
-    if (ru !== undefined) config.tls.rejectUnauthorized = ru;
   }
   if (obj.telemetry !== undefined) {
-    const t = objectAt(obj.telemetry, "telemetry");
-    onlyKeys(t, "telemetry", ["enabled", "interval"]);
-    config.telemetry.enabled = optBool(t, "enabled", "telemetry") ?? true;
-    config.telemetry.intervalMs = optDuration(t, "interval", "telemetry", INTERVAL) ?? DEFAULT_TELEMETRY_MS;
+    const t = p.check(() => objectAt(obj.telemetry, "telemetry"));
+    if (t !== undefined) {
+      onlyKeys(t, "telemetry", ["enabled", "interval"], p);
+      p.check(() => {
+        config.telemetry.enabled = optBool(t, "enabled", "telemetry") ?? true;
+      });
+      p.check(() => {
+        config.telemetry.intervalMs =
+          optDuration(t, "interval", "telemetry", INTERVAL) ?? DEFAULT_TELEMETRY_MS;
+      });
+    }
   }
   if (obj.facts !== undefined) {
-    const f = objectAt(obj.facts, "facts");
-    onlyKeys(f, "facts", ["interval"]);
-    config.facts.intervalMs = optDuration(f, "interval", "facts", INTERVAL) ?? DEFAULT_FACTS_MS;
+    const f = p.check(() => objectAt(obj.facts, "facts"));
+    if (f !== undefined) {
+      onlyKeys(f, "facts", ["interval"], p);
+      p.check(() => {
+        config.facts.intervalMs = optDuration(f, "interval", "facts", INTERVAL) ?? DEFAULT_FACTS_MS;
+      });
+    }
   }
-  const sd = optString(obj, "scriptsDir", "");
-  if (sd !== undefined) config.scriptsDir = absolutePath(sd, "scriptsDir");
+  p.check(() => {
+    const sd = optString(obj, "scriptsDir", "");
+    if (sd !== undefined) config.scriptsDir = absolutePath(sd, "scriptsDir");
+  });
   if (obj.handlers !== undefined && obj.handlers !== null) {
-    const handlers = objectAt(obj.handlers, "handlers");
-    config.handlers = Object.entries(handlers).map(([name, spec]) =>
-      parseHandler(name, spec, config.scriptsDir),
-    );
-    checkOverlaps(config.handlers, overlaps);
+    const handlers = p.check(() => objectAt(obj.handlers, "handlers"));
+    if (handlers !== undefined) {
+      for (const [name, spec] of Object.entries(handlers)) {
+        const h = p.check(() => parseHandler(name, spec, config.scriptsDir, p));
+        if (h !== undefined) config.handlers.push(h);
+      }
+      p.check(() => checkOverlaps(config.handlers, overlaps));
+    }
   }
   if (obj.attributes !== undefined && obj.attributes !== null) {
-    try {
-      config.attributes = validateAttributes(objectAt(obj.attributes, "attributes"), false);
-    } catch (err) {
-      if (err instanceof AttributeError) throw new AgentConfigError(`attributes: ${err.message}`);
-      throw err;
-    }
+    p.check(() => {
+      try {
+        config.attributes = validateAttributes(objectAt(obj.attributes, "attributes"), false);
+      } catch (err) {
+        if (err instanceof AttributeError) p.add("attributes", err.message);
+        else throw err;
+      }
+    });
   }
   return config;
 }

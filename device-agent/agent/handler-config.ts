@@ -1,5 +1,6 @@
 import {
   absolutePath,
+  type ConfigProblems,
   fail,
   join,
   objectAt,
@@ -108,11 +109,16 @@ function commandAt(obj: JsonObject, key: string, where: string): Template[] | un
 
 const TYPES = ["string", "number", "integer", "boolean", "scalar", "object", "array", "any"] as const;
 
-function valueSpec(raw: JsonValue | undefined, where: string, type: ValueSpec["type"]): ValueSpec {
+function valueSpec(
+  raw: JsonValue | undefined,
+  where: string,
+  type: ValueSpec["type"],
+  p: ConfigProblems,
+): ValueSpec {
   const spec: ValueSpec = { type, maxLength: DEFAULT_MAX_LENGTH, allowLeadingDash: false };
   if (raw === undefined || raw === null) return spec;
   const obj = objectAt(raw, where);
-  onlyKeys(obj, where, ["type", "pattern", "enum", "maxLength", "allowLeadingDash"]);
+  onlyKeys(obj, where, ["type", "pattern", "enum", "maxLength", "allowLeadingDash"], p);
   const t = optString(obj, "type", where);
   if (t !== undefined) {
     if (!(TYPES as readonly string[]).includes(t))
@@ -140,13 +146,24 @@ function valueSpec(raw: JsonValue | undefined, where: string, type: ValueSpec["t
 
 const COMMON = ["desired", "reported", "timeout", "retry", "value"];
 
-/** One entry of `handlers:`; `scriptsDir` is the default directory of script handlers. */
-export function parseHandler(name: string, raw: JsonValue | undefined, scriptsDir?: string): HandlerSpec {
+/**
+ * One entry of `handlers:`; `scriptsDir` is the default directory of script handlers. Unknown keys go to `p`
+ * and checking goes on; the first wrong value throws (the caller collects it beside the other handlers').
+ */
+export function parseHandler(
+  name: string,
+  raw: JsonValue | undefined,
+  scriptsDir: string | undefined,
+  p: ConfigProblems,
+): HandlerSpec {
   const where = `handlers.${name}`;
   if (!NAME.test(name)) fail(where, "handler names are 1-64 letters, digits, _ or -");
   const obj = objectAt(raw, where);
   const kinds = (["command", "file", "script"] as const).filter((k) => obj[k] !== undefined);
   if (kinds.length !== 1) {
+    // `comand:` is both an unknown key (with its hint) and the reason no kind was found.
+    if (kinds.length === 0)
+      onlyKeys(obj, where, [...COMMON, "command", "file", "script", "cwd", "env", "stdin"], p);
     fail(
       where,
       `must have exactly one of command, file, script (found ${kinds.length ? kinds.join(", ") : "none"})`,
@@ -154,7 +171,7 @@ export function parseHandler(name: string, raw: JsonValue | undefined, scriptsDi
   }
   const kind = kinds[0]!;
   const extra = kind === "command" ? ["cwd", "env", "stdin"] : [];
-  onlyKeys(obj, where, [...COMMON, kind, ...extra]);
+  onlyKeys(obj, where, [...COMMON, kind, ...extra], p);
   const desired =
     pathAt(obj, "desired", where) ?? fail(join(where, "desired"), "is required (the desired path)");
   const reported = pathAt(obj, "reported", where) ?? desired;
@@ -178,7 +195,7 @@ export function parseHandler(name: string, raw: JsonValue | undefined, scriptsDi
     return {
       ...base,
       kind,
-      value: valueSpec(obj.value, join(where, "value"), "scalar"),
+      value: valueSpec(obj.value, join(where, "value"), "scalar", p),
       command: commandAt(obj, "command", where)!,
       cwd: absolutePath(optString(obj, "cwd", where) ?? "/", join(where, "cwd")),
       env: env as Record<string, string>,
@@ -188,7 +205,7 @@ export function parseHandler(name: string, raw: JsonValue | undefined, scriptsDi
   const sub = objectAt(obj[kind], join(where, kind));
   const at = join(where, kind);
   if (kind === "file") {
-    onlyKeys(sub, at, ["path", "mode", "maxBytes", "encoding", "afterWrite"]);
+    onlyKeys(sub, at, ["path", "mode", "maxBytes", "encoding", "afterWrite"], p);
     const path = absolutePath(
       optString(sub, "path", at) ?? fail(join(at, "path"), "is required"),
       join(at, "path"),
@@ -208,7 +225,7 @@ export function parseHandler(name: string, raw: JsonValue | undefined, scriptsDi
     return {
       ...base,
       kind,
-      value: valueSpec(obj.value, join(where, "value"), "string"),
+      value: valueSpec(obj.value, join(where, "value"), "string", p),
       path,
       mode,
       maxBytes: optInt(sub, "maxBytes", at, 1, 16 * 1_048_576) ?? 65_536,
@@ -216,7 +233,7 @@ export function parseHandler(name: string, raw: JsonValue | undefined, scriptsDi
       afterWrite: commandAt(sub, "afterWrite", at),
     };
   }
-  onlyKeys(sub, at, ["dir", "allow", "args"]);
+  onlyKeys(sub, at, ["dir", "allow", "args"], p);
   const dir =
     optString(sub, "dir", at) ?? scriptsDir ?? fail(join(at, "dir"), "is required (or set scriptsDir)");
   const allow = optStringList(sub, "allow", at);
@@ -227,7 +244,7 @@ export function parseHandler(name: string, raw: JsonValue | undefined, scriptsDi
   return {
     ...base,
     kind,
-    value: valueSpec(obj.value, join(where, "value"), "any"),
+    value: valueSpec(obj.value, join(where, "value"), "any", p),
     dir: absolutePath(dir, join(at, "dir")),
     allow,
     args: templates(optStringList(sub, "args", at) ?? [], join(at, "args")),

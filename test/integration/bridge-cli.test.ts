@@ -37,7 +37,9 @@ describe("umbra bridge", () => {
     );
     const bad = config(
       "bad.yaml",
-      "node: { url: 'mqtt://h', username: b }\ndevices:\n  - { thing: pdu-1, driver: modbus }\n",
+      // Four mistakes, all named in the one run: a missing key, a typo, a wrong type, a missing secret file.
+      "node: { url: 'mqtt://h', username: b }\ndevices:\n  - { thing: pdu-1, driver: modbus, profile: generic-modbus-pdu, " +
+        "pollIntervall: 5s, timeout: [1], options: { unitId: { file: no-such-secret } } }\n",
     );
     // Two processes, not more: each `umbra` start compiles the sources (tsx), which is slow on a busy machine.
     const [wrong, once] = await Promise.all([
@@ -45,7 +47,13 @@ describe("umbra bridge", () => {
       runUmbra(["bridge", "--config", good, "--once"]),
     ]);
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toMatch(/bad\.yaml: invalid bridge config:\n {2}\/devices\/0: missing 'address'/);
+    expect(wrong.stderr).toContain("bad.yaml: 4 problems:");
+    expect(wrong.stderr).toContain("devices[0].address: is required");
+    expect(wrong.stderr).toContain("devices[0].pollIntervall: unknown key (did you mean 'pollInterval'?)");
+    expect(wrong.stderr).toContain("devices[0].timeout: must be a string or number, got a list");
+    expect(wrong.stderr).toMatch(
+      /devices\[0\]\.options\.unitId: cannot read secret file \S+no-such-secret: ENOENT/,
+    );
     expect(once.code).toBe(0);
     const line = JSON.parse(once.stdout.trim()) as { thing: string; reported: JsonObject };
     expect(line.thing).toBe("pdu-1");

@@ -111,7 +111,7 @@ describe("bridge attributes", () => {
     const yaml = (attrs: string) =>
       `node: { url: 'mqtt://x', username: b }\ndevices:\n  - { thing: t, driver: modbus, address: 'h:502', profile: generic-modbus-pdu, attributes: ${attrs} }\n`;
     expect(() => parseBridgeConfig(yaml("{ location: { unit: 9999 } }"), "b.yaml", {})).toThrow(
-      "b.yaml: /devices/0/attributes: location.unit must be an integer",
+      "b.yaml: devices[0].attributes: location.unit must be an integer",
     );
     expect(parseBridgeConfig(yaml("{ owner: ops }"), "b.yaml", {}).devices[0]?.attributes).toEqual({
       owner: "ops",

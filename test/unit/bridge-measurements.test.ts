@@ -282,7 +282,7 @@ describe("bridge.yaml: summaryInterval", () => {
     expect(config("", "")).toEqual([60_000, 60_000]);
     expect(config("summaryInterval: 5m", ", summaryInterval: 10s")).toEqual([10_000, 300_000]);
     expect(() => config("", ", summaryInterval: soon")).toThrow(
-      /\/devices\/0\/summaryInterval: must be a duration/,
+      /devices\[0\]\.summaryInterval: must be a duration/,
     );
   });
 });

@@ -122,27 +122,27 @@ describe("bridge.yaml", () => {
     expect(c.devices[0]?.spec.options.community).toBe("private");
     expect(c.devices[0]?.profile).toBe(join(dir, "x.yaml"));
     expect(() => config("node: { url: 'mqtt://h', username: b, password: hunter2 }\ndevices: []")).toThrow(
-      /unknown key 'password' \(put the password in passwordFile/,
+      /node\.password: unknown key \(put the password in passwordFile/,
     );
     expect(() =>
       config(
         `${base}devices:\n  - { thing: s1, driver: snmp, address: h, profile: p, options: { c: { env: NOPE } } }`,
       ),
-    ).toThrow(/options\/c: environment variable NOPE is not set/);
+    ).toThrow(/devices\[0\]\.options\.c: environment variable NOPE is not set/);
   });
 
   it("points at the mistake: bad duration, duplicate thing, unknown driver, wrong driver for the profile", () => {
     const dev = (extra: string) =>
       `${base}devices:\n  - { thing: pdu-1, address: h, profile: generic-modbus-pdu, ${extra} }\n`;
     expect(() => config(dev("driver: modbus, pollInterval: soon"))).toThrow(
-      /\/devices\/0\/pollInterval: must be a duration/,
+      /devices\[0\]\.pollInterval: must be a duration/,
     );
     expect(() => config(dev("driver: zigbee"))).toThrow(
-      /\/devices\/0\/driver: must be one of modbus, snmp, redfish, ipmi/,
+      /devices\[0\]\.driver: must be one of modbus, snmp, redfish, ipmi/,
     );
     expect(() =>
       config(`${dev("driver: modbus")}  - { thing: pdu-1, driver: modbus, address: h, profile: p }\n`),
-    ).toThrow(/\/devices\/1\/thing: 'pdu-1' appears twice/);
+    ).toThrow(/devices\[1\]\.thing: 'pdu-1' appears twice/);
     expect(() => prepareDevices(config(dev("driver: snmp")))).toThrow(
       /profile 'generic-modbus-pdu' is for the modbus driver/,
     );
