@@ -30,7 +30,6 @@ export function sendFleetError(reply: FastifyReply, err: unknown): FastifyReply 
   return reply.code(code).send({ code, message: (err as Error).message, ...extra, timestamp: now() });
 }
 
-const readers = new Set(["operator", "viewer", "anonymous"]);
 
 function forbid(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(403).send({ code: 403, message, timestamp: now() });
@@ -61,7 +60,7 @@ export function answerThingQuery(
   reply: FastifyReply,
   who: Principal,
 ) {
-  if (!readers.has(who.role)) return forbid(reply, `role ${who.role} may not list things`);
+  if (!mayReadFleet(who)) return forbid(reply, `role ${who.role} may not list things`);
   const q = req.query as Q;
   try {
     const find: FindRequest = {};
@@ -89,7 +88,7 @@ export function fleetRoutes(
 ): void {
   const guardRead = (req: FastifyRequest, reply: FastifyReply) => {
     const p = who(req);
-    if (readers.has(p.role)) return false;
+    if (mayReadFleet(p)) return false;
     forbid(reply, `role ${p.role} may not read the fleet`);
     return true;
   };
@@ -121,7 +120,7 @@ export function fleetRoutes(
   app.get<{ Params: { thing: string } }>("/things/:thing/attributes", async (req, reply) => {
     const p = who(req);
     const { thing } = req.params;
-    if (!readers.has(p.role) && !fleet.mayWriteAttributes(p, thing))
+    if (!mayReadFleet(p) && !fleet.mayWriteAttributes(p, thing))
       return forbid(reply, `'${p.name}' may not read the attributes of '${thing}'`);
     const stored = fleet.attributes.get(thing);
     if (!stored)
