@@ -102,7 +102,7 @@ const SCHEMA = {
   compactAfterChunks: count(8),
   epochAfterChanges: count(32),
   // How far the JS heap may grow past its live size before a full GC, in % (≥ 300: V8's own factor).
-  heapGrowthPercent: count(50),
+  heapGrowthPercent: count(100),
   // Agreed epoch cuts of shared shadows (docs/shadow-engine.md); off where a child has two parents.
   epochShared: { kind: "bool", env: "", default: true, flag: only },
   // The group commit's transaction and fsync on a worker thread (docs/shadow-engine.md, "Threads").

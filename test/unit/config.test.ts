@@ -40,7 +40,7 @@ describe("loadConfig defaults", () => {
       cacheSize: 20_000,
       compactAfterChunks: 8,
       epochAfterChanges: 32,
-      heapGrowthPercent: 50,
+      heapGrowthPercent: 100,
       epochShared: true,
       commitWorker: true,
       logLevel: "warn",
