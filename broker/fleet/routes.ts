@@ -7,6 +7,7 @@ import { SystemError } from "../../shared/fleet-systems.ts";
 import type { JsonValue } from "../../shared/json.ts";
 import { QueryError } from "../../shared/query/index.ts";
 import { isValidThingName } from "../../shared/topics.ts";
+import { problemBody, sendProblem } from "../http/problem.ts";
 import { AttributeConflict } from "./attribute-store.ts";
 import { countThings, type FindRequest, findThings } from "./fleet-query.ts";
 import type { FleetService } from "./fleet-service.ts";
@@ -27,12 +28,7 @@ export function sendFleetError(reply: FastifyReply, err: unknown): FastifyReply 
             ? [err.status, {}]
             : [undefined, {}];
   if (code === undefined) throw err;
-  return reply.code(code).send({ code, message: (err as Error).message, ...extra, timestamp: now() });
-}
-
-
-function forbid(reply: FastifyReply, message: string): FastifyReply {
-  return reply.code(403).send({ code: 403, message, timestamp: now() });
+  return reply.code(code).send({ ...problemBody(code, (err as Error).message), ...extra });
 }
 
 function parseJsonBody(body: unknown): JsonValue {
@@ -60,7 +56,7 @@ export function answerThingQuery(
   reply: FastifyReply,
   who: Principal,
 ) {
-  if (!mayReadFleet(who)) return forbid(reply, `role ${who.role} may not list things`);
+  if (!mayReadFleet(who)) return sendProblem(reply, 403, `role ${who.role} may not list things`);
   const q = req.query as Q;
   try {
     const find: FindRequest = {};
@@ -89,7 +85,7 @@ export function fleetRoutes(
   const guardRead = (req: FastifyRequest, reply: FastifyReply) => {
     const p = who(req);
     if (mayReadFleet(p)) return false;
-    forbid(reply, `role ${p.role} may not read the fleet`);
+    sendProblem(reply, 403, `role ${p.role} may not read the fleet`);
     return true;
   };
 
@@ -121,12 +117,9 @@ export function fleetRoutes(
     const p = who(req);
     const { thing } = req.params;
     if (!mayReadFleet(p) && !fleet.mayWriteAttributes(p, thing))
-      return forbid(reply, `'${p.name}' may not read the attributes of '${thing}'`);
+      return sendProblem(reply, 403, `'${p.name}' may not read the attributes of '${thing}'`);
     const stored = fleet.attributes.get(thing);
-    if (!stored)
-      return reply
-        .code(404)
-        .send({ code: 404, message: `No attributes for thing '${thing}'`, timestamp: now() });
+    if (!stored) return sendProblem(reply, 404, `No attributes for thing '${thing}'`);
     return stored;
   });
 
@@ -134,11 +127,10 @@ export function fleetRoutes(
     (mode: "put" | "patch") =>
     async (req: FastifyRequest<{ Params: { thing: string } }>, reply: FastifyReply) => {
       const { thing } = req.params;
-      if (!isValidThingName(thing))
-        return reply.code(400).send({ code: 400, message: "Invalid thing name", timestamp: now() });
+      if (!isValidThingName(thing)) return sendProblem(reply, 400, "Invalid thing name");
       const p = who(req);
       const denial = fleet.attributeDenial(p, thing);
-      if (denial) return forbid(reply, denial);
+      if (denial) return sendProblem(reply, 403, denial);
       try {
         const q = req.query as Q;
         return fleet.writeAttributes(
@@ -184,9 +176,7 @@ export function fleetRoutes(
     const raw = (req.query as Q).depth;
     const depth = raw === undefined ? 1 : Number(raw);
     if (!Number.isInteger(depth) || depth < 0 || depth > 32) {
-      return reply
-        .code(400)
-        .send({ code: 400, message: "depth must be an integer from 0 to 32", timestamp: now() });
+      return sendProblem(reply, 400, "depth must be an integer from 0 to 32");
     }
     try {
       return fleet.systems.rollup(req.params.name, depth);
@@ -197,7 +187,7 @@ export function fleetRoutes(
   const operatorOnly = (req: FastifyRequest, reply: FastifyReply) => {
     const p = who(req);
     if (mayOperate(p)) return false;
-    forbid(reply, `role ${p.role} may not change systems`);
+    sendProblem(reply, 403, `role ${p.role} may not change systems`);
     return true;
   };
   app.put<{ Params: { name: string } }>("/systems/:name", async (req, reply) => {
@@ -209,8 +199,7 @@ export function fleetRoutes(
         optionalVersion((req.query as Q).version),
       );
     } catch (err) {
-      if (err instanceof AttributeError)
-        return reply.code(400).send({ code: 400, message: err.message, timestamp: now() });
+      if (err instanceof AttributeError) return sendProblem(reply, 400, err.message);
       return sendFleetError(reply, err);
     }
   });
@@ -220,13 +209,13 @@ export function fleetRoutes(
     if (operatorOnly(req, reply)) return true;
     const p = who(req);
     if (p.role === "operator" && fleet.grants.systemsOf(p.name).length > 0) {
-      forbid(reply, `operator '${p.name}' is bound to systems and may not change system grants`);
+      sendProblem(reply, 403, `operator '${p.name}' is bound to systems and may not change system grants`);
       return true;
     }
     return false;
   };
   app.get<{ Params: { name: string } }>("/systems/:name/operators", async (req, reply) => {
-    if (!mayReadFleet(who(req))) return forbid(reply, `role ${who(req).role} may not read systems`);
+    if (!mayReadFleet(who(req))) return sendProblem(reply, 403, `role ${who(req).role} may not read systems`);
     return { system: req.params.name, operators: fleet.grants.operatorsOf(req.params.name) };
   });
   app.put<GrantParams>("/systems/:name/operators/:identity", async (req, reply) => {
