@@ -60,19 +60,29 @@ export function registerRelayMetrics(registry: Registry, links: () => LinkStats[
       },
     });
   }
-  for (const [name, help, read] of counters) {
+  peerCounters(registry, counters, links);
+}
+
+/**
+ * One `*_total` Counter per row, labelled by peer and read at scrape time: the links and intakes own
+ * the running totals, the scrape copies them.
+ */
+function peerCounters<T extends { peer: string }>(
+  registry: Registry,
+  rows: [string, string, (item: T) => number][],
+  items: () => Iterable<T>,
+): void {
+  for (const [name, help, read] of rows)
     new Counter({
       name,
       help,
       labelNames: ["peer"],
       registers: [registry],
       collect() {
-        // The links own the running totals; the scrape copies them.
         this.reset();
-        for (const s of links()) this.inc({ peer: s.peer }, read(s));
+        for (const item of items()) this.inc({ peer: item.peer }, read(item));
       },
     });
-  }
 }
 
 /** What the relay refused from its children: frames (and cut-offs) and relayed messages, per peer. */
@@ -92,17 +102,7 @@ export function registerIntakeMetrics(
       (i) => i.stats.cutOffs,
     ],
   ];
-  for (const [name, help, read] of reads)
-    new Counter({
-      name,
-      help,
-      labelNames: ["peer"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const i of intakes()) this.inc({ peer: i.peer }, read(i));
-      },
-    });
+  peerCounters(registry, reads, intakes);
   return new Counter({
     name: "umbra_relay_messages_refused_total",
     help: "Relayed messages a child's site identity may not publish (outside its grant, commands, $ topics)",
