@@ -7,7 +7,7 @@ import { SystemError } from "../../shared/fleet-systems.ts";
 import type { JsonValue } from "../../shared/json.ts";
 import { QueryError } from "../../shared/query/index.ts";
 import { isValidThingName } from "../../shared/topics.ts";
-import { problemBody, sendProblem } from "../http/problem.ts";
+import { fleetReader, problemBody, sendProblem } from "../http/problem.ts";
 import { AttributeConflict } from "./attribute-store.ts";
 import { countThings, type FindRequest, findThings } from "./fleet-query.ts";
 import type { FleetService } from "./fleet-service.ts";
@@ -82,12 +82,7 @@ export function fleetRoutes(
   app: FastifyInstance,
   who: (req: FastifyRequest) => Principal,
 ): void {
-  const guardRead = (req: FastifyRequest, reply: FastifyReply) => {
-    const p = who(req);
-    if (mayReadFleet(p)) return false;
-    sendProblem(reply, 403, `role ${p.role} may not read the fleet`);
-    return true;
-  };
+  const guardRead = (req: FastifyRequest, reply: FastifyReply) => !fleetReader(who(req), reply);
 
   app.get("/things/count", async (req, reply) => {
     if (guardRead(req, reply)) return reply;

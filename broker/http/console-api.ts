@@ -1,14 +1,13 @@
 import type { Aedes, AedesPublishPacket } from "aedes";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../../shared/acl.ts";
-import { mayReadFleet } from "../../shared/acl.ts";
 import { renderShadow } from "../../shared/shadow-document.ts";
 import { CLASSIC_SHADOW, parsePresenceTopic } from "../../shared/topics.ts";
 import type { PresenceTracker } from "../presence.ts";
 import type { ShadowChange, ShadowService } from "../shadow/shadow-service.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
 import { openEventStream } from "./event-stream.ts";
-import { sendProblem } from "./problem.ts";
+import { fleetReader, sendProblem } from "./problem.ts";
 import { summariseShadow, type ThingSummary } from "./thing-summary.ts";
 
 export interface ConsoleApiDeps {
@@ -43,9 +42,7 @@ export function consoleApiRoutes(
 ): void {
   const reader = (req: FastifyRequest, reply: FastifyReply) => {
     const p = principalOf(req);
-    if (mayReadFleet(p)) return p;
-    sendProblem(reply, 403, `role ${p.role} may not read the fleet`);
-    return undefined;
+    return fleetReader(p, reply) ? p : undefined;
   };
 
   app.get<{ Querystring: { cursor?: string; limit?: string; filter?: string } }>(
