@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { onTestFailed } from "vitest";
 import { checkPeers, PEERS_REQUIRED } from "./mosquitto.ts";
 import { REPO_ROOT } from "./node.ts";
 
@@ -51,7 +52,41 @@ export async function newUserContext(
   context.on("request", (r) => requests.push(r.url()));
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
+  watchForFailure(context, page);
   return { context, page, requests };
+}
+
+/**
+ * What the page showed when a test failed: its address, its text, the requests still open and the
+ * browser's console errors, printed after the failure (taken just before the context closes).
+ */
+function watchForFailure(context: BrowserContext, page: Page): void {
+  const open = new Map<unknown, string>();
+  const logged: string[] = [];
+  const started = Date.now();
+  const at = () => `+${((Date.now() - started) / 1000).toFixed(1)}s`;
+  page.on("request", (r) => open.set(r, `${at()} ${r.method()} ${r.url()}`));
+  page.on("requestfinished", (r) => open.delete(r));
+  page.on("requestfailed", (r) => {
+    open.delete(r);
+    logged.push(`${at()} request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ""}`);
+  });
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") logged.push(`${at()} console ${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => logged.push(`${at()} page error: ${e.message}`));
+  let snapshot = "";
+  const close = context.close.bind(context);
+  context.close = async (options) => {
+    snapshot = await page
+      .evaluate(() => `${location.href}\n${document.body.innerText.slice(0, 3000)}`)
+      .catch((e: unknown) => `(page not readable: ${String(e)})`);
+    snapshot += `\n-- still open at close (${at()}):\n${[...open.values()].join("\n")}`;
+    return close(options);
+  };
+  onTestFailed(() => {
+    console.error(`[browser] page at failure:\n${snapshot}\n-- log:\n${logged.slice(-40).join("\n")}`);
+  });
 }
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
