@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from "mqtt";
 import { Histogram } from "./histogram.ts";
+import { LoopWatch } from "./loop-watch.ts";
 import type { ConnectResult, DeviceMode, PhaseResult } from "./protocol.ts";
 
 /** A request in flight: the phase it belongs to and when it started (or was scheduled to start). */
@@ -31,6 +32,7 @@ interface Phase {
   maxSendLagMs: number;
   hist: Histogram;
   maxBySecond: number[];
+  loop: LoopWatch;
 }
 
 const now = () => performance.now();
@@ -146,6 +148,7 @@ export class Fleet {
 
   private startPhase(kind: Phase["kind"], durationMs: number): Phase {
     const t0 = now();
+    this.phase?.loop.stop();
     this.phase = {
       id: ++this.phaseSeq,
       kind,
@@ -159,6 +162,7 @@ export class Fleet {
       maxSendLagMs: 0,
       hist: new Histogram(),
       maxBySecond: [],
+      loop: new LoopWatch(t0),
     };
     return this.phase;
   }
@@ -210,6 +214,7 @@ export class Fleet {
     phase.running = false;
     const deadline = now() + drainMs;
     while (phase.completed < phase.sent && now() < deadline) await sleep(10);
+    const loop = phase.loop.stop();
     return {
       sent: phase.sent,
       completedInWindow: phase.completedInWindow,
@@ -221,6 +226,7 @@ export class Fleet {
       windowMs: phase.t1 - phase.t0,
       latency: phase.hist.toData(),
       maxBySecondMs: Array.from(phase.maxBySecond, (v) => Math.round(v ?? 0)),
+      loop,
     };
   }
 

@@ -1,4 +1,6 @@
 import { Histogram } from "./histogram.ts";
+import type { LoopDelay } from "./loop-watch.ts";
+import { composition, type NodeComposition, type Scrape, scrape } from "./node-metrics.ts";
 import type { BenchOptions } from "./options.ts";
 import {
   type BrokerProcess,
@@ -39,6 +41,10 @@ export interface PhaseFigures {
   maxBySecondMs: number[];
   /** Device connections lost since connecting (cumulative). */
   disconnects: number;
+  /** The load workers' own event-loop delay (worst worker): a client stall delays every reply it holds. */
+  clientLoop: LoopDelay;
+  /** What the node's /metrics say about the phase (Umbra only): commit composition, event loop, GC. */
+  node?: NodeComposition;
 }
 
 export interface LoadProgress {
@@ -188,6 +194,7 @@ async function phase(
   const main0 = mainThreadCpuSeconds(broker.pid);
   const wcpu0 = workers.reduce((a, w) => a + procSample(w.pid).cpuSeconds, 0);
   const m0 = machineBusySeconds();
+  const before = await scrapeOrNot(broker);
   const t0 = performance.now();
   const parts = await Promise.race([
     Promise.all(workers.map((w) => w.request<PhaseResult>(cmd, timeoutMs))),
@@ -198,6 +205,7 @@ async function phase(
   const mainCpu = mainThreadCpuSeconds(broker.pid) - main0;
   const wcpu = workers.reduce((a, w) => a + procSample(w.pid).cpuSeconds, 0) - wcpu0;
   const foreign = machineBusySeconds() - m0 - cpu - wcpu;
+  const after = before ? await scrapeOrNot(broker) : undefined;
   const h = Histogram.from(parts.map((p) => p.latency));
   const sum = (f: (p: PhaseResult) => number) => parts.reduce((a, p) => a + f(p), 0);
   const windowS = Math.max(...parts.map((p) => p.windowMs)) / 1000;
@@ -218,8 +226,29 @@ async function phase(
     workersCpuPct: (100 * wcpu) / wall,
     foreignCpuPct: Math.max(0, (100 * foreign) / wall),
     disconnects: sum((p) => p.disconnects),
-    maxBySecondMs: Array.from({ length: Math.max(...parts.map((p) => p.maxBySecondMs.length)) }, (_, i) =>
-      Math.max(...parts.map((p) => p.maxBySecondMs[i] ?? 0)),
-    ),
+    maxBySecondMs: worstBySecond(parts.map((p) => p.maxBySecondMs)),
+    clientLoop: {
+      p99Ms: Math.max(...parts.map((p) => p.loop.p99Ms)),
+      maxMs: Math.max(...parts.map((p) => p.loop.maxMs)),
+      maxBySecondMs: worstBySecond(parts.map((p) => p.loop.maxBySecondMs)),
+    },
+    node: before && after ? composition(before, after) : undefined,
   };
+}
+
+function worstBySecond(rows: number[][]): number[] {
+  return Array.from({ length: Math.max(...rows.map((r) => r.length)) }, (_, i) =>
+    Math.max(...rows.map((r) => r[i] ?? 0)),
+  );
+}
+
+/** The node's metrics, or undefined for a broker without them (the aedes baseline) or if the scrape fails. */
+async function scrapeOrNot(broker: BrokerProcess): Promise<Scrape | undefined> {
+  if (!broker.httpUrl) return undefined;
+  try {
+    return await scrape(broker.httpUrl);
+  } catch (err) {
+    log(`reading ${broker.httpUrl}/metrics failed: ${(err as Error).message}`);
+    return undefined;
+  }
 }

@@ -48,6 +48,8 @@ export interface BrokerProcess {
   child: ChildProcess;
   pid: number;
   url: string;
+  /** The node's HTTP API (Umbra only): the bench reads its /metrics around each phase. */
+  httpUrl?: string;
   /** ms from spawn to the ready line. */
   startMs: number;
   stderr(): string;
@@ -119,6 +121,7 @@ function launch(
         child,
         pid: child.pid as number,
         url: m[1],
+        httpUrl: m[2],
         startMs: performance.now() - started,
         stderr: () => err,
         died,
@@ -164,7 +167,7 @@ export function spawnUmbra(
     UMBRA_REQUEST_BURST: "1000000",
     UMBRA_MAX_INFLIGHT: "1000000",
   };
-  return launch(args, /umbra: ready (\S+) \S+/, timeoutMs, unlimited);
+  return launch(args, /umbra: ready (\S+) (\S+)/, timeoutMs, unlimited);
 }
 
 export function spawnBaseline(timeoutMs = 30_000): Promise<BrokerProcess> {

@@ -1,4 +1,5 @@
 import type { HistogramData } from "./histogram.ts";
+import type { LoopDelay } from "./loop-watch.ts";
 
 /**
  * Messages between the orchestrator (bench/shadow-bench.ts) and its load workers
@@ -43,6 +44,8 @@ export interface PhaseResult {
   latency: HistogramData;
   /** Worst latency of the requests started in each second of the window (to see when stalls happen). */
   maxBySecondMs: number[];
+  /** This worker's own event-loop delay during the phase (a late reply may be the client's stall). */
+  loop: LoopDelay;
 }
 
 export type WorkerReply =

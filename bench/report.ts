@@ -146,6 +146,16 @@ export function renderReport(r: BenchResult): string {
   }
   out.push(table(load));
   out.push("");
+  if (r.umbra) {
+    out.push(
+      ...compositionReport([
+        ["closed loop", r.umbra.closed],
+        ["open loop", r.umbra.open],
+        ["desired->delta", r.umbra.delta],
+      ]),
+    );
+    out.push("");
+  }
   const facts: string[][] = [["figure", "value"]];
   for (const [name, l] of [
     ["umbra", r.umbra],
@@ -229,4 +239,52 @@ export function renderReport(r: BenchResult): string {
   );
   for (const e of r.errors) out.push(`ERROR: ${e}`);
   return out.join("\n");
+}
+
+/**
+ * Where the latency of each Umbra phase went (docs/benchmarks.md "Open-loop latency composition"):
+ * the node's commit wait and its parts (from its /metrics, bucket bounds), the node's and the clients'
+ * event-loop delay, and the node's garbage collections; then per-second worst latencies beside the
+ * clients' worst event-loop delay, so a stall is placed on one side.
+ */
+function compositionReport(phases: [string, PhaseFigures | undefined][]): string[] {
+  const rows = [
+    [
+      "composition (ms)",
+      "p99",
+      "commit wait p50/p99",
+      "queue p99",
+      "prepare p99",
+      "SQL p99",
+      "fsync p99",
+      "hand-off p99",
+      "node loop p99/max",
+      "client loop p99/max",
+      "GC major n/≥10ms/total",
+    ],
+  ];
+  const lines: string[] = [];
+  for (const [label, p] of phases) {
+    if (!p) continue;
+    const n = p.node;
+    const major = n?.gc.major;
+    rows.push([
+      label,
+      f1(p.p99Ms),
+      n ? `${f1(n.waitMs.p50Ms)}/${f1(n.waitMs.p99Ms)}` : "-",
+      n ? f1(n.queueMs.p99Ms) : "-",
+      n ? f1(n.prepareMs.p99Ms) : "-",
+      n ? f1(n.commitMs.p99Ms) : "-",
+      n ? f1(n.syncMs.p99Ms) : "-",
+      n ? f1(n.handoffMs.p99Ms) : "-",
+      n ? `${f0(n.loopP99Ms)}/${f0(n.loopMaxMs)}` : "-",
+      `${f1(p.clientLoop.p99Ms)}/${f0(p.clientLoop.maxMs)}`,
+      major ? `${major.count}/${major.over10ms}/${f0(major.totalMs)}` : "0",
+    ]);
+    if (label !== "closed loop") {
+      lines.push(`${label}: worst latency by second   ${p.maxBySecondMs.join(" ")}`);
+      lines.push(`${label}: clients' worst loop delay ${p.clientLoop.maxBySecondMs.join(" ")}`);
+    }
+  }
+  return [table(rows), ...lines];
 }

@@ -2,6 +2,7 @@ import { Gauge } from "prom-client";
 import { mayReadFleet } from "../../shared/acl.ts";
 import type { ExtensionDefinition } from "../extension.ts";
 import { sendProblem } from "../http/problem.ts";
+import { registerCommitTimingMetrics } from "./commit-metrics.ts";
 import { registerMqttMetrics } from "./mqtt-metrics.ts";
 import { processRegistry } from "./process-metrics.ts";
 import { registerShadowMetrics } from "./shadow-metrics.ts";
@@ -33,6 +34,7 @@ export const metricsExtension: ExtensionDefinition = {
     }).set({ site: ctx.config.site }, 1);
     const stopMqtt = registerMqttMetrics(registry, ctx.broker, ctx.forwarded);
     const stopShadow = registerShadowMetrics(registry, ctx.service, ctx.commits, ctx.store);
+    const stopCommitTiming = registerCommitTimingMetrics(registry, ctx.commits);
     registerStoreMetrics(registry, ctx.db, ctx.config.dataDir);
     return {
       routes(app, principalOf) {
@@ -52,6 +54,7 @@ export const metricsExtension: ExtensionDefinition = {
       close() {
         stopMqtt();
         stopShadow();
+        stopCommitTiming();
       },
     };
   },

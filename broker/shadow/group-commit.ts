@@ -18,6 +18,33 @@ export interface CommitStats {
 interface Waiter {
   resolve: () => void;
   reject: (err: Error) => void;
+  /** performance.now() when the request was submitted. */
+  at: number;
+}
+
+/**
+ * Where a committed batch's time went (commit worker mode), for the latency composition of
+ * docs/benchmarks.md: a request's wait is its queue time (behind the batch in flight) plus the
+ * batch's prepare, commit, fsync and hand-off.
+ */
+export interface BatchTiming {
+  /** Requests released by the batch (some may have changed nothing). */
+  requests: number;
+  /** The oldest request of the batch: from its submit to the batch being prepared. */
+  queueMs: number;
+  /** ShadowStore.prepare on the main thread. */
+  prepareMs: number;
+  /** The SQLite transaction in the worker. */
+  commitMs: number;
+  /** The fdatasync of the WAL in the worker. */
+  syncMs: number;
+  /**
+   * Post → answer minus the worker's commit and fsync: the messages both ways, the worker picking the
+   * batch up, and the main thread's event loop getting to the answer (a stall there shows here).
+   */
+  handoffMs: number;
+  /** Each request's submit → durable (its `accepted` may be sent). */
+  waitsMs: number[];
 }
 
 /**
@@ -64,7 +91,7 @@ export class GroupCommit {
    * Told of every committed batch that wrote something: its size and how long the SQLite transaction
    * took (the metrics capability turns these into histograms; the counters above cannot give a spread).
    */
-  readonly batchObservers: ((size: number, ms: number) => void)[] = [];
+  readonly batchObservers: ((size: number, ms: number, timing?: BatchTiming) => void)[] = [];
 
   constructor(
     private readonly store: ShadowStore,
@@ -81,7 +108,8 @@ export class GroupCommit {
     if (this.closed) return Promise.reject(new ShadowError(503, "Node is shutting down"));
     if (this.broken) return Promise.reject(this.broken);
     if (entry) this.entries.add(entry);
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const at = performance.now();
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject, at }));
     if (this.entries.size >= this.maxBatch) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -199,18 +227,29 @@ export class GroupCommit {
       this.checkIdle();
       return;
     }
-    const prepareMs = performance.now() - started;
+    const posted = performance.now();
+    const prepareMs = posted - started;
     this.inFlight = { prepared, waiters };
     this.store.setWorkerWriting(true);
     writer.write(prepared.batch).then(
       (times) => {
+        const answered = performance.now();
         this.inFlight = undefined;
         this.store.setWorkerWriting(false);
         this.store.settle(prepared);
         this.countBatch(entries.size, prepareMs + times.commitMs);
         this.stats.syncs++;
         this.stats.totalSyncMs += times.syncMs;
-        for (const observe of this.batchObservers) observe(entries.size, times.commitMs);
+        const timing: BatchTiming = {
+          requests: waiters.length,
+          queueMs: started - (waiters[0]?.at ?? started),
+          prepareMs,
+          commitMs: times.commitMs,
+          syncMs: times.syncMs,
+          handoffMs: Math.max(0, answered - posted - times.commitMs - times.syncMs),
+          waitsMs: waiters.map((w) => answered - w.at),
+        };
+        for (const observe of this.batchObservers) observe(entries.size, times.commitMs, timing);
         for (const w of waiters) w.resolve();
         this.scheduleNext();
       },

@@ -1,0 +1,103 @@
+/**
+ * What the node under test says about a phase, read from its `GET /metrics` before and after it:
+ * where a request's wait for its commit went (broker/metrics/commit-metrics.ts), the node's event-loop
+ * delay (prom-client's monitor, reset at every scrape, so the scrape at the end covers the phase) and
+ * its garbage collections by kind.
+ */
+
+/** Samples of one scrape: `name{labels}` → value. */
+export type Scrape = Map<string, number>;
+
+export interface Spread {
+  count: number;
+  meanMs: number;
+  /** From the histogram's buckets: the upper bound of the bucket holding the quantile. */
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface NodeComposition {
+  /** Per request: submitted to the group commit → durable. */
+  waitMs: Spread;
+  /** Per batch: oldest request queued behind the batch in flight; prepare; SQL; fsync; hand-off. */
+  queueMs: Spread;
+  prepareMs: Spread;
+  commitMs: Spread;
+  syncMs: Spread;
+  handoffMs: Spread;
+  /** The node's main-thread event-loop delay over the phase (prom-client, 10 ms resolution). */
+  loopP99Ms: number;
+  loopMaxMs: number;
+  /** Collections during the phase by kind (major = mark-compact): count, total ms, how many took ≥ 10 ms. */
+  gc: Record<string, { count: number; totalMs: number; over10ms: number }>;
+}
+
+export async function scrape(httpUrl: string): Promise<Scrape> {
+  const res = await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
+  const out: Scrape = new Map();
+  for (const line of (await res.text()).split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const cut = line.lastIndexOf(" ");
+    out.set(line.slice(0, cut), Number(line.slice(cut + 1)));
+  }
+  return out;
+}
+
+/** Bucket counts (le in seconds, cumulative) of `name` whose labels contain `labels`, after minus before. */
+function buckets(before: Scrape, after: Scrape, name: string, labels = ""): [number, number][] {
+  const rows: [number, number][] = [];
+  const prefix = `${name}_bucket{`;
+  for (const [key, v] of after) {
+    if (!key.startsWith(prefix) || !key.includes(labels)) continue;
+    const le = /le="([^"]+)"/.exec(key)?.[1];
+    if (le === undefined) continue;
+    rows.push([le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le), v - (before.get(key) ?? 0)]);
+  }
+  return rows.sort((a, b) => a[0] - b[0]);
+}
+
+function spread(before: Scrape, after: Scrape, name: string): Spread {
+  const rows = buckets(before, after, name);
+  const count = (after.get(`${name}_count`) ?? 0) - (before.get(`${name}_count`) ?? 0);
+  const sum = (after.get(`${name}_sum`) ?? 0) - (before.get(`${name}_sum`) ?? 0);
+  const q = (f: number) => {
+    const rank = Math.max(1, Math.ceil(f * count));
+    const hit = rows.find(([, c]) => c >= rank);
+    return hit ? hit[0] * 1000 : Number.NaN;
+  };
+  return { count, meanMs: count > 0 ? (sum / count) * 1000 : Number.NaN, p50Ms: q(0.5), p99Ms: q(0.99) };
+}
+
+function gc(before: Scrape, after: Scrape): NodeComposition["gc"] {
+  const out: NodeComposition["gc"] = {};
+  for (const [key, v] of after) {
+    const m = /^nodejs_gc_duration_seconds_count\{kind="([^"]+)"\}$/.exec(key);
+    if (!m?.[1]) continue;
+    const kind = m[1];
+    const count = v - (before.get(key) ?? 0);
+    if (count === 0) continue;
+    const sumKey = `nodejs_gc_duration_seconds_sum{kind="${kind}"}`;
+    const totalMs = ((after.get(sumKey) ?? 0) - (before.get(sumKey) ?? 0)) * 1000;
+    const under10 = buckets(before, after, "nodejs_gc_duration_seconds", `kind="${kind}"`).find(
+      ([le]) => le === 0.01,
+    );
+    out[kind] = { count, totalMs, over10ms: count - (under10?.[1] ?? 0) };
+  }
+  return out;
+}
+
+export function composition(before: Scrape, after: Scrape): NodeComposition {
+  const s = (name: string) => spread(before, after, name);
+  return {
+    waitMs: s("umbra_commit_wait_seconds"),
+    queueMs: s("umbra_commit_queue_seconds"),
+    prepareMs: s("umbra_commit_prepare_seconds"),
+    commitMs: s("umbra_commit_duration_seconds"),
+    syncMs: s("umbra_commit_sync_seconds"),
+    handoffMs: s("umbra_commit_handoff_seconds"),
+    loopP99Ms: (after.get("nodejs_eventloop_lag_p99_seconds") ?? Number.NaN) * 1000,
+    loopMaxMs: (after.get("nodejs_eventloop_lag_max_seconds") ?? Number.NaN) * 1000,
+    gc: gc(before, after),
+  };
+}
