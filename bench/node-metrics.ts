@@ -16,15 +16,18 @@ export interface Spread {
   p99Ms: number;
 }
 
+/** The parts of a request's wait for its commit (wait = queue + prepare + sql + fsync + handoff). */
+export const COMMIT_PARTS = ["wait", "queue", "prepare", "sql", "fsync", "handoff"] as const;
+export type CommitPart = (typeof COMMIT_PARTS)[number];
+
 export interface NodeComposition {
-  /** Per request: submitted to the group commit → durable. */
-  waitMs: Spread;
-  /** Per batch: oldest request queued behind the batch in flight; prepare; SQL; fsync; hand-off. */
-  queueMs: Spread;
-  prepareMs: Spread;
-  commitMs: Spread;
-  syncMs: Spread;
-  handoffMs: Spread;
+  /**
+   * Per request: submitted to the group commit → durable (`wait`), and its parts: its queue time behind
+   * the batch in flight, then its batch's prepare (main thread), SQL and fsync (worker) and hand-off.
+   */
+  commit: Record<CommitPart, Spread & { worstMs: number }>;
+  /** Checkpoints done by the checkpointer thread, off the commit path. */
+  checkpointMs: Spread;
   /** The node's main-thread event-loop delay over the phase (prom-client, 10 ms resolution). */
   loopP99Ms: number;
   loopMaxMs: number;
@@ -88,14 +91,14 @@ function gc(before: Scrape, after: Scrape): NodeComposition["gc"] {
 }
 
 export function composition(before: Scrape, after: Scrape): NodeComposition {
-  const s = (name: string) => spread(before, after, name);
+  const commit = {} as NodeComposition["commit"];
+  for (const part of COMMIT_PARTS) {
+    const worst = after.get(`umbra_commit_worst_seconds{part="${part}"}`) ?? Number.NaN;
+    commit[part] = { ...spread(before, after, `umbra_commit_${part}_seconds`), worstMs: worst * 1000 };
+  }
   return {
-    waitMs: s("umbra_commit_wait_seconds"),
-    queueMs: s("umbra_commit_queue_seconds"),
-    prepareMs: s("umbra_commit_prepare_seconds"),
-    commitMs: s("umbra_commit_duration_seconds"),
-    syncMs: s("umbra_commit_sync_seconds"),
-    handoffMs: s("umbra_commit_handoff_seconds"),
+    commit,
+    checkpointMs: spread(before, after, "umbra_wal_checkpoint_seconds"),
     loopP99Ms: (after.get("nodejs_eventloop_lag_p99_seconds") ?? Number.NaN) * 1000,
     loopMaxMs: (after.get("nodejs_eventloop_lag_max_seconds") ?? Number.NaN) * 1000,
     gc: gc(before, after),

@@ -1,4 +1,5 @@
 import type { LoadFigures, LoadProgress, PhaseFigures } from "./load-run.ts";
+import { COMMIT_PARTS } from "./node-metrics.ts";
 import type { BenchOptions } from "./options.ts";
 import type { StoredFigures } from "./stored-run.ts";
 
@@ -250,16 +251,12 @@ export function renderReport(r: BenchResult): string {
 function compositionReport(phases: [string, PhaseFigures | undefined][]): string[] {
   const rows = [
     [
-      "composition (ms)",
-      "p99",
-      "commit wait p50/p99",
-      "queue p99",
-      "prepare p99",
-      "SQL p99",
-      "fsync p99",
-      "hand-off p99",
-      "node loop p99/max",
-      "client loop p99/max",
+      "composition: p99 / worst ms",
+      "latency",
+      ...COMMIT_PARTS.map((p) => (p === "wait" ? "commit wait" : p)),
+      "ckpt thread n/p99",
+      "node loop",
+      "client loop",
       "GC major n/≥10ms/total",
     ],
   ];
@@ -270,13 +267,9 @@ function compositionReport(phases: [string, PhaseFigures | undefined][]): string
     const major = n?.gc.major;
     rows.push([
       label,
-      f1(p.p99Ms),
-      n ? `${f1(n.waitMs.p50Ms)}/${f1(n.waitMs.p99Ms)}` : "-",
-      n ? f1(n.queueMs.p99Ms) : "-",
-      n ? f1(n.prepareMs.p99Ms) : "-",
-      n ? f1(n.commitMs.p99Ms) : "-",
-      n ? f1(n.syncMs.p99Ms) : "-",
-      n ? f1(n.handoffMs.p99Ms) : "-",
+      `${f1(p.p99Ms)}/${f0(p.maxMs)}`,
+      ...COMMIT_PARTS.map((part) => (n ? `${f1(n.commit[part].p99Ms)}/${f0(n.commit[part].worstMs)}` : "-")),
+      n ? `${n.checkpointMs.count}/${f1(n.checkpointMs.p99Ms)}` : "-",
       n ? `${f0(n.loopP99Ms)}/${f0(n.loopMaxMs)}` : "-",
       `${f1(p.clientLoop.p99Ms)}/${f0(p.clientLoop.maxMs)}`,
       major ? `${major.count}/${major.over10ms}/${f0(major.totalMs)}` : "0",

@@ -22,6 +22,12 @@ const BACKFILL_BATCH = 256;
 const BACKFILL_SLICE_MS = 20;
 /** Views are written behind the shadows at most this often (they only serve the rebuild at start). */
 const VIEW_FLUSH_MS = 1000;
+/**
+ * Views written per step of a flush, each step on its own turn of the event loop: at 2,000 updates/s a
+ * whole second's views in one transaction held the main thread for 7–11 ms of CPU (more under load),
+ * a stall every second that the open-loop p99 saw (docs/benchmarks.md, "Open-loop latency composition").
+ */
+const VIEW_FLUSH_STEP = 256;
 
 export interface ConflictEntry {
   thing: string;
@@ -83,10 +89,7 @@ export class FleetService {
           this.unsaved.set(e.key, { thing: e.addr.thing, name: e.addr.shadow, view });
         }
         // Between the commit worker's batches: never waiting for its write lock on the main thread.
-        this.flushTimer ??= setTimeout(
-          () => store.betweenCommits(() => this.flushViews()),
-          VIEW_FLUSH_MS,
-        ).unref();
+        this.flushTimer ??= setTimeout(() => this.flushStep(store), VIEW_FLUSH_MS).unref();
       },
     });
   }
@@ -139,9 +142,31 @@ export class FleetService {
   flushViews(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
+    this.writeViews(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * The timer's flush: `VIEW_FLUSH_STEP` views at a time, between the commit worker's batches, the next
+   * step on a later turn so that requests and replies waiting meanwhile go first. `flushTimer` stays
+   * set until the last step, so commits meanwhile do not start a second flush.
+   */
+  private flushStep(store: ShadowStore): void {
+    store.betweenCommits(() => {
+      this.writeViews(VIEW_FLUSH_STEP);
+      if (this.unsaved.size === 0) this.flushTimer = undefined;
+      else setImmediate(() => this.flushStep(store));
+    });
+  }
+
+  /** Writes up to `max` of the views changed since they were last written, oldest change first. */
+  private writeViews(max: number): void {
     if (this.unsaved.size === 0) return;
-    const batch = [...this.unsaved.values()];
-    this.unsaved.clear();
+    const batch: { thing: string; name: string; view: ShadowView }[] = [];
+    for (const [key, v] of this.unsaved) {
+      if (batch.length >= max) break;
+      batch.push(v);
+      this.unsaved.delete(key);
+    }
     this.views.flush(batch);
   }
 

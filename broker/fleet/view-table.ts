@@ -36,12 +36,20 @@ export class FleetViewTable {
 
   /** Writes views (undefined: the shadow was deleted) in one transaction. */
   flush(views: Iterable<{ thing: string; name: string; view: ShadowView }>): void {
-    this.db.transaction(() => {
-      for (const { thing, name, view } of views) {
-        if (view.exists) this.q.put.run(thing, name, view.version, JSON.stringify(stored(view)));
-        else this.q.drop.run(thing, name);
-      }
-    })();
+    // Without an fsync of its own (synchronous=NORMAL for this transaction): the views are a cache that
+    // start-up re-reads when stale, and an fsync here would wait on the main thread.
+    const was = this.db.pragma("synchronous", { simple: true });
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      this.db.transaction(() => {
+        for (const { thing, name, view } of views) {
+          if (view.exists) this.q.put.run(thing, name, view.version, JSON.stringify(stored(view)));
+          else this.q.drop.run(thing, name);
+        }
+      })();
+    } finally {
+      this.db.pragma(`synchronous = ${Number(was)}`);
+    }
   }
 
   /** Every stored view, after dropping those of shadows deleted since they were written. */

@@ -1,4 +1,5 @@
-import { Histogram, type Registry } from "prom-client";
+import { Gauge, Histogram, type Registry } from "prom-client";
+import type { CheckpointReport } from "../shadow/commit-thread.ts";
 import type { BatchTiming, GroupCommit } from "../shadow/group-commit.ts";
 
 /**
@@ -10,43 +11,74 @@ const WAIT_BUCKETS = [
   0.1, 0.2, 0.5, 1, 2.5,
 ];
 
+/** The parts of a request's wait for its commit: wait = queue + prepare + sql + fsync + handoff. */
+const PARTS = ["wait", "queue", "prepare", "sql", "fsync", "handoff"] as const;
+type Part = (typeof PARTS)[number];
+
 /**
  * Where a request's wait for the group commit goes (commit worker mode, docs/benchmarks.md "Open-loop
- * latency composition"): per request submit → durable, and per batch the oldest request's queue time
- * behind the batch in flight, the main thread's prepare, the worker's transaction and fsync, and the
- * hand-off (messages both ways plus the main thread's event loop reaching the answer).
+ * latency composition"), observed once per request so that a slow batch weighs by the requests it
+ * held: its own queue time behind the batch in flight, then its batch's prepare on the main thread,
+ * transaction and fsync in the worker, and hand-off (messages both ways plus the main thread's event
+ * loop reaching the answer). Also the worst of each since the last scrape, and the WAL checkpoints the
+ * checkpointer thread did beside the commits.
  */
 export function registerCommitTimingMetrics(registry: Registry, commits: GroupCommit): () => void {
-  const histogram = (name: string, help: string) =>
-    new Histogram({ name, help, buckets: WAIT_BUCKETS, registers: [registry] });
-  const wait = histogram(
-    "umbra_commit_wait_seconds",
-    "per request: submitted to the group commit → durable (accepted may be sent)",
-  );
-  const queue = histogram(
-    "umbra_commit_queue_seconds",
-    "per batch: its oldest request's wait before the batch was prepared (behind the batch in flight)",
-  );
-  const prepare = histogram(
-    "umbra_commit_prepare_seconds",
-    "per batch: ShadowStore.prepare on the main thread",
-  );
-  const sync = histogram("umbra_commit_sync_seconds", "per batch: fdatasync of the WAL in the commit worker");
-  const handoff = histogram(
-    "umbra_commit_handoff_seconds",
-    "per batch: post → answer minus the worker's transaction and fsync (messages, main-thread event loop)",
-  );
+  const histograms = {} as Record<Part, Histogram>;
+  for (const part of PARTS) {
+    histograms[part] = new Histogram({
+      name: `umbra_commit_${part}_seconds`,
+      help: `per request, its wait for the group commit: ${part === "wait" ? "submitted → durable" : part}`,
+      buckets: WAIT_BUCKETS,
+      registers: [registry],
+    });
+  }
+  const worst = Object.fromEntries(PARTS.map((p) => [p, 0])) as Record<Part, number>;
+  new Gauge({
+    name: "umbra_commit_worst_seconds",
+    help: "the worst request's value of each part of its commit wait since the last scrape",
+    labelNames: ["part"],
+    registers: [registry],
+    collect() {
+      for (const part of PARTS) {
+        this.set({ part }, worst[part]);
+        worst[part] = 0;
+      }
+    },
+  });
+  const record = (part: Part, ms: number, times: number) => {
+    const s = ms / 1000;
+    const h = histograms[part];
+    for (let i = 0; i < times; i++) h.observe(s);
+    if (s > worst[part]) worst[part] = s;
+  };
   const observe = (_size: number, _ms: number, t?: BatchTiming) => {
     if (!t) return;
-    for (const ms of t.waitsMs) wait.observe(ms / 1000);
-    queue.observe(t.queueMs / 1000);
-    prepare.observe(t.prepareMs / 1000);
-    sync.observe(t.syncMs / 1000);
-    handoff.observe(t.handoffMs / 1000);
+    const n = t.queuesMs.length;
+    const batchMs = t.prepareMs + t.commitMs + t.syncMs + t.handoffMs;
+    for (const q of t.queuesMs) {
+      record("queue", q, 1);
+      record("wait", q + batchMs, 1);
+    }
+    record("prepare", t.prepareMs, n);
+    record("sql", t.commitMs, n);
+    record("fsync", t.syncMs, n);
+    record("handoff", t.handoffMs, n);
   };
   commits.batchObservers.push(observe);
+  const offPath = new Histogram({
+    name: "umbra_wal_checkpoint_seconds",
+    help: "WAL checkpoints done by the checkpointer thread, beside the commits (none of them waits for it)",
+    buckets: WAIT_BUCKETS,
+    registers: [registry],
+  });
+  const onCheckpoint = (r: CheckpointReport) => offPath.observe(r.ms / 1000);
+  const checkpoints = commits.checkpointObservers;
+  checkpoints?.push(onCheckpoint);
   return () => {
     const i = commits.batchObservers.indexOf(observe);
     if (i >= 0) commits.batchObservers.splice(i, 1);
+    const j = checkpoints?.indexOf(onCheckpoint) ?? -1;
+    if (j >= 0) checkpoints?.splice(j, 1);
   };
 }

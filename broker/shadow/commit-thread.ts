@@ -3,12 +3,39 @@ import type { Db } from "../store/database.ts";
 import type { CommitBatch } from "./commit-batch.ts";
 
 export interface CommitWorkerData {
+  role: "commit";
   /** The node's database file; the worker opens its own connection to it. */
   path: string;
   busyTimeoutMs: number;
+  /** SQLite's automatic checkpoint stays off on the worker's connection (the checkpointer does it). */
+  checkpointer: boolean;
 }
 
-export type CommitRequest = { type: "batch"; id: number; batch: CommitBatch } | { type: "close" };
+export interface CheckpointerData {
+  role: "checkpointer";
+  path: string;
+  busyTimeoutMs: number;
+  /** A PASSIVE checkpoint this often (ms). */
+  everyMs: number;
+}
+
+/** A checkpoint that copied something: how long it took and how many WAL frames it copied. */
+export interface CheckpointReport {
+  ms: number;
+  frames: number;
+}
+
+/**
+ * Often enough that the WAL stays well below SQLite's 1,000-page automatic threshold (the node's own
+ * connection keeps it) at the node's write rate (~600 pages per 100 ms at 2,000 updates/s).
+ */
+const CHECKPOINT_EVERY_MS = 100;
+
+export type CommitRequest =
+  | { type: "batch"; id: number; batch: CommitBatch }
+  /** The checkpointer is gone: SQLite's automatic checkpoint back on the worker's connection. */
+  | { type: "autocheckpoint" }
+  | { type: "close" };
 
 export type CommitReply =
   | { id: number; ok: true; commitMs: number; syncMs: number }
@@ -36,6 +63,8 @@ export interface CommitWriter {
   /** Resolves once the batch is committed and on disk; rejects with a CommitFailure. */
   write(batch: CommitBatch): Promise<CommitTimes>;
   close(): Promise<void>;
+  /** Told of every WAL checkpoint done off the commit path (if the writer does them). */
+  readonly checkpointObservers?: ((report: CheckpointReport) => void)[];
 }
 
 /**
@@ -46,6 +75,10 @@ export interface CommitWriter {
  */
 export class CommitThread implements CommitWriter {
   private readonly worker: Worker;
+  /** Checkpoints the WAL beside the commits (broker/shadow/wal-checkpointer.ts); undefined once it failed. */
+  private checkpointer: Worker | undefined;
+  private readonly checkpointerExited: Promise<void>;
+  readonly checkpointObservers: ((report: CheckpointReport) => void)[] = [];
   private readonly pending = new Map<
     number,
     { resolve: (t: CommitTimes) => void; reject: (e: CommitFailure) => void }
@@ -54,9 +87,15 @@ export class CommitThread implements CommitWriter {
   private dead: CommitFailure | undefined;
   private readonly exited: Promise<void>;
 
-  constructor(db: Db, busyTimeoutMs = 5000) {
-    const data: CommitWorkerData = { path: db.name, busyTimeoutMs };
-    this.worker = new Worker(new URL("./commit-worker-entry.mjs", import.meta.url), { workerData: data });
+  constructor(
+    db: Db,
+    busyTimeoutMs = 5000,
+    /** false: SQLite's automatic checkpoint inside the worker's commits (as before the checkpointer). */
+    checkpoints = process.env.UMBRA_WAL_CHECKPOINTER !== "0",
+  ) {
+    const entry = new URL("./commit-worker-entry.mjs", import.meta.url);
+    const data: CommitWorkerData = { role: "commit", path: db.name, busyTimeoutMs, checkpointer: checkpoints };
+    this.worker = new Worker(entry, { workerData: data });
     // Referenced only while a batch is in flight: an idle worker never keeps the process alive.
     this.worker.unref();
     this.worker.on("message", (reply: CommitReply) => this.answer(reply));
@@ -66,6 +105,36 @@ export class CommitThread implements CommitWriter {
     this.exited = new Promise((resolve) =>
       this.worker.once("exit", (code) => {
         this.fail(`commit worker exited (${code})`);
+        resolve();
+      }),
+    );
+    const cpData: CheckpointerData = {
+      role: "checkpointer",
+      path: db.name,
+      busyTimeoutMs,
+      everyMs: CHECKPOINT_EVERY_MS,
+    };
+    if (!checkpoints) {
+      this.checkpointerExited = Promise.resolve();
+      return;
+    }
+    const checkpointer = new Worker(entry, { workerData: cpData });
+    this.checkpointer = checkpointer;
+    checkpointer.unref();
+    checkpointer.on("message", (report: CheckpointReport) => {
+      for (const observe of this.checkpointObservers) observe(report);
+    });
+    // A failed checkpointer costs latency, never data: the commit worker checkpoints inside its
+    // commits again, as SQLite does by default.
+    const lost = () => {
+      if (this.checkpointer !== checkpointer) return;
+      this.checkpointer = undefined;
+      if (!this.dead) this.worker.postMessage({ type: "autocheckpoint" } satisfies CommitRequest);
+    };
+    checkpointer.on("error", lost);
+    this.checkpointerExited = new Promise((resolve) =>
+      checkpointer.once("exit", () => {
+        lost();
         resolve();
       }),
     );
@@ -84,6 +153,10 @@ export class CommitThread implements CommitWriter {
 
   /** Lets the worker finish what it was sent, closes its connection and waits for it to exit. */
   async close(): Promise<void> {
+    const checkpointer = this.checkpointer;
+    this.checkpointer = undefined;
+    checkpointer?.postMessage({ type: "close" });
+    await this.checkpointerExited;
     if (!this.dead) {
       this.worker.ref();
       this.worker.postMessage({ type: "close" } satisfies CommitRequest);

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { BatchWriter } from "./commit-batch.ts";
 import type { CommitReply, CommitRequest, CommitWorkerData } from "./commit-thread.ts";
 
-const { path, busyTimeoutMs } = workerData as CommitWorkerData;
+const { path, busyTimeoutMs, checkpointer } = workerData as CommitWorkerData;
 const port = parentPort;
 if (!port) throw new Error("commit-worker.ts runs as a worker thread (broker/shadow/commit-thread.ts)");
 
@@ -22,6 +22,8 @@ function open(): { db: Database.Database; writer: BatchWriter } {
   // the answer, outside the write lock, so the node's other writers wait for the transaction only.
   // Checkpoints still sync, so the file is never corrupt (as WalSync does on the main thread).
   db.pragma("synchronous = NORMAL");
+  // The WAL checkpointer thread copies the WAL back beside the commits (wal-checkpointer.ts).
+  if (checkpointer) db.pragma("wal_autocheckpoint = 0");
   return { db, writer: new BatchWriter(db) };
 }
 
@@ -50,6 +52,10 @@ function wal(): number {
 }
 
 port.on("message", (req: CommitRequest) => {
+  if (req.type === "autocheckpoint") {
+    db.pragma("wal_autocheckpoint = 1000");
+    return;
+  }
   if (req.type === "close") {
     if (walFd !== undefined) closeSync(walFd);
     db.close();

@@ -1,5 +1,5 @@
 import { ShadowError } from "../../shared/errors.ts";
-import { CommitFailure, type CommitWriter } from "./commit-thread.ts";
+import { type CheckpointReport, CommitFailure, type CommitWriter } from "./commit-thread.ts";
 import type { PreparedCommit, ShadowEntry, ShadowStore } from "./shadow-store.ts";
 import type { CommitDurability } from "./wal-sync.ts";
 
@@ -43,8 +43,8 @@ export interface BatchTiming {
    * batch up, and the main thread's event loop getting to the answer (a stall there shows here).
    */
   handoffMs: number;
-  /** Each request's submit → durable (its `accepted` may be sent). */
-  waitsMs: number[];
+  /** Each request's submit → the batch being prepared (its queue time; waitsMs minus the batch's parts). */
+  queuesMs: number[];
 }
 
 /**
@@ -101,6 +101,11 @@ export class GroupCommit {
   ) {
     if (durability && "write" in durability) this.writer = durability;
     else this.durability = durability;
+  }
+
+  /** The writer's WAL checkpoints done off the commit path (commit worker mode), to observe them. */
+  get checkpointObservers(): ((report: CheckpointReport) => void)[] | undefined {
+    return this.writer?.checkpointObservers;
   }
 
   /** Resolves once `entry` (if any) and everything staged before it is durable. */
@@ -247,7 +252,7 @@ export class GroupCommit {
           commitMs: times.commitMs,
           syncMs: times.syncMs,
           handoffMs: Math.max(0, answered - posted - times.commitMs - times.syncMs),
-          waitsMs: waiters.map((w) => answered - w.at),
+          queuesMs: waiters.map((w) => started - w.at),
         };
         for (const observe of this.batchObservers) observe(entries.size, times.commitMs, timing);
         for (const w of waiters) w.resolve();
