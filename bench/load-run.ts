@@ -231,6 +231,10 @@ async function phase(
       p99Ms: Math.max(...parts.map((p) => p.loop.p99Ms)),
       maxMs: Math.max(...parts.map((p) => p.loop.maxMs)),
       maxBySecondMs: worstBySecond(parts.map((p) => p.loop.maxBySecondMs)),
+      gcMaxMs: Math.max(...parts.map((p) => p.loop.gcMaxMs)),
+      gcMajor: sum((p) => p.loop.gcMajor),
+      gcMajorMaxMs: Math.max(...parts.map((p) => p.loop.gcMajorMaxMs)),
+      heapUsedMiB: Math.max(...parts.map((p) => p.loop.heapUsedMiB)),
     },
     node: before && after ? composition(before, after) : undefined,
   };

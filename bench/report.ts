@@ -257,7 +257,8 @@ function compositionReport(phases: [string, PhaseFigures | undefined][]): string
       "ckpt thread n/p99",
       "node loop",
       "client loop",
-      "GC major n/≥10ms/total",
+      "node GC major n/≥10ms/total",
+      "client GC max, major n/max, heap MiB",
     ],
   ];
   const lines: string[] = [];
@@ -273,6 +274,7 @@ function compositionReport(phases: [string, PhaseFigures | undefined][]): string
       n ? `${f0(n.loopP99Ms)}/${f0(n.loopMaxMs)}` : "-",
       `${f1(p.clientLoop.p99Ms)}/${f0(p.clientLoop.maxMs)}`,
       major ? `${major.count}/${major.over10ms}/${f0(major.totalMs)}` : "0",
+      `${f0(p.clientLoop.gcMaxMs)}, ${p.clientLoop.gcMajor}/${f0(p.clientLoop.gcMajorMaxMs)}, ${f0(p.clientLoop.heapUsedMiB)}`,
     ]);
     if (label !== "closed loop") {
       lines.push(`${label}: worst latency by second   ${p.maxBySecondMs.join(" ")}`);
