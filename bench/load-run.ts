@@ -63,12 +63,17 @@ export interface LoadFigures {
   open: PhaseFigures;
   /** desired → delta at the device (shadow mode only). */
   delta?: PhaseFigures;
+  /** The unmeasured desired writes before it (its first seconds, reported for what they show). */
+  deltaWarmup?: PhaseFigures;
   rssPeakBytes: number;
   hwmBytes: number;
   disconnects: number;
 }
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+/** Seconds of desired writes before the measured desired→delta phase (at most --warmup). */
+const DESIRED_WARMUP_S = 2;
 
 /** Connects the devices to `broker` from worker processes and runs the load phases against it. */
 export async function runLoad(
@@ -154,15 +159,24 @@ export async function runLoad(
     got.open = open;
     let delta: PhaseFigures | undefined;
     if (mode === "shadow") {
-      log(`${mode}: desired->delta ${opts.deltaRate}/s for ${opts.duration} s`);
-      progress.during = "desired->delta";
-      const cmd: WorkerCommand = {
+      const desired = (seconds: number): WorkerCommand => ({
         cmd: "desired",
         rate: opts.deltaRate / nWorkers,
-        durationMs: opts.duration * 1000,
+        durationMs: seconds * 1000,
         drainMs,
-      };
-      delta = await phase(workers, broker, cmd, limit(opts.duration));
+      });
+      // The closed-loop warm-up runs reported updates only: the first second of desired writes ran code
+      // neither the node nor the clients had run yet (desired, delta), and its stall was measured as
+      // part of the phase (docs/benchmarks.md, "Open-loop latency composition"). Warmed up the same way.
+      const warm = Math.min(opts.warmup, DESIRED_WARMUP_S);
+      if (warm > 0) {
+        log(`${mode}: desired warm-up ${warm} s`);
+        progress.during = "desired warm-up";
+        got.deltaWarmup = await phase(workers, broker, desired(warm), limit(warm));
+      }
+      log(`${mode}: desired->delta ${opts.deltaRate}/s for ${opts.duration} s`);
+      progress.during = "desired->delta";
+      delta = await phase(workers, broker, desired(opts.duration), limit(opts.duration));
     }
     const last = procSample(broker.pid);
     return {
@@ -174,6 +188,7 @@ export async function runLoad(
       closed,
       open,
       delta,
+      deltaWarmup: got.deltaWarmup,
       rssPeakBytes: Math.max(watch.stop(), last.rssBytes),
       hwmBytes: last.hwmBytes,
       disconnects: (delta ?? open).disconnects,

@@ -152,6 +152,7 @@ export function renderReport(r: BenchResult): string {
       ...compositionReport([
         ["closed loop", r.umbra.closed],
         ["open loop", r.umbra.open],
+        ["desired warm-up (not measured)", r.umbra.deltaWarmup],
         ["desired->delta", r.umbra.delta],
       ]),
     );
@@ -276,7 +277,7 @@ function compositionReport(phases: [string, PhaseFigures | undefined][]): string
       major ? `${major.count}/${major.over10ms}/${f0(major.totalMs)}` : "0",
       `${f0(p.clientLoop.gcMaxMs)}, ${p.clientLoop.gcMajor}/${f0(p.clientLoop.gcMajorMaxMs)}, ${f0(p.clientLoop.heapUsedMiB)}`,
     ]);
-    if (label !== "closed loop") {
+    if (label === "open loop" || label === "desired->delta" || label.startsWith("desired warm-up")) {
       lines.push(`${label}: worst latency by second   ${p.maxBySecondMs.join(" ")}`);
       lines.push(`${label}: clients' worst loop delay ${p.clientLoop.maxBySecondMs.join(" ")}`);
     }
