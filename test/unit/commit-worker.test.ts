@@ -196,6 +196,29 @@ describe("GroupCommit with the commit worker", () => {
 });
 
 describe("CommitThread", () => {
+  it("checkpoints the WAL on its checkpointer thread, beside the commits, and times each batch", async () => {
+    const { db, thread, commits, stage } = setup();
+    const copied: number[] = [];
+    thread.checkpointObservers.push((r) => copied.push(r.frames));
+    const timings: { queues: number; commitMs: number; syncMs: number }[] = [];
+    commits.batchObservers.push((_n, _ms, t) => {
+      if (t) timings.push({ queues: t.queuesMs.length, commitMs: t.commitMs, syncMs: t.syncMs });
+    });
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(Array.from({ length: 50 }, (_, i) => commits.submit(stage(`dev-${i}`, { round }))));
+    }
+    expect(timings.length).toBeGreaterThanOrEqual(5);
+    expect(timings.reduce((a, t) => a + t.queues, 0)).toBe(250);
+    // Bounded wait: the checkpointer passes every 100 ms.
+    for (let i = 0; i < 200 && copied.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(copied.length).toBeGreaterThan(0);
+    expect(copied.every((f) => f > 0)).toBe(true);
+    // Everything the worker wrote is in the database file now, not only in the WAL.
+    const [row] = db.pragma("wal_checkpoint(PASSIVE)") as { log: number; checkpointed: number }[];
+    expect(row?.checkpointed).toBe(row?.log);
+    expect(versionOnDisk(db, "dev-49")).toBe(5);
+  });
+
   it("a worker that cannot open the database fails every batch as a storage failure", async () => {
     const { db } = freshStore();
     const fake = { name: `${db.name}.missing` } as Db;
