@@ -102,7 +102,8 @@ export async function startNode(
     // (broker/shadow/commit-thread.ts, docs/shadow-engine.md "Threads").
     const walSync = WalSync.forDatabase(db);
     cleanup.push(() => walSync?.close());
-    const writer = config.commitWorker && walSync ? new CommitThread(db) : undefined;
+    const writer =
+      config.commitWorker && walSync ? new CommitThread(db, undefined, config.walCheckpointer) : undefined;
     const commits = new GroupCommit(store, undefined, writer ?? walSync);
     cleanup.push(() => commits.close());
     // Automerge's wasm heap grows in large steps, not 64 KiB ones (each grow costs V8 a full GC).

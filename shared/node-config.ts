@@ -56,6 +56,8 @@ export interface NodeConfig {
   epochShared: boolean;
   /** Write shadow batches (transaction + fsync) on a worker thread; off: on the main thread (docs/shadow-engine.md). */
   commitWorker: boolean;
+  /** With the commit worker: WAL checkpoints on a thread of their own, not inside its commits. */
+  walCheckpointer: boolean;
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string;
   /** Accept clients without credentials (development only; the node warns). */

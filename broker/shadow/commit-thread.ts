@@ -91,10 +91,15 @@ export class CommitThread implements CommitWriter {
     db: Db,
     busyTimeoutMs = 5000,
     /** false: SQLite's automatic checkpoint inside the worker's commits (as before the checkpointer). */
-    checkpoints = process.env.UMBRA_WAL_CHECKPOINTER !== "0",
+    checkpoints = true,
   ) {
     const entry = new URL("./commit-worker-entry.mjs", import.meta.url);
-    const data: CommitWorkerData = { role: "commit", path: db.name, busyTimeoutMs, checkpointer: checkpoints };
+    const data: CommitWorkerData = {
+      role: "commit",
+      path: db.name,
+      busyTimeoutMs,
+      checkpointer: checkpoints,
+    };
     this.worker = new Worker(entry, { workerData: data });
     // Referenced only while a batch is in flight: an idle worker never keeps the process alive.
     this.worker.unref();

@@ -43,6 +43,7 @@ describe("loadConfig defaults", () => {
       heapGrowthPercent: 100,
       epochShared: true,
       commitWorker: true,
+      walCheckpointer: true,
       logLevel: "warn",
       allowAnonymous: false,
       tlsPort: null,
