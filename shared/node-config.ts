@@ -56,7 +56,7 @@ export interface NodeConfig {
   epochShared: boolean;
   /** Write shadow batches (transaction + fsync) on a worker thread; off: on the main thread (docs/shadow-engine.md). */
   commitWorker: boolean;
-  /** With the commit worker: WAL checkpoints on a thread of their own, not inside its commits. */
+  /** With the commit worker: WAL checkpoints on a thread of their own, not after its answers (default). */
   walCheckpointer: boolean;
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string;

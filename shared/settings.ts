@@ -107,8 +107,8 @@ const SCHEMA = {
   epochShared: { kind: "bool", env: "", default: true, flag: only },
   // The group commit's transaction and fsync on a worker thread (docs/shadow-engine.md, "Threads").
   commitWorker: { kind: "bool", env: "", default: true, flag: only },
-  // WAL checkpoints on their own thread, beside the commit worker's commits (docs/shadow-engine.md).
-  walCheckpointer: { kind: "bool", env: "", default: true, flag: only },
+  // WAL checkpoints on their own thread instead of the commit worker's, after its answers (docs/shadow-engine.md).
+  walCheckpointer: { kind: "bool", env: "", default: false, flag: only },
   logLevel: {
     kind: "level",
     env: "",

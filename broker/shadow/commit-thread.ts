@@ -9,6 +9,13 @@ export interface CommitWorkerData {
   busyTimeoutMs: number;
   /** SQLite's automatic checkpoint stays off on the worker's connection (the checkpointer does it). */
   checkpointer: boolean;
+  /** Without the checkpointer: a checkpoint after a batch is answered at most this often; 0 = SQLite's own, inside commits. */
+  checkpointEveryMs: number;
+}
+
+/** The commit worker's note of a checkpoint it ran after answering a batch. */
+export interface CheckpointNote extends CheckpointReport {
+  type: "checkpoint";
 }
 
 export interface CheckpointerData {
@@ -26,10 +33,17 @@ export interface CheckpointReport {
 }
 
 /**
- * Often enough that the WAL stays well below SQLite's 1,000-page automatic threshold (the node's own
- * connection keeps it) at the node's write rate (~600 pages per 100 ms at 2,000 updates/s).
+ * A checkpoint copies each changed page once however often it changed since the last one: the hot
+ * shadow rows and index pages are rewritten many times a second at 2,000 updates/s, so one pass a
+ * second writes fewer pages to the database file (and syncs it fewer times) than SQLite's 4–7
+ * automatic ones. Overridable for measurements (UMBRA_WAL_CHECKPOINT_MS).
  */
-const CHECKPOINT_EVERY_MS = 100;
+const CHECKPOINT_EVERY_MS = Number(process.env.UMBRA_WAL_CHECKPOINT_MS) || 1000;
+/**
+ * The commit worker's checkpoints after answering (commit-worker.ts): about as often as SQLite's own
+ * at 2,000 updates/s (1,000 pages), so the WAL stays as small. UMBRA_WAL_CHECKPOINT_AFTER_MS=0 for SQLite's own.
+ */
+const AFTER_ANSWER_EVERY_MS = Number(process.env.UMBRA_WAL_CHECKPOINT_AFTER_MS ?? 200);
 
 export type CommitRequest =
   | { type: "batch"; id: number; batch: CommitBatch }
@@ -86,12 +100,14 @@ export class CommitThread implements CommitWriter {
   private nextId = 1;
   private dead: CommitFailure | undefined;
   private readonly exited: Promise<void>;
+  /** SQLite's automatic checkpoint back on the node's connection (when nothing else checkpoints). */
+  private readonly restoreAutoCheckpoint: () => void;
 
   constructor(
     db: Db,
     busyTimeoutMs = 5000,
-    /** false: SQLite's automatic checkpoint inside the worker's commits (as before the checkpointer). */
-    checkpoints = true,
+    /** true: WAL checkpoints on a thread of their own (wal-checkpointer.ts) instead of after answers. */
+    checkpoints = false,
   ) {
     const entry = new URL("./commit-worker-entry.mjs", import.meta.url);
     const data: CommitWorkerData = {
@@ -99,11 +115,15 @@ export class CommitThread implements CommitWriter {
       path: db.name,
       busyTimeoutMs,
       checkpointer: checkpoints,
+      checkpointEveryMs: AFTER_ANSWER_EVERY_MS,
     };
     this.worker = new Worker(entry, { workerData: data });
     // Referenced only while a batch is in flight: an idle worker never keeps the process alive.
     this.worker.unref();
-    this.worker.on("message", (reply: CommitReply) => this.answer(reply));
+    this.worker.on("message", (reply: CommitReply | CheckpointNote) => {
+      if ("type" in reply) for (const observe of this.checkpointObservers) observe(reply);
+      else this.answer(reply);
+    });
     this.worker.on("error", (err: unknown) =>
       this.fail(`commit worker failed: ${err instanceof Error ? err.message : JSON.stringify(err)}`),
     );
@@ -113,6 +133,14 @@ export class CommitThread implements CommitWriter {
         resolve();
       }),
     );
+    // The node's own connection must not checkpoint either while the worker or the checkpointer does
+    // (it would do it on the main thread when one of its rare commits finds the WAL over SQLite's
+    // threshold); it gets SQLite's automatic checkpoint back if they are gone.
+    const nodeDb = "pragma" in db && (checkpoints || AFTER_ANSWER_EVERY_MS > 0) ? db : undefined;
+    nodeDb?.pragma("wal_autocheckpoint = 0");
+    this.restoreAutoCheckpoint = () => {
+      if (nodeDb?.open) nodeDb.pragma("wal_autocheckpoint = 1000");
+    };
     const cpData: CheckpointerData = {
       role: "checkpointer",
       path: db.name,
@@ -134,6 +162,7 @@ export class CommitThread implements CommitWriter {
     const lost = () => {
       if (this.checkpointer !== checkpointer) return;
       this.checkpointer = undefined;
+      this.restoreAutoCheckpoint();
       if (!this.dead) this.worker.postMessage({ type: "autocheckpoint" } satisfies CommitRequest);
     };
     checkpointer.on("error", lost);
@@ -179,6 +208,7 @@ export class CommitThread implements CommitWriter {
   }
 
   private fail(message: string): void {
+    if (!this.dead) this.restoreAutoCheckpoint();
     this.dead ??= new CommitFailure(message, true);
     for (const w of this.pending.values()) w.reject(this.dead);
     this.pending.clear();

@@ -8,10 +8,9 @@
  * at the median on this machine under load, while every request behind it waited (docs/benchmarks.md,
  * "Open-loop latency composition"). A PASSIVE checkpoint from another connection runs beside the
  * writers (it never takes the write lock); the next write transaction restarts the WAL from its start
- * once everything is copied. The commit worker's connection has `wal_autocheckpoint = 0` while this
- * thread runs; if it fails, the commit worker gets SQLite's automatic checkpoint back (CommitThread).
- * The node's own connection keeps its automatic checkpoint: it writes rarely, and with a checkpoint
- * every `everyMs` the WAL stays far below the threshold.
+ * once everything is copied. Neither the commit worker's connection nor the node's own one checkpoints
+ * automatically while this thread runs; if it fails, both get SQLite's automatic checkpoint back
+ * (CommitThread).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";

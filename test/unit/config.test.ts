@@ -43,7 +43,7 @@ describe("loadConfig defaults", () => {
       heapGrowthPercent: 100,
       epochShared: true,
       commitWorker: true,
-      walCheckpointer: true,
+      walCheckpointer: false,
       logLevel: "warn",
       allowAnonymous: false,
       tlsPort: null,
