@@ -11,6 +11,8 @@ import { BatchWriter } from "./commit-batch.ts";
 import type { CheckpointNote, CommitReply, CommitRequest, CommitWorkerData } from "./commit-thread.ts";
 
 const { path, busyTimeoutMs, checkpointer, checkpointEveryMs } = workerData as CommitWorkerData;
+/** A checkpoint at least this often while batches are rare (see `idleCheckpoints`). */
+const IDLE_CHECKPOINT_MS = 1000;
 const port = parentPort;
 if (!port) throw new Error("commit-worker.ts runs as a worker thread (broker/shadow/commit-thread.ts)");
 
@@ -58,6 +60,7 @@ port.on("message", (req: CommitRequest) => {
     return;
   }
   if (req.type === "close") {
+    clearInterval(idleCheckpoints);
     if (walFd !== undefined) closeSync(walFd);
     db.close();
     port.close();
@@ -85,6 +88,13 @@ port.on("message", (req: CommitRequest) => {
 
 let lastCheckpoint = performance.now();
 /**
+ * Also when no batch comes for a while: the node's own connection does not checkpoint either (see
+ * CommitThread), and it may keep writing (telemetry, the relay's outbox) while no shadow changes.
+ * Between messages, so never during a batch.
+ */
+const idleCheckpoints = setInterval(() => checkpointAfterAnswer(IDLE_CHECKPOINT_MS), IDLE_CHECKPOINT_MS);
+idleCheckpoints.unref();
+/**
  * SQLite's automatic checkpoint ran inside the COMMIT that left the WAL over 1,000 pages: 4–7 times a
  * second at 2,000 updates/s, adding the copy and two fsyncs to that batch while its requests and those
  * queued behind it waited (docs/benchmarks.md, "Open-loop latency composition"). Here it runs after
@@ -92,10 +102,10 @@ let lastCheckpoint = performance.now();
  * not wait for it, the next one (prepared while it runs) at most for what is left of it. On this thread,
  * so the database file's fsync never overlaps a commit's. PASSIVE: it never waits for a lock.
  */
-function checkpointAfterAnswer(): void {
+function checkpointAfterAnswer(minGapMs = checkpointEveryMs): void {
   if (checkpointer || checkpointEveryMs <= 0) return;
   const t0 = performance.now();
-  if (t0 - lastCheckpoint < checkpointEveryMs) return;
+  if (t0 - lastCheckpoint < minGapMs) return;
   lastCheckpoint = t0;
   try {
     const [row] = db.pragma("wal_checkpoint(PASSIVE)") as { log: number; checkpointed: number }[];

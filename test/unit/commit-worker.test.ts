@@ -233,6 +233,22 @@ describe("CommitThread", () => {
     });
   }
 
+  it("checkpoints what the node's own connection writes while no batch comes", async () => {
+    const { db } = freshStore({ cacheSize: 10 });
+    const thread = new CommitThread(db);
+    closers.push(() => thread.close());
+    const copied: number[] = [];
+    thread.checkpointObservers.push((r) => copied.push(r.frames));
+    db.exec("CREATE TABLE IF NOT EXISTS probe (n INTEGER)");
+    const insert = db.prepare("INSERT INTO probe (n) VALUES (?)");
+    for (let i = 0; i < 50; i++) insert.run(i);
+    // Bounded: the worker checkpoints at least every second between batches.
+    for (let i = 0; i < 100 && copied.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(copied.length).toBeGreaterThan(0);
+    const [row] = db.pragma("wal_checkpoint(PASSIVE)") as { log: number; checkpointed: number }[];
+    expect(row?.checkpointed).toBe(row?.log);
+  });
+
   it("a worker that cannot open the database fails every batch as a storage failure", async () => {
     const { db } = freshStore();
     const fake = { name: `${db.name}.missing` } as Db;
