@@ -29,11 +29,6 @@ export class DocCache<E extends { pinned: number }> {
     return entry;
   }
 
-  /** The entry without counting a hit or moving it in the LRU order. */
-  peek(key: string): E | undefined {
-    return this.entries.get(key);
-  }
-
   set(key: string, entry: E): void {
     this.entries.delete(key);
     this.entries.set(key, entry);

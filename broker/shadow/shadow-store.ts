@@ -48,9 +48,6 @@ export class ShadowStore {
   /** Set while the commit worker writes a batch (see `betweenCommits`). */
   private workerWriting = false;
   private readonly deferredWrites: (() => void)[] = [];
-  /** Local cuts found due by `prepare`, made on the next turn (`cutQueued`). */
-  private readonly cutQueue: ShadowEntry[] = [];
-  private cutScheduled = false;
   /** Told of every document loaded from SQLite (the wasm heap's headroom). */
   readonly loadObservers: (() => void)[] = [];
 
@@ -133,33 +130,21 @@ export class ShadowStore {
     else entry.journal = { records: [make()], first: entry.doc.view };
   }
 
-  /**
-   * Writes every staged entry in one transaction on this thread (the inline group commit), cutting the
-   * epochs that are due on the way (there is no other thread to overlap them with). Throws if SQLite
-   * fails.
-   */
+  /** Writes every staged entry in one transaction on this thread (the inline group commit). Throws if SQLite fails. */
   commit(entries: Iterable<ShadowEntry>): void {
-    this.writer.write(this.prepareRows(entries, true).batch);
+    this.writer.write(this.prepare(entries).batch);
   }
 
   /**
-   * The main thread's part of a commit written elsewhere (the commit worker): the bytes to write for
-   * each staged entry (snapshot, or chunk since the heads on disk). Updates the entries' chunk
-   * bookkeeping and takes their staged change records; if the write then fails, `discard` drops the
-   * entries. A local epoch cut that is due is not made here, on the path between the worker's answer
-   * and the next batch, but queued and made on the next turn, while the worker writes this batch
-   * (`cutQueued`); the entry's next commit writes the new base (`rebased`). Agreed cuts of shared
-   * shadows stay here: the relay sends the new epoch after its commit.
+   * The main thread's part of a commit: the bytes to write for each staged entry (snapshot, or chunk
+   * since the heads on disk), cutting an epoch when one is due. Updates the entries' chunk bookkeeping
+   * and takes their staged change records; if the write then fails, `discard` drops the entries.
    */
   prepare(entries: Iterable<ShadowEntry>): PreparedCommit {
-    return this.prepareRows(entries, false);
-  }
-
-  private prepareRows(entries: Iterable<ShadowEntry>, cutNow: boolean): PreparedCommit {
     const batch: CommitBatch = { now: Date.now(), rows: [], journals: [] };
     const prepared: PreparedCommit = { batch, entries: [], heads: [], pinned: [] };
     for (const entry of entries) {
-      const row = this.rowOf(entry, cutNow);
+      const row = this.rowOf(entry);
       batch.rows.push(row);
       prepared.entries.push(entry);
       prepared.heads.push(row.heads.split(","));
@@ -171,33 +156,10 @@ export class ShadowStore {
       }
       entry.journal = undefined;
     }
-    if (this.cutQueue.length > 0 && !this.cutScheduled) {
-      this.cutScheduled = true;
-      setImmediate(() => this.cutQueued());
-    }
     return prepared;
   }
 
-  /**
-   * Makes the local cuts `prepare` queued (see there), on the turn after the batch was handed to the
-   * writer. Each is checked again (the entry may have left the cache, gained conflicts or become
-   * shared meanwhile); a cut entry writes its new base in its next commit, and until then the history
-   * on disk (old snapshot + chunks) holds every committed change, as before a cut.
-   */
-  cutQueued(): void {
-    this.cutScheduled = false;
-    for (const entry of this.cutQueue.splice(0)) {
-      if (entry.rebased || this.cache.peek(entry.key) !== entry || !this.cutWanted(entry)) continue;
-      // Local cuts only: a shadow that became shared meanwhile waits for its agreed cut at a commit.
-      if (this.cutPolicy(entry.addr, entry.doc.heads()) !== true) continue;
-      if (entry.doc.cut(entry.key)) {
-        entry.rebased = true;
-        this.cuts++;
-      }
-    }
-  }
-
-  private rowOf(entry: ShadowEntry, cutNow: boolean): ShadowRowWrite {
+  private rowOf(entry: ShadowEntry): ShadowRowWrite {
     const { thing, shadow } = entry.addr;
     const { version, exists } = entry.doc.view;
     const deleted = exists ? 0 : 1;
@@ -207,7 +169,7 @@ export class ShadowStore {
       kind = "insert";
       bytes = entry.doc.save();
       entry.rebased = false;
-    } else if (entry.rebased || this.cutDue(entry, cutNow)) {
+    } else if (entry.rebased || this.cutDue(entry)) {
       // The new epoch's base replaces snapshot and chunks in one transaction: a crash leaves either
       // the old history or the new base, both holding every accepted change.
       kind = "replace";
@@ -264,18 +226,12 @@ export class ShadowStore {
     this.cutPolicy = policy;
   }
 
-  /**
-   * Cuts the entry's document when it is due (and allowed); true when it was cut. A local cut that is
-   * due when `now` is false is queued for `cutQueued` instead (false: nothing changed yet).
-   */
-  private cutDue(entry: ShadowEntry, now: boolean): boolean {
+  /** Cuts the entry's document when it is due (and allowed); true when it was cut. */
+  private cutDue(entry: ShadowEntry): boolean {
     if (!this.cutWanted(entry)) return false;
     const allowed = this.cutPolicy(entry.addr, entry.doc.heads());
     if (allowed === "agreed") return entry.doc.cutAgreed(entry.key);
-    if (!allowed) return false;
-    if (now) return entry.doc.cut(entry.key);
-    this.cutQueue.push(entry);
-    return false;
+    return allowed && entry.doc.cut(entry.key);
   }
 
   /** Whether the entry has grown enough to be cut (the policy decides whether it may). */
