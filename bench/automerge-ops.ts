@@ -114,7 +114,8 @@ for (let n = 2; n < 2 + 2 * ROUNDS; n++)
 const cpu = process.cpuUsage(cpu0);
 for (const doc of docs) doc.free();
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 console.log(`PDU-like shadow, base + ${SINCE} changes, ${DOCS} documents: median µs per call`);
 for (const [label, xs] of times) console.log(`  ${label.padEnd(42)} ${median(xs).toFixed(1).padStart(7)}`);
 console.log(

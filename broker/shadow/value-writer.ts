@@ -27,9 +27,9 @@ export function applyOps(raw: RawDoc, root: ObjId, ops: readonly PatchOp[]): voi
       const child =
         found && found[0] === "map" ? (found[1] as ObjId) : (raw.putObject(obj, key, {}) as ObjId);
       maps ??= new Map();
-      let under = maps.get(obj);
-      if (!under) maps.set(obj, (under = new Map()));
+      const under = maps.get(obj) ?? new Map<string, ObjId>();
       under.set(key, child);
+      maps.set(obj, under);
       obj = child;
     }
     // The write may replace a map this call found at the leaf (a map under it is then out of reach).

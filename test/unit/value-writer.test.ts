@@ -11,7 +11,10 @@ describe("applyOps (maps looked up once per call)", () => {
     doc.update({ reported: { power: { w: 1, va: 2 }, env: { t: { in: 20 } } } }, T);
     doc.update({ reported: { power: { w: 3, va: 4, pf: { x: 1 } }, env: { t: { in: 21, out: 5 } } } }, T + 1);
     expect(doc.materialize()).toEqual({ ...doc.view, meta: doc.view.meta });
-    expect(doc.view.reported).toEqual({ power: { w: 3, va: 4, pf: { x: 1 } }, env: { t: { in: 21, out: 5 } } });
+    expect(doc.view.reported).toEqual({
+      power: { w: 3, va: 4, pf: { x: 1 } },
+      env: { t: { in: 21, out: 5 } },
+    });
   });
 
   it("does not write under a map that an earlier op of the same call replaced", () => {
