@@ -77,6 +77,12 @@ export function restoredSubscriptions(client: Client): Record<string, { qos: num
   return internals(client).subscriptions ?? {};
 }
 
+/** Whether the client holds a subscription to exactly this filter (aedes keeps them by filter). */
+export function subscribesTo(client: Client, filter: string): boolean {
+  const subs = internals(client).subscriptions;
+  return subs !== undefined && Object.hasOwn(subs, filter);
+}
+
 /** Whether aedes made this client id up (the client sent an empty one): `aedes_` + a UUID. */
 export function isGeneratedClientId(id: string): boolean {
   return id.startsWith("aedes_");

@@ -11,6 +11,7 @@ import {
 } from "../../shared/topics.ts";
 import type { Admission } from "../auth/request-limits.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
+import { subscribesTo } from "./aedes-seam.ts";
 import { publishResponse, type ResponseRoute } from "./mqtt5.ts";
 import { hasSubscribers, publishJson, sendJson } from "./publish.ts";
 import { ReplyCork } from "./reply-cork.ts";
@@ -61,15 +62,8 @@ export class ShadowMqttAdapter {
     const refused =
       (admission !== undefined && admission.refusal !== null) || forbidden(principal, parsed, payload);
     // The PUBACK aedes writes next leaves with the reply, in one socket write (reply-cork.ts).
-    let corked = requester !== undefined && this.cork.hold(requester.client);
-    const release = () => {
-      if (!corked || !requester) return;
-      corked = false;
-      this.cork.release(requester.client, true);
-    };
-    this.answer(parsed, payload, principal, requester, admission, release)
-      .catch(this.onError)
-      .finally(release);
+    const hold = requester === undefined ? 0 : this.cork.hold(requester.client);
+    this.answer(parsed, payload, principal, requester, admission, hold).catch(this.onError);
     return refused ? "refused" : "request";
   }
 
@@ -79,33 +73,44 @@ export class ShadowMqttAdapter {
     principal: Principal,
     requester: Requester | undefined,
     admission: Admission | undefined,
-    /** Releases the requester's cork once the reply is on its way (never after waiting for its write). */
-    release: () => void,
+    /** The requester's cork (0: none), released with the reply's write (never after waiting for it). */
+    hold: number,
   ): Promise<void> {
-    const addr = { thing: t.thing, shadow: t.shadow };
-    let result: ShadowResult;
     try {
-      if (admission?.refusal) result = this.service.refuse(payload, new ShadowError(429, admission.refusal));
-      else if (t.op === "get") result = await this.service.get(addr, payload, principal);
-      else if (t.op === "update") result = await this.service.update(addr, payload, principal);
-      else result = await this.service.delete(addr, payload, principal);
+      const addr = { thing: t.thing, shadow: t.shadow };
+      let result: ShadowResult;
+      try {
+        if (admission?.refusal)
+          result = this.service.refuse(payload, new ShadowError(429, admission.refusal));
+        else if (t.op === "get") result = await this.service.get(addr, payload, principal);
+        else if (t.op === "update") result = await this.service.update(addr, payload, principal);
+        else result = await this.service.delete(addr, payload, principal);
+      } finally {
+        if (admission?.refusal === null) admission.release();
+      }
+      const topic = shadowTopic(t.root, addr, t.op, result.ok ? "accepted" : "rejected");
+      const body = result.ok ? result.body : result.error;
+      if (requester && !maySubscribe(principal, topic)) {
+        if (hold !== 0) this.cork.releaseAfterWrite(requester.client, hold);
+        await sendJson(requester.client, topic, body);
+      } else {
+        // A requester subscribed to the reply topic itself (the usual device) needs no lookup, and its
+        // cork goes with the reply's write; otherwise the cork is released now, as nothing here is
+        // for it.
+        const own = requester !== undefined && subscribesTo(requester.client, topic);
+        if (hold !== 0 && requester) {
+          if (own) this.cork.releaseAfterWrite(requester.client, hold);
+          else this.cork.release(requester.client, hold);
+        }
+        if (own || (await hasSubscribers(this.broker, topic))) await publishJson(this.broker, topic, body);
+      }
+      const route = requester?.response;
+      // The node publishes the response for the requester, so only where the requester may publish itself.
+      if (route && mayPublish(principal, route.topic) && !isNodeOwnedTopic(route.topic))
+        await publishResponse(this.broker, route, topic, body);
     } finally {
-      if (admission?.refusal === null) admission.release();
+      if (requester && hold !== 0) this.cork.release(requester.client, hold);
     }
-    const topic = shadowTopic(t.root, addr, t.op, result.ok ? "accepted" : "rejected");
-    const body = result.ok ? result.body : result.error;
-    if (requester && !maySubscribe(principal, topic)) sendJson(requester.client, topic, body);
-    else if (await hasSubscribers(this.broker, topic)) {
-      const sent = publishJson(this.broker, topic, body);
-      // Not after `sent`: a reply larger than the socket's buffer waits for 'drain', which a cork would stop.
-      release();
-      await sent;
-    }
-    release();
-    const route = requester?.response;
-    // The node publishes the response for the requester, so only where the requester may publish itself.
-    if (route && mayPublish(principal, route.topic) && !isNodeOwnedTopic(route.topic))
-      await publishResponse(this.broker, route, topic, body);
   }
 
   /** documents and delta on both roots, rendered only for topics that someone subscribes to. */
@@ -144,7 +149,7 @@ export class ShadowMqttAdapter {
       const view = this.service.peek({ thing: t.thing, shadow: t.shadow });
       if (!view.exists) continue;
       const delta = renderDelta(view, Math.floor(Date.now() / 1000));
-      if (delta) sendJson(client, sub.topic, delta);
+      if (delta) void sendJson(client, sub.topic, delta);
     }
   }
 }
