@@ -108,6 +108,38 @@ export function liveMatcher(broker: Aedes): { match(topic: string): unknown[] } 
   return m && typeof m.match === "function" ? (m as { match(topic: string): unknown[] }) : undefined;
 }
 
+/**
+ * Calls `f` whenever a subscription may have been added anywhere: to the live matcher (every client's
+ * subscription, a resumed session's, the node's own `broker.subscribe`: all go through mqemitter's
+ * `on`) or to the persistence's index of offline persistent sessions. Called before and after each
+ * addition (the persistence's is asynchronous). Returns false if the matcher is not where expected.
+ */
+export function onSubscriptionAdded(broker: Aedes, f: () => void): boolean {
+  const matcher = (broker as unknown as { mq?: { _matcher?: { add?: unknown } } }).mq?._matcher;
+  if (!matcher || typeof matcher.add !== "function") return false;
+  const add = matcher.add as (...args: unknown[]) => unknown;
+  matcher.add = function watchedAdd(this: unknown, ...args: unknown[]) {
+    f();
+    try {
+      return add.apply(this, args);
+    } finally {
+      f();
+    }
+  };
+  const persistence = persistenceOf<{ addSubscriptions?: (...args: unknown[]) => Promise<unknown> }>(broker);
+  const addSubscriptions = persistence?.addSubscriptions;
+  if (persistence && typeof addSubscriptions === "function") {
+    persistence.addSubscriptions = function watchedAddSubscriptions(this: unknown, ...args: unknown[]) {
+      f();
+      const done = addSubscriptions.apply(this, args);
+      // Again once it is in the index: a lookup in between may have found it missing.
+      done.then(f, f);
+      return done;
+    };
+  }
+  return true;
+}
+
 /** A message as the forward hook sees it (aedes adds broker fields to the PUBLISH packet). */
 export type ForwardPacket = Parameters<Aedes["authorizeForward"]>[1];
 type Forwarded = ForwardPacket | null | undefined;

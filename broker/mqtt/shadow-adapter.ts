@@ -6,6 +6,7 @@ import {
   isNodeOwnedTopic,
   parseShadowTopic,
   ROOTS,
+  type ShadowAddress,
   type ShadowTopic,
   shadowTopic,
 } from "../../shared/topics.ts";
@@ -13,8 +14,16 @@ import type { Admission } from "../auth/request-limits.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
 import { subscribesTo } from "./aedes-seam.ts";
 import { publishResponse, type ResponseRoute } from "./mqtt5.ts";
-import { hasSubscribers, publishJson, sendJson } from "./publish.ts";
+import { publishFromNode, publishJson, sendJson } from "./publish.ts";
 import { ReplyCork } from "./reply-cork.ts";
+import { SubscriberCache } from "./subscriber-cache.ts";
+
+const NOBODY: readonly string[] = [];
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
 
 /** Who sent a shadow request over MQTT. */
 export interface Requester {
@@ -36,12 +45,14 @@ export type Dispatch = "request" | "refused" | false;
  */
 export class ShadowMqttAdapter {
   private readonly cork = new ReplyCork();
+  private readonly subscribers: SubscriberCache;
 
   constructor(
     private readonly broker: Aedes,
     private readonly service: ShadowService,
     private readonly onError: (err: unknown) => void,
   ) {
+    this.subscribers = new SubscriberCache(broker);
     service.on("change", (change) => {
       this.announce(change).catch(onError);
     });
@@ -102,7 +113,7 @@ export class ShadowMqttAdapter {
           if (own) this.cork.releaseAfterWrite(requester.client, hold);
           else this.cork.release(requester.client, hold);
         }
-        if (own || (await hasSubscribers(this.broker, topic))) await publishJson(this.broker, topic, body);
+        if (own || (await this.subscribers.has(topic))) await publishJson(this.broker, topic, body);
       }
       const route = requester?.response;
       // The node publishes the response for the requester, so only where the requester may publish itself.
@@ -113,32 +124,39 @@ export class ShadowMqttAdapter {
     }
   }
 
-  /** documents and delta on both roots, rendered only for topics that someone subscribes to. */
+  /** documents and delta on both roots, rendered (once) only when someone subscribes to them. */
   private async announce(change: ShadowChange): Promise<void> {
     if (change.kind !== "update") return;
-    const wanted = async (reply: "documents" | "delta") => {
-      const topics = ROOTS.map((root) => shadowTopic(root, change.addr, "update", reply));
-      const flags = await Promise.all(topics.map((t) => hasSubscribers(this.broker, t)));
-      return topics.filter((_, i) => flags[i]);
-    };
-    const documentTopics = await wanted("documents");
-    if (documentTopics.length > 0) {
+    const documentTopics = await this.subscribed(change.addr, "documents");
+    if (documentTopics !== NOBODY) {
       const documents = renderDocuments(
         change.previous,
         change.current,
         change.timestamp,
         change.clientToken,
       );
-      for (const topic of documentTopics) await publishJson(this.broker, topic, documents);
+      const payload = Buffer.from(JSON.stringify(documents));
+      for (const topic of documentTopics) await publishFromNode(this.broker, { topic, payload });
     }
-    // Without desired there is no delta: no subscription lookups for it (two roots, live and offline
-    // sessions: four matches per update of a device that only reports).
-    if (Object.keys(change.current.desired).length === 0) return;
-    const deltaTopics = await wanted("delta");
-    if (deltaTopics.length > 0) {
-      const delta = renderDelta(change.current, change.timestamp, change.clientToken);
-      if (delta) for (const topic of deltaTopics) await publishJson(this.broker, topic, delta);
+    // Without desired there is no delta: no subscription lookups for it.
+    if (isEmpty(change.current.desired)) return;
+    const deltaTopics = await this.subscribed(change.addr, "delta");
+    if (deltaTopics === NOBODY) return;
+    const delta = renderDelta(change.current, change.timestamp, change.clientToken);
+    if (!delta) return;
+    const payload = Buffer.from(JSON.stringify(delta));
+    for (const topic of deltaTopics) await publishFromNode(this.broker, { topic, payload });
+  }
+
+  /** The topics of an update's `reply` on both roots that someone subscribes to, in ROOTS order. */
+  private async subscribed(addr: ShadowAddress, reply: "documents" | "delta"): Promise<readonly string[]> {
+    let topics = NOBODY;
+    for (const root of ROOTS) {
+      const topic = shadowTopic(root, addr, "update", reply);
+      const has = this.subscribers.has(topic);
+      if (has === true || (has !== false && (await has))) topics = [...topics, topic];
     }
+    return topics;
   }
 
   /** Beyond AWS: a client that subscribes to a delta topic gets the pending delta at once. */
