@@ -59,15 +59,14 @@ export class ShadowMqttAdapter {
   }
 
   /**
-   * Answers `topic` if it is a shadow request. The reply goes to whoever subscribed to it; a requester
+   * Answers `parsed` (parseShadowTopic) if it is a shadow request. The reply goes to whoever subscribed to it; a requester
    * that may not subscribe to that reply topic (a device asking about another thing's shadow, which gets
    * 403) receives it directly, so it still learns why. Returns "refused" when the request is refused
    * for its requester (403) or over a limit (429), decided now, so the caller delivers the request
    * publish itself to nobody else.
    */
-  dispatch(topic: string, payload: Buffer | string, requester?: Requester): Dispatch {
-    const parsed = parseShadowTopic(topic);
-    if (!parsed || parsed.reply !== undefined) return false;
+  dispatch(parsed: ShadowTopic, payload: Buffer | string, requester?: Requester): Dispatch {
+    if (parsed.reply !== undefined) return false;
     const principal = requester?.principal ?? ANONYMOUS;
     const admission = requester?.admit?.(parsed.thing);
     const refused =
