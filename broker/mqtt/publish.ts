@@ -20,11 +20,10 @@ export interface NodeMessage {
  */
 export function publishFromNode(broker: Aedes, message: NodeMessage): Promise<void> {
   const { topic, payload, qos = 1, retain = false, properties } = message;
+  const packet: PublishPacket = { cmd: "publish", topic, payload, qos, retain, dup: false };
+  if (properties) packet.properties = properties;
   return new Promise((resolve, reject) => {
-    broker.publish(
-      { cmd: "publish", topic, payload, qos, retain, dup: false, ...(properties ? { properties } : {}) },
-      (err) => (err ? reject(err) : resolve()),
-    );
+    broker.publish(packet, (err) => (err ? reject(err) : resolve()));
   });
 }
 
