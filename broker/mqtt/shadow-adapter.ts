@@ -61,9 +61,9 @@ export class ShadowMqttAdapter {
   /**
    * Answers `parsed` (parseShadowTopic) if it is a shadow request. The reply goes to whoever subscribed
    * to it; a requester that may not subscribe to that reply topic (a device asking about another
-   * thing's shadow, which gets 403) receives it directly, so it still learns why. Returns "refused" when the request is refused
-   * for its requester (403) or over a limit (429), decided now, so the caller delivers the request
-   * publish itself to nobody else.
+   * thing's shadow, which gets 403) receives it directly, so it still learns why. Returns "refused"
+   * when the request is refused for its requester (403) or over a limit (429), decided now, so the
+   * caller delivers the request publish itself to nobody else.
    */
   dispatch(parsed: ShadowTopic, payload: Buffer | string, requester?: Requester): Dispatch {
     if (parsed.reply !== undefined) return false;
@@ -114,7 +114,7 @@ export class ShadowMqttAdapter {
         }
         if (own || (await this.subscribers.has(topic))) await publishJson(this.broker, topic, body);
       }
-      // Published (written, held by flow control, or denied on the way): the cork has nothing left to wait for.
+      // Published (written, held by flow control, or denied on the way): nothing left to wait for.
       if (requester && hold !== 0) this.cork.release(requester.client, hold);
       const route = requester?.response;
       // The node publishes the response for the requester, so only where the requester may publish itself.
