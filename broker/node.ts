@@ -13,6 +13,8 @@ import { isLoopbackAddress, LoginThrottle } from "./auth/login-throttle.ts";
 import { ShadowQuota } from "./auth/shadow-quota.ts";
 import type { NodeContext, NodeExtension } from "./extension.ts";
 import { EXTENSIONS } from "./extensions.ts";
+import type { FleetExtension } from "./fleet/extension.ts";
+import { matchFollower } from "./fleet/fleet-stream.ts";
 import { mqttPortsOf } from "./http/console-routes.ts";
 import { buildHttpServer } from "./http/server.ts";
 import { ConsoleSessions } from "./http/sessions.ts";
@@ -240,6 +242,7 @@ export async function startNode(
         sessions: new ConsoleSessions(),
         lookup: (name: string, credential?: string) => identities.principalFor(name, credential),
         mqttPorts: mqttPortsOf(urls),
+        followQuery: fleetIndexFollower(extensions.get("fleet") as FleetExtension | undefined),
       },
     };
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -320,4 +323,9 @@ function trackPresence(broker: Aedes, access: MqttAccess, presence: PresenceTrac
       presence.set(thing, false);
     }
   });
+}
+
+/** The console stream's fleet-query follows, from the fleet extension's index (none without it). */
+function fleetIndexFollower(fleet: FleetExtension | undefined) {
+  return fleet ? (q: string) => matchFollower(fleet.fleet.index, q) : undefined;
 }
