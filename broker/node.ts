@@ -15,9 +15,12 @@ import type { NodeContext, NodeExtension } from "./extension.ts";
 import { EXTENSIONS } from "./extensions.ts";
 import type { FleetExtension } from "./fleet/extension.ts";
 import { matchFollower } from "./fleet/fleet-stream.ts";
+import type { FollowSources } from "./http/console-follows.ts";
 import { mqttPortsOf } from "./http/console-routes.ts";
 import { buildHttpServer } from "./http/server.ts";
 import { ConsoleSessions } from "./http/sessions.ts";
+import type { JobsExtension } from "./jobs/extension.ts";
+import { jobFollower } from "./jobs/job-stream.ts";
 import { ConnectionGate, type Listener, readTlsMaterial, startMqttListeners } from "./listeners.ts";
 import { MqttAccess } from "./mqtt/access.ts";
 import { composeHooks, ForwardWatchers, isGeneratedClientId } from "./mqtt/aedes-seam.ts";
@@ -242,7 +245,7 @@ export async function startNode(
         sessions: new ConsoleSessions(),
         lookup: (name: string, credential?: string) => identities.principalFor(name, credential),
         mqttPorts: mqttPortsOf(urls),
-        followQuery: fleetIndexFollower(extensions.get("fleet") as FleetExtension | undefined),
+        ...consoleFollows(extensions),
       },
     };
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -325,7 +328,12 @@ function trackPresence(broker: Aedes, access: MqttAccess, presence: PresenceTrac
   });
 }
 
-/** The console stream's fleet-query follows, from the fleet extension's index (none without it). */
-function fleetIndexFollower(fleet: FleetExtension | undefined) {
-  return fleet ? (q: string) => matchFollower(fleet.fleet.index, q) : undefined;
+/** What the console's one stream per tab can follow: fleet queries and jobs, from their extensions. */
+function consoleFollows(extensions: ReadonlyMap<string, NodeExtension>): FollowSources {
+  const fleet = extensions.get("fleet") as FleetExtension | undefined;
+  const jobs = extensions.get("jobs") as JobsExtension | undefined;
+  return {
+    followQuery: fleet ? (q) => matchFollower(fleet.fleet.index, q) : undefined,
+    followJob: jobs ? (id, who) => jobFollower(jobs.jobs, id, who) : undefined,
+  };
 }

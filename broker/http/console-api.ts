@@ -1,15 +1,14 @@
 import type { Aedes, AedesPublishPacket } from "aedes";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Principal } from "../../shared/acl.ts";
-import { QueryError } from "../../shared/query/index.ts";
 import { renderShadow } from "../../shared/shadow-document.ts";
 import { CLASSIC_SHADOW, parsePresenceTopic } from "../../shared/topics.ts";
 import type { PresenceTracker } from "../presence.ts";
 import type { ShadowChange, ShadowService } from "../shadow/shadow-service.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
-import { ConsoleStreams, type Follower } from "./console-follows.ts";
+import { ConsoleStreams, consoleFollowRoutes, type FollowSources } from "./console-follows.ts";
 import { openEventStream } from "./event-stream.ts";
-import { fleetReader, problemBody, sendProblem } from "./problem.ts";
+import { fleetReader, sendProblem } from "./problem.ts";
 import { summariseShadow, type ThingSummary } from "./thing-summary.ts";
 
 export interface ConsoleApiDeps {
@@ -17,11 +16,9 @@ export interface ConsoleApiDeps {
   store: ShadowStore;
   presence: PresenceTracker;
   broker: Aedes;
-  /**
-   * What follows a fleet query on a console stream (`match`, `unmatch`; the fleet extension's, absent
-   * without it); throws a QueryError for a bad query.
-   */
-  followQuery?: (q: string) => Follower;
+  /** What a page's stream may follow besides the summaries (console-follows.ts). */
+  followQuery?: FollowSources["followQuery"];
+  followJob?: FollowSources["followJob"];
 }
 
 /** Names scanned per SQLite page while filtering; the scan stops after `MAX_SCAN` names. */
@@ -41,9 +38,8 @@ const MAX_BUFFERED = 1024 * 1024;
  * - `GET /console/api/events`: server-sent events for the whole node: `shadow` (a summary of every
  *   change) and `presence` (every connect and disconnect), for live tables without reloads. A revoked
  *   session or token ends it within seconds (the server's re-check of open requests, server.ts).
- *   `hello` names the stream; `PUT /console/api/events/{stream}/follows/{key}` `{q}` makes it also
- *   carry `match`/`unmatch` for a fleet query (what `GET /things/stream` sends, with `key`), so a
- *   page needs no stream of its own (console-follows.ts); `DELETE` stops that follow.
+ *   `hello` names the stream; `PUT /console/api/events/{stream}/follows/{key}` makes it also carry
+ *   a fleet query's or a job's events, so a page needs no stream of its own (console-follows.ts).
  */
 export function consoleApiRoutes(
   app: FastifyInstance,
@@ -72,37 +68,7 @@ export function consoleApiRoutes(
   );
 
   const streams = new ConsoleStreams();
-  type FollowReq = { Params: { stream: string; key: string }; Body: { q?: unknown } };
-  app.put<FollowReq>("/console/api/events/:stream/follows/:key", async (req, reply) => {
-    const p = reader(req, reply);
-    if (!p) return reply;
-    const q = req.body?.q;
-    if (typeof q !== "string") return sendProblem(reply, 400, "Body must be {q: fleet query}");
-    if (!deps.followQuery) return sendProblem(reply, 404, "This node has no fleet index");
-    let follower: Follower;
-    try {
-      follower = deps.followQuery(q);
-    } catch (err) {
-      if (!(err instanceof QueryError)) throw err;
-      return reply
-        .code(400)
-        .send({
-          ...problemBody(400, err.message),
-          error: err.code,
-          position: err.position,
-          problem: err.problem,
-        });
-    }
-    const r = streams.follow(req.params.stream, p.name, req.params.key, follower);
-    if (!r.ok) return sendProblem(reply, r.error === "missing" ? 404 : 400, r.message);
-    return { matching: r.answer };
-  });
-  app.delete<FollowReq>("/console/api/events/:stream/follows/:key", async (req, reply) => {
-    const p = reader(req, reply);
-    if (!p) return reply;
-    streams.unfollow(req.params.stream, p.name, req.params.key);
-    return reply.code(204).send();
-  });
+  consoleFollowRoutes(app, streams, deps, reader);
 
   app.get("/console/api/events", async (req, reply) => {
     const p = reader(req, reply);

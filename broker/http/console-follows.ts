@@ -1,11 +1,28 @@
 import { randomBytes } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Principal } from "../../shared/acl.ts";
+import { JobError } from "../../shared/jobs-spec.ts";
+import { QueryError } from "../../shared/query/index.ts";
 import type { EventStream } from "./event-stream.ts";
+import { problemBody, sendProblem } from "./problem.ts";
 
 /** Starts following on a stream (sending events on it until it closes); answers what to reply. */
 export type Follower = (stream: EventStream) => unknown;
 
-/** Follows one console stream may hold at once (a page holds one or two: fleet rows, inventory). */
-export const MAX_FOLLOWS = 8;
+/** What a console stream can follow; each throws (QueryError, JobError) before following. */
+export interface FollowSources {
+  /** A fleet query: `match` `{key, thing, record}` and `unmatch` `{key, thing}` (GET /things/stream's). */
+  followQuery?: (q: string) => Follower;
+  /** A job: `job`, `thing`, `end` with `key` (GET /jobs/{id}/stream's). */
+  followJob?: (id: string, who: Principal) => Follower;
+}
+
+/**
+ * Follows one console stream may hold at once: a page holds one or two (fleet rows, inventory, a
+ * job), and the stream is shared by the tabs of a browser; past this a new follow ends the oldest
+ * (one a tab left behind when it closed without saying so).
+ */
+export const MAX_FOLLOWS = 64;
 const KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
@@ -35,7 +52,7 @@ export class ConsoleStreams {
 
   /**
    * Follows `follower` on stream `id` under `key`. An unknown stream, or one of another principal, is
-   * `missing` (404: the page reconnected meanwhile); a bad key or too many follows is `refused` (400).
+   * `missing` (404: the page reconnected meanwhile); a bad key is `refused` (400).
    */
   follow(
     id: string,
@@ -50,8 +67,11 @@ export class ConsoleStreams {
       return { ok: false, error: "refused", message: "A follow key is 1-64 letters, digits, _ . : -" };
     entry.follows.get(key)?.close();
     entry.follows.delete(key);
-    if (entry.follows.size >= MAX_FOLLOWS)
-      return { ok: false, error: "refused", message: `At most ${MAX_FOLLOWS} follows per event stream` };
+    for (const [old, sub] of entry.follows) {
+      if (entry.follows.size < MAX_FOLLOWS) break;
+      sub.close();
+      entry.follows.delete(old);
+    }
     const sub = new Sub(entry.stream, key);
     entry.follows.set(key, sub);
     return { ok: true, answer: follower(sub) };
@@ -99,4 +119,56 @@ class Sub implements EventStream {
     this.over = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
   }
+}
+
+type FollowReq = { Params: { stream: string; key: string } };
+
+/**
+ * `PUT /console/api/events/{stream}/follows/{key}` with `{q}` (a fleet query) or `{job}` (a job id):
+ * the stream also carries that follow's events, each with `key`; `DELETE` stops it. 404 for a stream
+ * that is not (or no longer) the caller's: the page sets its follows again on the next `hello`.
+ */
+export function consoleFollowRoutes(
+  app: FastifyInstance,
+  streams: ConsoleStreams,
+  sources: FollowSources,
+  reader: (req: FastifyRequest, reply: FastifyReply) => Principal | undefined,
+): void {
+  app.put<FollowReq>("/console/api/events/:stream/follows/:key", async (req, reply) => {
+    const p = reader(req, reply);
+    if (!p) return reply;
+    let body: { q?: unknown; job?: unknown };
+    try {
+      body = JSON.parse(String(req.body ?? "")) ?? {};
+    } catch {
+      return sendProblem(reply, 400, "Send JSON: {q: fleet query} or {job: job id}");
+    }
+    const { q, job } = body;
+    let follower: Follower;
+    try {
+      if (typeof q === "string" && sources.followQuery) follower = sources.followQuery(q);
+      else if (typeof job === "string" && sources.followJob) follower = sources.followJob(job, p);
+      else return sendProblem(reply, 400, "Body must be {q: fleet query} or {job: job id}");
+    } catch (err) {
+      if (err instanceof QueryError)
+        return reply.code(400).send({
+          ...problemBody(400, err.message),
+          error: err.code,
+          position: err.position,
+          problem: err.problem,
+        });
+      if (err instanceof JobError)
+        return reply.code(err.status).send({ ...problemBody(err.status, err.message), error: err.code });
+      throw err;
+    }
+    const r = streams.follow(req.params.stream, p.name, req.params.key, follower);
+    if (!r.ok) return sendProblem(reply, r.error === "missing" ? 404 : 400, r.message);
+    return { following: r.answer };
+  });
+  app.delete<FollowReq>("/console/api/events/:stream/follows/:key", async (req, reply) => {
+    const p = reader(req, reply);
+    if (!p) return reply;
+    streams.unfollow(req.params.stream, p.name, req.params.key);
+    return reply.code(204).send();
+  });
 }

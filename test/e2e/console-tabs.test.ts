@@ -42,12 +42,15 @@ describe.skipIf(!check.run)("console in many tabs", { retry: 1 }, () => {
     page.setDefaultTimeout(15_000);
     await page.goto(`/#/things/${THING}`);
     await page.getByTestId("panel-desired").waitFor();
-    await page.getByTestId("inventory").getByText(/No attributes yet|Version/).waitFor();
+    await page
+      .getByTestId("inventory")
+      .getByText(/No attributes yet|Version/)
+      .waitFor();
     return page;
   };
 
   it(`loads and edits a thing in a 6th tab while ${TABS} tabs show it`, async () => {
-    const { context, page } = await newUserContext(browser, node.httpUrl);
+    const { context, page, requests } = await newUserContext(browser, node.httpUrl);
     try {
       await signInWithPassword(page, "alice", password);
       const tabs: Page[] = [page];
@@ -83,6 +86,8 @@ describe.skipIf(!check.run)("console in many tabs", { retry: 1 }, () => {
         await expect
           .poll(() => tab.getByTestId("inventory").textContent(), { timeout: 15_000 })
           .toContain("PX-9");
+      // No page opened a stream of its own (the shadow's, the fleet query's).
+      expect(requests.filter((u) => /\/shadow\/events|\/things\/stream/.test(u))).toEqual([]);
     } finally {
       await context.close();
     }
