@@ -92,4 +92,28 @@ describe.skipIf(!check.run)("console in many tabs", { retry: 1 }, () => {
       await context.close();
     }
   }, 180_000);
+
+  it("follows the thing live with a stream of the tab's own where the browser has no shared workers", async () => {
+    const { context, page, requests } = await newUserContext(browser, node.httpUrl);
+    try {
+      await context.addInitScript(() => {
+        delete (window as { SharedWorker?: unknown }).SharedWorker;
+      });
+      await signInWithPassword(page, "alice", password);
+      await page.goto(`/#/things/${THING}`);
+      await page.getByTestId("panel-desired").waitFor();
+      const r = await node.service.update(
+        { thing: THING, shadow: "" },
+        JSON.stringify({ state: { desired: { outlet1: "cycle" } } }),
+      );
+      expect(r.ok).toBe(true);
+      await expect
+        .poll(() => page.getByTestId("panel-delta").textContent(), { timeout: 15_000 })
+        .toContain('"outlet1": "cycle"');
+      expect(requests.some((u) => u.endsWith("/console/stream-worker.js"))).toBe(false);
+      expect(requests.filter((u) => u.endsWith("/console/api/events")).length).toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });
