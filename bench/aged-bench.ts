@@ -2,6 +2,7 @@
  * A node whose store holds shadows aged to many changes each, all hot, against the same number of
  * fresh shadows, in one run (issue 18, docs/benchmarks.md "Bounded history"):
  *   npx tsx bench/aged-bench.ts [--shadows 10000] [--changes 100000] [--updates 30000] [--inflight 256]
+ *     [--cpu-prof DIR]
  * (UMBRA_EPOCH_AFTER_CHANGES / UMBRA_COMPACT_AFTER_CHUNKS in the environment apply to the fill and the
  * nodes alike.)
  * For each store: fill it in a child process (bench/aged-store.ts: aged = epoch bases built by the
@@ -15,7 +16,8 @@
  * `--rounds` rounds alternating between the two nodes. Each round gives a throughput and a node CPU
  * per update; the aged/fresh ratios are taken round by round (the two rounds of a pair ran back to
  * back, so they saw the same machine) and their median is printed, with the range. Also the node's
- * RSS after start, when hot and at the end.
+ * RSS after start, when hot and at the end. `--cpu-prof DIR` profiles each measured node (the
+ * restarted one) into DIR/aged and DIR/fresh (e.g. `npx tsx bench/profile-share.ts DIR/aged prepare`).
  */
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     inflight: { type: "string", default: "256" },
     only: { type: "string", default: "aged,fresh" },
     rounds: { type: "string", default: "8" },
+    "cpu-prof": { type: "string" },
   },
 });
 const shadows = Number(values.shadows);
@@ -137,7 +140,8 @@ async function prepare(label: string, ageChanges: number): Promise<Store> {
   const settled = await idle(first.pid);
   await first.stop();
   log(`${label}: first start ${first.startMs.toFixed(0)} ms, idle after ${settled.toFixed(0)} s; restarting`);
-  const node = await spawnUmbra(dataDir);
+  const prof = values["cpu-prof"];
+  const node = await spawnUmbra(dataDir, prof ? ["--cpu-prof", `--cpu-prof-dir=${join(prof, label)}`] : []);
   const { rssBytes: rssAfterStartBytes, cpuSeconds: cpu0 } = procSample(node.pid);
   const t = performance.now();
   const warm = await touchStored(node.url, shadows, shadows, INFLIGHT, TIMEOUT, {

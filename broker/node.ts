@@ -13,9 +13,14 @@ import { isLoopbackAddress, LoginThrottle } from "./auth/login-throttle.ts";
 import { ShadowQuota } from "./auth/shadow-quota.ts";
 import type { NodeContext, NodeExtension } from "./extension.ts";
 import { EXTENSIONS } from "./extensions.ts";
+import type { FleetExtension } from "./fleet/extension.ts";
+import { matchFollower } from "./fleet/fleet-stream.ts";
+import type { FollowSources } from "./http/console-follows.ts";
 import { mqttPortsOf } from "./http/console-routes.ts";
 import { buildHttpServer } from "./http/server.ts";
 import { ConsoleSessions } from "./http/sessions.ts";
+import type { JobsExtension } from "./jobs/extension.ts";
+import { jobFollower } from "./jobs/job-stream.ts";
 import { ConnectionGate, type Listener, readTlsMaterial, startMqttListeners } from "./listeners.ts";
 import { MqttAccess } from "./mqtt/access.ts";
 import { composeHooks, ForwardWatchers, isGeneratedClientId } from "./mqtt/aedes-seam.ts";
@@ -241,6 +246,7 @@ export async function startNode(
         sessions: new ConsoleSessions(),
         lookup: (name: string, credential?: string) => identities.principalFor(name, credential),
         mqttPorts: mqttPortsOf(urls),
+        ...consoleFollows(extensions),
       },
     };
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -321,4 +327,14 @@ function trackPresence(broker: Aedes, access: MqttAccess, presence: PresenceTrac
       presence.set(thing, false);
     }
   });
+}
+
+/** What the console's one stream per tab can follow: fleet queries and jobs, from their extensions. */
+function consoleFollows(extensions: ReadonlyMap<string, NodeExtension>): FollowSources {
+  const fleet = extensions.get("fleet") as FleetExtension | undefined;
+  const jobs = extensions.get("jobs") as JobsExtension | undefined;
+  return {
+    followQuery: fleet ? (q) => matchFollower(fleet.fleet.index, q) : undefined,
+    followJob: jobs ? (id, who) => jobFollower(jobs.jobs, id, who) : undefined,
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * Builds the web console into console/dist (committed, so `npm ci && npm start` serves it offline with
- * no build step): esbuild bundles src/main.ts with Preact and htm into one minified ES module; the
- * page and the stylesheet are copied. `--check` builds in memory and fails when dist differs from the
+ * no build step): esbuild bundles src/main.ts with Preact and htm into one minified ES module, and
+ * src/stream-worker.ts into the shared worker's script; the page and the stylesheet are copied. `--check` builds in memory and fails when dist differs from the
  * sources (the test test/unit/console-bundle.test.ts runs the same comparison).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -27,8 +27,22 @@ export async function buildConsole(): Promise<Map<string, Buffer>> {
     outfile: join(DIST, "app.js"),
     logLevel: "silent",
   });
+  // The shared worker that holds the one event stream of all tabs (src/stream-worker.ts): a script of
+  // its own, as a worker is started from a URL.
+  const worker = await build({
+    entryPoints: [join(HERE, "src/stream-worker.ts")],
+    bundle: true,
+    format: "iife",
+    target: "es2022",
+    minify: true,
+    legalComments: "none",
+    write: false,
+    outfile: join(DIST, "stream-worker.js"),
+    logLevel: "silent",
+  });
   const files = new Map<string, Buffer>();
   for (const out of result.outputFiles) files.set("app.js", Buffer.from(out.contents));
+  for (const out of worker.outputFiles) files.set("stream-worker.js", Buffer.from(out.contents));
   files.set("index.html", readFileSync(join(HERE, "src/index.html")));
   files.set("app.css", readFileSync(join(HERE, "src/app.css")));
   return files;

@@ -1,6 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue, pruneEmpty } from "./json.ts";
 import { computeDelta, restrictMetadata } from "./shadow-delta.ts";
-import { mirrorTimestamps } from "./shadow-patch.ts";
 import type { UpdateRequest } from "./shadow-request.ts";
 
 /** Presence of a thing as seen by the node it is connected to. */
@@ -99,17 +98,23 @@ export function renderUpdateAccepted(request: UpdateRequest, version: number, ti
     const value = request[section];
     if (value === undefined) continue;
     state[section] = value;
-    metadata[section] = value === null ? { timestamp } : renderMetadata(mirrorAll(value, timestamp));
+    metadata[section] = value === null ? { timestamp } : stampLeaves(value, timestamp);
   }
   const doc: JsonObject = { state, metadata, version, timestamp };
   if (request.clientToken !== undefined) doc.clientToken = request.clientToken;
   return doc;
 }
 
-function mirrorAll(value: JsonObject, timestamp: number): JsonObject {
+/**
+ * AWS metadata for every leaf a request named, in one pass: `renderMetadata` of a timestamp mirror.
+ * A null (a deletion), an array or a scalar is a leaf; an object, even empty, is descended into.
+ */
+function stampLeaves(value: JsonObject, timestamp: number): JsonObject {
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(value))
-    out[k] = v === null ? timestamp : mirrorTimestamps(v, timestamp);
+  for (const k in value) {
+    const v = value[k] as JsonValue;
+    out[k] = isJsonObject(v) ? stampLeaves(v, timestamp) : { timestamp };
+  }
   return out;
 }
 

@@ -98,8 +98,15 @@ export function parsePresenceTopic(topic: string): string | null {
   return parts[2] ?? null;
 }
 
+/** The last level of every topic only the node publishes (replies, presence). */
+const NODE_OWNED_LAST_LEVELS = ["/accepted", "/rejected", "/delta", "/documents", "/presence"];
+
 /** Topics only the node itself may publish: shadow and attributes replies, presence. */
 export function isNodeOwnedTopic(topic: string): boolean {
+  // Checked on every publish: most topics (requests, telemetry) are decided here without parsing.
+  let last = false;
+  for (const level of NODE_OWNED_LAST_LEVELS) if (topic.endsWith(level)) last = true;
+  if (!last) return false;
   const parsed = parseShadowTopic(topic);
   if (parsed) return parsed.reply !== undefined;
   if (parseAttributesTopic(topic)?.reply !== undefined) return true;

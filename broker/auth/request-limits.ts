@@ -34,42 +34,47 @@ export class SharedRequestLimits {
   /** Takes a slot from every limiter that applies to this request, or none if one refuses. */
   admit(connection: RequestLimiter | undefined, principal: Principal, thing: string): Admission {
     const s = this.limits;
-    const shared = principal.role !== "anonymous";
-    const chain: [LimitScope, RequestLimiter][] = [];
-    if (connection) chain.push(["connection", connection]);
-    if (shared) {
-      chain.push([
-        "identity",
-        this.limiter(this.identities, `${principal.role}:${principal.name}`, () => [
-          s.identityRequestRate,
-          s.identityRequestBurst,
-          s.identityMaxInflight,
-        ]),
-      ]);
-      chain.push([
-        "thing",
-        this.limiter(this.things, thing, () => [s.thingRequestRate, s.thingRequestBurst, s.thingMaxInflight]),
-      ]);
+    let identity: RequestLimiter | undefined;
+    let perThing: RequestLimiter | undefined;
+    if (principal.role !== "anonymous") {
+      identity = this.limiter(
+        this.identities,
+        `${principal.role}:${principal.name}`,
+        s.identityRequestRate,
+        s.identityRequestBurst,
+        s.identityMaxInflight,
+      );
+      perThing = this.limiter(
+        this.things,
+        thing,
+        s.thingRequestRate,
+        s.thingRequestBurst,
+        s.thingMaxInflight,
+      );
     }
-    for (const [scope, limiter] of chain) {
-      const refusal = limiter.check();
-      if (refusal !== null) {
-        this.refused[scope]++;
-        const what =
-          scope === "connection" ? "" : scope === "thing" ? ` for thing '${thing}'` : " for this identity";
-        return { refusal: `${refusal}${what}`, scope };
-      }
-    }
-    for (const [, limiter] of chain) limiter.take();
-    let released = false;
-    return {
-      refusal: null,
-      release: () => {
-        if (released) return;
-        released = true;
-        for (const [, limiter] of chain) limiter.done();
-      },
-    };
+    const refused =
+      this.refusal("connection", connection, thing) ??
+      this.refusal("identity", identity, thing) ??
+      this.refusal("thing", perThing, thing);
+    if (refused) return refused;
+    connection?.take();
+    identity?.take();
+    perThing?.take();
+    return new Admitted(connection, identity, perThing);
+  }
+
+  /** The refusal of one limiter in the chain (counted), or undefined when it lets the request through. */
+  private refusal(
+    scope: LimitScope,
+    limiter: RequestLimiter | undefined,
+    thing: string,
+  ): Admission | undefined {
+    const refusal = limiter?.check() ?? null;
+    if (refusal === null) return undefined;
+    this.refused[scope]++;
+    const what =
+      scope === "connection" ? "" : scope === "thing" ? ` for thing '${thing}'` : " for this identity";
+    return { refusal: `${refusal}${what}`, scope };
   }
 
   /** Limiters held now (identities + things), for tests and metrics. */
@@ -80,15 +85,36 @@ export class SharedRequestLimits {
   private limiter(
     map: Map<string, RequestLimiter>,
     key: string,
-    settings: () => [number, number, number],
+    rate: number,
+    burst: number,
+    inflight: number,
   ): RequestLimiter {
     let limiter = map.get(key);
     if (!limiter) {
       if (map.size >= SWEEP_AT) for (const [k, l] of map) if (l.idle()) map.delete(k);
-      const [rate, burst, inflight] = settings();
       limiter = new RequestLimiter(rate, burst, inflight, this.now);
       map.set(key, limiter);
     }
     return limiter;
+  }
+}
+
+/** A request let through: `release` gives its slot back to each limiter once (no closure per request). */
+class Admitted {
+  readonly refusal = null;
+  private released = false;
+
+  constructor(
+    private readonly connection: RequestLimiter | undefined,
+    private readonly identity: RequestLimiter | undefined,
+    private readonly thing: RequestLimiter | undefined,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.connection?.done();
+    this.identity?.done();
+    this.thing?.done();
   }
 }

@@ -20,14 +20,15 @@ const BACKFILL_BATCH = 256;
  * listeners come up between steps) for up to a second on a loaded machine.
  */
 const BACKFILL_SLICE_MS = 20;
-/** Views are written behind the shadows at most this often (they only serve the rebuild at start). */
-const VIEW_FLUSH_MS = 1000;
 /**
- * Views written per step of a flush, each step on its own turn of the event loop: at 2,000 updates/s a
- * whole second's views in one transaction held the main thread for 7–11 ms of CPU (more under load),
- * a stall every second that the open-loop p99 saw (docs/benchmarks.md, "Open-loop latency composition").
+ * Views are written behind the shadows at most this often (they only serve the rebuild at start, and a
+ * view lost in a crash is re-read from its shadow). Each write of a view cost ~19 µs of main thread at
+ * 2,000 devices (docs/benchmarks.md, "Main-thread protocol path"); a shadow updated several times
+ * within the interval is written once.
  */
-const VIEW_FLUSH_STEP = 256;
+const VIEW_FLUSH_MS = 5000;
+/** Views written per transaction: the rest follow in later turns, so a flush never holds the loop long. */
+const VIEW_FLUSH_ROWS = 500;
 
 export interface ConflictEntry {
   thing: string;
@@ -53,6 +54,9 @@ export class FleetService {
   private backfillTimer: NodeJS.Immediate | undefined;
   private readonly unsaved = new Map<string, { thing: string; name: string; view: ShadowView }>();
   private flushTimer: NodeJS.Timeout | undefined;
+  private flushSliceTimer: NodeJS.Immediate | undefined;
+  /** A flush is under way: its timer, or the slices after the first. */
+  private flushing = false;
 
   constructor(db: Db, store: ShadowStore) {
     const started = performance.now();
@@ -86,10 +90,14 @@ export class FleetService {
         for (const e of entries) {
           const view = e.doc.view;
           this.applyView(e.addr.thing, e.addr.shadow, view);
-          this.unsaved.set(e.key, { thing: e.addr.thing, name: e.addr.shadow, view });
+          const pending = this.unsaved.get(e.key);
+          if (pending) pending.view = view;
+          else this.unsaved.set(e.key, { thing: e.addr.thing, name: e.addr.shadow, view });
         }
-        // Between the commit worker's batches: never waiting for its write lock on the main thread.
-        this.flushTimer ??= setTimeout(() => this.flushStep(store), VIEW_FLUSH_MS).unref();
+        if (!this.flushing) {
+          this.flushing = true;
+          this.flushTimer = setTimeout(() => this.flushSlice(store), VIEW_FLUSH_MS).unref();
+        }
       },
     });
   }
@@ -138,33 +146,41 @@ export class FleetService {
       : undefined;
   }
 
-  /** Writes the views changed since the last flush (coalesced: a hot shadow is written once). */
+  /** Writes every view changed since the last flush now (close). */
   flushViews(): void {
     clearTimeout(this.flushTimer);
+    if (this.flushSliceTimer) clearImmediate(this.flushSliceTimer);
     this.flushTimer = undefined;
+    this.flushSliceTimer = undefined;
+    this.flushing = false;
     this.writeViews(Number.POSITIVE_INFINITY);
   }
 
   /**
-   * The timer's flush: `VIEW_FLUSH_STEP` views at a time, between the commit worker's batches, the next
-   * step on a later turn so that requests and replies waiting meanwhile go first. `flushTimer` stays
-   * set until the last step, so commits meanwhile do not start a second flush.
+   * One transaction of at most VIEW_FLUSH_ROWS views, between the commit worker's batches (never
+   * waiting for its write lock on the main thread); the rest in later turns.
    */
-  private flushStep(store: ShadowStore): void {
+  private flushSlice(store: ShadowStore): void {
+    this.flushTimer = undefined;
     store.betweenCommits(() => {
-      this.writeViews(VIEW_FLUSH_STEP);
-      if (this.unsaved.size === 0) this.flushTimer = undefined;
-      else setImmediate(() => this.flushStep(store));
+      if (!this.flushing) return; // flushed whole meanwhile (close)
+      try {
+        this.writeViews(VIEW_FLUSH_ROWS);
+      } finally {
+        // After a failed write too: the next commit schedules a flush again.
+        if (this.unsaved.size === 0) this.flushing = false;
+        else this.flushSliceTimer = setImmediate(() => this.flushSlice(store));
+      }
     });
   }
 
-  /** Writes up to `max` of the views changed since they were last written, oldest change first. */
+  /** Writes up to `max` of the views changed since they were last written (coalesced: once each). */
   private writeViews(max: number): void {
     if (this.unsaved.size === 0) return;
     const batch: { thing: string; name: string; view: ShadowView }[] = [];
-    for (const [key, v] of this.unsaved) {
+    for (const [key, pending] of this.unsaved) {
       if (batch.length >= max) break;
-      batch.push(v);
+      batch.push(pending);
       this.unsaved.delete(key);
     }
     this.views.flush(batch);

@@ -6,6 +6,7 @@ import { CLASSIC_SHADOW, parsePresenceTopic } from "../../shared/topics.ts";
 import type { PresenceTracker } from "../presence.ts";
 import type { ShadowChange, ShadowService } from "../shadow/shadow-service.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
+import { ConsoleStreams, consoleFollowRoutes, type FollowSources } from "./console-follows.ts";
 import { openEventStream } from "./event-stream.ts";
 import { fleetReader, sendProblem } from "./problem.ts";
 import { summariseShadow, type ThingSummary } from "./thing-summary.ts";
@@ -15,6 +16,9 @@ export interface ConsoleApiDeps {
   store: ShadowStore;
   presence: PresenceTracker;
   broker: Aedes;
+  /** What a page's stream may follow besides the summaries (console-follows.ts). */
+  followQuery?: FollowSources["followQuery"];
+  followJob?: FollowSources["followJob"];
 }
 
 /** Names scanned per SQLite page while filtering; the scan stops after `MAX_SCAN` names. */
@@ -34,6 +38,8 @@ const MAX_BUFFERED = 1024 * 1024;
  * - `GET /console/api/events`: server-sent events for the whole node: `shadow` (a summary of every
  *   change) and `presence` (every connect and disconnect), for live tables without reloads. A revoked
  *   session or token ends it within seconds (the server's re-check of open requests, server.ts).
+ *   `hello` names the stream; `PUT /console/api/events/{stream}/follows/{key}` makes it also carry
+ *   a fleet query's or a job's events, so a page needs no stream of its own (console-follows.ts).
  */
 export function consoleApiRoutes(
   app: FastifyInstance,
@@ -60,6 +66,9 @@ export function consoleApiRoutes(
       return { things: rows, ...(nextCursor !== undefined ? { nextCursor } : {}) };
     },
   );
+
+  const streams = new ConsoleStreams();
+  consoleFollowRoutes(app, streams, deps, reader);
 
   app.get("/console/api/events", async (req, reply) => {
     const p = reader(req, reply);
@@ -89,7 +98,7 @@ export function consoleApiRoutes(
       deps.service.off("change", onChange);
       deps.broker.off("publish", onPublish);
     });
-    stream.send("hello", { name: p.name, role: p.role });
+    stream.send("hello", { name: p.name, role: p.role, stream: streams.add(p.name, stream) });
   });
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyReply } from "fastify";
+import type { Principal } from "../../shared/acl.ts";
 import type { JsonObject } from "../../shared/json.ts";
-import { openEventStream } from "../http/event-stream.ts";
+import { type EventStream, openEventStream } from "../http/event-stream.ts";
 import type { LiveJob } from "./job-runner.ts";
 import { type JobService, summary, thingJson } from "./job-service.ts";
 
@@ -21,14 +22,33 @@ export function streamJob(
   first: JsonObject,
   reply: FastifyReply,
 ): FastifyReply {
+  let check = () => {};
+  const stream = openEventStream(reply, { keepAliveMs: KEEP_ALIVE_MS, onKeepAlive: () => check() });
+  check = followJob(jobs, id, first, stream);
+  return reply;
+}
+
+/**
+ * The same events on the console's one stream (broker/http/console-follows.ts): reads the job as `who`
+ * (a JobError thrown here, before anything is sent), then follows it on a stream until it is over.
+ */
+export function jobFollower(jobs: JobService, id: string, who: Principal): (stream: EventStream) => unknown {
+  const first = jobs.get(id, who, true);
+  return (stream) => {
+    const check = followJob(jobs, id, first, stream);
+    const timer = setInterval(check, KEEP_ALIVE_MS);
+    stream.onClose(() => clearInterval(timer));
+    return { id };
+  };
+}
+
+/**
+ * Sends the job's events on `stream` (see streamJob); answers the check to run every few seconds,
+ * which ends the stream of a job that ended without a last event.
+ */
+function followJob(jobs: JobService, id: string, first: JsonObject, stream: EventStream): () => void {
   const live = jobs.live(id);
   let progress: NodeJS.Timeout | undefined;
-  const stream = openEventStream(reply, {
-    keepAliveMs: KEEP_ALIVE_MS,
-    onKeepAlive: () => {
-      if (live) endIfOver(live);
-    },
-  });
   const started = ((first.things ?? []) as JsonObject[]).filter((t) => t.status !== "pending");
   delete first.things;
   stream.send("job", first);
@@ -36,7 +56,7 @@ export function streamJob(
   for (const t of started) stream.send("thing", t);
   if (!live) {
     stream.end("end", first);
-    return reply;
+    return () => {};
   }
   const onJob = (job: LiveJob) => {
     if (job.row.id !== id || stream.closed) return;
@@ -64,5 +84,5 @@ export function streamJob(
     jobs.events.off("job", onJob);
     jobs.events.off("thing", onThing);
   });
-  return reply;
+  return () => endIfOver(live);
 }

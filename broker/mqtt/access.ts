@@ -4,10 +4,10 @@ import { mayPublish, maySubscribe, type Principal } from "../../shared/acl.ts";
 import type { SecurityLimits } from "../../shared/config.ts";
 import type { Logger } from "../../shared/logger.ts";
 import { usernameOf } from "../../shared/mqtt-username.ts";
-import { isNodeOwnedTopic } from "../../shared/topics.ts";
+import { isNodeOwnedTopic, parseShadowTopic } from "../../shared/topics.ts";
 import type { Authenticator } from "../auth/authenticator.ts";
 import type { RequestLimiter } from "../auth/request-limiter.ts";
-import { SharedRequestLimits } from "../auth/request-limits.ts";
+import { type Admission, SharedRequestLimits } from "../auth/request-limits.ts";
 import { type HookLayer, liveClient, liveClients } from "./aedes-seam.ts";
 import { isRefusedFilter } from "./conformance.ts";
 import { responseRouteOf } from "./mqtt5.ts";
@@ -22,6 +22,8 @@ export const SINK_TOPIC = "$umbra/denied";
 export interface Session {
   principal: Principal;
   limiter: RequestLimiter;
+  /** Takes a shadow request's slot in every limit that applies (made once per session). */
+  admit(thing: string): Admission;
   /** The stored password hash the login matched (undefined: certificate or anonymous), for rechecks. */
   credential?: string;
 }
@@ -91,13 +93,17 @@ export class MqttAccess {
           return done(null);
         }
         if (!client || !session) return done(null); // the broker's own publishes (e.g. wills of gone clients)
-        if (isNodeOwnedTopic(packet.topic)) return done(null); // acknowledged, never forwarded (conformance)
-        const dispatched = this.shadows.dispatch(packet.topic, packet.payload, {
-          client,
-          principal: session.principal,
-          admit: (thing) => this.requestLimits.admit(session.limiter, session.principal, thing),
-          response: responseRouteOf(packet),
-        });
+        const shadow = parseShadowTopic(packet.topic);
+        // Replies (shadow, attributes) and presence: acknowledged, never forwarded (conformance).
+        if (shadow ? shadow.reply !== undefined : isNodeOwnedTopic(packet.topic)) return done(null);
+        const dispatched =
+          shadow !== null &&
+          this.shadows.dispatch(shadow, packet.payload, {
+            client,
+            principal: session.principal,
+            admit: session.admit,
+            response: responseRouteOf(packet),
+          });
         // A shadow request refused for its requester (403, 429) reaches nobody else: subscribers of the
         // request topic (e.g. the device watching `…/shadow/#`) must not see a write that was refused.
         if (dispatched === "refused" || !mayPublish(session.principal, packet.topic)) {
@@ -162,11 +168,15 @@ export class MqttAccess {
     }
     if (client.clean) this.persistentOwners.delete(client.id);
     else this.persistentOwners.set(client.id, owner);
-    this.sessions.set(client, {
+    const limits = this.requestLimits;
+    const session: Session = {
       principal: result.principal,
-      limiter: this.requestLimits.forConnection(),
+      limiter: limits.forConnection(),
+      // Reads the session's principal at each request: a recheck may replace it.
+      admit: (thing) => limits.admit(session.limiter, session.principal, thing),
       ...(result.credential === undefined ? {} : { credential: result.credential }),
-    });
+    };
+    this.sessions.set(client, session);
     return null;
   }
 

@@ -77,6 +77,12 @@ export function restoredSubscriptions(client: Client): Record<string, { qos: num
   return internals(client).subscriptions ?? {};
 }
 
+/** Whether the client holds a subscription to exactly this filter (aedes keeps them by filter). */
+export function subscribesTo(client: Client, filter: string): boolean {
+  const subs = internals(client).subscriptions;
+  return subs !== undefined && Object.hasOwn(subs, filter);
+}
+
 /** Whether aedes made this client id up (the client sent an empty one): `aedes_` + a UUID. */
 export function isGeneratedClientId(id: string): boolean {
   return id.startsWith("aedes_");
@@ -100,6 +106,38 @@ export function persistenceOf<T>(broker: Aedes): T {
 export function liveMatcher(broker: Aedes): { match(topic: string): unknown[] } | undefined {
   const m = (broker as unknown as { mq?: { _matcher?: { match?: unknown } } }).mq?._matcher;
   return m && typeof m.match === "function" ? (m as { match(topic: string): unknown[] }) : undefined;
+}
+
+/**
+ * Calls `f` whenever a subscription may have been added anywhere: to the live matcher (every client's
+ * subscription, a resumed session's, the node's own `broker.subscribe`: all go through mqemitter's
+ * `on`) or to the persistence's index of offline persistent sessions. Called before and after each
+ * addition (the persistence's is asynchronous). Returns false if the matcher is not where expected.
+ */
+export function onSubscriptionAdded(broker: Aedes, f: () => void): boolean {
+  const matcher = (broker as unknown as { mq?: { _matcher?: { add?: unknown } } }).mq?._matcher;
+  if (!matcher || typeof matcher.add !== "function") return false;
+  const add = matcher.add as (...args: unknown[]) => unknown;
+  matcher.add = function watchedAdd(this: unknown, ...args: unknown[]) {
+    f();
+    try {
+      return add.apply(this, args);
+    } finally {
+      f();
+    }
+  };
+  const persistence = persistenceOf<{ addSubscriptions?: (...args: unknown[]) => Promise<unknown> }>(broker);
+  const addSubscriptions = persistence?.addSubscriptions;
+  if (persistence && typeof addSubscriptions === "function") {
+    persistence.addSubscriptions = function watchedAddSubscriptions(this: unknown, ...args: unknown[]) {
+      f();
+      const done = addSubscriptions.apply(this, args);
+      // Again once it is in the index: a lookup in between may have found it missing.
+      done.then(f, f);
+      return done;
+    };
+  }
+  return true;
 }
 
 /** A message as the forward hook sees it (aedes adds broker fields to the PUBLISH packet). */

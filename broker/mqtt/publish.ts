@@ -20,11 +20,10 @@ export interface NodeMessage {
  */
 export function publishFromNode(broker: Aedes, message: NodeMessage): Promise<void> {
   const { topic, payload, qos = 1, retain = false, properties } = message;
+  const packet: PublishPacket = { cmd: "publish", topic, payload, qos, retain, dup: false };
+  if (properties) packet.properties = properties;
   return new Promise((resolve, reject) => {
-    broker.publish(
-      { cmd: "publish", topic, payload, qos, retain, dup: false, ...(properties ? { properties } : {}) },
-      (err) => (err ? reject(err) : resolve()),
-    );
+    broker.publish(packet, (err) => (err ? reject(err) : resolve()));
   });
 }
 
@@ -34,21 +33,24 @@ export function publishJson(broker: Aedes, topic: string, body: unknown, retain 
 }
 
 /**
- * Sends a JSON payload to one client only (e.g. the pending delta right after it subscribes). The
- * callback is required: aedes calls it after the write, and without one it throws and kills the process.
+ * Sends a JSON payload to one client only (e.g. the pending delta right after it subscribes). Resolves
+ * once aedes has written it (or failed to: a closed connection), never rejects. The callback is
+ * required by aedes: without one it throws and kills the process.
  */
-export function sendJson(client: Client, topic: string, body: unknown): void {
-  client.publish(
-    {
-      cmd: "publish",
-      topic,
-      payload: Buffer.from(JSON.stringify(body)),
-      qos: 1,
-      retain: false,
-      dup: false,
-    },
-    () => undefined,
-  );
+export function sendJson(client: Client, topic: string, body: unknown): Promise<void> {
+  return new Promise((resolve) => {
+    client.publish(
+      {
+        cmd: "publish",
+        topic,
+        payload: Buffer.from(JSON.stringify(body)),
+        qos: 1,
+        retain: false,
+        dup: false,
+      },
+      () => resolve(),
+    );
+  });
 }
 
 /**

@@ -6,14 +6,24 @@ import {
   isNodeOwnedTopic,
   parseShadowTopic,
   ROOTS,
+  type ShadowAddress,
   type ShadowTopic,
   shadowTopic,
 } from "../../shared/topics.ts";
 import type { Admission } from "../auth/request-limits.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
+import { subscribesTo } from "./aedes-seam.ts";
 import { publishResponse, type ResponseRoute } from "./mqtt5.ts";
-import { hasSubscribers, publishJson, sendJson } from "./publish.ts";
+import { publishFromNode, publishJson, sendJson } from "./publish.ts";
 import { ReplyCork } from "./reply-cork.ts";
+import { SubscriberCache } from "./subscriber-cache.ts";
+
+const NOBODY: readonly string[] = [];
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
 
 /** Who sent a shadow request over MQTT. */
 export interface Requester {
@@ -35,41 +45,35 @@ export type Dispatch = "request" | "refused" | false;
  */
 export class ShadowMqttAdapter {
   private readonly cork = new ReplyCork();
+  private readonly subscribers: SubscriberCache;
 
   constructor(
     private readonly broker: Aedes,
     private readonly service: ShadowService,
     private readonly onError: (err: unknown) => void,
   ) {
+    this.subscribers = new SubscriberCache(broker);
     service.on("change", (change) => {
       this.announce(change).catch(onError);
     });
   }
 
   /**
-   * Answers `topic` if it is a shadow request. The reply goes to whoever subscribed to it; a requester
-   * that may not subscribe to that reply topic (a device asking about another thing's shadow, which gets
-   * 403) receives it directly, so it still learns why. Returns "refused" when the request is refused
-   * for its requester (403) or over a limit (429), decided now, so the caller delivers the request
-   * publish itself to nobody else.
+   * Answers `parsed` (parseShadowTopic) if it is a shadow request. The reply goes to whoever subscribed
+   * to it; a requester that may not subscribe to that reply topic (a device asking about another
+   * thing's shadow, which gets 403) receives it directly, so it still learns why. Returns "refused"
+   * when the request is refused for its requester (403) or over a limit (429), decided now, so the
+   * caller delivers the request publish itself to nobody else.
    */
-  dispatch(topic: string, payload: Buffer | string, requester?: Requester): Dispatch {
-    const parsed = parseShadowTopic(topic);
-    if (!parsed || parsed.reply !== undefined) return false;
+  dispatch(parsed: ShadowTopic, payload: Buffer | string, requester?: Requester): Dispatch {
+    if (parsed.reply !== undefined) return false;
     const principal = requester?.principal ?? ANONYMOUS;
     const admission = requester?.admit?.(parsed.thing);
     const refused =
       (admission !== undefined && admission.refusal !== null) || forbidden(principal, parsed, payload);
     // The PUBACK aedes writes next leaves with the reply, in one socket write (reply-cork.ts).
-    let corked = requester !== undefined && this.cork.hold(requester.client);
-    const release = () => {
-      if (!corked || !requester) return;
-      corked = false;
-      this.cork.release(requester.client, true);
-    };
-    this.answer(parsed, payload, principal, requester, admission, release)
-      .catch(this.onError)
-      .finally(release);
+    const hold = requester === undefined ? 0 : this.cork.hold(requester.client);
+    this.answer(parsed, payload, principal, requester, admission, hold).catch(this.onError);
     return refused ? "refused" : "request";
   }
 
@@ -79,61 +83,81 @@ export class ShadowMqttAdapter {
     principal: Principal,
     requester: Requester | undefined,
     admission: Admission | undefined,
-    /** Releases the requester's cork once the reply is on its way (never after waiting for its write). */
-    release: () => void,
+    /** The requester's cork (0: none), released with the reply's write (never after waiting for it). */
+    hold: number,
   ): Promise<void> {
-    const addr = { thing: t.thing, shadow: t.shadow };
-    let result: ShadowResult;
     try {
-      if (admission?.refusal) result = this.service.refuse(payload, new ShadowError(429, admission.refusal));
-      else if (t.op === "get") result = await this.service.get(addr, payload, principal);
-      else if (t.op === "update") result = await this.service.update(addr, payload, principal);
-      else result = await this.service.delete(addr, payload, principal);
+      const addr = { thing: t.thing, shadow: t.shadow };
+      let result: ShadowResult;
+      try {
+        if (admission?.refusal)
+          result = this.service.refuse(payload, new ShadowError(429, admission.refusal));
+        else if (t.op === "get") result = await this.service.get(addr, payload, principal);
+        else if (t.op === "update") result = await this.service.update(addr, payload, principal);
+        else result = await this.service.delete(addr, payload, principal);
+      } finally {
+        if (admission?.refusal === null) admission.release();
+      }
+      const topic = shadowTopic(t.root, addr, t.op, result.ok ? "accepted" : "rejected");
+      const body = result.ok ? result.body : result.error;
+      if (requester && !maySubscribe(principal, topic)) {
+        if (hold !== 0) this.cork.releaseAfterWrite(requester.client, hold);
+        await sendJson(requester.client, topic, body);
+      } else {
+        // A requester subscribed to the reply topic itself (the usual device) needs no lookup, and its
+        // cork goes with the reply's write; otherwise the cork is released now, as nothing here is
+        // for it.
+        const own = requester !== undefined && subscribesTo(requester.client, topic);
+        if (hold !== 0 && requester) {
+          if (own) this.cork.releaseAfterWrite(requester.client, hold);
+          else this.cork.release(requester.client, hold);
+        }
+        if (own || (await this.subscribers.has(topic))) await publishJson(this.broker, topic, body);
+      }
+      // Published (written, held by flow control, or denied on the way): nothing left to wait for.
+      if (requester && hold !== 0) this.cork.release(requester.client, hold);
+      const route = requester?.response;
+      // The node publishes the response for the requester, so only where the requester may publish itself.
+      if (route && mayPublish(principal, route.topic) && !isNodeOwnedTopic(route.topic))
+        await publishResponse(this.broker, route, topic, body);
     } finally {
-      if (admission?.refusal === null) admission.release();
+      if (requester && hold !== 0) this.cork.release(requester.client, hold);
     }
-    const topic = shadowTopic(t.root, addr, t.op, result.ok ? "accepted" : "rejected");
-    const body = result.ok ? result.body : result.error;
-    if (requester && !maySubscribe(principal, topic)) sendJson(requester.client, topic, body);
-    else if (await hasSubscribers(this.broker, topic)) {
-      const sent = publishJson(this.broker, topic, body);
-      // Not after `sent`: a reply larger than the socket's buffer waits for 'drain', which a cork would stop.
-      release();
-      await sent;
-    }
-    release();
-    const route = requester?.response;
-    // The node publishes the response for the requester, so only where the requester may publish itself.
-    if (route && mayPublish(principal, route.topic) && !isNodeOwnedTopic(route.topic))
-      await publishResponse(this.broker, route, topic, body);
   }
 
-  /** documents and delta on both roots, rendered only for topics that someone subscribes to. */
+  /** documents and delta on both roots, rendered (once) only when someone subscribes to them. */
   private async announce(change: ShadowChange): Promise<void> {
     if (change.kind !== "update") return;
-    const wanted = async (reply: "documents" | "delta") => {
-      const topics = ROOTS.map((root) => shadowTopic(root, change.addr, "update", reply));
-      const flags = await Promise.all(topics.map((t) => hasSubscribers(this.broker, t)));
-      return topics.filter((_, i) => flags[i]);
-    };
-    const documentTopics = await wanted("documents");
-    if (documentTopics.length > 0) {
+    const documentTopics = await this.subscribed(change.addr, "documents");
+    if (documentTopics !== NOBODY) {
       const documents = renderDocuments(
         change.previous,
         change.current,
         change.timestamp,
         change.clientToken,
       );
-      for (const topic of documentTopics) await publishJson(this.broker, topic, documents);
+      const payload = Buffer.from(JSON.stringify(documents));
+      for (const topic of documentTopics) await publishFromNode(this.broker, { topic, payload });
     }
-    // Without desired there is no delta: no subscription lookups for it (two roots, live and offline
-    // sessions: four matches per update of a device that only reports).
-    if (Object.keys(change.current.desired).length === 0) return;
-    const deltaTopics = await wanted("delta");
-    if (deltaTopics.length > 0) {
-      const delta = renderDelta(change.current, change.timestamp, change.clientToken);
-      if (delta) for (const topic of deltaTopics) await publishJson(this.broker, topic, delta);
+    // Without desired there is no delta: no subscription lookups for it.
+    if (isEmpty(change.current.desired)) return;
+    const deltaTopics = await this.subscribed(change.addr, "delta");
+    if (deltaTopics === NOBODY) return;
+    const delta = renderDelta(change.current, change.timestamp, change.clientToken);
+    if (!delta) return;
+    const payload = Buffer.from(JSON.stringify(delta));
+    for (const topic of deltaTopics) await publishFromNode(this.broker, { topic, payload });
+  }
+
+  /** The topics of an update's `reply` on both roots that someone subscribes to, in ROOTS order. */
+  private async subscribed(addr: ShadowAddress, reply: "documents" | "delta"): Promise<readonly string[]> {
+    let topics = NOBODY;
+    for (const root of ROOTS) {
+      const topic = shadowTopic(root, addr, "update", reply);
+      const has = this.subscribers.has(topic);
+      if (has === true || (has !== false && (await has))) topics = [...topics, topic];
     }
+    return topics;
   }
 
   /** Beyond AWS: a client that subscribes to a delta topic gets the pending delta at once. */
@@ -144,7 +168,7 @@ export class ShadowMqttAdapter {
       const view = this.service.peek({ thing: t.thing, shadow: t.shadow });
       if (!view.exists) continue;
       const delta = renderDelta(view, Math.floor(Date.now() / 1000));
-      if (delta) sendJson(client, sub.topic, delta);
+      if (delta) void sendJson(client, sub.topic, delta);
     }
   }
 }

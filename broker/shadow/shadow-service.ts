@@ -245,11 +245,31 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> impl
     return this.store.open(addr).doc.view;
   }
 
-  /** Deferred so that the requester's `accepted` reply goes out before `documents` and `delta`. */
+  /**
+   * Deferred so that the requester's `accepted` reply goes out before `documents` and `delta`; the
+   * changes of one turn (a group commit's batch) are emitted together, in order, from one immediate.
+   */
   private emitChange(change: ShadowChange): void {
     this.stats.changes++;
-    setImmediate(() => this.emit("change", change));
+    this.pendingChanges.push(change);
+    if (this.pendingChanges.length === 1) setImmediate(this.emitPending);
   }
+
+  private readonly pendingChanges: ShadowChange[] = [];
+  private readonly emitPending = (): void => {
+    const changes = this.pendingChanges.splice(0);
+    let i = 0;
+    try {
+      for (; i < changes.length; i++) this.emit("change", changes[i] as ShadowChange);
+    } finally {
+      // A listener threw (it surfaces as before, from this immediate): the rest still go, in a later one.
+      const rest = changes.slice(i + 1);
+      if (rest.length > 0) {
+        if (this.pendingChanges.length === 0) setImmediate(this.emitPending);
+        this.pendingChanges.unshift(...rest);
+      }
+    }
+  };
 
   /** An error reply decided outside the service (e.g. 429 from a rate limit), with the request's clientToken. */
   refuse(raw: RequestBody, error: ShadowError): ShadowResult {

@@ -4,16 +4,36 @@ import type { ObjId, RawDoc } from "./raw-doc.ts";
 
 /** Writing planned leaf edits (shared/shadow-patch.ts) into a shadow's Automerge document. */
 
-/** Applies planned edits under `root`, creating intermediate maps where a path needs one. */
+/**
+ * Applies planned edits under `root`, creating intermediate maps where a path needs one. The maps a
+ * path goes through are looked up once per call (a lookup of a map costs about half a `put`, and a
+ * PDU's update writes `power.w` and `power.va`); an op forgets the map it may replace.
+ */
 export function applyOps(raw: RawDoc, root: ObjId, ops: readonly PatchOp[]): void {
+  // Parent map id -> key -> child map id, as found or created during this call.
+  let maps: Map<ObjId, Map<string, ObjId>> | undefined;
   for (const op of ops) {
-    let obj = root;
-    for (const key of op.path.slice(0, -1)) {
-      const found = raw.getWithType(obj, key) as [string, unknown] | null | undefined;
-      obj = found && found[0] === "map" ? (found[1] as ObjId) : (raw.putObject(obj, key, {}) as ObjId);
-    }
     const leaf = op.path[op.path.length - 1];
     if (leaf === undefined) continue;
+    let obj = root;
+    for (let i = 0; i < op.path.length - 1; i++) {
+      const key = op.path[i] as string;
+      const known = maps?.get(obj)?.get(key);
+      if (known !== undefined) {
+        obj = known;
+        continue;
+      }
+      const found = raw.getWithType(obj, key) as [string, unknown] | null | undefined;
+      const child =
+        found && found[0] === "map" ? (found[1] as ObjId) : (raw.putObject(obj, key, {}) as ObjId);
+      maps ??= new Map();
+      const under = maps.get(obj) ?? new Map<string, ObjId>();
+      under.set(key, child);
+      maps.set(obj, under);
+      obj = child;
+    }
+    // The write may replace a map this call found at the leaf (a map under it is then out of reach).
+    maps?.get(obj)?.delete(leaf);
     if (op.kind === "delete") raw.delete(obj, leaf);
     else putValue(raw, obj, leaf, op.value);
   }

@@ -29,6 +29,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Do not treat 401 as "signed out" (the sign-in call itself). */
   quiet401?: boolean;
+  /** Let the request outlive the page (what a closing tab sends). */
+  keepalive?: boolean;
 }
 
 export async function api<T>(path: string, opts: CallOptions = {}): Promise<T> {
@@ -42,6 +44,7 @@ export async function api<T>(path: string, opts: CallOptions = {}): Promise<T> {
       method,
       headers,
       credentials: "same-origin",
+      keepalive: opts.keepalive,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
     });
   } catch {

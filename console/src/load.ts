@@ -44,3 +44,28 @@ export function useApi<T>(path: string | undefined, pollMs?: number): Loaded<T> 
   }, [path, pollMs, tick]);
   return { data, error, reload: () => setTick((n) => n + 1) };
 }
+
+/**
+ * A re-read that never runs twice at once: `read` runs now if idle; a call while it runs makes it run
+ * once more when done (however many calls came meanwhile), so a fast-changing source costs one
+ * request at a time, not one per change.
+ */
+export function coalesced(read: () => Promise<unknown>): () => void {
+  let running = false;
+  let again = false;
+  const run = (): void => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    read()
+      .catch(() => undefined)
+      .finally(() => {
+        running = false;
+        if (again) run();
+      });
+  };
+  return run;
+}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 
 /** Hash routes (`#/things/pdu-1`): deep links work without server routes, and the node serves one page. */
 export interface Route {
@@ -17,13 +17,16 @@ export function parseHash(hash: string): Route {
 }
 
 export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseHash(location.hash));
+  const [hash, setHash] = useState(location.hash);
   useEffect(() => {
-    const on = () => setRoute(parseHash(location.hash));
+    const on = () => setHash(location.hash);
     addEventListener("hashchange", on);
+    // Effects run after the first paint: a hash changed between that render and now (a link followed,
+    // a test's goto as soon as the page shows) fired no event this listener heard. Read it again.
+    on();
     return () => removeEventListener("hashchange", on);
   }, []);
-  return route;
+  return useMemo(() => parseHash(hash), [hash]);
 }
 
 export function thingHref(thing: string, shadow?: string): string {

@@ -19,7 +19,7 @@ const check = browserCheck();
 const THINGS = 10_050;
 const name = (i: number) => `bulk-${String(i).padStart(5, "0")}`;
 
-describe.skipIf(!check.run)("console fleet, systems and conflicts in chromium", () => {
+describe.skipIf(!check.run)("console fleet, systems and conflicts in chromium", { retry: 1 }, () => {
   let core: TestNode;
   let edge: TestNode;
   let proxy: TcpProxy;

@@ -18,7 +18,7 @@ import { eventually } from "../helpers/relay-sites.ts";
 const check = browserCheck();
 const THING = "pdu-h1";
 
-describe.skipIf(!check.run)("console shadow history in chromium", () => {
+describe.skipIf(!check.run)("console shadow history in chromium", { retry: 1 }, () => {
   let node: TestNode;
   let browser: Browser;
   let password: string;

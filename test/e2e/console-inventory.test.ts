@@ -20,7 +20,7 @@ import { eventually } from "../helpers/relay-sites.ts";
 const check = browserCheck();
 const THING = "pdu-i1";
 
-describe.skipIf(!check.run)("console inventory and password dates in chromium", () => {
+describe.skipIf(!check.run)("console inventory and password dates in chromium", { retry: 1 }, () => {
   let node: TestNode;
   let browser: Browser;
   let password: string;

@@ -21,7 +21,7 @@ rules:
   - { name: too-hot, kind: reported, path: temp, above: 40, severity: critical, summary: Inlet above 40 °C }
 `;
 
-describe.skipIf(!check.run)("console jobs and alarms in chromium", () => {
+describe.skipIf(!check.run)("console jobs and alarms in chromium", { retry: 1 }, () => {
   let node: TestNode;
   let browser: Browser;
   let password: string;

@@ -16,7 +16,7 @@ const relay = (n: TestNode) => n.extensions.get("relay") as unknown as RelayExte
  */
 const check = browserCheck();
 
-describe.skipIf(!check.run)("console Sites page: epoch splits", () => {
+describe.skipIf(!check.run)("console Sites page: epoch splits", { retry: 1 }, () => {
   const nodes: TestNode[] = [];
   let browser: Browser;
   let split: TestNode;

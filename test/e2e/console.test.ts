@@ -18,7 +18,7 @@ import { startSite } from "../helpers/relay-sites.ts";
 const check = browserCheck();
 const SEED = 40;
 
-describe.skipIf(!check.run)("web console in chromium", () => {
+describe.skipIf(!check.run)("web console in chromium", { retry: 1 }, () => {
   let node: TestNode;
   let edge: TestNode;
   let browser: Browser;

@@ -72,7 +72,8 @@ function watchForFailure(context: BrowserContext, page: Page): void {
     logged.push(`${at()} request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ""}`);
   });
   page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") logged.push(`${at()} console ${m.type()}: ${m.text()}`);
+    if (m.type() === "error" || m.type() === "warning")
+      logged.push(`${at()} console ${m.type()}: ${m.text()}`);
   });
   page.on("pageerror", (e) => logged.push(`${at()} page error: ${e.message}`));
   let snapshot = "";

@@ -21,6 +21,7 @@ import {
   persistenceOf,
   receiveMaximumOf,
   restoredSubscriptions,
+  subscribesTo,
 } from "../../broker/mqtt/aedes-seam.ts";
 
 /**
@@ -140,6 +141,8 @@ describe("the aedes seam", () => {
     // The rewrite layer changed the filter the inner layers and aedes saw: the subscription is seam/+.
     const c = serverClient as Client;
     expect(Object.keys(restoredSubscriptions(c))).toEqual(["seam/+"]);
+    expect(subscribesTo(c, "seam/+")).toBe(true);
+    expect(subscribesTo(c, "seam/a")).toBe(false); // exact filters only, no matching
     expect(liveMatcher(broker)?.match("seam/a").length).toBeGreaterThan(0);
     await client.publishAsync("seam/a", "1", { qos: 1 });
     // The forward hooks run when aedes hands the message to the subscriber (bounded wait).

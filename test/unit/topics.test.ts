@@ -68,6 +68,15 @@ describe("shadow topic grammar", () => {
     expect(isNodeOwnedTopic("$umbra/things/a/presence")).toBe(true);
     expect(isNodeOwnedTopic("$aws/things/a/shadow/update")).toBe(false);
     expect(isNodeOwnedTopic("things/a/telemetry")).toBe(false);
+    // Every reply level, on both roots, named shadows and attributes; the same last levels elsewhere are not.
+    for (const reply of ["accepted", "rejected", "delta", "documents"])
+      expect(isNodeOwnedTopic(`$umbra/things/a/shadow/name/n/update/${reply}`)).toBe(true);
+    expect(isNodeOwnedTopic("$aws/things/a/shadow/get/rejected")).toBe(true);
+    expect(isNodeOwnedTopic("$umbra/things/a/attributes/update/accepted")).toBe(true);
+    expect(isNodeOwnedTopic("$umbra/things/a/attributes/get/rejected")).toBe(true);
+    expect(isNodeOwnedTopic("$umbra/things/a/attributes/update")).toBe(false);
+    expect(isNodeOwnedTopic("plant/line/accepted")).toBe(false);
+    expect(isNodeOwnedTopic("presence")).toBe(false);
     expect(parsePresenceTopic("$umbra/things/a/presence")).toBe("a");
     expect(parsePresenceTopic("$aws/things/a/presence")).toBeNull();
   });

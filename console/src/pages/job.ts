@@ -2,6 +2,7 @@ import { html } from "htm/preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, enc } from "../api.ts";
 import { formatTime, json } from "../format.ts";
+import { nodeEvents } from "../live.ts";
 import { errorText } from "../load.ts";
 import {
   isOver,
@@ -14,7 +15,7 @@ import {
 import { thingHref } from "../router.ts";
 import { canEdit, type Session } from "../session.ts";
 
-/** One job: its counts and per-thing progress, live from `GET /jobs/{id}/stream`; operators control it. */
+/** One job: its counts and per-thing progress, live (the job stream's events on the page's node stream); operators control it. */
 export function JobDetail({ id, session }: { id: string; session: Session }) {
   const [job, setJob] = useState<JobSummary | undefined>();
   const [things, setThings] = useState<JobThing[]>([]);
@@ -24,38 +25,46 @@ export function JobDetail({ id, session }: { id: string; session: Session }) {
   const path = `/jobs/${enc(id)}`;
 
   useEffect(() => {
-    let source: EventSource | undefined;
+    let stopFollow: (() => void) | undefined;
     let stop = false;
+    let ended = false;
+    const onThing = (t: JobThing) =>
+      setThings((list) => {
+        const i = list.findIndex((x) => x.thing === t.thing);
+        if (i < 0) return [...list, t];
+        const copy = list.slice();
+        copy[i] = t;
+        return copy;
+      });
     api<JobSummary & { things: JobThing[] }>(path)
       .then((j) => {
         if (stop) return;
         setJob(j);
         setThings(j.things);
         if (isOver(j)) return;
-        source = new EventSource(`${path}/stream`);
-        source.addEventListener("open", () => setLive(true));
-        source.addEventListener("job", (e) => setJob(JSON.parse(e.data)));
-        source.addEventListener("thing", (e) => {
-          const t = JSON.parse(e.data) as JobThing;
-          setThings((list) => {
-            const i = list.findIndex((x) => x.thing === t.thing);
-            if (i < 0) return [...list, t];
-            const copy = list.slice();
-            copy[i] = t;
-            return copy;
-          });
+        // The job's events on the page's one node stream (GET /jobs/{id}/stream's, docs/console.md).
+        stopFollow = nodeEvents.follow({
+          what: { job: id },
+          following: () => !ended && setLive(true),
+          on: (event, data) => {
+            const { key: _, ...body } = data;
+            if (event === "job") setJob(body as unknown as JobSummary);
+            else if (event === "thing") onThing(body as unknown as JobThing);
+            else if (event === "end") {
+              ended = true;
+              setJob(body as unknown as JobSummary);
+              stopFollow?.();
+              setLive(false);
+            }
+          },
         });
-        source.addEventListener("end", (e) => {
-          setJob(JSON.parse(e.data));
-          source?.close();
-          setLive(false);
-        });
-        source.onerror = () => setLive(false);
       })
       .catch((err: unknown) => !stop && setError(errorText(err)));
+    const offStatus = nodeEvents.onStatus((s) => s === "lost" && setLive(false));
     return () => {
       stop = true;
-      source?.close();
+      offStatus();
+      stopFollow?.();
     };
   }, [id]);
 

@@ -1,31 +1,16 @@
 import { html } from "htm/preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, api, enc } from "../api.ts";
+import { api, enc } from "../api.ts";
 import { ago, formatTime, json } from "../format.ts";
-import { type Connection, useNodeEvents } from "../live.ts";
 import type { PageProps } from "../pages.ts";
 import { DesiredEditor } from "../parts/desired-editor.ts";
 import { presenceBadge } from "../parts/fleet-table.ts";
 import { HistoryPanel } from "../parts/history.ts";
 import { InventoryPanel } from "../parts/inventory.ts";
+import { type Loaded, useLiveShadow } from "../parts/live-shadow.ts";
 import { TelemetryPanel } from "../parts/telemetry.ts";
 import { thingHref } from "../router.ts";
 import { canEdit } from "../session.ts";
-
-export interface ShadowDoc {
-  state: { desired?: object; reported?: object; delta?: object };
-  metadata: { desired?: object; reported?: object };
-  version: number;
-  timestamp: number;
-  connection?: Connection;
-  conflicts?: { desired?: object; reported?: object };
-}
-
-type Loaded =
-  | { kind: "loading" }
-  | { kind: "missing" }
-  | { kind: "error"; message: string }
-  | { kind: "ok"; doc: ShadowDoc };
 
 /**
  * One thing: its shadows side by side, live; desired editable by operators; presence; inventory
@@ -34,49 +19,15 @@ type Loaded =
 export function ThingPage({ route, session }: PageProps) {
   const thing = route.args[0] ?? "";
   const shadow = route.query.get("shadow") ?? "";
-  const [loaded, setLoaded] = useState<Loaded>({ kind: "loading" });
   const [named, setNamed] = useState<string[]>([]);
-  const [connection, setConnection] = useState<Connection | undefined>();
-  const q = shadow ? `?name=${enc(shadow)}` : "";
+  // The document follows the page's one node stream (no stream of its own: docs/console.md).
+  const { loaded, connection } = useLiveShadow(thing, shadow);
 
   useEffect(() => {
     api<{ results: string[] }>(`/things/${enc(thing)}/shadows`)
       .then((r) => setNamed(r.results))
       .catch(() => setNamed([]));
   }, [thing]);
-
-  useEffect(() => {
-    setLoaded({ kind: "loading" });
-    let version = -1;
-    const apply = (doc: ShadowDoc) => {
-      if (doc.version < version) return;
-      version = doc.version;
-      if (doc.connection) setConnection(doc.connection);
-      setLoaded({ kind: "ok", doc });
-    };
-    api<ShadowDoc>(`/things/${enc(thing)}/shadow${q}`)
-      .then(apply)
-      .catch((err: unknown) => {
-        if (err instanceof ApiError && err.status === 404)
-          setLoaded((l) => (l.kind === "ok" ? l : { kind: "missing" }));
-        else setLoaded({ kind: "error", message: err instanceof ApiError ? err.message : String(err) });
-      });
-    // The shadow's own stream: the whole document after every change (what `umbra shadow watch` reads).
-    const events = new EventSource(`/things/${enc(thing)}/shadow/events${q}`);
-    events.addEventListener("shadow", (e) => apply(JSON.parse(e.data)));
-    events.addEventListener("deleted", (e) => {
-      version = JSON.parse(e.data).version;
-      setLoaded({ kind: "missing" });
-    });
-    return () => events.close();
-  }, [thing, shadow]);
-
-  useNodeEvents(
-    (e) => {
-      if (e.type === "presence" && e.data.thing === thing) setConnection(e.data.connection);
-    },
-    [thing],
-  );
 
   return html`
     <p class="crumbs"><a href="#/">Fleet</a> / ${thing}</p>

@@ -2,7 +2,7 @@ import { html } from "htm/preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, api, enc } from "../api.ts";
 import { json } from "../format.ts";
-import type { ShadowDoc } from "../pages/thing.ts";
+import type { ShadowDoc } from "./live-shadow.ts";
 
 /**
  * Edits `desired` as JSON. The text is merged into desired (AWS's update: keys left out stay, `null`

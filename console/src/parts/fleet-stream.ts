@@ -1,4 +1,5 @@
 import { useEffect, useRef } from "preact/hooks";
+import { nodeEvents } from "../live.ts";
 import type { FleetRecord } from "./fleet-table.ts";
 
 export interface FleetStreamHandlers {
@@ -6,25 +7,27 @@ export interface FleetStreamHandlers {
   match: (thing: string, record: FleetRecord) => void;
   /** A thing stopped matching the query. */
   unmatch: (thing: string) => void;
+  /** The node follows the query now (also after a reconnection). */
+  following?: () => void;
 }
 
 /**
- * Follows `GET /things/stream?q=` (docs/fleet.md) while the query is shown. The browser reconnects by
- * itself after an error or the node's `overflow` close; the handlers may change on every render.
+ * Follows the fleet query `q` (docs/fleet.md: `match` and `unmatch`, what `GET /things/stream` sends)
+ * while it is shown, on the page's one node stream (console/src/live.ts) rather than a stream of its
+ * own; it is set again after every reconnection. The handlers may change on every render.
  */
 export function useFleetStream(q: string | undefined, handlers: FleetStreamHandlers): void {
   const current = useRef(handlers);
   current.current = handlers;
   useEffect(() => {
     if (q === undefined) return;
-    const source = new EventSource(`/things/stream?q=${encodeURIComponent(q)}`);
-    source.addEventListener("match", (e) => {
-      const { thing, record } = JSON.parse(e.data) as { thing: string; record: FleetRecord };
-      current.current.match(thing, record);
+    return nodeEvents.follow({
+      what: { q },
+      on: (event, data) => {
+        if (event === "match") current.current.match(String(data.thing), data.record as FleetRecord);
+        else if (event === "unmatch") current.current.unmatch(String(data.thing));
+      },
+      following: () => current.current.following?.(),
     });
-    source.addEventListener("unmatch", (e) =>
-      current.current.unmatch((JSON.parse(e.data) as { thing: string }).thing),
-    );
-    return () => source.close();
   }, [q]);
 }

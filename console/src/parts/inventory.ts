@@ -1,8 +1,8 @@
 import { html } from "htm/preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, api, enc } from "../api.ts";
 import { formatTime } from "../format.ts";
-import { errorText } from "../load.ts";
+import { coalesced, errorText } from "../load.ts";
 import { useFleetStream } from "./fleet-stream.ts";
 import { InventoryForm } from "./inventory-form.ts";
 import { type AttributeDoc, inventoryRows, type Origin } from "./inventory-model.ts";
@@ -16,7 +16,7 @@ export function originBadge(origin: Origin) {
 
 /**
  * A thing's inventory attributes (docs/fleet.md): each key with its value and who set it, the version;
- * operators edit them (a PATCH). Follows the thing's record on the fleet stream and re-reads the
+ * operators edit them (a PATCH). Follows the thing's record (a fleet-query follow on the node stream) and re-reads the
  * attributes when it changes, so a device or another operator's write shows without a reload.
  */
 export function InventoryPanel({
@@ -31,29 +31,39 @@ export function InventoryPanel({
   // undefined: loading; null: the thing has no attributes yet (404).
   const [doc, setDoc] = useState<AttributeDoc | null | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [tick, setTick] = useState(0);
+  const reread = useRef(() => {});
 
   useEffect(() => {
     let stop = false;
-    api<AttributeDoc>(`/things/${enc(thing)}/attributes`)
-      .then((d) => {
-        if (stop) return;
-        setDoc((old) => (old && old.version > d.version ? old : d));
-        setError(undefined);
-      })
-      .catch((err: unknown) => {
-        if (stop) return;
-        if (err instanceof ApiError && err.status === 404) {
-          setDoc((old) => old ?? null);
+    // Coalesced: a thing whose shadow changes many times a second costs one read at a time.
+    reread.current = coalesced(() =>
+      api<AttributeDoc>(`/things/${enc(thing)}/attributes`)
+        .then((d) => {
+          if (stop) return;
+          setDoc((old) => (old && old.version > d.version ? old : d));
           setError(undefined);
-        } else setError(errorText(err));
-      });
+        })
+        .catch((err: unknown) => {
+          if (stop) return;
+          if (err instanceof ApiError && err.status === 404) {
+            setDoc((old) => old ?? null);
+            setError(undefined);
+          } else setError(errorText(err));
+        }),
+    );
+    reread.current();
     return () => {
       stop = true;
     };
-  }, [thing, tick]);
+  }, [thing]);
 
-  useFleetStream(`thingName:"${thing}"`, { match: () => setTick((n) => n + 1), unmatch: () => {} });
+  // The thing's record on the page's node stream: re-read when it changes, and once the node follows
+  // it (a change between the first read and then is not missed).
+  useFleetStream(`thingName:${JSON.stringify(thing)}`, {
+    match: () => reread.current(),
+    unmatch: () => {},
+    following: () => reread.current(),
+  });
 
   useEffect(() => {
     if (focus && doc !== undefined) document.getElementById("inventory")?.scrollIntoView();
