@@ -16,7 +16,7 @@ import { type InFlight, SendWindow } from "./send-window.ts";
 /** How soon a flush looks again at shadows it skipped because their group commit was running. */
 const COMMIT_RECHECK_MS = 20;
 
-export type SenderDeps = Pick<LinkDeps, "send" | "store" | "log">;
+export type SenderDeps = Pick<LinkDeps, "send" | "store" | "log" | "acked">;
 
 /**
  * The sending half of one link session: frames out under the flush policy, the send window and the
@@ -150,7 +150,8 @@ export class LinkSender {
       const changes = doc.changesSince(base);
       this.sync.takeForFrame(key); // persistently dirty until acked
       if (changes.length === 0) {
-        this.sync.nothingToSend(key);
+        // The peer holds all we have: with nothing in flight that is a fact the agreed cut can use.
+        if (this.sync.nothingToSend(key, doc.heads())) this.deps.acked?.(key);
         continue;
       }
       const offer = {

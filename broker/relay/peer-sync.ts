@@ -80,13 +80,22 @@ export class PeerSync {
     this.dirtySet.set(key, since);
   }
 
-  nothingToSend(key: string): void {
+  /**
+   * Nothing of `key` is missing at the peer. When no frame is in flight the base was acknowledged
+   * heads, so the peer holds `heads` too: recorded, and true (the agreed cut may look again).
+   */
+  nothingToSend(key: string, heads: readonly string[]): boolean {
     this.unsaved.clean.add(key);
+    if (this.optimistic.has(key)) return false;
+    const known = this.known.get(key) ?? [];
+    if (!heads.every((h) => known.includes(h))) this.setKnown(key, [...new Set([...known, ...heads])]);
+    return true;
   }
 
   /** The peer acknowledged `heads` of `key`. */
   acked(key: string, heads: string[]): void {
-    this.setKnown(key, heads);
+    const known = this.known.get(key);
+    if (!known || !heads.every((h) => known.includes(h))) this.setKnown(key, heads);
     if (!this.dirtySet.has(key)) this.unsaved.clean.add(key);
   }
 

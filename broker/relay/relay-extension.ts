@@ -100,6 +100,7 @@ export const relayExtension: ExtensionDefinition = {
     // that cut may have found a peer lagging, and this ack may be the last one (the commit worker makes
     // the wait long enough for it to happen).
     const ackedMeanwhile = new Set<string>();
+    const cutRetries = new Map<string, number>();
     const acked = (key: string) => {
       if (!agreed) return;
       if (cutting.has(key)) {
@@ -109,16 +110,25 @@ export const relayExtension: ExtensionDefinition = {
       const addr = addrOfKey(key);
       if (!ctx.store.cutReady(ctx.store.open(addr))) return;
       cutting.add(key);
+      let cut = false;
       ctx.service
         .cutShared(addr)
-        .then((cut) => {
+        .then((done) => {
+          cut = done;
           // The new epoch goes to every peer: from its old heads it sends the whole (new) document.
           if (cut) for (const link of links.values()) link.markDirty(key, addr.thing);
         })
         .catch((err) => relayLog.error({ err, shadow: key }, "relay: agreed cut failed"))
         .finally(() => {
           cutting.delete(key);
-          if (ackedMeanwhile.delete(key)) acked(key);
+          // Looked at again after an ack meanwhile, or when the commit found a peer lagging that has
+          // caught up since (no further ack need come); a few times in a row at most.
+          const tries = (cutRetries.get(key) ?? 0) + 1;
+          const again =
+            ackedMeanwhile.delete(key) || (!cut && tries <= 3 && ctx.store.cutReady(ctx.store.open(addr)));
+          if (again && !cut) cutRetries.set(key, tries);
+          else cutRetries.delete(key);
+          if (again) setImmediate(() => acked(key));
         });
     };
 

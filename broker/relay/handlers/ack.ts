@@ -1,5 +1,6 @@
 import type { AckFrame } from "../../../shared/relay/protocol.ts";
 import type { InFlight } from "../send-window.ts";
+import { learnHeld } from "./changes.ts";
 import type { LinkContext } from "./context.ts";
 
 /**
@@ -16,7 +17,10 @@ export function handleAck(ctx: LinkContext, frame: AckFrame): void {
   const { sync } = ctx;
   ctx.window.remove(frame.seq);
   if (f.messages) ctx.messagesAcked(f.messages);
-  for (const [key, heads] of f.heads) sync.acked(key, heads);
+  for (const [key, heads] of f.heads) {
+    learnHeld(ctx, key, heads);
+    sync.acked(key, heads);
+  }
   if (ctx.deps.acked) for (const key of f.heads.keys()) ctx.deps.acked(key);
   for (const [key, heads] of Object.entries(frame.repair ?? {})) {
     sync.setKnown(key, heads);

@@ -50,11 +50,26 @@ export async function handleChanges(ctx: LinkContext, frame: ChangesFrame): Prom
     } else if (result.resend) repair[set.key] = [];
     else if (result.missing) repair[set.key] = result.heads;
     else if (theirs) {
-      ctx.sync.setKnown(set.key, theirs);
+      learnHeld(ctx, set.key, theirs);
       if (!sameHeads(result.heads, theirs)) ctx.markDirty(set.key, addr.thing);
+      // The peer may now be known to hold all we have: an agreed cut waiting for it may be due.
+      ctx.deps.acked?.(set.key);
     }
   }
   const ack: AckFrame = { t: "ack", epoch: frame.epoch, seq: frame.seq };
   if (Object.keys(repair).length > 0) ack.repair = repair;
   ctx.transmit(ack);
+}
+
+/**
+ * The peer holds `heads` of `key` (it sent them, or acknowledged a frame that carried them). It also
+ * still holds what it was known to hold before, as long as that is in this document (same epoch):
+ * acks and frames cross on the link (a frame the peer sent before our last changes reached it is
+ * merged after their ack, an ack of an older frame comes after a newer merge), so replacing the known
+ * heads would move them back, and an agreed cut would wait for a write that may never come.
+ */
+export function learnHeld(ctx: LinkContext, key: string, heads: string[]): void {
+  const before = ctx.sync.known.get(key);
+  const keep = before && before.length > 0 && ctx.deps.store.open(addrOfKey(key)).doc.hasAll(before);
+  ctx.sync.setKnown(key, keep ? [...new Set([...before, ...heads])] : heads);
 }
