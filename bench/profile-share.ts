@@ -9,28 +9,7 @@
  *
  * With a directory, the largest profile in it or below is read (the node's main thread).
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
-function largestProfile(path: string): string {
-  if (!statSync(path).isDirectory()) return path;
-  const files = (readdirSync(path, { recursive: true }) as string[])
-    .filter((f) => f.endsWith(".cpuprofile"))
-    .map((f) => join(path, f));
-  if (files.length === 0) throw new Error(`no .cpuprofile in ${path}`);
-  return files.reduce((a, b) => (statSync(b).size > statSync(a).size ? b : a));
-}
+import { largestProfile, readProfile } from "./cpu-profile.ts";
 
 /** `--from S` / `--to S`: only samples between these seconds after the profile's start (a phase). */
 function takeOption(args: string[], name: string): number | undefined {
@@ -56,7 +35,7 @@ if (!target || (names.length === 0 && !timeline)) {
   process.exit(2);
 }
 const file = largestProfile(target);
-const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+const profile = readProfile(file);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

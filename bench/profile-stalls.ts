@@ -8,29 +8,7 @@
  *
  *   npx tsx bench/profile-stalls.ts DIR_OR_FILE [--min 5] [--from S] [--to S] [--top 5]
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-  startTime: number;
-}
-
-function largestProfile(path: string): string {
-  if (!statSync(path).isDirectory()) return path;
-  const files = (readdirSync(path, { recursive: true }) as string[])
-    .filter((f) => f.endsWith(".cpuprofile"))
-    .map((f) => join(path, f));
-  if (files.length === 0) throw new Error(`no .cpuprofile in ${path}`);
-  return files.reduce((a, b) => (statSync(b).size > statSync(a).size ? b : a));
-}
+import { largestProfile, type ProfileNode, readProfile } from "./cpu-profile.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: number) => {
@@ -48,7 +26,7 @@ const toS = flag("to", Number.POSITIVE_INFINITY);
 const top = flag("top", 5);
 
 const file = largestProfile(target);
-const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+const profile = readProfile(file);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
