@@ -68,7 +68,7 @@ export function registerCommitTimingMetrics(registry: Registry, commits: GroupCo
   commits.batchObservers.push(observe);
   const offPath = new Histogram({
     name: "umbra_wal_checkpoint_seconds",
-    help: "WAL checkpoints done by the checkpointer thread, beside the commits (none of them waits for it)",
+    help: "WAL checkpoints done off the commit path (by the commit worker after answering a batch, or the checkpointer thread)",
     buckets: WAIT_BUCKETS,
     registers: [registry],
   });
