@@ -107,7 +107,7 @@ describe("password rotation against a running node", { timeout: 60_000 }, () => 
     await sleep(1500);
     expect(newSession.connected).toBe(true);
     expect(await codeOf("rot-2", rotated.password)).toBe(0);
-  });
+  }, 60_000); // 15 s of grace plus the waits around it: ~18 s of sleeping alone
 
   it("rotates users (a chosen password from stdin or a file, never argv) and ends their console sessions", async () => {
     const opOld = (
