@@ -1,10 +1,13 @@
 import type { Clock } from "../../shared/clock.ts";
 import type { Logger } from "../../shared/logger.ts";
+import type { LinkStats } from "../../shared/relay/link-stats.ts";
 import type { MessagesFrame, RelayedMessage } from "../../shared/relay/protocol.ts";
 import type { ShadowAddress } from "../../shared/topics.ts";
 import type { ShadowService } from "../shadow/shadow-service.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
 import type { PeerStateStore } from "./peer-state.ts";
+
+export type { LinkStats };
 
 /** The link's tuning (broker/relay/relay-config.ts derives it from the node's settings). */
 export interface LinkOptions {
@@ -65,37 +68,6 @@ export interface LinkOutbox {
   take(maxBytes: number, afterSeq: number): { messages: RelayedMessage[]; floor: number };
   /** The parent acknowledged these (they are delivered there): forget them. */
   acked(messages: RelayedMessage[]): void;
-}
-
-export interface LinkStats {
-  peer: string;
-  side: "child" | "parent";
-  /** The peer's site id as it announced itself. */
-  site?: string;
-  connected: boolean;
-  /** Epoch ms of the last frame received. */
-  lastContact: number | null;
-  /** Shadows with changes the peer does not have yet (dirty or in flight). */
-  pendingChanges: number;
-  /** Bytes of frames in flight. */
-  pendingBytes: number;
-  /** Age of the oldest change the peer does not have yet (ms). */
-  lagMs: number;
-  bytesSent: number;
-  bytesReceived: number;
-  framesSent: number;
-  framesReceived: number;
-  framesRetried: number;
-  changesSent: number;
-  changesReceived: number;
-  /** Shadows the share policy kept from crossing (either way). */
-  denied: number;
-  /**
-   * Change sets refused as a second, different base for an epoch this site holds (two sites cut the
-   * shadow; broker/relay/epoch-split.ts), and the latest such shadows.
-   */
-  epochSplits: number;
-  splitShadows: string[];
 }
 
 /** The counters of LinkStats (the rest is computed when stats are read). */

@@ -1,23 +1,23 @@
 import { html } from "htm/preact";
 import { useEffect, useState } from "preact/hooks";
+import type { LinkStats } from "../../../shared/relay/link-stats.ts";
 import { ApiError, api } from "../api.ts";
 import { ago, bytes, duration } from "../format.ts";
 import type { PageProps } from "../pages.ts";
-import type { PeerStats } from "../peer-stats.ts";
 
 /** How often the page re-reads `/peers` (the relay has no event stream of its own yet). */
 const POLL_MS = 2000;
 
 /** Relay peers of this node: parents it dials and children that dial it, with lag and backlog. */
 export function SitesPage(_: PageProps) {
-  const [data, setData] = useState<{ site: string; peers: PeerStats[] } | undefined>();
+  const [data, setData] = useState<{ site: string; peers: LinkStats[] } | undefined>();
   const [error, setError] = useState<string | undefined>();
 
   useEffect(() => {
     let stop = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = () =>
-      api<{ site: string; peers: PeerStats[] }>("/peers")
+      api<{ site: string; peers: LinkStats[] }>("/peers")
         .then((d) => {
           if (stop) return;
           setData(d);
@@ -76,7 +76,7 @@ export function SitesPage(_: PageProps) {
  * Shadows two sites cut (broker/relay/epoch-split.ts), named under the table with the fix, as
  * `umbra peers` does.
  */
-function splitNotes(peers: PeerStats[]) {
+function splitNotes(peers: LinkStats[]) {
   const split = peers.filter((p) => p.epochSplits > 0);
   if (split.length === 0) return null;
   return html`<div class="error" role="alert" data-testid="epoch-splits">${split.map(
