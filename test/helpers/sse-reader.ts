@@ -1,8 +1,7 @@
+import { type NodeEvent, nodeEvents } from "../../broker/cli/node-client.ts";
+
 /** One server-sent event: its `event:` name and the JSON of its `data:` line. */
-export interface SseEvent {
-  event: string | undefined;
-  data: Record<string, unknown>;
-}
+export type SseEvent = NodeEvent;
 
 /** Reads a server-sent event stream with fetch; `next()` returns events in order, with a timeout. */
 export class SseReader {
@@ -37,21 +36,12 @@ export class SseReader {
     }
   }
 
+  /** The frames are parsed by the CLI's reader (`nodeEvents`): the tests read what `umbra` reads. */
   private async pump(body: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = "";
     try {
-      for await (const chunk of body) {
-        buffer += decoder.decode(chunk, { stream: true });
-        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = /^data: (.*)$/m.exec(frame)?.[1];
-          // Comment frames (": keep-alive") carry no data and are not events.
-          if (data === undefined) continue;
-          this.events.push({ event: /^event: (.*)$/m.exec(frame)?.[1], data: JSON.parse(data) });
-          this.waiter?.();
-        }
+      for await (const e of nodeEvents(body)) {
+        this.events.push(e);
+        this.waiter?.();
       }
     } finally {
       this.ended = true;
