@@ -47,22 +47,25 @@ describe("the host agent fills its thing's attributes", () => {
       config,
       "attributes:\n  owner: agent-says\n  location: { site: lab, rack: r7, unit: 12 }\n  labels: { tier: gold }\n",
     );
-    agent = spawnAgent(
-      [
-        "--url",
-        node.mqttUrl,
-        "--thing",
-        "host-7",
-        "--username",
-        "host-7",
-        "--config",
-        config,
-        "--interval",
-        "300ms",
-      ],
-      { UMBRA_AGENT_PASSWORD: password },
-    );
-    await agent.waitForStdout(/umbra agent: ready host-7 /, 30_000);
+    const startAgent = async () => {
+      agent = spawnAgent(
+        [
+          "--url",
+          node.mqttUrl,
+          "--thing",
+          "host-7",
+          "--username",
+          "host-7",
+          "--config",
+          config,
+          "--interval",
+          "300ms",
+        ],
+        { UMBRA_AGENT_PASSWORD: password },
+      );
+      await agent.waitForStdout(/umbra agent: ready host-7 /, 30_000);
+    };
+    await startAgent();
     await eventually(async () => {
       const got = await call("GET", "/things/host-7/attributes");
       expect(got.body).toMatchObject({
@@ -86,23 +89,8 @@ describe("the host agent fills its thing's attributes", () => {
 
     // The operator deletes the wrong type: the agent's own is stated at its next connect.
     await call("PATCH", "/things/host-7/attributes", { type: null });
-    await agent.stop();
-    agent = spawnAgent(
-      [
-        "--url",
-        node.mqttUrl,
-        "--thing",
-        "host-7",
-        "--username",
-        "host-7",
-        "--config",
-        config,
-        "--interval",
-        "300ms",
-      ],
-      { UMBRA_AGENT_PASSWORD: password },
-    );
-    await agent.waitForStdout(/umbra agent: ready host-7 /, 30_000);
+    await agent?.stop();
+    await startAgent();
     await eventually(async () => {
       const found = await call("GET", "/things?q=attributes.type:host&fields=attributes.location.rack");
       expect(found.body.results).toEqual([{ thingName: "host-7", "attributes.location.rack": "r7" }]);
@@ -110,23 +98,8 @@ describe("the host agent fills its thing's attributes", () => {
     }, 20_000);
     const version = (await call("GET", "/things/host-7/attributes")).body.version;
     // A reconnect that states the same set changes nothing (same version).
-    await agent.stop();
-    agent = spawnAgent(
-      [
-        "--url",
-        node.mqttUrl,
-        "--thing",
-        "host-7",
-        "--username",
-        "host-7",
-        "--config",
-        config,
-        "--interval",
-        "300ms",
-      ],
-      { UMBRA_AGENT_PASSWORD: password },
-    );
-    await agent.waitForStdout(/umbra agent: ready host-7 /, 30_000);
+    await agent?.stop();
+    await startAgent();
     await new Promise((r) => setTimeout(r, 1000));
     expect((await call("GET", "/things/host-7/attributes")).body.version).toBe(version);
   }, 120_000);
