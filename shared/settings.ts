@@ -101,6 +101,8 @@ const SCHEMA = {
   cacheSize: count(20_000, { arg: "<n>", help: "shadow documents kept in memory" }),
   compactAfterChunks: count(8),
   epochAfterChanges: count(32),
+  // Local updates of unshared shadows written to Automerge as one change per this many (docs/shadow-engine.md).
+  deferUpdates: count(32),
   // How far the JS heap may grow past its live size before a full GC, in % (≥ 300: V8's own factor).
   heapGrowthPercent: count(100),
   // Agreed epoch cuts of shared shadows (docs/shadow-engine.md); off where a child has two parents.

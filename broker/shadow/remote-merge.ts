@@ -93,3 +93,16 @@ export async function cutShared(ctx: MergeContext, addr: ShadowAddress): Promise
   await ctx.commits.submit(entry);
   return entry.doc.epoch > epoch;
 }
+
+/**
+ * Writes a shadow's deferred updates (docs/shadow-engine.md, "Deferred changes") as one change through
+ * the group commit, so that a peer can be sent them: the relay asks before sending a shadow that has
+ * some (a thing shared after they were made). Resolves false when there were none.
+ */
+export async function foldDeferred(ctx: MergeContext, addr: ShadowAddress): Promise<boolean> {
+  const entry = ctx.store.open(addr);
+  if (!entry.doc.fold()) return false;
+  ctx.store.stage(entry);
+  await ctx.commits.submit(entry);
+  return true;
+}

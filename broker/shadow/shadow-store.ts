@@ -5,7 +5,7 @@ import { type ShadowAddress, shadowKey } from "../../shared/topics.ts";
 import type { Db } from "../store/database.ts";
 import { BatchWriter, type CommitBatch, type ShadowRowWrite } from "./commit-batch.ts";
 import { DocCache } from "./doc-cache.ts";
-import { ShadowDocument } from "./shadow-doc.ts";
+import { ShadowDocument, sameHeads } from "./shadow-doc.ts";
 import type {
   CommitHook,
   CutPolicy,
@@ -16,6 +16,7 @@ import type {
   StoredHeads,
   ThingPage,
 } from "./shadow-entry.ts";
+import type { PreparedUpdate } from "./update-plan.ts";
 
 /** The store's types live in shadow-entry.ts; importers may keep taking them from here. */
 export type * from "./shadow-entry.ts";
@@ -37,6 +38,7 @@ export class ShadowStore {
   private readonly cache: DocCache<ShadowEntry>;
   private readonly q;
   private readonly epochAfter: number;
+  private readonly deferUpTo: number;
   private cutPolicy: CutPolicy = () => true;
   /** Epochs started since the store opened (metrics, benches). */
   cuts = 0;
@@ -59,9 +61,10 @@ export class ShadowStore {
     this.cache = new DocCache<ShadowEntry>(options.cacheSize, (e) => e.doc.free());
     this.writer = new BatchWriter(db, () => this.journal);
     this.epochAfter = options.epochAfterChanges ?? DEFAULT_EPOCH_AFTER_CHANGES;
+    this.deferUpTo = options.deferUpdates ?? 0;
     this.q = {
       row: db.prepare(
-        "SELECT snapshot, chunk_count, chunk_bytes, meta FROM shadows WHERE thing = ? AND name = ?",
+        "SELECT snapshot, chunk_count, chunk_bytes, meta, deferred FROM shadows WHERE thing = ? AND name = ?",
       ),
       chunks: db.prepare("SELECT data FROM shadow_chunks WHERE thing = ? AND name = ? ORDER BY id"),
       listThings: db.prepare(
@@ -98,14 +101,15 @@ export class ShadowStore {
 
   private load(addr: ShadowAddress, key: string): ShadowEntry {
     const row = this.q.row.get(addr.thing, addr.shadow) as
-      | { snapshot: Buffer; chunk_count: number; chunk_bytes: number; meta: string }
+      | { snapshot: Buffer; chunk_count: number; chunk_bytes: number; meta: string; deferred: string | null }
       | undefined;
     if (!row) {
       const doc = ShadowDocument.create(this.actor, this.options.site);
       return { addr, key, doc, savedHeads: undefined, chunkCount: 0, chunkBytes: 0, pinned: 0 };
     }
     const chunks = (this.q.chunks.all(addr.thing, addr.shadow) as { data: Buffer }[]).map((r) => r.data);
-    const doc = ShadowDocument.load(this.actor, row.snapshot, chunks, parseMeta(row.meta), this.options.site);
+    const meta = parseMeta(row.meta);
+    const doc = ShadowDocument.load(this.actor, row.snapshot, chunks, meta, this.options.site, row.deferred);
     for (const observe of this.loadObservers) observe();
     return {
       addr,
@@ -116,6 +120,16 @@ export class ShadowStore {
       chunkBytes: row.chunk_bytes,
       pinned: 0,
     };
+  }
+
+  /**
+   * Applies a local update to the entry's document (false when it changes nothing). A shadow no other
+   * site can hold (the cut policy allows a local cut) defers its Automerge change (docs/shadow-engine.md,
+   * "Deferred changes") when `deferUpdates` is set; the commit folds them once that many are waiting.
+   */
+  apply(entry: ShadowEntry, update: PreparedUpdate, timestamp: number): boolean {
+    const defer = this.deferUpTo > 0 && this.cutPolicy(entry.addr) === true;
+    return entry.doc.apply(update, timestamp, defer);
   }
 
   /** Marks an entry whose document has changed; it stays pinned until committed. */
@@ -163,6 +177,7 @@ export class ShadowStore {
     const { thing, shadow } = entry.addr;
     const { version, exists } = entry.doc.view;
     const deleted = exists ? 0 : 1;
+    if (entry.doc.deferredCount >= this.deferUpTo) entry.doc.fold();
     let kind: ShadowRowWrite["kind"];
     let bytes: Uint8Array;
     if (entry.savedHeads === undefined) {
@@ -176,6 +191,10 @@ export class ShadowStore {
       bytes = entry.doc.save();
       if (!entry.rebased) this.cuts++;
       entry.rebased = false;
+    } else if (sameHeads(entry.doc.heads(), entry.savedHeads)) {
+      // Only deferred updates since the last write: the document on disk is unchanged.
+      kind = "state";
+      bytes = NO_BYTES;
     } else if (entry.chunkCount + 1 >= this.options.compactAfterChunks) {
       kind = "replace";
       bytes = entry.doc.save();
@@ -186,13 +205,14 @@ export class ShadowStore {
     if (kind === "chunk") {
       entry.chunkCount++;
       entry.chunkBytes += bytes.byteLength;
-    } else {
+    } else if (kind !== "state") {
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
     }
     // Read after a cut (which changes the document), so meta and heads are those of what is written.
     const meta = JSON.stringify(entry.doc.view.meta);
-    return { thing, shadow, kind, bytes, version, deleted, meta, heads: entry.doc.heads().join(",") };
+    const heads = entry.doc.heads().join(",");
+    return { thing, shadow, kind, bytes, version, deleted, meta, heads, deferred: entry.doc.deferredState() };
   }
 
   /**
@@ -241,6 +261,7 @@ export class ShadowStore {
 
   /** Whether the policy would cut the entry now (the relay asks after an ack). */
   cutReady(entry: ShadowEntry): boolean {
+    if (entry.doc.deferredCount > 0) return false;
     return this.cutWanted(entry) && this.cutPolicy(entry.addr, entry.doc.heads()) !== false;
   }
 
@@ -322,6 +343,8 @@ export class ShadowStore {
     this.cache.clear();
   }
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /** Metadata (per-leaf timestamps) is kept beside the document, not in it: see shadow-doc.ts. */
 function parseMeta(text: string): ShadowView["meta"] {

@@ -40,6 +40,7 @@ describe("loadConfig defaults", () => {
       cacheSize: 20_000,
       compactAfterChunks: 8,
       epochAfterChanges: 32,
+      deferUpdates: 32,
       heapGrowthPercent: 100,
       epochShared: true,
       commitWorker: true,

@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { TestNode } from "../helpers/node.ts";
+import { addr, converged, startSite, write } from "../helpers/relay-sites.ts";
+
+/**
+ * Deferred changes and the relay (docs/shadow-engine.md, "Deferred changes"): a shadow no site shares
+ * keeps its updates beside its document until `deferUpdates` of them are folded into one change. When a
+ * site is later granted the thing, the relay must not send a document that lacks them: it has them
+ * written first (durably), then sends. Real nodes, a real link over MQTT, restarts included.
+ */
+describe("relay: deferred updates of a thing that becomes shared", () => {
+  const nodes: TestNode[] = [];
+  afterEach(async () => {
+    for (const n of nodes.splice(0).reverse()) await n.stop();
+  });
+
+  it("sends every deferred update once the thing is shared, after a restart too", async () => {
+    const config = { deferUpdates: 32 };
+    let core = await startSite({ site: "core", config });
+    nodes.push(core);
+    const a = addr("ups-1");
+    const b = addr("ups-2");
+    for (let i = 1; i <= 40; i++) await write(core, a, { state: { reported: { w: i, [`k${i % 5}`]: i } } });
+    for (let i = 1; i <= 5; i++) await write(core, b, { state: { desired: { mode: `m${i}` } } });
+    // No site holds the things: most updates are deferred (40 = creation + 32 folded + 7 waiting).
+    expect(core.store.open(a).doc.deferredCount).toBe(7);
+    expect(core.store.open(b).doc.deferredCount).toBe(4);
+    const want = { a: core.service.peek(a), b: core.service.peek(b) };
+
+    // Restarted: the deferred updates come back from the store, not from the document.
+    const dataDir = core.config.dataDir;
+    await core.stop({ keepData: true });
+    nodes.splice(nodes.indexOf(core), 1);
+    core = await startSite({ site: "core", dataDir, config });
+    nodes.push(core);
+    expect(core.store.open(b).doc.deferredCount).toBe(4);
+    expect(core.service.peek(b)).toMatchObject({ version: 5, desired: { mode: "m5" } });
+
+    // Now an edge is granted everything: the core folds what waits and sends it.
+    const edge = await startSite({ site: "edge", parents: [{ node: core }] });
+    nodes.push(edge);
+    await converged([core, edge], [a, b], 15_000);
+    for (const [x, view] of [
+      [a, want.a],
+      [b, want.b],
+    ] as const) {
+      expect(core.store.open(x).doc.deferredCount).toBe(0);
+      const got = edge.service.peek(x);
+      expect({ version: got.version, desired: got.desired, reported: got.reported }).toEqual({
+        version: view.version,
+        desired: view.desired,
+        reported: view.reported,
+      });
+    }
+  });
+});
