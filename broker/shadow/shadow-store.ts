@@ -158,10 +158,10 @@ export class ShadowStore {
     const batch: CommitBatch = { now: Date.now(), rows: [], journals: [] };
     const prepared: PreparedCommit = { batch, entries: [], heads: [], pinned: [] };
     for (const entry of entries) {
-      const row = this.rowOf(entry);
+      const { row, heads } = this.rowOf(entry);
       batch.rows.push(row);
       prepared.entries.push(entry);
-      prepared.heads.push(row.heads.split(","));
+      prepared.heads.push(heads);
       prepared.pinned.push(entry.pinned);
       const journal = entry.journal;
       if (journal && this.journal) {
@@ -173,13 +173,15 @@ export class ShadowStore {
     return prepared;
   }
 
-  private rowOf(entry: ShadowEntry): ShadowRowWrite {
+  private rowOf(entry: ShadowEntry): { row: ShadowRowWrite; heads: string[] } {
     const { thing, shadow } = entry.addr;
     const { version, exists } = entry.doc.view;
     const deleted = exists ? 0 : 1;
     if (entry.doc.deferredCount >= this.deferUpTo) entry.doc.fold();
     let kind: ShadowRowWrite["kind"];
     let bytes: Uint8Array;
+    // The document's heads once read below (neither a save nor a chunk changes them).
+    let heads: string[] | undefined;
     if (entry.savedHeads === undefined) {
       kind = "insert";
       bytes = entry.doc.save();
@@ -191,16 +193,19 @@ export class ShadowStore {
       bytes = entry.doc.save();
       if (!entry.rebased) this.cuts++;
       entry.rebased = false;
-    } else if (sameHeads(entry.doc.heads(), entry.savedHeads)) {
-      // Only deferred updates since the last write: the document on disk is unchanged.
-      kind = "state";
-      bytes = NO_BYTES;
-    } else if (entry.chunkCount + 1 >= this.options.compactAfterChunks) {
-      kind = "replace";
-      bytes = entry.doc.save();
     } else {
-      kind = "chunk";
-      bytes = entry.doc.saveSince(entry.savedHeads);
+      heads = entry.doc.heads();
+      if (sameHeads(heads, entry.savedHeads)) {
+        // Only deferred updates since the last write: the document on disk is unchanged.
+        kind = "state";
+        bytes = NO_BYTES;
+      } else if (entry.chunkCount + 1 >= this.options.compactAfterChunks) {
+        kind = "replace";
+        bytes = entry.doc.save();
+      } else {
+        kind = "chunk";
+        bytes = entry.doc.saveSince(entry.savedHeads);
+      }
     }
     if (kind === "chunk") {
       entry.chunkCount++;
@@ -211,8 +216,12 @@ export class ShadowStore {
     }
     // Read after a cut (which changes the document), so meta and heads are those of what is written.
     const meta = JSON.stringify(entry.doc.view.meta);
-    const heads = entry.doc.heads().join(",");
-    return { thing, shadow, kind, bytes, version, deleted, meta, heads, deferred: entry.doc.deferredState() };
+    heads ??= entry.doc.heads();
+    const deferred = entry.doc.deferredState();
+    return {
+      row: { thing, shadow, kind, bytes, version, deleted, meta, heads: heads.join(","), deferred },
+      heads,
+    };
   }
 
   /**
