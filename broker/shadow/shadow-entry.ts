@@ -83,6 +83,8 @@ export interface StoredHeads {
   addr: ShadowAddress;
   key: string;
   heads: string[] | null;
+  /** The row holds deferred updates (docs/shadow-engine.md): the heads do not hold everything. */
+  deferred: boolean;
 }
 
 /**

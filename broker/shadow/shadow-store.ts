@@ -74,7 +74,7 @@ export class ShadowStore {
       ),
       listShadows: db.prepare("SELECT name FROM shadows WHERE thing = ? AND deleted = 0 ORDER BY name"),
       count: db.prepare("SELECT count(*) AS n FROM shadows WHERE deleted = 0"),
-      allHeads: db.prepare("SELECT thing, name, heads FROM shadows"),
+      allHeads: db.prepare("SELECT thing, name, heads, deferred IS NOT NULL AS deferred FROM shadows"),
     };
   }
 
@@ -333,9 +333,11 @@ export class ShadowStore {
       thing: string;
       name: string;
       heads: string | null;
+      deferred: 0 | 1;
     }>) {
       const addr = { thing: row.thing, shadow: row.name };
-      yield { addr, key: shadowKey(addr), heads: row.heads ? row.heads.split(",") : null };
+      const heads = row.heads ? row.heads.split(",") : null;
+      yield { addr, key: shadowKey(addr), heads, deferred: row.deferred === 1 };
     }
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { TestNode } from "../helpers/node.ts";
-import { addr, converged, startSite, write } from "../helpers/relay-sites.ts";
+import { addr, converged, eventually, startSite, write } from "../helpers/relay-sites.ts";
 
 /**
  * Deferred changes and the relay (docs/shadow-engine.md, "Deferred changes"): a shadow no site shares
@@ -52,5 +52,33 @@ describe("relay: deferred updates of a thing that becomes shared", () => {
         reported: view.reported,
       });
     }
+  });
+
+  it("sends them when the peer already holds the document's heads (a thing shared, not shared, shared again)", async () => {
+    const config = { deferUpdates: 32 };
+    const core = await startSite({ site: "core", config });
+    nodes.push(core);
+    const pdu = addr("pdu-1");
+    // 1. The edge shares pdu-* with the core: its updates are changes, the core holds them.
+    const start = (things: string, dataDir?: string) =>
+      startSite({ site: "edge", parents: [{ node: core, things }], config, ...(dataDir ? { dataDir } : {}) });
+    let edge = await start("pdu-*");
+    const dataDir = edge.config.dataDir;
+    for (let i = 1; i <= 3; i++) await write(edge, pdu, { state: { reported: { w: i } } });
+    await converged([core, edge], [pdu]);
+    // 2. Restarted sharing only ups-*: pdu-1 is the edge's alone, its updates are deferred.
+    await edge.stop({ keepData: true });
+    edge = await start("ups-*", dataDir);
+    for (let i = 4; i <= 6; i++) await write(edge, pdu, { state: { reported: { w: i } } });
+    expect(edge.store.open(pdu).doc.deferredCount).toBe(3);
+    // 3. Shared again: the core holds exactly the edge's document heads, but not the deferred updates.
+    await edge.stop({ keepData: true });
+    edge = await start("pdu-*", dataDir);
+    nodes.push(edge);
+    await eventually(
+      () => expect(core.service.peek(pdu)).toMatchObject({ version: 6, reported: { w: 6 } }),
+      15_000,
+    );
+    await converged([core, edge], [pdu]);
   });
 });
