@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { TestNode } from "../helpers/node.ts";
+import { sameHeads } from "../../broker/shadow/shadow-doc.ts";
+import { startTestNode, type TestNode } from "../helpers/node.ts";
 import { addr, converged, eventually, startSite, write } from "../helpers/relay-sites.ts";
 
 /**
@@ -80,5 +81,23 @@ describe("relay: deferred updates of a thing that becomes shared", () => {
       15_000,
     );
     await converged([core, edge], [pdu]);
+  });
+
+  it("a merge that brings nothing new still commits the fold it made (no unwritten change is left for the relay)", async () => {
+    const node = await startTestNode({ site: "solo", deferUpdates: 32 });
+    nodes.push(node);
+    const a = addr("pdu-9");
+    for (let i = 1; i <= 3; i++) await write(node, a, { state: { reported: { w: i } } });
+    const entry = node.store.open(a);
+    expect(entry.doc.deferredCount).toBe(2);
+    // Changes the node already holds (its own first one), as a peer might resend them.
+    const known = entry.doc.changesSince([]);
+    const result = await node.service.merge(a, known, "peer", 0);
+    expect(result.changed).toBe(false);
+    // The deferred updates were folded for the merge: that change is on disk, not only in memory.
+    expect(entry.doc.deferredCount).toBe(0);
+    expect(entry.pinned).toBe(0);
+    expect(sameHeads(entry.savedHeads ?? [], entry.doc.heads())).toBe(true);
+    expect(node.service.peek(a)).toMatchObject({ version: 3, reported: { w: 3 } });
   });
 });
