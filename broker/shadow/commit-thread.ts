@@ -30,6 +30,8 @@ export interface CheckpointerData {
 export interface CheckpointReport {
   ms: number;
   frames: number;
+  /** When it started, in ms since the epoch (performance.timeOrigin + now() on its thread). */
+  at?: number;
 }
 
 /**

@@ -112,6 +112,7 @@ function checkpointAfterAnswer(minGapMs = checkpointEveryMs): void {
     const report: CheckpointNote = {
       type: "checkpoint",
       ms: performance.now() - t0,
+      at: performance.timeOrigin + t0,
       frames: row?.checkpointed ?? 0,
     };
     port?.postMessage(report);

@@ -28,6 +28,8 @@ interface Waiter {
  * batch's prepare, commit, fsync and hand-off.
  */
 export interface BatchTiming {
+  /** performance.now() on the main thread when the batch was prepared (a latency trace places it in time). */
+  startedAt: number;
   /** Requests released by the batch (some may have changed nothing). */
   requests: number;
   /** The oldest request of the batch: from its submit to the batch being prepared. */
@@ -246,6 +248,7 @@ export class GroupCommit {
         this.stats.syncs++;
         this.stats.totalSyncMs += times.syncMs;
         const timing: BatchTiming = {
+          startedAt: started,
           requests: waiters.length,
           queueMs: started - (waiters[0]?.at ?? started),
           prepareMs,
