@@ -203,13 +203,18 @@ describe("CommitThread", () => {
       const commits = new GroupCommit(store, undefined, thread);
       closers.push(() => commits.close());
       const copied: number[] = [];
-      thread.checkpointObservers.push((r) => copied.push(r.frames));
+      const started = Date.now();
+      const stamps: number[] = [];
+      thread.checkpointObservers.push((r) => {
+        copied.push(r.frames);
+        stamps.push(r.at ?? Number.NaN);
+      });
       const timings: number[] = [];
       commits.batchObservers.push((_n, _ms, t) => {
         if (t) timings.push(t.queuesMs.length);
       });
       // Rounds until a checkpoint copied something (bounded: the worker checkpoints at most every
-      // 200 ms after an answer, the thread every second).
+      // 50 ms after an answer, the thread every second).
       let rounds = 0;
       for (let round = 1; round <= 40 && copied.length === 0; round++) {
         rounds = round;
@@ -225,6 +230,9 @@ describe("CommitThread", () => {
       }
       expect(copied.length).toBeGreaterThan(0);
       expect(copied.some((f) => f > 0)).toBe(true);
+      // Each checkpoint says when it started (ms since the epoch, from its own thread's clock).
+      for (const at of stamps) expect(at).toBeGreaterThanOrEqual(started - 5);
+      for (const at of stamps) expect(at).toBeLessThanOrEqual(Date.now() + 5);
       // Every request is timed, in the batch that released it.
       expect(timings.reduce((a, n) => a + n, 0)).toBe(50 * rounds);
       // Neither connection checkpoints by itself meanwhile (a commit would otherwise carry it).
