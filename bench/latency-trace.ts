@@ -17,11 +17,21 @@ import type { LatencyTraceFile, TraceEvent } from "../broker/metrics/latency-tra
 export type TracedRequest = [number, number];
 
 /** What can hold a request, in the order they are reported. */
-export const CAUSES = ["checkpoint", "slow fsync", "slow sql", "gc", "stall"] as const;
+export const CAUSES = [
+  "checkpoint",
+  "slow fsync",
+  "slow sql",
+  "gc",
+  "view flush",
+  "retention",
+  "stall",
+] as const;
 export type Cause = (typeof CAUSES)[number];
 
 /** A batch's fsync or transaction at least this long counts as slow; a stall or GC at least this long counts. */
-export const SLOW_MS = { fsync: 5, sql: 5, gc: 2, stall: 3 };
+export const SLOW_MS = { fsync: 5, sql: 5, gc: 2, task: 0.5, stall: 3 };
+
+const isTask = (i: Interval) => i.cause === "view flush" || i.cause === "retention";
 
 interface Interval {
   cause: Cause;
@@ -36,6 +46,8 @@ export function blockers(events: TraceEvent[]): Interval[] {
   for (const e of events) {
     if (e[0] === "checkpoint") out.push({ cause: "checkpoint", from: e[1], to: e[1] + e[2] });
     else if (e[0] === "gc" && e[2] >= SLOW_MS.gc) gcs.push({ cause: "gc", from: e[1], to: e[1] + e[2] });
+    else if (e[0] === "task" && e[2] >= SLOW_MS.task)
+      out.push({ cause: e[3] === "views" ? "view flush" : "retention", from: e[1], to: e[1] + e[2] });
     else if (e[0] === "batch") {
       const [, at, prepare, roundTrip, sql, sync] = e;
       const end = at + prepare + roundTrip;
@@ -47,8 +59,10 @@ export function blockers(events: TraceEvent[]): Interval[] {
     if (e[0] !== "stall" || e[2] < SLOW_MS.stall) continue;
     const from = e[1];
     const to = e[1] + e[2];
-    // A stall that contains a GC pause is the GC's (already counted).
-    if (!gcs.some((g) => g.from < to && g.to > from)) out.push({ cause: "stall", from, to });
+    // A stall that contains a GC pause or a traced task is theirs (already counted).
+    const explained = (i: Interval) => i.from < to && i.to > from;
+    if (!gcs.some(explained) && !out.some((i) => isTask(i) && explained(i)))
+      out.push({ cause: "stall", from, to });
   }
   return [...out, ...gcs].sort((a, b) => a.from - b.from);
 }
@@ -148,11 +162,13 @@ export function report(
   const cps = of("checkpoint");
   const gcs = of("gc");
   const stalls = of("stall");
+  const tasks = of("task");
   const spread = (v: number[]) =>
     `p50 ${f1(quantile(v, 0.5))} p99 ${f1(quantile(v, 0.99))} max ${f1(Math.max(...v, 0))}`;
   lines.push(
     `  batches ${batches.length} (${f1(latencies.length / Math.max(1, batches.length))} requests each): round trip ${spread(batches.map((b) => b[3]))}, fsync ${spread(batches.map((b) => b[5]))}, sql ${spread(batches.map((b) => b[4]))}, prepare ${spread(batches.map((b) => b[2]))} ms`,
     `  checkpoints ${cps.length}: ${spread(cps.map((c) => c[2]))} ms, frames ${spread(cps.map((c) => c[3]))}; batches posted during one: ${batches.filter((b) => cps.some((c) => b[1] + b[2] >= c[1] && b[1] + b[2] < c[1] + c[2])).length}`,
+    `  view flush slices ${tasks.filter((t) => t[3] === "views").length}: ${spread(tasks.filter((t) => t[3] === "views").map((t) => t[2]))} ms; retention ticks ${tasks.filter((t) => t[3] === "retention").length}: ${spread(tasks.filter((t) => t[3] === "retention").map((t) => t[2]))} ms`,
     `  node GC pauses ${gcs.length} (${f1(gcs.reduce((s, g) => s + g[2], 0))} ms): ${spread(gcs.map((g) => g[2]))} ms; main-thread stalls ≥ ${SLOW_MS.stall} ms: ${stalls.length}, ${spread(stalls.map((s) => s[2]))} ms`,
   );
   const intervals = blockers(events);

@@ -8,7 +8,8 @@ import type { BatchTiming, GroupCommit } from "../shadow/group-commit.ts";
  * A diagnostic timeline of what can hold a shadow request (docs/observability.md "Latency trace"):
  * with `UMBRA_LATENCY_TRACE=<dir>` the node records every commit batch (when it was prepared, its
  * prepare, transaction, fsync and round trip to the commit worker), every WAL checkpoint done off the
- * commit path, every garbage-collection pause and every main-thread stall, each stamped in ms since
+ * commit path, every garbage-collection pause, every main-thread stall and the periodic main-thread
+ * tasks that report themselves (traceTask: view flush slices, retention ticks), each stamped in ms since
  * the epoch, and writes them to `<dir>/node-<pid>.json` when it stops. `bench/latency-trace.ts` lays
  * the bench clients' requests over it (`npx tsx bench/shadow-bench.ts --trace DIR`). Off by default:
  * its stall timer wakes the loop every 2 ms.
@@ -22,7 +23,21 @@ export type TraceEvent =
   /** A GC pause and V8's kind (1 minor, 2 major, 4 incremental, 8 weak callbacks). */
   | ["gc", number, number, number]
   /** The main thread did not run its 2-ms timer for this long. */
-  | ["stall", number, number];
+  | ["stall", number, number]
+  /** A periodic main-thread task of the node (traceTask): the fleet's view flush, history retention. */
+  | ["task", number, number, TaskKind];
+
+export type TaskKind = "views" | "retention";
+
+let active: LatencyTrace | undefined;
+
+/**
+ * Records a periodic main-thread task that started at `startedAt` (performance.now()) and ends now,
+ * when a trace is on; nothing otherwise.
+ */
+export function traceTask(kind: TaskKind, startedAt: number): void {
+  if (active) active.task(kind, startedAt);
+}
 
 export interface LatencyTraceFile {
   pid: number;
@@ -90,6 +105,11 @@ export class LatencyTrace {
       last = now;
     }, TICK_MS);
     this.timer.unref();
+    active = this;
+  }
+
+  task(kind: TaskKind, startedAt: number): void {
+    this.add(["task", performance.timeOrigin + startedAt, performance.now() - startedAt, kind]);
   }
 
   private add(e: TraceEvent): void {
@@ -100,6 +120,7 @@ export class LatencyTrace {
   /** Stops recording and writes the file; returns its path. */
   stop(): string {
     clearInterval(this.timer);
+    if (active === this) active = undefined;
     this.observer.disconnect();
     this.detach();
     const path = join(this.dir, `node-${process.pid}.json`);

@@ -13,17 +13,21 @@ describe("bench/latency-trace: what overlapped the slow requests", () => {
     ["gc", 300, 6, 1],
     ["stall", 299, 7],
     ["stall", 400, 8],
+    // A view flush slice of 9 ms at 800 and the stall it caused (the slice's, not a stall of its own).
+    ["task", 800, 9, "views"],
+    ["stall", 800, 9],
     // Too short to count.
     ["gc", 500, 1, 1],
     ["stall", 600, 2],
   ];
 
-  it("turns events into the intervals they held; a stall containing a GC pause is the GC's", () => {
+  it("turns events into the intervals they held; a stall containing a GC pause or a traced task is theirs", () => {
     expect(blockers(events).map((i) => [i.cause, i.from, i.to])).toEqual([
       ["checkpoint", 100, 110],
       ["slow fsync", 200, 215],
       ["gc", 300, 306],
       ["stall", 400, 408],
+      ["view flush", 800, 809],
     ]);
   });
 
@@ -35,12 +39,14 @@ describe("bench/latency-trace: what overlapped the slow requests", () => {
       [398, 20], // 398–418: the stall
       [105, 300], // 105–405: all four; the fsync overlaps longest (15 ms)
       [700, 20], // nothing
+      [805, 20], // 805–825: the view flush
       [100, 5], // fast: not counted
     ];
     const a = attribute(requests, blockers(events), 10);
-    expect(a.slow).toBe(6);
-    expect(a.overlapped).toEqual({ checkpoint: 2, "slow fsync": 2, "slow sql": 0, gc: 2, stall: 2 });
-    expect(a.dominant).toEqual({ checkpoint: 1, "slow fsync": 2, "slow sql": 0, gc: 1, stall: 1 });
+    expect(a.slow).toBe(7);
+    const none = { "slow sql": 0, retention: 0 };
+    expect(a.overlapped).toEqual({ ...none, checkpoint: 2, "slow fsync": 2, gc: 2, "view flush": 1, stall: 2 });
+    expect(a.dominant).toEqual({ ...none, checkpoint: 1, "slow fsync": 2, gc: 1, "view flush": 1, stall: 1 });
     expect(a.none).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { LatencyTrace, type LatencyTraceFile } from "../../broker/metrics/latency-trace.ts";
+import { LatencyTrace, type LatencyTraceFile, traceTask } from "../../broker/metrics/latency-trace.ts";
 import type { CheckpointReport } from "../../broker/shadow/commit-thread.ts";
 import type { BatchTiming, GroupCommit } from "../../broker/shadow/group-commit.ts";
 
@@ -37,7 +37,11 @@ describe("LatencyTrace (UMBRA_LATENCY_TRACE)", () => {
     for (const observe of commits.batchObservers) observe(1, 0.3);
     const at = Date.now();
     for (const observe of commits.checkpointObservers) observe({ ms: 4, frames: 900, at });
+    const taskStarted = performance.now();
+    traceTask("views", taskStarted);
     const path = trace.stop();
+    // After stop nothing records (and nothing throws).
+    traceTask("retention", performance.now());
     expect(commits.batchObservers).toHaveLength(0);
     expect(commits.checkpointObservers).toHaveLength(0);
     const file = JSON.parse(readFileSync(path, "utf8")) as LatencyTraceFile;
@@ -48,5 +52,8 @@ describe("LatencyTrace (UMBRA_LATENCY_TRACE)", () => {
     expect(Math.abs((batch?.[1] ?? 0) - (performance.timeOrigin + startedAt))).toBeLessThan(1e-6);
     expect(file.events.filter((e) => e[0] === "batch")).toHaveLength(1);
     expect(file.events.find((e) => e[0] === "checkpoint")).toEqual(["checkpoint", at, 4, 900]);
+    const tasks = file.events.filter((e) => e[0] === "task");
+    expect(tasks.map((t) => t[3])).toEqual(["views"]);
+    expect(Math.abs((tasks[0]?.[1] ?? 0) - (performance.timeOrigin + taskStarted))).toBeLessThan(1e-6);
   });
 });
