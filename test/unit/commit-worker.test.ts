@@ -257,6 +257,34 @@ describe("CommitThread", () => {
     expect(row?.checkpointed).toBe(row?.log);
   });
 
+  it("writes batches queued behind each other in their own transactions, made durable by one fdatasync, answered in order", async () => {
+    const { store, db } = freshStore({ cacheSize: 100 });
+    const thread = new CommitThread(db);
+    closers.push(() => thread.close());
+    const batchOf = (thing: string) => {
+      const entry = store.open({ thing, shadow: "" });
+      entry.doc.update({ reported: { thing } }, 1_700_000_000);
+      store.stage(entry);
+      return store.prepare([entry]).batch;
+    };
+    // A transaction that fails (a second insert of a shadow's first row) in the middle of the queue.
+    const a = batchOf("q-a");
+    const answers = await Promise.allSettled([
+      thread.write(a),
+      thread.write(batchOf("q-b")),
+      thread.write(a),
+      thread.write(batchOf("q-c")),
+    ]);
+    expect(answers.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    expect((answers[2] as PromiseRejectedResult).reason).toMatchObject({ storage: false });
+    // Posted together, they were waiting in the worker's queue: one fdatasync for the three.
+    const syncs = answers
+      .filter((r) => r.status === "fulfilled")
+      .map((r) => (r.value as { syncMs: number }).syncMs);
+    expect(new Set(syncs).size).toBe(1);
+    for (const thing of ["q-a", "q-b", "q-c"]) expect(versionOnDisk(db, thing)).toBe(1);
+  });
+
   it("a worker that cannot open the database fails every batch as a storage failure", async () => {
     const { db } = freshStore();
     const fake = { name: `${db.name}.missing` } as Db;
