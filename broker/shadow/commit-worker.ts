@@ -96,23 +96,23 @@ function writeBatches(first: Extract<CommitRequest, { type: "batch" }>): void {
     req = (receiveMessageOnPort(inbox) as { message: CommitRequest } | undefined)?.message;
   }
   const t1 = performance.now();
-  let synced: string | undefined;
+  let syncError: string | undefined;
   if (written.some((w) => w.commitMs !== undefined)) {
     try {
       fdatasyncSync(wal());
     } catch (err) {
-      synced = `fsync: ${(err as Error).message}`;
+      syncError = `fsync: ${(err as Error).message}`;
     }
   }
   const syncMs = performance.now() - t1;
   for (const w of written) {
     let reply: CommitReply;
     if (w.commitMs === undefined) reply = { id: w.id, ok: false, storage: false, message: w.message ?? "" };
-    else if (synced) reply = { id: w.id, ok: false, storage: true, message: synced };
+    else if (syncError) reply = { id: w.id, ok: false, storage: true, message: syncError };
     else reply = { id: w.id, ok: true, commitMs: w.commitMs, syncMs };
     inbox.postMessage(reply);
   }
-  if (!synced) checkpointAfterAnswer();
+  if (!syncError) checkpointAfterAnswer();
   if (after) control(after as Exclude<CommitRequest, { type: "batch" }>);
 }
 

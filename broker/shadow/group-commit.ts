@@ -49,6 +49,16 @@ export interface BatchTiming {
   queuesMs: number[];
 }
 
+/** Opt-in pipelining of the commit worker's batches (see GroupCommit); a measurement switch for now. */
+const PIPELINE = process.env.UMBRA_COMMIT_PIPELINE === "1";
+
+/** A batch the commit writer is working on. */
+interface InFlight {
+  prepared: PreparedCommit;
+  waiters: Waiter[];
+  entries: Set<ShadowEntry>;
+}
+
 /**
  * Group commit: every request waits for the next batch, which writes all changes staged since the
  * last one in a single SQLite transaction (one fsync) and then releases the waiters in arrival order.
@@ -68,15 +78,6 @@ export interface BatchTiming {
  * too, the worker writes it after the first (and may share the first's fsync), and it is released
  * after it. A shadow staged again while in flight waits for its batch, as without `pipeline`.
  */
-/** Opt-in pipelining of the commit worker's batches (see GroupCommit); a measurement switch for now. */
-const PIPELINE = process.env.UMBRA_COMMIT_PIPELINE === "1";
-
-/** A batch the commit writer is working on. */
-interface InFlight {
-  prepared: PreparedCommit;
-  waiters: Waiter[];
-  entries: Set<ShadowEntry>;
-}
 export class GroupCommit {
   private entries = new Set<ShadowEntry>();
   private waiters: Waiter[] = [];
