@@ -45,7 +45,14 @@ describe("bench/latency-trace: what overlapped the slow requests", () => {
     const a = attribute(requests, blockers(events), 10);
     expect(a.slow).toBe(7);
     const none = { "slow sql": 0, retention: 0 };
-    expect(a.overlapped).toEqual({ ...none, checkpoint: 2, "slow fsync": 2, gc: 2, "view flush": 1, stall: 2 });
+    expect(a.overlapped).toEqual({
+      ...none,
+      checkpoint: 2,
+      "slow fsync": 2,
+      gc: 2,
+      "view flush": 1,
+      stall: 2,
+    });
     expect(a.dominant).toEqual({ ...none, checkpoint: 1, "slow fsync": 2, gc: 1, "view flush": 1, stall: 1 });
     expect(a.none).toBe(1);
   });
