@@ -99,6 +99,7 @@ export async function startNode(
       site: config.site,
       compactAfterChunks: config.compactAfterChunks,
       epochAfterChanges: config.epochAfterChanges,
+      deferUpdates: config.deferUpdates,
     });
     cleanup.push(() => store.close());
     // The batch's fsync runs off the main thread (broker/shadow/wal-sync.ts); accepted still waits for it.

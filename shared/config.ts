@@ -83,7 +83,9 @@ function coerce(key: string, kind: SettingKind, value: unknown, source: string):
   ) {
     const want = isPort
       ? `a port number (0-65535)${kind === "optionalPort" ? ' or "off"' : ""}`
-      : "a positive integer";
+      : kind === "amount"
+        ? "a whole number (0 or more)"
+        : "a positive integer";
     throw new ConfigError(`${source}: ${key} must be ${want}, got ${JSON.stringify(value)}`);
   }
   return n;

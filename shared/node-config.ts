@@ -50,6 +50,11 @@ export interface NodeConfig {
   compactAfterChunks: number;
   /** Start a new epoch of an unshared shadow after this many changes (docs/shadow-engine.md). */
   epochAfterChanges: number;
+  /**
+   * Local updates of a shadow no other site holds are written to its Automerge document as one change
+   * per this many (in between they are kept beside it); 0 = one change per update (docs/shadow-engine.md).
+   */
+  deferUpdates: number;
   /** V8's heap growing factor as 1 + percent/100 (broker/shadow/heap-growth.ts); ≥ 300: V8's own. */
   heapGrowthPercent: number;
   /** Agreed epoch cuts of shared shadows: the top site cuts, the others adopt (docs/shadow-engine.md). */

@@ -19,6 +19,7 @@ export type SettingKind =
   | "string"
   | "optionalPort"
   | "count"
+  | "amount"
   | "level"
   | "bool"
   | "list"
@@ -69,6 +70,8 @@ const count = (dflt: number | undefined, flag: FlagSpec | typeof only = only): S
   default: dflt,
   flag,
 });
+/** Like `count`, but 0 is allowed (it turns the feature off). */
+const amount = (dflt: number): Setting => ({ kind: "amount", env: "", default: dflt, flag: only });
 const limit = (help?: string): Setting => ({
   kind: "count",
   env: "",
@@ -100,7 +103,10 @@ const SCHEMA = {
   site: str({ arg: "<id>", help: "site id" }, { defaultText: "host name" }),
   cacheSize: count(20_000, { arg: "<n>", help: "shadow documents kept in memory" }),
   compactAfterChunks: count(8),
-  epochAfterChanges: count(32),
+  // 0 = never cut (docs/shadow-engine.md).
+  epochAfterChanges: amount(32),
+  // Local updates of unshared shadows written to Automerge as one change per this many; 0 = one per update (docs/shadow-engine.md).
+  deferUpdates: amount(32),
   // How far the JS heap may grow past its live size before a full GC, in % (≥ 300: V8's own factor).
   heapGrowthPercent: count(100),
   // Agreed epoch cuts of shared shadows (docs/shadow-engine.md); off where a child has two parents.

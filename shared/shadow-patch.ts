@@ -54,25 +54,37 @@ export function planPatch(current: JsonObject, patch: JsonObject | null, prefix:
   return ops;
 }
 
-/** Applies planned edits to a plain object (the reference semantics the Automerge document follows). */
+/**
+ * Applies planned edits to a plain object (the reference semantics the Automerge document follows),
+ * returning a new object; `target` is not changed. Only the maps on the edited paths are copied, the
+ * rest is shared with `target` (views are never changed in place, so sharing is safe and an update
+ * of one leaf copies one map, not the whole section).
+ */
 export function applyPatchOps(target: JsonObject, ops: readonly PatchOp[]): JsonObject {
-  const root = structuredClone(target);
+  const root: JsonObject = { ...target };
+  // The maps this call made (copies or new ones): those may be written, the others are target's.
+  const own = new Set<JsonObject>([root]);
   for (const op of ops) {
-    let node: JsonObject = root;
-    for (const key of op.path.slice(0, -1)) {
+    const last = op.path.length - 1;
+    if (last < 0) continue;
+    let node = root;
+    for (let i = 0; i < last; i++) {
+      const key = op.path[i] as string;
       const next = node[key];
-      if (!isJsonObject(next)) {
-        const created: JsonObject = {};
-        node[key] = created;
-        node = created;
-      } else {
-        node = next;
+      let child: JsonObject;
+      if (!isJsonObject(next)) child = {};
+      else if (own.has(next)) child = next;
+      else child = { ...next };
+      if (child !== next) {
+        own.add(child);
+        node[key] = child;
       }
+      node = child;
     }
-    const leaf = op.path[op.path.length - 1];
-    if (leaf === undefined) continue;
+    const leaf = op.path[last] as string;
     if (op.kind === "delete") delete node[leaf];
-    else node[leaf] = structuredClone(op.value);
+    else
+      node[leaf] = typeof op.value === "object" && op.value !== null ? structuredClone(op.value) : op.value;
   }
   return root;
 }

@@ -58,6 +58,7 @@ export class FleetService {
   private flushSliceTimer: NodeJS.Immediate | undefined;
   /** A flush is under way: its timer, or the slices after the first. */
   private flushing = false;
+  private closed = false;
 
   constructor(db: Db, store: ShadowStore) {
     const started = performance.now();
@@ -95,7 +96,9 @@ export class FleetService {
           if (pending) pending.view = view;
           else this.unsaved.set(e.key, { thing: e.addr.thing, name: e.addr.shadow, view });
         }
-        if (!this.flushing) {
+        // After close (a batch the group commit finished while the node stopped) nothing is written:
+        // the database may be closed, and start-up re-reads the views that are stale.
+        if (!this.flushing && !this.closed) {
           this.flushing = true;
           this.flushTimer = setTimeout(() => this.flushSlice(store), VIEW_FLUSH_MS).unref();
         }
@@ -192,6 +195,7 @@ export class FleetService {
   close(): void {
     if (this.backfillTimer) clearImmediate(this.backfillTimer);
     this.flushViews();
+    this.closed = true;
   }
 
   setPresence(thing: string, p: Presence): void {

@@ -16,7 +16,7 @@ import { type InFlight, SendWindow } from "./send-window.ts";
 /** How soon a flush looks again at shadows it skipped because their group commit was running. */
 const COMMIT_RECHECK_MS = 20;
 
-export type SenderDeps = Pick<LinkDeps, "send" | "store" | "log" | "acked">;
+export type SenderDeps = Pick<LinkDeps, "send" | "store" | "service" | "log" | "acked">;
 
 /**
  * The sending half of one link session: frames out under the flush policy, the send window and the
@@ -143,6 +143,15 @@ export class LinkSender {
       // this link when the change came from this very peer (a merge it is still committing).
       if (entry.pinned > 0) {
         this.waitingForCommit = true;
+        continue;
+      }
+      // Updates made while no peer shared the thing are deferred (docs/shadow-engine.md): no change
+      // holds them yet. Have them written as one and look again once it is committed.
+      if (entry.doc.deferredCount > 0) {
+        this.waitingForCommit = true;
+        this.deps.service.foldDeferred(addr).catch((err: Error) => {
+          this.deps.log.warn({ key, err: err.message }, "relay: writing deferred updates failed");
+        });
         continue;
       }
       const doc = entry.doc;

@@ -1,7 +1,6 @@
 import { randomInt } from "node:crypto";
 import { type Clock, systemClock } from "../../shared/clock.ts";
 import { matchesThing, type ThingPattern } from "../../shared/glob.ts";
-import type { KeyHeads } from "../../shared/relay/digest.ts";
 import { HEADS_PAGE_BYTES } from "../../shared/relay/heads-pages.ts";
 import {
   decodeFrame,
@@ -13,6 +12,7 @@ import {
 } from "../../shared/relay/protocol.ts";
 import { peerFilter } from "../../shared/relay/share-filter.ts";
 import { EpochSplits } from "./epoch-split.ts";
+import type { SharedHeads } from "./handlers/context.ts";
 import { digestFrame, sharedHeads } from "./handlers/digest.ts";
 import { handleFrame, type LinkContext } from "./handlers/index.ts";
 import { LinkSender } from "./link-sender.ts";
@@ -231,7 +231,7 @@ export class RelayLink implements LinkContext {
     this.sender.flushNow();
   }
 
-  sharedHeads(): KeyHeads[] {
+  sharedHeads(): SharedHeads[] {
     return sharedHeads(this);
   }
 

@@ -10,8 +10,11 @@ import type { JournalSink, StagedJournal } from "./shadow-store.ts";
 export interface ShadowRowWrite {
   thing: string;
   shadow: string;
-  /** insert: the shadow's first row; replace: a new snapshot (compaction or epoch), chunks dropped; chunk: one more incremental chunk. */
-  kind: "insert" | "replace" | "chunk";
+  /**
+   * insert: the shadow's first row; replace: a new snapshot (compaction or epoch), chunks dropped; chunk:
+   * one more incremental chunk; state: the document is unchanged, only deferred updates (no bytes).
+   */
+  kind: "insert" | "replace" | "chunk" | "state";
   bytes: Uint8Array;
   version: number;
   deleted: 0 | 1;
@@ -19,6 +22,8 @@ export interface ShadowRowWrite {
   meta: string;
   /** The document's heads after this write, comma-separated (the relay's digest reads them). */
   heads: string;
+  /** The updates the document does not hold yet (`ShadowDocument.deferredState`), or null. */
+  deferred: string | null;
 }
 
 /** The change records staged with a shadow's changes (broker/history), written right after its row. */
@@ -54,17 +59,20 @@ export class BatchWriter {
   ) {
     this.q = {
       insertRow: db.prepare(
-        `INSERT INTO shadows (thing, name, snapshot, version, deleted, updated_at, chunk_count, chunk_bytes, meta, heads)
-         VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?)`,
+        `INSERT INTO shadows (thing, name, snapshot, version, deleted, updated_at, chunk_count, chunk_bytes, meta, heads, deferred)
+         VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)`,
       ),
       replaceSnapshot: db.prepare(
         `UPDATE shadows SET snapshot = ?, version = ?, deleted = ?, updated_at = ?, chunk_count = 0, chunk_bytes = 0,
-         meta = ?, heads = ? WHERE thing = ? AND name = ?`,
+         meta = ?, heads = ?, deferred = ? WHERE thing = ? AND name = ?`,
       ),
       addChunk: db.prepare("INSERT INTO shadow_chunks (thing, name, data) VALUES (?, ?, ?)"),
       bumpRow: db.prepare(
         `UPDATE shadows SET version = ?, deleted = ?, updated_at = ?, chunk_count = chunk_count + 1,
-         chunk_bytes = chunk_bytes + ?, meta = ?, heads = ? WHERE thing = ? AND name = ?`,
+         chunk_bytes = chunk_bytes + ?, meta = ?, heads = ?, deferred = ? WHERE thing = ? AND name = ?`,
+      ),
+      setState: db.prepare(
+        "UPDATE shadows SET version = ?, deleted = ?, updated_at = ?, meta = ?, deferred = ? WHERE thing = ? AND name = ?",
       ),
       dropChunks: db.prepare("DELETE FROM shadow_chunks WHERE thing = ? AND name = ?"),
     };
@@ -103,13 +111,26 @@ export class BatchWriter {
   private writeRow(r: ShadowRowWrite, now: number): void {
     const { thing, shadow } = r;
     if (r.kind === "insert") {
-      this.q.insertRow.run(thing, shadow, r.bytes, r.version, r.deleted, now, r.meta, r.heads);
+      this.q.insertRow.run(thing, shadow, r.bytes, r.version, r.deleted, now, r.meta, r.heads, r.deferred);
     } else if (r.kind === "replace") {
-      this.q.replaceSnapshot.run(r.bytes, r.version, r.deleted, now, r.meta, r.heads, thing, shadow);
+      this.q.replaceSnapshot.run(
+        r.bytes,
+        r.version,
+        r.deleted,
+        now,
+        r.meta,
+        r.heads,
+        r.deferred,
+        thing,
+        shadow,
+      );
       this.q.dropChunks.run(thing, shadow);
-    } else {
+    } else if (r.kind === "chunk") {
       this.q.addChunk.run(thing, shadow, r.bytes);
-      this.q.bumpRow.run(r.version, r.deleted, now, r.bytes.byteLength, r.meta, r.heads, thing, shadow);
+      const n = r.bytes.byteLength;
+      this.q.bumpRow.run(r.version, r.deleted, now, n, r.meta, r.heads, r.deferred, thing, shadow);
+    } else {
+      this.q.setState.run(r.version, r.deleted, now, r.meta, r.deferred, thing, shadow);
     }
   }
 }

@@ -3,7 +3,7 @@ import { mergeRecord } from "../history/journal.ts";
 import type { GroupCommit } from "./group-commit.ts";
 import { checkAddress } from "./shadow-admission.ts";
 import type { ShadowChange, ShadowServiceStats } from "./shadow-service.ts";
-import type { ShadowStore } from "./shadow-store.ts";
+import type { ShadowEntry, ShadowStore } from "./shadow-store.ts";
 
 /**
  * The relay's side of ShadowService: merging another site's changes (adopting a newer epoch, carrying
@@ -45,14 +45,20 @@ export async function mergeRemote(
   // Epochs (docs/shadow-engine.md): older changes are not merged (the sender adopts ours and carries
   // its own over); a newer epoch is adopted here, carrying over this site's changes it lacks.
   if (epoch < mine) return { heads: entry.doc.heads(), changed: false, missing: false, stale: true };
+  // Deferred updates (docs/shadow-engine.md) become a change of this site's before the merge; it is
+  // committed with the merge, or alone when the merge changes nothing (never left unwritten: the relay
+  // would send it).
+  const folded = entry.doc.fold();
   let changed: boolean;
   if (epoch > mine) {
     // Synchronous from open to stage (the entry cannot be evicted in between). A staged local change
     // not yet committed is this site's and uncovered: it is carried over, and the commit that
     // follows writes the adopted document whole (`rebased`).
     const carried = entry.doc.adopt(entry.key, epoch, changes, ts);
-    if (carried === undefined)
+    if (carried === undefined) {
+      if (folded) await commitFold(ctx, entry);
       return { heads: entry.doc.heads(), changed: false, missing: false, resend: true };
+    }
     entry.rebased = true;
     ctx.stats.adopted++;
     ctx.stats.carried += carried;
@@ -62,7 +68,8 @@ export async function mergeRemote(
   }
   const missing = entry.doc.missingDeps().length > 0;
   if (!changed) {
-    await ctx.commits.submit();
+    if (folded) await commitFold(ctx, entry);
+    else await ctx.commits.submit();
     return { heads: entry.doc.heads(), changed, missing };
   }
   ctx.store.stage(entry);
@@ -92,4 +99,22 @@ export async function cutShared(ctx: MergeContext, addr: ShadowAddress): Promise
   ctx.store.stage(entry);
   await ctx.commits.submit(entry);
   return entry.doc.epoch > epoch;
+}
+
+/**
+ * Writes a shadow's deferred updates (docs/shadow-engine.md, "Deferred changes") as one change through
+ * the group commit, so that a peer can be sent them: the relay asks before sending a shadow that has
+ * some (a thing shared after they were made). Resolves false when there were none.
+ */
+export async function foldDeferred(ctx: MergeContext, addr: ShadowAddress): Promise<boolean> {
+  const entry = ctx.store.open(addr);
+  if (!entry.doc.fold()) return false;
+  await commitFold(ctx, entry);
+  return true;
+}
+
+/** Commits the change a fold just wrote (no change record: each deferred update has its own already). */
+async function commitFold(ctx: MergeContext, entry: ShadowEntry): Promise<void> {
+  ctx.store.stage(entry);
+  await ctx.commits.submit(entry);
 }

@@ -1,6 +1,7 @@
 import * as A from "@automerge/automerge";
 import type { ShadowView } from "../../shared/shadow-document.ts";
 import { planPatch } from "../../shared/shadow-patch.ts";
+import { type DeferredState, deferredEdits, parseDeferred } from "./deferred-state.ts";
 import { adoptDoc } from "./epoch-adopt.ts";
 import type { EpochState } from "./epoch-base.ts";
 import { coveredClock, cutMessage, leafDiff } from "./epoch-carry.ts";
@@ -46,6 +47,11 @@ export class ShadowDocument {
   private epoch_: number;
   /** Changes applied since the epoch's base (or since the skeleton in epoch 0). */
   private sinceBase: number;
+  /**
+   * Deferred updates (docs/shadow-engine.md, "Deferred changes"): the view as the document holds it
+   * while `view_` is ahead of it by `deferred.count` updates that no Automerge change holds yet.
+   */
+  private deferred: { folded: ShadowView; count: number; time: number } | undefined;
 
   private constructor(
     private raw: RawDoc,
@@ -79,6 +85,8 @@ export class ShadowDocument {
     chunks: Iterable<Uint8Array>,
     meta: ShadowView["meta"] = { desired: {}, reported: {} },
     site?: string,
+    /** The row's deferred updates (`ShadowDocument.deferredState`), if any. */
+    deferredText?: string | null,
   ): ShadowDocument {
     // The snapshot is a whole saved document (it starts with the skeleton): loading it into an empty
     // document takes Automerge's fast path; loadIncremental into the skeleton's clone would apply
@@ -88,7 +96,10 @@ export class ShadowDocument {
     // own, so 63 chunks loaded one by one took 5x longer than the whole document.
     const rest = concat(chunks);
     if (rest.byteLength > 0) raw.loadIncremental(rest);
-    return new ShadowDocument(raw, withConflicts(raw, { ...materialize(raw), meta }), site ?? null);
+    const doc = new ShadowDocument(raw, withConflicts(raw, { ...materialize(raw), meta }), site ?? null);
+    const state = deferredText ? parseDeferred(deferredText) : undefined;
+    if (state) doc.restoreDeferred(state);
+    return doc;
   }
 
   /**
@@ -119,10 +130,24 @@ export class ShadowDocument {
     return planUpdate(this.view_, edits);
   }
 
-  /** Applies a prepared update as one Automerge change (no-op when nothing changes). */
-  apply(update: PreparedUpdate, timestamp: number): boolean {
+  /**
+   * Applies a prepared update (false when it changes nothing): as one Automerge change, or with `defer`
+   * only to the view, until `fold` writes every deferred update as one change. An update is deferred
+   * only onto an existing shadow without conflicts; otherwise the deferred ones are folded first.
+   */
+  apply(update: PreparedUpdate, timestamp: number, defer = false): boolean {
     if (!update.changed) return false;
     const view = this.view_;
+    if (defer && view.exists && !view.conflicts) {
+      const d = this.deferred;
+      if (d) {
+        d.count++;
+        d.time = timestamp;
+      } else this.deferred = { folded: view, count: 1, time: timestamp };
+      this.view_ = viewAfter(view, update, timestamp);
+      return true;
+    }
+    this.fold();
     const raw = this.raw;
     const roots = rootsOf();
     if (!view.exists) raw.put("/", "deleted", false);
@@ -142,8 +167,53 @@ export class ShadowDocument {
     return this.apply(this.prepare(edits), timestamp);
   }
 
+  /**
+   * Writes the deferred updates into the document as one change: the leaves that differ between the
+   * document and the view, the version incremented by their count, stamped with the last one's time.
+   * Returns whether there were any.
+   */
+  fold(): boolean {
+    const d = this.deferred;
+    if (!d) return false;
+    this.deferred = undefined;
+    const { desired, reported } = deferredEdits(d.folded, this.view_);
+    const raw = this.raw;
+    const roots = rootsOf();
+    applyOps(raw, roots.desired, desired);
+    applyOps(raw, roots.reported, reported);
+    raw.increment("/", "version", d.count);
+    raw.commit(this.site, d.time);
+    this.sinceBase++;
+    return true;
+  }
+
+  /** Deferred updates no Automerge change holds yet (0 when the document holds the whole view). */
+  get deferredCount(): number {
+    return this.deferred?.count ?? 0;
+  }
+
+  /**
+   * What the store keeps beside the document while updates are deferred (null when none are): the
+   * view's sections, version and the last deferred update's time, so a restart restores them.
+   */
+  deferredState(): string | null {
+    const d = this.deferred;
+    if (!d) return null;
+    const v = this.view_;
+    const state: DeferredState = { v: v.version, n: d.count, t: d.time, d: v.desired, r: v.reported };
+    return JSON.stringify(state);
+  }
+
+  private restoreDeferred(state: DeferredState): void {
+    const folded = this.view_;
+    if (!folded.exists || folded.conflicts || state.v - state.n !== folded.version) return;
+    this.deferred = { folded, count: state.n, time: state.t };
+    this.view_ = { ...folded, version: state.v, desired: state.d, reported: state.r };
+  }
+
   /** Deletes the shadow, leaving a tombstone so a later merge cannot resurrect it; the version continues. */
   delete(timestamp: number): void {
+    this.fold();
     const raw = this.raw;
     const roots = rootsOf();
     const view = this.view_;
@@ -170,6 +240,7 @@ export class ShadowDocument {
    * dependencies are missing wait inside Automerge; `missingDeps()` says whether any are waiting.
    */
   applyRemote(changes: readonly Uint8Array[], now = Math.floor(Date.now() / 1000)): boolean {
+    this.fold();
     const raw = this.raw;
     const before = raw.getHeads();
     raw.applyChanges(changes as Uint8Array[]);
@@ -210,7 +281,10 @@ export class ShadowDocument {
     return this.raw.getMissingDeps();
   }
 
-  /** Re-reads the state from the document itself (what `view` must always equal, metadata aside). */
+  /**
+   * Re-reads the state from the document itself: what `view` must equal, metadata aside, whenever no
+   * update is deferred (`deferredCount` 0).
+   */
   materialize(): ShadowView {
     return { ...materialize(this.raw), meta: this.view_.meta };
   }
@@ -245,7 +319,8 @@ export class ShadowDocument {
    * receives the base knows which of its own changes the new epoch already holds.
    */
   cutAgreed(key: string): boolean {
-    if (this.view_.conflicts) return false;
+    // The peers hold the document's heads, not the deferred updates: fold and sync them first.
+    if (this.view_.conflicts || this.deferred) return false;
     const clock = coveredClock(this.raw, key, this.epoch_, SKELETON_ACTOR);
     return this.startEpoch(key, cutMessage(this.raw.getHeads(), clock));
   }
@@ -253,11 +328,13 @@ export class ShadowDocument {
   private startEpoch(key: string, message: string | null): boolean {
     if (this.view_.conflicts) return false;
     const epoch = this.epoch_ + 1;
+    // The base holds the view, deferred updates included.
     const next = baseDoc(key, epoch, this.view_, this.raw.getActorId(), message);
     this.raw.free();
     this.raw = next;
     this.epoch_ = epoch;
     this.sinceBase = 0;
+    this.deferred = undefined;
     return true;
   }
 
@@ -268,6 +345,7 @@ export class ShadowDocument {
    * must resend from the skeleton).
    */
   adopt(key: string, epoch: number, changes: readonly Uint8Array[], now: number): number | undefined {
+    this.fold();
     const adopted = adoptDoc(this.raw, key, this.epoch_, epoch, changes, this.site);
     if (!adopted) return undefined;
     const previous = this.view_;

@@ -63,6 +63,12 @@ export interface ShadowStoreOptions {
    * changes beyond its base; 0 never cuts. Default `DEFAULT_EPOCH_AFTER_CHANGES`.
    */
   epochAfterChanges?: number;
+  /**
+   * Defer the Automerge change of local updates to shadows no other site can hold, up to this many per
+   * shadow, then write them as one change (docs/shadow-engine.md, "Deferred changes"); 0 (the default
+   * here) writes one change per update. The node's default is in shared/settings.ts.
+   */
+  deferUpdates?: number;
 }
 
 /**
@@ -77,6 +83,8 @@ export interface StoredHeads {
   addr: ShadowAddress;
   key: string;
   heads: string[] | null;
+  /** The row holds deferred updates (docs/shadow-engine.md): the heads do not hold everything. */
+  deferred: boolean;
 }
 
 /**

@@ -14,7 +14,7 @@ import { clientTokenOf, validatePlainRequest, validateUpdateRequest } from "../.
 import type { ShadowAddress, ShadowOp } from "../../shared/topics.ts";
 import { localRecord } from "../history/journal.ts";
 import type { GroupCommit } from "./group-commit.ts";
-import { cutShared, type MergeContext, type MergeResult, mergeRemote } from "./remote-merge.ts";
+import { cutShared, foldDeferred, type MergeContext, type MergeResult, mergeRemote } from "./remote-merge.ts";
 import {
   admitUpdate,
   checkAddress,
@@ -138,7 +138,7 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> impl
         const req = validateUpdateRequest(body, this.limits);
         const { entry, previous, update } = admitUpdate(this.store, this.limits, this, addr, req, principal);
         const admitted = previous.exists ? undefined : this.admitNew?.(addr, principal);
-        if (!entry.doc.apply(update, ts)) {
+        if (!this.store.apply(entry, update, ts)) {
           admitted?.();
           await this.commits.submit();
           return renderUpdateAccepted(req, previous.version, ts);
@@ -238,6 +238,11 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> impl
   /** Makes the agreed cut of a shared shadow (remote-merge.ts). */
   cutShared(addr: ShadowAddress): Promise<boolean> {
     return cutShared(this.mergeContext, addr);
+  }
+
+  /** Writes a shadow's deferred updates as one durable change (remote-merge.ts). */
+  foldDeferred(addr: ShadowAddress): Promise<boolean> {
+    return foldDeferred(this.mergeContext, addr);
   }
 
   /** The current view of a shadow (for subscribers that want the delta on subscribe). */

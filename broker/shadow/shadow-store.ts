@@ -5,7 +5,7 @@ import { type ShadowAddress, shadowKey } from "../../shared/topics.ts";
 import type { Db } from "../store/database.ts";
 import { BatchWriter, type CommitBatch, type ShadowRowWrite } from "./commit-batch.ts";
 import { DocCache } from "./doc-cache.ts";
-import { ShadowDocument } from "./shadow-doc.ts";
+import { ShadowDocument, sameHeads } from "./shadow-doc.ts";
 import type {
   CommitHook,
   CutPolicy,
@@ -16,6 +16,7 @@ import type {
   StoredHeads,
   ThingPage,
 } from "./shadow-entry.ts";
+import type { PreparedUpdate } from "./update-plan.ts";
 
 /** The store's types live in shadow-entry.ts; importers may keep taking them from here. */
 export type * from "./shadow-entry.ts";
@@ -37,6 +38,7 @@ export class ShadowStore {
   private readonly cache: DocCache<ShadowEntry>;
   private readonly q;
   private readonly epochAfter: number;
+  private readonly deferUpTo: number;
   private cutPolicy: CutPolicy = () => true;
   /** Epochs started since the store opened (metrics, benches). */
   cuts = 0;
@@ -59,9 +61,10 @@ export class ShadowStore {
     this.cache = new DocCache<ShadowEntry>(options.cacheSize, (e) => e.doc.free());
     this.writer = new BatchWriter(db, () => this.journal);
     this.epochAfter = options.epochAfterChanges ?? DEFAULT_EPOCH_AFTER_CHANGES;
+    this.deferUpTo = options.deferUpdates ?? 0;
     this.q = {
       row: db.prepare(
-        "SELECT snapshot, chunk_count, chunk_bytes, meta FROM shadows WHERE thing = ? AND name = ?",
+        "SELECT snapshot, chunk_count, chunk_bytes, meta, deferred FROM shadows WHERE thing = ? AND name = ?",
       ),
       chunks: db.prepare("SELECT data FROM shadow_chunks WHERE thing = ? AND name = ? ORDER BY id"),
       listThings: db.prepare(
@@ -71,7 +74,7 @@ export class ShadowStore {
       ),
       listShadows: db.prepare("SELECT name FROM shadows WHERE thing = ? AND deleted = 0 ORDER BY name"),
       count: db.prepare("SELECT count(*) AS n FROM shadows WHERE deleted = 0"),
-      allHeads: db.prepare("SELECT thing, name, heads FROM shadows"),
+      allHeads: db.prepare("SELECT thing, name, heads, deferred IS NOT NULL AS deferred FROM shadows"),
     };
   }
 
@@ -98,14 +101,15 @@ export class ShadowStore {
 
   private load(addr: ShadowAddress, key: string): ShadowEntry {
     const row = this.q.row.get(addr.thing, addr.shadow) as
-      | { snapshot: Buffer; chunk_count: number; chunk_bytes: number; meta: string }
+      | { snapshot: Buffer; chunk_count: number; chunk_bytes: number; meta: string; deferred: string | null }
       | undefined;
     if (!row) {
       const doc = ShadowDocument.create(this.actor, this.options.site);
       return { addr, key, doc, savedHeads: undefined, chunkCount: 0, chunkBytes: 0, pinned: 0 };
     }
     const chunks = (this.q.chunks.all(addr.thing, addr.shadow) as { data: Buffer }[]).map((r) => r.data);
-    const doc = ShadowDocument.load(this.actor, row.snapshot, chunks, parseMeta(row.meta), this.options.site);
+    const meta = parseMeta(row.meta);
+    const doc = ShadowDocument.load(this.actor, row.snapshot, chunks, meta, this.options.site, row.deferred);
     for (const observe of this.loadObservers) observe();
     return {
       addr,
@@ -116,6 +120,16 @@ export class ShadowStore {
       chunkBytes: row.chunk_bytes,
       pinned: 0,
     };
+  }
+
+  /**
+   * Applies a local update to the entry's document (false when it changes nothing). A shadow no other
+   * site can hold (the cut policy allows a local cut) defers its Automerge change (docs/shadow-engine.md,
+   * "Deferred changes") when `deferUpdates` is set; the commit folds them once that many are waiting.
+   */
+  apply(entry: ShadowEntry, update: PreparedUpdate, timestamp: number): boolean {
+    const defer = this.deferUpTo > 0 && this.cutPolicy(entry.addr) === true;
+    return entry.doc.apply(update, timestamp, defer);
   }
 
   /** Marks an entry whose document has changed; it stays pinned until committed. */
@@ -144,10 +158,10 @@ export class ShadowStore {
     const batch: CommitBatch = { now: Date.now(), rows: [], journals: [] };
     const prepared: PreparedCommit = { batch, entries: [], heads: [], pinned: [] };
     for (const entry of entries) {
-      const row = this.rowOf(entry);
+      const { row, heads } = this.rowOf(entry);
       batch.rows.push(row);
       prepared.entries.push(entry);
-      prepared.heads.push(row.heads.split(","));
+      prepared.heads.push(heads);
       prepared.pinned.push(entry.pinned);
       const journal = entry.journal;
       if (journal && this.journal) {
@@ -159,12 +173,15 @@ export class ShadowStore {
     return prepared;
   }
 
-  private rowOf(entry: ShadowEntry): ShadowRowWrite {
+  private rowOf(entry: ShadowEntry): { row: ShadowRowWrite; heads: string[] } {
     const { thing, shadow } = entry.addr;
     const { version, exists } = entry.doc.view;
     const deleted = exists ? 0 : 1;
+    if (entry.doc.deferredCount >= this.deferUpTo) entry.doc.fold();
     let kind: ShadowRowWrite["kind"];
     let bytes: Uint8Array;
+    // The document's heads once read below (neither a save nor a chunk changes them).
+    let heads: string[] | undefined;
     if (entry.savedHeads === undefined) {
       kind = "insert";
       bytes = entry.doc.save();
@@ -176,23 +193,35 @@ export class ShadowStore {
       bytes = entry.doc.save();
       if (!entry.rebased) this.cuts++;
       entry.rebased = false;
-    } else if (entry.chunkCount + 1 >= this.options.compactAfterChunks) {
-      kind = "replace";
-      bytes = entry.doc.save();
     } else {
-      kind = "chunk";
-      bytes = entry.doc.saveSince(entry.savedHeads);
+      heads = entry.doc.heads();
+      if (sameHeads(heads, entry.savedHeads)) {
+        // Only deferred updates since the last write: the document on disk is unchanged.
+        kind = "state";
+        bytes = NO_BYTES;
+      } else if (entry.chunkCount + 1 >= this.options.compactAfterChunks) {
+        kind = "replace";
+        bytes = entry.doc.save();
+      } else {
+        kind = "chunk";
+        bytes = entry.doc.saveSince(entry.savedHeads);
+      }
     }
     if (kind === "chunk") {
       entry.chunkCount++;
       entry.chunkBytes += bytes.byteLength;
-    } else {
+    } else if (kind !== "state") {
       entry.chunkCount = 0;
       entry.chunkBytes = 0;
     }
     // Read after a cut (which changes the document), so meta and heads are those of what is written.
     const meta = JSON.stringify(entry.doc.view.meta);
-    return { thing, shadow, kind, bytes, version, deleted, meta, heads: entry.doc.heads().join(",") };
+    heads ??= entry.doc.heads();
+    const deferred = entry.doc.deferredState();
+    return {
+      row: { thing, shadow, kind, bytes, version, deleted, meta, heads: heads.join(","), deferred },
+      heads,
+    };
   }
 
   /**
@@ -241,6 +270,7 @@ export class ShadowStore {
 
   /** Whether the policy would cut the entry now (the relay asks after an ack). */
   cutReady(entry: ShadowEntry): boolean {
+    if (entry.doc.deferredCount > 0) return false;
     return this.cutWanted(entry) && this.cutPolicy(entry.addr, entry.doc.heads()) !== false;
   }
 
@@ -303,9 +333,11 @@ export class ShadowStore {
       thing: string;
       name: string;
       heads: string | null;
+      deferred: 0 | 1;
     }>) {
       const addr = { thing: row.thing, shadow: row.name };
-      yield { addr, key: shadowKey(addr), heads: row.heads ? row.heads.split(",") : null };
+      const heads = row.heads ? row.heads.split(",") : null;
+      yield { addr, key: shadowKey(addr), heads, deferred: row.deferred === 1 };
     }
   }
 
@@ -322,6 +354,8 @@ export class ShadowStore {
     this.cache.clear();
   }
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /** Metadata (per-leaf timestamps) is kept beside the document, not in it: see shadow-doc.ts. */
 function parseMeta(text: string): ShadowView["meta"] {

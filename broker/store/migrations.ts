@@ -254,6 +254,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "thing_attributes.origins: who stated each attribute (device, bridge, operator)",
     up: (db) => addColumnIfMissing(db, "thing_attributes", "origins", "TEXT NOT NULL DEFAULT '{}'"),
   },
+  {
+    version: 11,
+    name: "shadows.deferred: updates the Automerge document does not hold yet (docs/shadow-engine.md)",
+    up: (db) => addColumnIfMissing(db, "shadows", "deferred", "TEXT"),
+  },
 ];
 
 /** The schema version this code writes: the last step of the list. */

@@ -22,7 +22,8 @@ describe.skipIf(!check.run)("console Sites page: epoch splits", { retry: 1 }, ()
   let split: TestNode;
 
   beforeAll(async () => {
-    const config = { epochAfterChanges: 3, epochShared: true };
+    // One change per update (no deferred changes): both parents cut within four writes, before the child exists.
+    const config = { epochAfterChanges: 3, epochShared: true, deferUpdates: 0 };
     const core = await startSite({ site: "core", config });
     const dr = await startSite({ site: "dr", config });
     nodes.push(core, dr);

@@ -16,7 +16,8 @@ describe("relay: local epoch cuts only for unshared shadows", () => {
   });
 
   it("cuts what no peer can hold, never what a parent or a child shares, and still converges", async () => {
-    const config = { epochAfterChanges: 3, epochShared: false };
+    // One change per update (no deferred changes): the unshared shadows reach a cut within 8 writes.
+    const config = { epochAfterChanges: 3, epochShared: false, deferUpdates: 0 };
     const core = await startSite({ site: "core", config });
     nodes.push(core);
     // The core grants edge pdu-*; edge shares pdu-1* with the core.

@@ -59,8 +59,9 @@ describe("relay: digest repair in heads pages", () => {
     let session = 1;
     let dropped: HeadsFrame | undefined;
     // Written before the links exist: only the repair can tell who lacks what.
-    const edge = await startTestNode({ site: "edge", logLevel: "silent" });
-    const core = await startTestNode({ site: "core", logLevel: "silent" });
+    // Links wired by hand (outside the share policy): one change per update, as for shared shadows.
+    const edge = await startTestNode({ site: "edge", logLevel: "silent", deferUpdates: 0 });
+    const core = await startTestNode({ site: "core", logLevel: "silent", deferUpdates: 0 });
     nodes.push(edge, core);
     await fill(core, "pdu", CORE_SHADOWS);
     await fill(edge, "rtu", EDGE_SHADOWS);

@@ -16,8 +16,10 @@ describe("relay: byte budget per link", () => {
     // The core's frames carry about 8 KB of raw changes (8 × its byte budget, relay-config.ts), so 200
     // changes of ~150 B take several.
     // Full history (no epochs): the 200 changes are written before the edge's identity exists, so the
-    // core would otherwise cut them locally into one base; this test is about slicing a long history.
-    const core = await startSite({ site: "core", config: { linkRate: 1000, epochAfterChanges: 0 } });
+    // core would otherwise cut them locally into one base (or fold them into a few changes: deferred
+    // changes); this test is about slicing a long history.
+    const config = { linkRate: 1000, epochAfterChanges: 0, deferUpdates: 0 };
+    const core = await startSite({ site: "core", config });
     nodes.push(core);
     const a = addr("ups-long");
     for (let i = 0; i < 200; i++)

@@ -25,7 +25,9 @@ describe("relay: a frame the peer cannot rebuild", () => {
     const wire = { up: true };
     const links: RelayLink[] = [];
     for (const [i, site] of ["edge", "core"].entries()) {
-      const node = await startTestNode({ site, logLevel: "silent" });
+      // The links are wired by hand, outside the relay's share policy, which takes every thing for
+      // unshared: one change per update, as for a shared shadow (no deferred changes).
+      const node = await startTestNode({ site, logLevel: "silent", deferUpdates: 0 });
       nodes.push(node);
       const other = 1 - i;
       const link = new RelayLink(

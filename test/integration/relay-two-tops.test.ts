@@ -20,7 +20,8 @@ describe("relay: a child with two parents sharing a thing", () => {
   afterEach(async () => {
     for (const n of nodes.splice(0).reverse()) await n.stop();
   });
-  const config = { epochAfterChanges: 3, epochShared: true };
+  // One change per update (no deferred changes): the parents cut after a few writes, before the child exists.
+  const config = { epochAfterChanges: 3, epochShared: true, deferUpdates: 0 };
 
   it("parents both cut while the child was away: the split is reported, not resent forever, and heals", async () => {
     const core = await startSite({ site: "core", config });

@@ -101,14 +101,21 @@ const topologyArb = fc.constantFrom("chain", "star");
  * How often the store compacts (snapshot rewrite after N chunks) and cuts a shadow into a new epoch
  * (after N changes): small and random, so both happen at random moments, across partitions and
  * restarts. `agreed`: site 0 (the top of both topologies) also cuts the shared shadows (agreed cuts,
- * docs/shadow-engine.md) once every connected peer holds its heads; the others adopt.
+ * docs/shadow-engine.md) once every connected peer holds its heads; the others adopt. `deferUpdates`:
+ * the local shadows' updates reach their documents folded, that many at a time (0: one change each).
  */
 const storeArb = fc.record({
   compactAfterChunks: fc.integer({ min: 1, max: 5 }),
   epochAfterChanges: fc.integer({ min: 1, max: 4 }),
+  deferUpdates: fc.integer({ min: 0, max: 4 }),
   agreed: fc.boolean(),
 });
-type StoreTuning = { compactAfterChunks: number; epochAfterChanges: number; agreed: boolean };
+type StoreTuning = {
+  compactAfterChunks: number;
+  epochAfterChanges: number;
+  deferUpdates: number;
+  agreed: boolean;
+};
 
 /** What a local shadow must hold: only its own site writes it, so a plain model predicts it. */
 interface LocalModel {
@@ -298,8 +305,12 @@ async function run(topology: string, ops: Op[], tuning: StoreTuning): Promise<vo
       const { meta: _m, ...view } = local.view;
       expect(view).toEqual(m);
       expect(local.changesSinceBase).toBeLessThanOrEqual(tuning.epochAfterChanges);
+      // Every commit folds the deferred updates once `deferUpdates` are waiting.
+      expect(local.deferredCount).toBeLessThan(Math.max(1, tuning.deferUpdates));
       // The first write inserts the row; cuts happen on later commits.
-      if (m.version >= Math.max(2, tuning.epochAfterChanges)) expect(local.epoch).toBeGreaterThan(0);
+      const changes = tuning.deferUpdates === 0;
+      if (changes && m.version >= Math.max(2, tuning.epochAfterChanges))
+        expect(local.epoch).toBeGreaterThan(0);
       // No other site ever received it.
       for (const other of sites)
         if (other !== site) expect(other.node.store.open(addr(LOCAL(i))).doc.view.version).toBe(0);

@@ -40,6 +40,7 @@ describe("loadConfig defaults", () => {
       cacheSize: 20_000,
       compactAfterChunks: 8,
       epochAfterChanges: 32,
+      deferUpdates: 32,
       heapGrowthPercent: 100,
       epochShared: true,
       commitWorker: true,
@@ -205,6 +206,17 @@ describe("loadConfig limits", () => {
       maxNamedShadows: 15,
       maxShadowsPerIdentity: 16,
     });
+  });
+
+  it("takes 0 for the tuning knobs where 0 turns the feature off, but no negative or fraction", () => {
+    const config = loadConfig({ env: { UMBRA_DEFER_UPDATES: "0", UMBRA_EPOCH_AFTER_CHANGES: "0" } });
+    expect(config).toMatchObject({ deferUpdates: 0, epochAfterChanges: 0 });
+    expect(configError({ env: { UMBRA_DEFER_UPDATES: "-1" } })).toMatch(
+      /^environment: deferUpdates must be a whole number \(0 or more\), got "-1"/,
+    );
+    expect(configError({ file: configFile({ epochAfterChanges: 1.5 }) })).toContain(
+      "epochAfterChanges must be a whole number (0 or more)",
+    );
   });
 
   it("rejects a limit of zero: limits are positive", () => {

@@ -13,6 +13,7 @@ const SAMPLE: Record<SettingKind, string> = {
   string: "x",
   optionalPort: "1",
   count: "1",
+  amount: "0",
   level: "info",
   bool: "true",
   list: "a,b",

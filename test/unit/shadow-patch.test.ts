@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { JsonObject } from "../../shared/json.ts";
 import { computeDelta } from "../../shared/shadow-delta.ts";
 import { renderShadow, renderUpdateAccepted } from "../../shared/shadow-document.ts";
 import { applyPatchOps, planMetadata, planPatch } from "../../shared/shadow-patch.ts";
@@ -24,6 +25,29 @@ describe("planPatch", () => {
   it("stamps metadata for written leaves", () => {
     const ops = planPatch({}, { a: { b: 1, c: [1] } });
     expect(planMetadata(ops, 42)).toEqual([{ kind: "set", path: ["a"], value: { b: 42, c: 42 } }]);
+  });
+});
+
+describe("applyPatchOps", () => {
+  const deepFreeze = <T>(v: T): T => {
+    if (typeof v === "object" && v !== null) for (const x of Object.values(v)) deepFreeze(x);
+    return Object.freeze(v);
+  };
+
+  it("never changes its input, copies only the edited maps and matches a deep-copy reference", () => {
+    const before = deepFreeze({ a: { b: 1, c: { d: 2 } }, e: [1, 2], f: { g: 3 } }) as JsonObject;
+    const patch = { a: { c: { d: null, x: [4] }, n: { m: 1 } }, e: null, z: "new" } as JsonObject;
+    const ops = planPatch(before, patch);
+    // Frozen input: any write to it would throw here.
+    const after = applyPatchOps(before, ops);
+    expect(after).toEqual({ a: { b: 1, c: { x: [4] }, n: { m: 1 } }, f: { g: 3 }, z: "new" });
+    expect(before).toEqual({ a: { b: 1, c: { d: 2 } }, e: [1, 2], f: { g: 3 } });
+    // The untouched map is shared, the edited ones are new.
+    expect(after.f).toBe(before.f);
+    expect(after.a).not.toBe(before.a);
+    // Written values are copies: changing the patch later does not reach the result.
+    ((patch.a as JsonObject).c as { x: number[] }).x.push(5);
+    expect(after).toMatchObject({ a: { c: { x: [4] } } });
   });
 });
 

@@ -41,6 +41,7 @@ const COLUMNS = {
   shadows: [
     "chunk_bytes",
     "chunk_count",
+    "deferred",
     "deleted",
     "heads",
     "meta",

@@ -5,6 +5,9 @@ import type { LinkCounters, LinkDeps } from "../link-types.ts";
 import type { PeerSync } from "../peer-sync.ts";
 import type { SendWindow } from "../send-window.ts";
 
+/** A shared shadow's key and heads; `deferred`: it has updates its heads do not hold (docs/shadow-engine.md). */
+export type SharedHeads = KeyHeads & { deferred?: boolean };
+
 /**
  * What a frame handler may use of its link (RelayLink builds it): the handlers get this explicit
  * face, never the link's private fields.
@@ -33,7 +36,7 @@ export interface LinkContext {
   /** Opens a new session (a parent, on its child's hello). */
   open(): void;
   /** (key, heads) of every stored shadow this link shares. */
-  sharedHeads(): KeyHeads[];
+  sharedHeads(): SharedHeads[];
   sendDigest(): void;
   /** The peer could not rebuild an abbreviated frame: full hashes for the rest of the session. */
   useFullHashes(): void;

@@ -7,14 +7,15 @@ import {
 } from "../../../shared/relay/digest.ts";
 import { headsPages } from "../../../shared/relay/heads-pages.ts";
 import type { DigestFrame } from "../../../shared/relay/protocol.ts";
-import type { LinkContext } from "./context.ts";
+import type { LinkContext, SharedHeads } from "./context.ts";
 
 /** (key, heads) of every stored shadow the link shares (`allows`). */
-export function sharedHeads(ctx: Pick<LinkContext, "deps" | "allows">): KeyHeads[] {
-  const out: KeyHeads[] = [];
+export function sharedHeads(ctx: Pick<LinkContext, "deps" | "allows">): SharedHeads[] {
+  const out: SharedHeads[] = [];
   for (const s of ctx.deps.store.storedHeads()) {
     if (!ctx.allows(s.addr.thing)) continue;
-    out.push({ key: s.key, heads: s.heads ?? ctx.deps.store.open(s.addr).doc.heads() });
+    const heads = s.heads ?? ctx.deps.store.open(s.addr).doc.heads();
+    out.push(s.deferred ? { key: s.key, heads, deferred: true } : { key: s.key, heads });
   }
   return out;
 }
@@ -37,9 +38,14 @@ export function handleDigest(ctx: LinkContext, frame: DigestFrame): void {
   const shared = ctx.sharedHeads();
   const differing = differingBuckets(computeDigest(shared, count), theirs);
   const wanted = new Set(differing);
+  const now = ctx.clock.now();
   for (const s of shared) {
     if (wanted.has(bucketOf(s.key, count))) continue;
-    if (ctx.sync.dirty.has(s.key) || !ctx.sync.known.has(s.key)) {
+    if (s.deferred) {
+      // Equal heads, but updates made while the thing was not shared are not in them: send them.
+      ctx.sync.setKnown(s.key, [...s.heads]);
+      ctx.sync.markDirty(s.key, now);
+    } else if (ctx.sync.dirty.has(s.key) || !ctx.sync.known.has(s.key)) {
       // Equal buckets: the peer holds exactly these heads (a resend would be wasted).
       ctx.sync.setKnown(s.key, [...s.heads]);
       ctx.sync.clean(s.key);

@@ -44,6 +44,8 @@ export async function handleHeads(ctx: LinkContext, frame: HeadsFrame): Promise<
     }
     const doc = ctx.deps.store.open(addr).doc;
     const ours = doc.heads();
+    // Updates made while the thing was not shared are in no change yet: the sender writes and sends them.
+    const deferred = doc.deferredCount > 0;
     const { hashes: heads, missing } = doc.resolvePrefixes(prefixes);
     const prev = sync.known.get(key);
     if (missing > 0 && prev && ours.every((h) => prev.includes(h))) {
@@ -51,11 +53,13 @@ export async function handleHeads(ctx: LinkContext, frame: HeadsFrame): Promise<
       // changes are on their way to us (it got our heads too). Without this, a site that was merely
       // behind would send its whole history of the shadow back.
       sync.setKnown(key, [...new Set([...heads, ...ours])]);
-      sync.clean(key);
+      if (deferred) sync.markDirty(key, now);
+      else sync.clean(key);
       continue;
     }
     sync.setKnown(key, heads);
-    if (missing === 0 && (sameHeads(ours, heads) || doc.changesSince(heads).length === 0)) sync.clean(key);
+    if (!deferred && missing === 0 && (sameHeads(ours, heads) || doc.changesSince(heads).length === 0))
+      sync.clean(key);
     else sync.markDirty(key, now);
   }
   const buckets = new Set(frame.buckets);
