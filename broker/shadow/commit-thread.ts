@@ -42,14 +42,13 @@ export interface CheckpointReport {
  */
 const CHECKPOINT_EVERY_MS = Number(process.env.UMBRA_WAL_CHECKPOINT_MS) || 1000;
 /**
- * The commit worker's checkpoints after answering (commit-worker.ts). A checkpoint holds the worker,
- * so the batch posted while it runs waits for it: its length is a commit's worst extra wait. It grows
- * with the pages written since the last one (~5 WAL frames per update at 2,000 updates/s), so they are
- * small and frequent: every 50 ms ~300 frames, ~2–4 ms, where every 200 ms copied ~1,200–2,300 frames
- * in 5–9 ms, p99 16–40 ms (docs/benchmarks.md "Open-loop tail"). UMBRA_WAL_CHECKPOINT_AFTER_MS=0 for
- * SQLite's own, inside commits.
+ * The commit worker's checkpoints after answering (commit-worker.ts): about as often as SQLite's own
+ * at 2,000 updates/s (1,000 pages), so the WAL stays as small. A checkpoint holds the worker, so the
+ * batch posted while it runs waits for it (~1,600 frames, p50 ~5 ms); every 50 ms they are 4× shorter,
+ * but idle A/B pairs of the whole bench were worse with 50 in 6 of 8 phases (docs/benchmarks.md
+ * "Open-loop tail"), so 200 stays. UMBRA_WAL_CHECKPOINT_AFTER_MS=0 for SQLite's own, inside commits.
  */
-const AFTER_ANSWER_EVERY_MS = Number(process.env.UMBRA_WAL_CHECKPOINT_AFTER_MS ?? 50);
+const AFTER_ANSWER_EVERY_MS = Number(process.env.UMBRA_WAL_CHECKPOINT_AFTER_MS ?? 200);
 
 export type CommitRequest =
   | { type: "batch"; id: number; batch: CommitBatch }

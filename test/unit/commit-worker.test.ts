@@ -214,7 +214,7 @@ describe("CommitThread", () => {
         if (t) timings.push(t.queuesMs.length);
       });
       // Rounds until a checkpoint copied something (bounded: the worker checkpoints at most every
-      // 50 ms after an answer, the thread every second).
+      // 200 ms after an answer, the thread every second).
       let rounds = 0;
       for (let round = 1; round <= 40 && copied.length === 0; round++) {
         rounds = round;
