@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { Histogram } from "./histogram.ts";
 import { LoopWatch } from "./loop-watch.ts";
@@ -33,7 +35,12 @@ interface Phase {
   hist: Histogram;
   maxBySecond: number[];
   loop: LoopWatch;
+  /** With BENCH_LATENCY_TRACE=<dir>: each completed request as [sent (ms since the epoch), latency ms]. */
+  trace: [number, number][] | undefined;
 }
+
+/** Where the load workers write their requests for bench/latency-trace.ts (shadow-bench --trace). */
+const TRACE_DIR = process.env.BENCH_LATENCY_TRACE;
 
 const now = () => performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -115,6 +122,7 @@ export class Fleet {
     if (t <= phase.t1) phase.completedInWindow++;
     if (rejected) phase.rejected++;
     phase.hist.record(t - req.t);
+    phase.trace?.push([performance.timeOrigin + req.t, t - req.t]);
     const second = Math.max(0, Math.floor((req.t - phase.t0) / 1000));
     phase.maxBySecond[second] = Math.max(phase.maxBySecond[second] ?? 0, t - req.t);
     if (phase.kind === "closed" && phase.running) this.send(device, phase, t);
@@ -163,6 +171,7 @@ export class Fleet {
       hist: new Histogram(),
       maxBySecond: [],
       loop: new LoopWatch(t0),
+      trace: TRACE_DIR && kind !== "closed" ? [] : undefined,
     };
     return this.phase;
   }
@@ -215,6 +224,12 @@ export class Fleet {
     const deadline = now() + drainMs;
     while (phase.completed < phase.sent && now() < deadline) await sleep(10);
     const loop = phase.loop.stop();
+    // Named so that bench/latency-trace.ts takes the last phase of a kind (after the desired warm-up).
+    if (TRACE_DIR && phase.trace)
+      writeFileSync(
+        join(TRACE_DIR, `${phase.kind}-${phase.id}-${process.pid}.json`),
+        JSON.stringify(phase.trace),
+      );
     return {
       sent: phase.sent,
       completedInWindow: phase.completedInWindow,

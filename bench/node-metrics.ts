@@ -28,7 +28,11 @@ export interface NodeComposition {
   commit: Record<CommitPart, Spread & { worstMs: number }>;
   /** Checkpoints done by the checkpointer thread, off the commit path. */
   checkpointMs: Spread;
-  /** The node's main-thread event-loop delay over the phase (prom-client, 10 ms resolution). */
+  /**
+   * The node's main-thread event-loop delay over the phase, beyond prom-client's 10 ms sampling timer:
+   * its histogram records each timer interval whole (an idle loop reads 10.1 ms), so the resolution is
+   * subtracted here (an idle loop reads ~0).
+   */
   loopP99Ms: number;
   loopMaxMs: number;
   /** Collections during the phase by kind (major = mark-compact): count, total ms, how many took ≥ 10 ms. */
@@ -90,6 +94,15 @@ function gc(before: Scrape, after: Scrape): NodeComposition["gc"] {
   return out;
 }
 
+/** prom-client's `eventLoopMonitoringPrecision` default: its loop-delay timer's interval (ms). */
+const LOOP_SAMPLING_MS = 10;
+
+/** A prom-client event-loop lag figure (seconds, timer interval included) as the delay beyond the interval (ms). */
+export function loopDelayMs(lagSeconds: number | undefined): number {
+  if (lagSeconds === undefined) return Number.NaN;
+  return Math.max(0, lagSeconds * 1000 - LOOP_SAMPLING_MS);
+}
+
 export function composition(before: Scrape, after: Scrape): NodeComposition {
   const commit = {} as NodeComposition["commit"];
   for (const part of COMMIT_PARTS) {
@@ -99,8 +112,8 @@ export function composition(before: Scrape, after: Scrape): NodeComposition {
   return {
     commit,
     checkpointMs: spread(before, after, "umbra_wal_checkpoint_seconds"),
-    loopP99Ms: (after.get("nodejs_eventloop_lag_p99_seconds") ?? Number.NaN) * 1000,
-    loopMaxMs: (after.get("nodejs_eventloop_lag_max_seconds") ?? Number.NaN) * 1000,
+    loopP99Ms: loopDelayMs(after.get("nodejs_eventloop_lag_p99_seconds")),
+    loopMaxMs: loopDelayMs(after.get("nodejs_eventloop_lag_max_seconds")),
     gc: gc(before, after),
   };
 }

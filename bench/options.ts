@@ -24,6 +24,8 @@ export interface BenchOptions {
   nodeArgs: string[];
   /** Directory for `node --cpu-prof` profiles of the Umbra node processes (none when undefined). */
   cpuProf: string | undefined;
+  /** Directory for a latency trace of the Umbra load phases (bench/latency-trace.ts; none when undefined). */
+  trace: string | undefined;
   /** Before each part, wait up to this many seconds for the machine to be idle (0: do not wait). */
   waitIdle: number;
   /** Hard limit for the whole run, seconds. */
@@ -44,6 +46,8 @@ const HELP = `usage: npx tsx bench/shadow-bench.ts [options]
   --no-baseline    same as --only umbra,stored
   --node-args="F"  extra node flags for the Umbra node processes, space separated (note the =)
   --cpu-prof DIR   run the Umbra nodes with --cpu-prof: profiles in DIR/load-node, DIR/stored-node
+  --trace DIR      latency trace of the Umbra load phases (node timeline + every open-loop and
+                   desired request) in DIR, and what overlapped the slow requests (bench/latency-trace.ts)
                    (one file per thread; the largest is the main thread)
   --wait-idle S    before each part, wait up to S s for the machine to be idle (shared machines)
   --timeout S      abort the whole run after S seconds, default 1200
@@ -64,6 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       "no-baseline": { type: "boolean" },
       only: { type: "string" },
       "cpu-prof": { type: "string" },
+      trace: { type: "string" },
       "node-args": { type: "string" },
       timeout: { type: "string" },
       "wait-idle": { type: "string" },
@@ -97,6 +102,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     workers: Math.floor(num("workers", 2, 1)),
     parts: parseParts(values.only, values["no-baseline"] === true),
     cpuProf: values["cpu-prof"],
+    trace: values.trace,
     nodeArgs: (values["node-args"] ?? "").split(" ").filter((a) => a !== ""),
     waitIdle: num("wait-idle", 0, 0, 0),
     timeout: num("timeout", 1200, 300, 10),

@@ -274,8 +274,8 @@ export function renderReport(r: BenchResult): string {
 
 /**
  * Where the latency of each Umbra phase went (docs/benchmarks.md "Open-loop latency composition"):
- * the node's commit wait and its parts (from its /metrics, bucket bounds), the node's and the clients'
- * event-loop delay, and the node's garbage collections; then per-second worst latencies beside the
+ * the node's commit wait and its parts (from its /metrics, bucket bounds), the node's event-loop delay
+ * (beyond its 10 ms sampling timer) and the clients', and the node's garbage collections; then per-second worst latencies beside the
  * clients' worst event-loop delay, so a stall is placed on one side.
  */
 function compositionReport(phases: [string, PhaseFigures | undefined][]): string[] {
@@ -285,7 +285,7 @@ function compositionReport(phases: [string, PhaseFigures | undefined][]): string
       "latency",
       ...COMMIT_PARTS.map((p) => (p === "wait" ? "commit wait" : p)),
       "ckpt thread n/p99",
-      "node loop",
+      "node loop delay",
       "client loop",
       "node GC major n/≥10ms/total",
       "client GC max, major n/max, heap MiB",

@@ -11,9 +11,10 @@
  *     it (start-up time, RSS), a random sample touched over MQTT.
  * Prints a table, then one machine-readable line `BENCH_RESULT {json}` last.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
+import { traceReport } from "./latency-trace.ts";
 import { type LoadFigures, type LoadProgress, runLoad } from "./load-run.ts";
 import { type BenchOptions, parseOptions } from "./options.ts";
 import { cleanupNow, spawnBaseline, spawnUmbra, tempDir, waitForIdle } from "./procs.ts";
@@ -43,7 +44,15 @@ async function umbraPhase(opts: BenchOptions, progress: LoadProgress): Promise<B
   const dataDir = join(tempDir("umbra-bench-"), "data");
   const prof = opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${join(opts.cpuProf, "load-node")}`] : [];
   prof.push(...opts.nodeArgs);
+  // Inherited by the node (broker/metrics/latency-trace.ts) and the load workers forked by runLoad.
+  if (opts.trace) {
+    mkdirSync(opts.trace, { recursive: true });
+    if (readdirSync(opts.trace).length > 0) throw new Error(`--trace ${opts.trace}: not empty`);
+    process.env.UMBRA_LATENCY_TRACE = opts.trace;
+    process.env.BENCH_LATENCY_TRACE = opts.trace;
+  }
   const node = await spawnUmbra(dataDir, prof);
+  delete process.env.UMBRA_LATENCY_TRACE;
   log(`umbra node pid ${node.pid} ready at ${node.url} in ${node.startMs.toFixed(0)} ms`);
   let figures: LoadFigures;
   try {
@@ -52,6 +61,7 @@ async function umbraPhase(opts: BenchOptions, progress: LoadProgress): Promise<B
     await node.stop(5000);
     throw err;
   }
+  delete process.env.BENCH_LATENCY_TRACE;
   const stopped = await node.stop();
   if (stopped.code !== 0)
     log(`umbra node exited with ${stopped.code}; stderr: ${node.stderr().slice(-2000)}`);
@@ -123,6 +133,13 @@ async function main(): Promise<number> {
   result.targets = evaluateTargets(result);
 
   process.stdout.write(`\n${renderReport(result)}\n\n`);
+  if (opts.trace && result.umbra) {
+    try {
+      process.stdout.write(`${traceReport(opts.trace).join("\n")}\n\n`);
+    } catch (err) {
+      log(`latency trace: ${(err as Error).message}`);
+    }
+  }
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
   clearTimeout(deadline);
   return result.errors.length > 0 ? 1 : 0;

@@ -5,6 +5,7 @@ import type { JsonObject, JsonValue } from "../../shared/json.ts";
 import type { FleetShadow } from "../../shared/query/index.ts";
 import type { Presence, ShadowConflicts, ShadowView } from "../../shared/shadow-document.ts";
 import { isReservedShadowName, PRESENCE_SHADOW, presenceFromReported } from "../../shared/site-presence.ts";
+import { traceTask } from "../metrics/latency-trace.ts";
 import type { ShadowStore } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
 import { AttributeStore, type AttributeWriteResult, type StoredAttributes } from "./attribute-store.ts";
@@ -180,6 +181,7 @@ export class FleetService {
   /** Writes up to `max` of the views changed since they were last written (coalesced: once each). */
   private writeViews(max: number): void {
     if (this.unsaved.size === 0) return;
+    const started = performance.now();
     const batch: { thing: string; name: string; view: ShadowView }[] = [];
     for (const [key, pending] of this.unsaved) {
       if (batch.length >= max) break;
@@ -187,6 +189,7 @@ export class FleetService {
       this.unsaved.delete(key);
     }
     this.views.flush(batch);
+    traceTask("views", started);
   }
 
   close(): void {

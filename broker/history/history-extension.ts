@@ -1,4 +1,5 @@
 import type { ExtensionDefinition, NodeContext, NodeExtension } from "../extension.ts";
+import { traceTask } from "../metrics/latency-trace.ts";
 import { HistoryPruner, type PruneTick } from "./history-pruner.ts";
 import { HistoryQueries } from "./history-queries.ts";
 import { historyDisabledRoutes, historyRoutes } from "./history-routes.ts";
@@ -38,8 +39,10 @@ export const historyExtension: ExtensionDefinition = {
     // Between the commit worker's batches: never waiting for its write lock on the main thread.
     const timer = setInterval(() => {
       ctx.store.betweenCommits(() => {
+        const started = performance.now();
         try {
           pruner.tick();
+          traceTask("retention", started);
         } catch (err) {
           log.error({ err }, "history: pruning failed (retried next tick)");
         }

@@ -3,6 +3,7 @@ import { mayReadFleet } from "../../shared/acl.ts";
 import type { ExtensionDefinition } from "../extension.ts";
 import { sendProblem } from "../http/problem.ts";
 import { registerCommitTimingMetrics } from "./commit-metrics.ts";
+import { LatencyTrace } from "./latency-trace.ts";
 import { registerMqttMetrics } from "./mqtt-metrics.ts";
 import { processRegistry } from "./process-metrics.ts";
 import { registerShadowMetrics } from "./shadow-metrics.ts";
@@ -36,6 +37,9 @@ export const metricsExtension: ExtensionDefinition = {
     const stopShadow = registerShadowMetrics(registry, ctx.service, ctx.commits, ctx.store);
     const stopCommitTiming = registerCommitTimingMetrics(registry, ctx.commits);
     registerStoreMetrics(registry, ctx.db, ctx.config.dataDir);
+    // A diagnostic, not a setting: the bench's `--trace` sets it (docs/observability.md "Latency trace").
+    const traceDir = process.env.UMBRA_LATENCY_TRACE;
+    const trace = traceDir ? new LatencyTrace(traceDir, ctx.commits) : undefined;
     return {
       routes(app, principalOf) {
         app.get("/metrics", async (req, reply) => {
@@ -55,6 +59,13 @@ export const metricsExtension: ExtensionDefinition = {
         stopMqtt();
         stopShadow();
         stopCommitTiming();
+        if (trace) {
+          try {
+            ctx.log.info({ path: trace.stop() }, "latency trace written");
+          } catch (err) {
+            ctx.log.warn({ err }, "latency trace: cannot write it");
+          }
+        }
       },
     };
   },

@@ -30,6 +30,8 @@ export interface CheckpointerData {
 export interface CheckpointReport {
   ms: number;
   frames: number;
+  /** When it started, in ms since the epoch (performance.timeOrigin + now() on its thread). */
+  at?: number;
 }
 
 /**
@@ -41,7 +43,10 @@ export interface CheckpointReport {
 const CHECKPOINT_EVERY_MS = Number(process.env.UMBRA_WAL_CHECKPOINT_MS) || 1000;
 /**
  * The commit worker's checkpoints after answering (commit-worker.ts): about as often as SQLite's own
- * at 2,000 updates/s (1,000 pages), so the WAL stays as small. UMBRA_WAL_CHECKPOINT_AFTER_MS=0 for SQLite's own.
+ * at 2,000 updates/s (1,000 pages), so the WAL stays as small. A checkpoint holds the worker, so the
+ * batch posted while it runs waits for it (~1,600 frames, p50 ~5 ms); every 50 ms they are 4× shorter,
+ * but idle A/B pairs of the whole bench were worse with 50 in 6 of 8 phases (docs/benchmarks.md
+ * "Open-loop tail"), so 200 stays. UMBRA_WAL_CHECKPOINT_AFTER_MS=0 for SQLite's own, inside commits.
  */
 const AFTER_ANSWER_EVERY_MS = Number(process.env.UMBRA_WAL_CHECKPOINT_AFTER_MS ?? 200);
 

@@ -5,7 +5,7 @@
  */
 import { closeSync, fdatasyncSync, fsyncSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import { parentPort, workerData } from "node:worker_threads";
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { BatchWriter } from "./commit-batch.ts";
 import type { CheckpointNote, CommitReply, CommitRequest, CommitWorkerData } from "./commit-thread.ts";
@@ -15,6 +15,8 @@ const { path, busyTimeoutMs, checkpointer, checkpointEveryMs } = workerData as C
 const IDLE_CHECKPOINT_MS = 1000;
 const port = parentPort;
 if (!port) throw new Error("commit-worker.ts runs as a worker thread (broker/shadow/commit-thread.ts)");
+/** The same port, typed as present (the functions below run only after the check above). */
+const inbox: MessagePort = port;
 
 function open(): { db: Database.Database; writer: BatchWriter } {
   const db = new Database(path, { fileMustExist: true });
@@ -55,36 +57,64 @@ function wal(): number {
 }
 
 port.on("message", (req: CommitRequest) => {
+  if (req.type === "batch") writeBatches(req);
+  else control(req);
+});
+
+function control(req: Exclude<CommitRequest, { type: "batch" }>): void {
   if (req.type === "autocheckpoint") {
     db.pragma("wal_autocheckpoint = 1000");
     return;
   }
-  if (req.type === "close") {
-    clearInterval(idleCheckpoints);
-    if (walFd !== undefined) closeSync(walFd);
-    db.close();
-    port.close();
-    return;
-  }
-  const t0 = performance.now();
-  let reply: CommitReply;
-  try {
-    writer.write(req.batch);
-  } catch (err) {
-    reply = { id: req.id, ok: false, storage: false, message: (err as Error).message };
-    port.postMessage(reply);
-    return;
+  clearInterval(idleCheckpoints);
+  if (walFd !== undefined) closeSync(walFd);
+  db.close();
+  inbox.close();
+}
+
+/**
+ * Writes `first` and every batch already queued behind it (the group commit may post a second one
+ * while one is in flight, GroupCommit `pipeline`), each in its own transaction, then one fdatasync for
+ * all of them, then the answers in the order the batches came. A batch whose transaction failed (rolled
+ * back) is answered in its place; a failed fdatasync fails every batch it was to make durable.
+ */
+function writeBatches(first: Extract<CommitRequest, { type: "batch" }>): void {
+  const written: { id: number; commitMs?: number; message?: string }[] = [];
+  let after: CommitRequest | undefined;
+  for (let req: CommitRequest | undefined = first; req; ) {
+    if (req.type !== "batch") {
+      after = req;
+      break;
+    }
+    const t0 = performance.now();
+    try {
+      writer.write(req.batch);
+      written.push({ id: req.id, commitMs: performance.now() - t0 });
+    } catch (err) {
+      written.push({ id: req.id, message: (err as Error).message });
+    }
+    req = (receiveMessageOnPort(inbox) as { message: CommitRequest } | undefined)?.message;
   }
   const t1 = performance.now();
-  try {
-    fdatasyncSync(wal());
-    reply = { id: req.id, ok: true, commitMs: t1 - t0, syncMs: performance.now() - t1 };
-  } catch (err) {
-    reply = { id: req.id, ok: false, storage: true, message: `fsync: ${(err as Error).message}` };
+  let syncError: string | undefined;
+  if (written.some((w) => w.commitMs !== undefined)) {
+    try {
+      fdatasyncSync(wal());
+    } catch (err) {
+      syncError = `fsync: ${(err as Error).message}`;
+    }
   }
-  port.postMessage(reply);
-  if (reply.ok) checkpointAfterAnswer();
-});
+  const syncMs = performance.now() - t1;
+  for (const w of written) {
+    let reply: CommitReply;
+    if (w.commitMs === undefined) reply = { id: w.id, ok: false, storage: false, message: w.message ?? "" };
+    else if (syncError) reply = { id: w.id, ok: false, storage: true, message: syncError };
+    else reply = { id: w.id, ok: true, commitMs: w.commitMs, syncMs };
+    inbox.postMessage(reply);
+  }
+  if (!syncError) checkpointAfterAnswer();
+  if (after) control(after as Exclude<CommitRequest, { type: "batch" }>);
+}
 
 let lastCheckpoint = performance.now();
 /**
@@ -112,6 +142,7 @@ function checkpointAfterAnswer(minGapMs = checkpointEveryMs): void {
     const report: CheckpointNote = {
       type: "checkpoint",
       ms: performance.now() - t0,
+      at: performance.timeOrigin + t0,
       frames: row?.checkpointed ?? 0,
     };
     port?.postMessage(report);

@@ -28,6 +28,8 @@ interface Waiter {
  * batch's prepare, commit, fsync and hand-off.
  */
 export interface BatchTiming {
+  /** performance.now() on the main thread when the batch was prepared (a latency trace places it in time). */
+  startedAt: number;
   /** Requests released by the batch (some may have changed nothing). */
   requests: number;
   /** The oldest request of the batch: from its submit to the batch being prepared. */
@@ -47,6 +49,16 @@ export interface BatchTiming {
   queuesMs: number[];
 }
 
+/** Opt-in pipelining of the commit worker's batches (see GroupCommit); a measurement switch for now. */
+const PIPELINE = process.env.UMBRA_COMMIT_PIPELINE === "1";
+
+/** A batch the commit writer is working on. */
+interface InFlight {
+  prepared: PreparedCommit;
+  waiters: Waiter[];
+  entries: Set<ShadowEntry>;
+}
+
 /**
  * Group commit: every request waits for the next batch, which writes all changes staged since the
  * last one in a single SQLite transaction (one fsync) and then releases the waiters in arrival order.
@@ -61,6 +73,10 @@ export interface BatchTiming {
  * prepares a batch's bytes (ShadowStore.prepare) and the writer runs its transaction and fsync on
  * another thread. One batch is in flight at a time; what is staged meanwhile forms the next batch,
  * prepared when the one in flight is durable (so every chunk is cut from heads that are on disk).
+ * With `pipeline` (opt-in, UMBRA_COMMIT_PIPELINE=1) a second batch is prepared and posted while one is
+ * in flight if none of its shadows is in the one in flight: its chunks are then cut from heads on disk
+ * too, the worker writes it after the first (and may share the first's fsync), and it is released
+ * after it. A shadow staged again while in flight waits for its batch, as without `pipeline`.
  */
 export class GroupCommit {
   private entries = new Set<ShadowEntry>();
@@ -73,8 +89,10 @@ export class GroupCommit {
   /** Set when an fsync failed: what is on disk is unknown, so nothing more is acknowledged. */
   private broken: ShadowError | undefined;
   private idleWaiters: (() => void)[] = [];
-  /** The batch the commit writer is working on (writer mode only). */
-  private inFlight: { prepared: PreparedCommit; waiters: Waiter[] } | undefined;
+  /** The batches the commit writer is working on, oldest first (writer mode only): one, two with `pipeline`. */
+  private inFlight: InFlight[] = [];
+  /** A batch failed while another was in flight: the staged work goes once that one lands (afterFailure). */
+  private failed: ShadowError | undefined;
   private readonly writer: CommitWriter | undefined;
   private readonly durability: CommitDurability | undefined;
   readonly stats: CommitStats = {
@@ -98,6 +116,8 @@ export class GroupCommit {
     private readonly maxBatch = 4096,
     /** How batches reach the disk: inline with the fsync on the thread pool (WalSync), or a writer thread. */
     durability?: CommitDurability | CommitWriter,
+    /** Writer mode: a second, disjoint batch may be in flight (see the class comment). */
+    private readonly pipeline = PIPELINE,
   ) {
     if (durability && "write" in durability) this.writer = durability;
     else this.durability = durability;
@@ -200,7 +220,7 @@ export class GroupCommit {
 
   /** Writer mode: prepares the staged entries and hands them to the writer (one batch in flight). */
   private flushToWriter(writer: CommitWriter): void {
-    if (this.inFlight || (this.waiters.length === 0 && this.entries.size === 0)) {
+    if ((this.waiters.length === 0 && this.entries.size === 0) || !this.mayPost()) {
       this.checkIdle();
       return;
     }
@@ -234,18 +254,26 @@ export class GroupCommit {
     }
     const posted = performance.now();
     const prepareMs = posted - started;
-    this.inFlight = { prepared, waiters };
-    this.store.setWorkerWriting(true);
+    const batch: InFlight = { prepared, waiters, entries };
+    this.inFlight.push(batch);
+    if (this.inFlight.length === 1) this.store.setWorkerWriting(true);
     writer.write(prepared.batch).then(
       (times) => {
         const answered = performance.now();
-        this.inFlight = undefined;
-        this.store.setWorkerWriting(false);
+        this.landed(batch);
+        if (this.broken) {
+          // A batch before this one failed to reach the disk: nothing after it may be acknowledged.
+          this.store.discard(prepared.entries);
+          for (const w of waiters) w.reject(this.broken);
+          this.afterFailure();
+          return;
+        }
         this.store.settle(prepared);
         this.countBatch(entries.size, prepareMs + times.commitMs);
         this.stats.syncs++;
         this.stats.totalSyncMs += times.syncMs;
         const timing: BatchTiming = {
+          startedAt: started,
           requests: waiters.length,
           queueMs: started - (waiters[0]?.at ?? started),
           prepareMs,
@@ -256,28 +284,66 @@ export class GroupCommit {
         };
         for (const observe of this.batchObservers) observe(entries.size, times.commitMs, timing);
         for (const w of waiters) w.resolve();
-        this.scheduleNext();
+        if (this.failed) this.afterFailure();
+        else this.scheduleNext();
       },
       (err: unknown) => {
-        this.inFlight = undefined;
-        this.store.setWorkerWriting(false);
+        this.landed(batch);
         this.stats.failures++;
         const message = (err as Error).message;
         const failure = new ShadowError(500, `Commit failed: ${message}`);
         if (err instanceof CommitFailure && err.storage)
           this.broken = new ShadowError(500, `Storage failed, restart the node: ${message}`);
-        // What was staged meanwhile may build on the failed changes (same documents): it goes too, so
-        // that every discarded shadow is read again from disk. Nothing of it was acknowledged.
-        const later = this.entries;
-        const laterWaiters = this.waiters;
-        this.entries = new Set();
-        this.waiters = [];
+        // None of its shadows is in a batch still in flight (see mayPost): they go at once.
         this.store.discard(prepared.entries);
-        this.store.discard(later);
-        for (const w of [...waiters, ...laterWaiters]) w.reject(this.broken ?? failure);
-        this.checkIdle();
+        for (const w of waiters) w.reject(this.broken ?? failure);
+        this.failed = this.broken ?? failure;
+        this.afterFailure();
       },
     );
+  }
+
+  /**
+   * Whether a batch may be posted now: none in flight, or (`pipeline`) one in flight that shares no
+   * shadow with what is staged (a shadow's next chunk is cut from the heads its batch in flight writes,
+   * which are not on disk yet) and something staged (requests that changed nothing wait for the
+   * batches in flight, which the next batch after them covers).
+   */
+  private mayPost(): boolean {
+    const n = this.inFlight.length;
+    if (n === 0) return true;
+    if (!this.pipeline || n >= 2 || this.entries.size === 0 || this.broken || this.failed) return false;
+    const busy = (this.inFlight[0] as InFlight).entries;
+    for (const e of this.entries) if (busy.has(e)) return false;
+    return true;
+  }
+
+  /**
+   * After a failed batch, once no batch is in flight: what was staged meanwhile may build on the failed
+   * changes (same documents), so it goes too and every discarded shadow is read again from disk.
+   * Nothing of it was acknowledged. (A pipelined batch still in flight lands first, as it would have.)
+   */
+  private afterFailure(): void {
+    const failure = this.failed;
+    if (!failure || this.inFlight.length > 0) {
+      this.checkIdle();
+      return;
+    }
+    this.failed = undefined;
+    const later = this.entries;
+    const laterWaiters = this.waiters;
+    this.entries = new Set();
+    this.waiters = [];
+    this.store.discard(later);
+    for (const w of laterWaiters) w.reject(this.broken ?? failure);
+    this.checkIdle();
+  }
+
+  /** A batch's answer came: it is no longer in flight (answers come in the order batches were posted). */
+  private landed(batch: InFlight): void {
+    const i = this.inFlight.indexOf(batch);
+    if (i >= 0) this.inFlight.splice(i, 1);
+    if (this.inFlight.length === 0) this.store.setWorkerWriting(false);
   }
 
   /** After a batch: the next one on the next turn, so the replies of this one go out first. */
@@ -293,7 +359,8 @@ export class GroupCommit {
   }
 
   private checkIdle(): void {
-    if (this.inFlight || (this.writer && (this.entries.size > 0 || this.waiters.length > 0))) return;
+    if (this.inFlight.length > 0 || (this.writer && (this.entries.size > 0 || this.waiters.length > 0)))
+      return;
     if (this.syncing || this.unsynced.length > 0) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
@@ -312,7 +379,8 @@ export class GroupCommit {
   async close(): Promise<void> {
     this.flush();
     this.closed = true;
-    const idle = !this.syncing && this.unsynced.length === 0 && !this.inFlight && this.entries.size === 0;
+    const idle =
+      !this.syncing && this.unsynced.length === 0 && this.inFlight.length === 0 && this.entries.size === 0;
     if (!idle) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.writer?.close();
   }

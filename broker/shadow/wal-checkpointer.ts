@@ -39,7 +39,7 @@ const timer = setInterval(() => {
   const frames = restarted ? row.checkpointed : row.checkpointed - last.checkpointed;
   last = { log: row.log, checkpointed: row.checkpointed };
   if (frames <= 0) return;
-  const report: CheckpointReport = { ms: performance.now() - t0, frames };
+  const report: CheckpointReport = { ms: performance.now() - t0, frames, at: performance.timeOrigin + t0 };
   port.postMessage(report);
 }, everyMs);
 

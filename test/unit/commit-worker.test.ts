@@ -203,7 +203,12 @@ describe("CommitThread", () => {
       const commits = new GroupCommit(store, undefined, thread);
       closers.push(() => commits.close());
       const copied: number[] = [];
-      thread.checkpointObservers.push((r) => copied.push(r.frames));
+      const started = Date.now();
+      const stamps: number[] = [];
+      thread.checkpointObservers.push((r) => {
+        copied.push(r.frames);
+        stamps.push(r.at ?? Number.NaN);
+      });
       const timings: number[] = [];
       commits.batchObservers.push((_n, _ms, t) => {
         if (t) timings.push(t.queuesMs.length);
@@ -225,6 +230,9 @@ describe("CommitThread", () => {
       }
       expect(copied.length).toBeGreaterThan(0);
       expect(copied.some((f) => f > 0)).toBe(true);
+      // Each checkpoint says when it started (ms since the epoch, from its own thread's clock).
+      for (const at of stamps) expect(at).toBeGreaterThanOrEqual(started - 5);
+      for (const at of stamps) expect(at).toBeLessThanOrEqual(Date.now() + 5);
       // Every request is timed, in the batch that released it.
       expect(timings.reduce((a, n) => a + n, 0)).toBe(50 * rounds);
       // Neither connection checkpoints by itself meanwhile (a commit would otherwise carry it).
@@ -247,6 +255,34 @@ describe("CommitThread", () => {
     expect(copied.length).toBeGreaterThan(0);
     const [row] = db.pragma("wal_checkpoint(PASSIVE)") as { log: number; checkpointed: number }[];
     expect(row?.checkpointed).toBe(row?.log);
+  });
+
+  it("writes batches queued behind each other in their own transactions, made durable by one fdatasync, answered in order", async () => {
+    const { store, db } = freshStore({ cacheSize: 100 });
+    const thread = new CommitThread(db);
+    closers.push(() => thread.close());
+    const batchOf = (thing: string) => {
+      const entry = store.open({ thing, shadow: "" });
+      entry.doc.update({ reported: { thing } }, 1_700_000_000);
+      store.stage(entry);
+      return store.prepare([entry]).batch;
+    };
+    // A transaction that fails (a second insert of a shadow's first row) in the middle of the queue.
+    const a = batchOf("q-a");
+    const answers = await Promise.allSettled([
+      thread.write(a),
+      thread.write(batchOf("q-b")),
+      thread.write(a),
+      thread.write(batchOf("q-c")),
+    ]);
+    expect(answers.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    expect((answers[2] as PromiseRejectedResult).reason).toMatchObject({ storage: false });
+    // Posted together, they were waiting in the worker's queue: one fdatasync for the three.
+    const syncs = answers
+      .filter((r) => r.status === "fulfilled")
+      .map((r) => (r.value as { syncMs: number }).syncMs);
+    expect(new Set(syncs).size).toBe(1);
+    for (const thing of ["q-a", "q-b", "q-c"]) expect(versionOnDisk(db, thing)).toBe(1);
   });
 
   it("a worker that cannot open the database fails every batch as a storage failure", async () => {
