@@ -240,6 +240,8 @@ export class GroupCommit {
       this.checkIdle();
       return;
     }
+    // Periodic writes held back while the worker wrote the last batch go now, between two batches.
+    if (this.inFlight.length === 0) this.store.runHeldWrites();
     const started = performance.now();
     let prepared: PreparedCommit;
     try {

@@ -234,10 +234,19 @@ export class ShadowStore {
     else write();
   }
 
-  /** Told by the group commit when the commit worker starts and stops writing a batch. */
+  /**
+   * Told by the group commit when the commit worker starts and stops writing a batch. The writes held
+   * meanwhile run on a later turn, not inside the batch's answer: the batch's replies go out first
+   * (the next batch runs them before it is posted, `runHeldWrites`; this turn's timer when none comes).
+   */
   setWorkerWriting(writing: boolean): void {
     this.workerWriting = writing;
-    if (writing) return;
+    if (!writing && this.deferredWrites.length > 0) setImmediate(() => this.runHeldWrites());
+  }
+
+  /** Runs the writes `betweenCommits` held back, unless the worker is writing again (the group commit calls it before posting a batch). */
+  runHeldWrites(): void {
+    if (this.workerWriting) return;
     for (const write of this.deferredWrites.splice(0)) {
       try {
         write();

@@ -154,9 +154,30 @@ describe("GroupCommit with the commit worker", () => {
     store.betweenCommits(() => ran.push("write"));
     expect(ran).toEqual([]);
     await done;
+    // Not inside the batch's answer (its replies go first): on the next turn.
+    expect(ran).toEqual([]);
+    await new Promise((r) => setImmediate(r));
     expect(ran).toEqual(["write"]);
     store.betweenCommits(() => ran.push("idle")); // no batch in flight: at once
     expect(ran).toEqual(["write", "idle"]);
+  });
+
+  it("a batch posted right after an answer runs the held writes first, never after it is posted", async () => {
+    const { store, commits, stage } = setup();
+    const first = commits.submit(stage("gate", { n: 1 }));
+    commits.flush();
+    const ran: string[] = [];
+    store.betweenCommits(() => ran.push("write"));
+    await first;
+    // The next batch is flushed before the held write's own turn: it runs the write, then posts.
+    const second = commits.submit(stage("gate", { n: 2 }));
+    commits.flush();
+    expect(ran).toEqual(["write"]);
+    store.betweenCommits(() => ran.push("held again")); // the second batch is in the worker
+    expect(ran).toEqual(["write"]);
+    await second;
+    await new Promise((r) => setImmediate(r));
+    expect(ran).toEqual(["write", "held again"]);
   });
 
   it("the node's own transactions that read before they write never fail while the worker writes", async () => {
