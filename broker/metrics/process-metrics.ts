@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { readdir } from "node:fs/promises";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 /**
  * Default metrics prom-client names like counters but exposes as gauges: `promtool check metrics`
@@ -24,5 +25,27 @@ export function processRegistry(): Registry {
   shared = new Registry();
   collectDefaultMetrics({ register: shared });
   for (const name of LINT_FAILING_DEFAULTS) shared.removeSingleMetric(name);
+  replaceOpenFds(shared);
   return shared;
+}
+
+/**
+ * prom-client counts open file descriptors with a synchronous `readdirSync('/proc/self/fd')` on every
+ * scrape: one directory entry per connection, so a node with thousands of clients stalled its main thread
+ * for milliseconds per scrape (docs/benchmarks.md, "Open-loop tail"). The same gauge, read off the main
+ * thread (libuv's pool); absent where /proc is not (as prom-client's).
+ */
+function replaceOpenFds(registry: Registry): void {
+  const name = "process_open_fds";
+  if (!registry.getSingleMetric(name)) return;
+  registry.removeSingleMetric(name);
+  new Gauge({
+    name,
+    help: "Number of open file descriptors.",
+    registers: [registry],
+    async collect() {
+      const fds = await readdir("/proc/self/fd").catch(() => undefined);
+      if (fds) this.set(fds.length);
+    },
+  });
 }

@@ -81,6 +81,8 @@ describe("GET /metrics", () => {
 
     const { status, body } = await scrape();
     expect(status).toBe(200);
+    // Open descriptors, read off the main thread: at least the listeners and the clients connected here.
+    expect(sample(parseSamples(body), "process_open_fds")).toBeGreaterThanOrEqual(4);
     // promtool is a real peer: without it the lint fails under CI and is skipped (said on stderr) locally.
     if (PROMTOOL_MISSING === null || PEERS_REQUIRED) {
       expect(PROMTOOL_MISSING).toBeNull();
