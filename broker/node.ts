@@ -110,7 +110,7 @@ export async function startNode(
     cleanup.push(() => walSync?.close());
     const writer =
       config.commitWorker && walSync ? new CommitThread(db, undefined, config.walCheckpointer) : undefined;
-    const commits = new GroupCommit(store, undefined, writer ?? walSync);
+    const commits = new GroupCommit(store, undefined, writer ?? walSync, config.commitPipeline);
     cleanup.push(() => commits.close());
     // Automerge's wasm heap grows in large steps, not 64 KiB ones (each grow costs V8 a full GC).
     const headroom = new WasmHeadroom();

@@ -63,6 +63,8 @@ export interface NodeConfig {
   commitWorker: boolean;
   /** With the commit worker: WAL checkpoints on a thread of their own, not after its answers (default). */
   walCheckpointer: boolean;
+  /** With the commit worker: a second batch in flight when it shares no shadow with the first (docs/shadow-engine.md). */
+  commitPipeline: boolean;
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string;
   /** Accept clients without credentials (development only; the node warns). */

@@ -115,6 +115,8 @@ const SCHEMA = {
   commitWorker: { kind: "bool", env: "", default: true, flag: only },
   // WAL checkpoints on their own thread instead of the commit worker's, after its answers (docs/shadow-engine.md).
   walCheckpointer: { kind: "bool", env: "", default: false, flag: only },
+  // A second commit batch in flight when it shares no shadow with the first (docs/shadow-engine.md); off: no gain measured yet.
+  commitPipeline: { kind: "bool", env: "", default: false, flag: only },
   logLevel: {
     kind: "level",
     env: "",

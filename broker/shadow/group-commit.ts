@@ -49,9 +49,6 @@ export interface BatchTiming {
   queuesMs: number[];
 }
 
-/** Opt-in pipelining of the commit worker's batches (see GroupCommit); a measurement switch for now. */
-const PIPELINE = process.env.UMBRA_COMMIT_PIPELINE === "1";
-
 /** A batch the commit writer is working on. */
 interface InFlight {
   prepared: PreparedCommit;
@@ -73,7 +70,7 @@ interface InFlight {
  * prepares a batch's bytes (ShadowStore.prepare) and the writer runs its transaction and fsync on
  * another thread. One batch is in flight at a time; what is staged meanwhile forms the next batch,
  * prepared when the one in flight is durable (so every chunk is cut from heads that are on disk).
- * With `pipeline` (opt-in, UMBRA_COMMIT_PIPELINE=1) a second batch is prepared and posted while one is
+ * With `pipeline` (opt-in: the `commitPipeline` setting, UMBRA_COMMIT_PIPELINE=true) a second batch is prepared and posted while one is
  * in flight if none of its shadows is in the one in flight: its chunks are then cut from heads on disk
  * too, the worker writes it after the first (and may share the first's fsync), and it is released
  * after it. A shadow staged again while in flight waits for its batch, as without `pipeline`.
@@ -117,7 +114,7 @@ export class GroupCommit {
     /** How batches reach the disk: inline with the fsync on the thread pool (WalSync), or a writer thread. */
     durability?: CommitDurability | CommitWriter,
     /** Writer mode: a second, disjoint batch may be in flight (see the class comment). */
-    private readonly pipeline = PIPELINE,
+    private readonly pipeline = false,
   ) {
     if (durability && "write" in durability) this.writer = durability;
     else this.durability = durability;

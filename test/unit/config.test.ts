@@ -41,6 +41,7 @@ describe("loadConfig defaults", () => {
       compactAfterChunks: 8,
       epochAfterChanges: 32,
       deferUpdates: 32,
+      commitPipeline: false,
       heapGrowthPercent: 100,
       epochShared: true,
       commitWorker: true,

@@ -11,7 +11,7 @@ import type { ShadowEntry } from "../../broker/shadow/shadow-store.ts";
 import { closeAllStores, freshStore } from "../helpers/shadow-store-fixture.ts";
 
 /**
- * GroupCommit's opt-in pipeline (UMBRA_COMMIT_PIPELINE=1): a second batch in flight only when it
+ * GroupCommit's opt-in pipeline (setting `commitPipeline`, UMBRA_COMMIT_PIPELINE=true): a second batch in flight only when it
  * shares no shadow with the one in flight; answers in order; a failure before it holds what was staged
  * until it lands; a storage failure before it refuses its success.
  */
