@@ -56,6 +56,9 @@ interface InFlight {
   entries: Set<ShadowEntry>;
 }
 
+/** How long a periodic main-thread write may be held while batches follow each other (ShadowStore.runHeldWrites). */
+const HELD_WRITES_MAX_WAIT_MS = 100;
+
 /**
  * Group commit: every request waits for the next batch, which writes all changes staged since the
  * last one in a single SQLite transaction (one fsync) and then releases the waiters in arrival order.
@@ -237,8 +240,9 @@ export class GroupCommit {
       this.checkIdle();
       return;
     }
-    // Periodic writes held back while the worker wrote the last batch go now, between two batches.
-    if (this.inFlight.length === 0) this.store.runHeldWrites();
+    // Periodic writes held back while the worker wrote (view flush, retention) go between two batches
+    // once they have waited a while (else on their own turn, after the last batch's replies).
+    if (this.inFlight.length === 0) this.store.runHeldWrites(HELD_WRITES_MAX_WAIT_MS);
     const started = performance.now();
     let prepared: PreparedCommit;
     try {

@@ -50,6 +50,8 @@ export class ShadowStore {
   /** Set while the commit worker writes a batch (see `betweenCommits`). */
   private workerWriting = false;
   private readonly deferredWrites: (() => void)[] = [];
+  /** When the oldest of `deferredWrites` was held (performance.now()). */
+  private heldSince = 0;
   /** Told of every document loaded from SQLite (the wasm heap's headroom). */
   readonly loadObservers: (() => void)[] = [];
 
@@ -230,23 +232,33 @@ export class ShadowStore {
    * worker's lock (whose first retry alone is 1 ms). At once when no worker is used or it is idle.
    */
   betweenCommits(write: () => void): void {
-    if (this.workerWriting) this.deferredWrites.push(write);
-    else write();
+    if (!this.workerWriting) {
+      write();
+      return;
+    }
+    if (this.deferredWrites.length === 0) this.heldSince = performance.now();
+    this.deferredWrites.push(write);
   }
 
   /**
    * Told by the group commit when the commit worker starts and stops writing a batch. The writes held
-   * meanwhile run on a later turn, not inside the batch's answer: the batch's replies go out first
-   * (the next batch runs them before it is posted, `runHeldWrites`; this turn's timer when none comes).
+   * meanwhile run two turns later, not inside the batch's answer: aedes writes the batch's replies to
+   * their sockets from immediates queued while the answer is handled, and those go first.
    */
   setWorkerWriting(writing: boolean): void {
     this.workerWriting = writing;
-    if (!writing && this.deferredWrites.length > 0) setImmediate(() => this.runHeldWrites());
+    if (!writing && this.deferredWrites.length > 0)
+      setImmediate(() => setImmediate(() => this.runHeldWrites()));
   }
 
-  /** Runs the writes `betweenCommits` held back, unless the worker is writing again (the group commit calls it before posting a batch). */
-  runHeldWrites(): void {
-    if (this.workerWriting) return;
+  /**
+   * Runs the writes `betweenCommits` held back, unless the worker is writing again. The group commit
+   * calls it before posting a batch with `olderThanMs`: under a steady load the worker is writing again
+   * by the time the turn above comes, so writes held that long run ahead of the next batch instead.
+   */
+  runHeldWrites(olderThanMs = 0): void {
+    if (this.workerWriting || this.deferredWrites.length === 0) return;
+    if (performance.now() - this.heldSince < olderThanMs) return;
     for (const write of this.deferredWrites.splice(0)) {
       try {
         write();
