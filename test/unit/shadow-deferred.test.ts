@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseDeferred } from "../../broker/shadow/deferred-state.ts";
 import { ShadowDocument } from "../../broker/shadow/shadow-doc.ts";
+import { MAX_FOLDS_PER_BATCH } from "../../broker/shadow/shadow-store.ts";
 import type { JsonValue } from "../../shared/json.ts";
 import { patchArbitrary } from "../helpers/json-arbitraries.ts";
 import { copyAs, receiveFrom } from "../helpers/shadow-sites.ts";
@@ -232,6 +233,27 @@ describe("deferred changes in the store", () => {
     expect(entry.doc.deferredCount).toBe(2);
     entry.doc.fold();
     expect(entry.doc.materialize()).toEqual(view);
+  });
+
+  it("folds at most MAX_FOLDS_PER_BATCH shadows per batch; the rest stay deferred until a later one", () => {
+    const h = freshStore({ deferUpdates: 2, epochAfterChanges: 0 });
+    const n = MAX_FOLDS_PER_BATCH + 4;
+    const entries = Array.from({ length: n }, (_, i) => {
+      const entry = h.store.open(addr(`pdu-${i}`));
+      for (let w = 1; w <= 3; w++) h.store.apply(entry, entry.doc.prepare({ reported: { w } }), 1000 + w);
+      return entry;
+    });
+    const commit = () => {
+      for (const e of entries) h.store.stage(e);
+      h.store.commit(entries);
+      h.store.markCommitted(entries);
+    };
+    commit(); // every shadow has 2 deferred updates: only the first MAX_FOLDS_PER_BATCH are folded
+    const waiting = () => entries.filter((e) => e.doc.deferredCount > 0).length;
+    expect(waiting()).toBe(4);
+    commit();
+    expect(waiting()).toBe(0);
+    for (const e of entries) expect(e.doc.materialize()).toEqual(e.doc.view);
   });
 
   it("defers only what the cut policy says no other site holds", () => {
