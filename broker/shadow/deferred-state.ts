@@ -1,4 +1,5 @@
-import { isJsonObject, type JsonObject, jsonEqual } from "../../shared/json.ts";
+import { leafPatch } from "../../shared/history.ts";
+import { isJsonObject, type JsonObject } from "../../shared/json.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
 import type { PatchOp } from "../../shared/shadow-patch.ts";
 
@@ -35,28 +36,7 @@ export function deferredEdits(
   view: ShadowView,
 ): { desired: PatchOp[]; reported: PatchOp[] } {
   return {
-    desired: diffOps(folded.desired, view.desired),
-    reported: diffOps(folded.reported, view.reported),
+    desired: leafPatch(folded.desired, view.desired),
+    reported: leafPatch(folded.reported, view.reported),
   };
-}
-
-/**
- * The edits that make `before` exactly `after`: maps on both sides are walked, any other differing
- * value is set whole (an empty map included, as the view holds it), keys only in `before` deleted.
- */
-function diffOps(
-  before: JsonObject,
-  after: JsonObject,
-  prefix: string[] = [],
-  out: PatchOp[] = [],
-): PatchOp[] {
-  for (const k of Object.keys(after)) {
-    const v = after[k] as JsonObject[string];
-    const b = Object.hasOwn(before, k) ? before[k] : undefined;
-    if (isJsonObject(v) && isJsonObject(b)) diffOps(b, v, [...prefix, k], out);
-    else if (b === undefined || !jsonEqual(b, v)) out.push({ kind: "set", path: [...prefix, k], value: v });
-  }
-  for (const k of Object.keys(before))
-    if (!Object.hasOwn(after, k)) out.push({ kind: "delete", path: [...prefix, k] });
-  return out;
 }

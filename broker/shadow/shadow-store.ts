@@ -42,8 +42,6 @@ export class ShadowStore {
   private readonly q;
   private readonly epochAfter: number;
   private readonly deferUpTo: number;
-  /** Folds the batch being prepared may still make (see `rowOf`). */
-  private foldsLeft = 0;
   private cutPolicy: CutPolicy = () => true;
   /** Epochs started since the store opened (metrics, benches). */
   cuts = 0;
@@ -164,8 +162,14 @@ export class ShadowStore {
   prepare(entries: Iterable<ShadowEntry>): PreparedCommit {
     const batch: CommitBatch = { now: Date.now(), rows: [], journals: [] };
     const prepared: PreparedCommit = { batch, entries: [], heads: [], pinned: [] };
-    this.foldsLeft = MAX_FOLDS_PER_BATCH;
+    let foldsLeft = MAX_FOLDS_PER_BATCH;
     for (const entry of entries) {
+      // Deferred updates are folded once `deferUpdates` wait, at most MAX_FOLDS_PER_BATCH per batch:
+      // shadows updated in step reach the count together, and folding them all at once stalled one
+      // commit's prepare for 20–30 ms (docs/benchmarks.md). The others stay deferred (durably) until a
+      // later batch.
+      const deferred = entry.doc.deferredCount;
+      if (deferred > 0 && deferred >= this.deferUpTo && foldsLeft > 0 && entry.doc.fold()) foldsLeft--;
       const { row, heads } = this.rowOf(entry);
       batch.rows.push(row);
       prepared.entries.push(entry);
@@ -185,11 +189,6 @@ export class ShadowStore {
     const { thing, shadow } = entry.addr;
     const { version, exists } = entry.doc.view;
     const deleted = exists ? 0 : 1;
-    // Deferred updates are folded once `deferUpdates` wait, at most MAX_FOLDS_PER_BATCH per batch: shadows
-    // updated in step reach the count together, and folding them all at once stalled one commit's
-    // prepare for 20–30 ms (docs/benchmarks.md). The others stay deferred (durably) until a later batch.
-    const due = entry.doc.deferredCount > 0 && entry.doc.deferredCount >= this.deferUpTo;
-    if (due && this.foldsLeft > 0 && entry.doc.fold()) this.foldsLeft--;
     let kind: ShadowRowWrite["kind"];
     let bytes: Uint8Array;
     // The document's heads once read below (neither a save nor a chunk changes them).
