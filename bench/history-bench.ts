@@ -84,6 +84,11 @@ function openNode(withHistory: boolean): Node {
         appendMs += performance.now() - t;
         appended += journal.records.length;
       },
+      settle() {
+        const t = performance.now();
+        history.settle();
+        appendMs += performance.now() - t;
+      },
     };
   }
   return node;
@@ -169,6 +174,7 @@ async function throughput(): Promise<void> {
   );
   if (last) {
     const db = last.db;
+    last.history?.settleAll();
     const recs = rows(db, "history_records");
     const cps = rows(db, "history_checkpoints");
     const recBytes = tableBytes(db, "history_records");
@@ -231,6 +237,7 @@ async function year(): Promise<void> {
         state = applyRecord(state, record);
         n.history?.append(entry, { records: [record], first: state });
       }
+      n.history?.settle();
     })();
     commitMs.push(performance.now() - tc);
     // A few pruning ticks per 1,000 records (at the default pace it would be 20,000: it keeps up easily).
@@ -250,6 +257,7 @@ async function year(): Promise<void> {
     `pruning tick ms: p50 ${pct(tickMs, 0.5).toFixed(2)}, p99 ${pct(tickMs, 0.99).toFixed(2)}, max ${maxTick.toFixed(1)}, over 100 ms: ${tickMs.filter((t) => t > 100).length}; a 1,000-record append transaction for comparison: p50 ${pct(commitMs, 0.5).toFixed(1)}, p99 ${pct(commitMs, 0.99).toFixed(1)}, max ${Math.max(...commitMs).toFixed(1)} ms, over 100 ms: ${commitMs.filter((t) => t > 100).length}`,
   );
   const db = n.db;
+  n.history?.settleAll();
   const recs = rows(db, "history_records");
   const tail = (
     db.prepare("SELECT count(*) AS n FROM history_records WHERE flags & 1").get() as { n: number }

@@ -145,25 +145,29 @@ export class HistoryQueries {
 
   /**
    * Per leaf of the current desired and reported: the record that last wrote it (one index lookup
-   * per leaf), or `pruned` with the version when retention has dropped that record.
+   * per leaf, over the records still in the log), or `pruned` with the version when retention has dropped that record.
    */
   blame(addr: ShadowAddress): JsonObject {
     const { s, latest } = this.shadowOf(addr);
     const state = this.stateAt(addr, { version: latest.version });
-    const render = (section: Section) =>
-      [...leafMap(state[section]).values()]
-        .sort((a, b) => comparePaths(a.path, b.path))
-        .map((leaf) => {
-          const line: JsonObject = { path: leaf.path, value: leaf.value };
-          const version = this.store.leaves.version(s.id, section, leaf.path);
-          const record = version === undefined ? undefined : this.store.record(s.id, version);
-          if (record) line.change = attribution(record);
-          else {
-            line.pruned = true;
-            if (version !== undefined) line.version = version;
-          }
-          return line;
-        });
+    const render = (section: Section) => {
+      const leaves = [...leafMap(state[section]).values()].sort((a, b) => comparePaths(a.path, b.path));
+      const versions = this.store.leafVersions(
+        s.id,
+        leaves.map((leaf) => ({ section, path: leaf.path })),
+      );
+      return leaves.map((leaf, i) => {
+        const line: JsonObject = { path: leaf.path, value: leaf.value };
+        const version = versions[i];
+        const record = version === undefined ? undefined : this.store.record(s.id, version);
+        if (record) line.change = attribution(record);
+        else {
+          line.pruned = true;
+          if (version !== undefined) line.version = version;
+        }
+        return line;
+      });
+    };
     const out: JsonObject = {
       thing: addr.thing,
       version: state.version,

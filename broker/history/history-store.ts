@@ -1,9 +1,18 @@
-import { decodePatch, FLAG_EXISTS, type HistoryRecord, type HistoryState } from "../../shared/history.ts";
+import type { Statement } from "better-sqlite3";
+import {
+  decodePatch,
+  FLAG_EXISTS,
+  type HistoryRecord,
+  type HistoryState,
+  type Section,
+} from "../../shared/history.ts";
 import type { ShadowAddress } from "../../shared/topics.ts";
 import type { JournalSink, ShadowEntry, StagedJournal } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
-import { HistoryWriter, type HistoryWriterOptions, KINDS, RECORD_COLS } from "./history-writer.ts";
+import { RECORD_COLS } from "./history-settler.ts";
+import { HistoryWriter, type HistoryWriterOptions, KINDS } from "./history-writer.ts";
 import { LeafIndex } from "./leaf-index.ts";
+import { LeafOverlay } from "./leaf-overlay.ts";
 
 /** A shadow's row in `history_shadows`. */
 export interface HistoryShadow {
@@ -35,14 +44,22 @@ export interface CheckpointRow {
   ordinal: number;
 }
 
+/** A statement over the log and the same over history_records (read in that order: see `both`). */
+interface Pair {
+  log: Statement;
+  records: Statement;
+}
+
 /**
  * The change record in SQLite (docs/history.md). `append` runs inside the shadow commit's transaction
- * (it is the store's JournalSink), so a record is on disk exactly when its change is. Reads are plain
- * indexed range scans on (shadow id, version).
+ * (it is the store's JournalSink), so a record is on disk exactly when its change is: in the log, which
+ * later commits settle into `history_records`. Reads are indexed range scans on (shadow id, version)
+ * over both tables, merged.
  */
 export class HistoryStore implements JournalSink {
   private readonly q;
-  /** Per leaf, the version that last wrote it (blame), kept with the records. */
+  private readonly pairs;
+  /** Per leaf, the version that last wrote it (blame), as settled. */
   readonly leaves: LeafIndex;
 
   private readonly writer: HistoryWriter;
@@ -54,30 +71,42 @@ export class HistoryStore implements JournalSink {
     site: string,
     /** A checkpoint every this many records (and on a shadow's first record). */
     readonly checkpointEvery: number,
+    /** Rows the log keeps before commits settle some (tests set 0 or a small number). */
+    logTarget?: number,
   ) {
     this.leaves = new LeafIndex(db);
-    this.writerOptions = { site, checkpointEvery };
+    this.writerOptions =
+      logTarget === undefined ? { site, checkpointEvery } : { site, checkpointEvery, logTarget };
     this.writer = new HistoryWriter(db, this.writerOptions);
+    const pair = (sql: string): Pair => ({
+      log: db.prepare(sql.replace("{T}", "history_log")),
+      records: db.prepare(sql.replace("{T}", "history_records")),
+    });
     const cols = RECORD_COLS;
+    this.pairs = {
+      one: pair(`SELECT ${cols} FROM {T} WHERE shadow = ? AND version = ?`),
+      latest: pair(`SELECT ${cols} FROM {T} WHERE shadow = ? ORDER BY version DESC LIMIT 1`),
+      pageDesc: pair(
+        `SELECT ${cols} FROM {T} WHERE shadow = ? AND version BETWEEN ? AND ? AND at BETWEEN ? AND ?
+         AND (version >= ? OR flags & 1) ORDER BY version DESC LIMIT ?`,
+      ),
+      pageAsc: pair(
+        `SELECT ${cols} FROM {T} WHERE shadow = ? AND version BETWEEN ? AND ? AND at BETWEEN ? AND ?
+         AND (version >= ? OR flags & 1) ORDER BY version LIMIT ?`,
+      ),
+      range: pair(
+        `SELECT ${cols} FROM {T} WHERE shadow = ? AND version > ? AND version <= ? ORDER BY version`,
+      ),
+      lastAtTime: pair(
+        `SELECT ${cols} FROM {T} WHERE shadow = ? AND version >= ? AND version < ? AND at <= ?
+         ORDER BY version DESC LIMIT 1`,
+      ),
+    };
     this.q = {
       shadow: db.prepare(
         "SELECT id, appended, horizon, pruned FROM history_shadows WHERE thing = ? AND name = ?",
       ),
-      one: db.prepare(`SELECT ${cols} FROM history_records WHERE shadow = ? AND version = ?`),
-      latest: db.prepare(
-        `SELECT ${cols} FROM history_records WHERE shadow = ? ORDER BY version DESC LIMIT 1`,
-      ),
-      pageDesc: db.prepare(
-        `SELECT ${cols} FROM history_records WHERE shadow = ? AND version BETWEEN ? AND ? AND at BETWEEN ? AND ?
-         AND (version >= ? OR flags & 1) ORDER BY version DESC LIMIT ?`,
-      ),
-      pageAsc: db.prepare(
-        `SELECT ${cols} FROM history_records WHERE shadow = ? AND version BETWEEN ? AND ? AND at BETWEEN ? AND ?
-         AND (version >= ? OR flags & 1) ORDER BY version LIMIT ?`,
-      ),
-      range: db.prepare(
-        `SELECT ${cols} FROM history_records WHERE shadow = ? AND version > ? AND version <= ? ORDER BY version`,
-      ),
+      logLeaves: db.prepare(`SELECT ${cols} FROM history_log WHERE shadow = ? ORDER BY version`),
       checkpointAtOrBefore: db.prepare(
         "SELECT version, state FROM history_checkpoints WHERE shadow = ? AND version <= ? ORDER BY version DESC LIMIT 1",
       ),
@@ -88,10 +117,6 @@ export class HistoryStore implements JournalSink {
         "SELECT version FROM history_checkpoints WHERE shadow = ? AND version > ? ORDER BY version LIMIT 1",
       ),
       checkpointOf: db.prepare("SELECT at FROM history_checkpoints WHERE shadow = ? AND version = ?"),
-      lastAtTime: db.prepare(
-        `SELECT version FROM history_records WHERE shadow = ? AND version >= ? AND version < ? AND at <= ?
-         ORDER BY version DESC LIMIT 1`,
-      ),
       checkpoints: db.prepare(
         "SELECT version, at, ordinal FROM history_checkpoints WHERE shadow = ? ORDER BY version",
       ),
@@ -103,6 +128,38 @@ export class HistoryStore implements JournalSink {
     this.writer.append(entry.addr, journal);
   }
 
+  /** Called by the commit after its records, in its transaction: settles part of the log. */
+  settle(): void {
+    this.writer.settle();
+  }
+
+  /** Settles the whole log into history_records and the leaf index now (tests, benches). */
+  settleAll(): number {
+    return this.db.transaction(() => this.writer.settleAll()).immediate();
+  }
+
+  /**
+   * Runs a query over the log, then over history_records, and merges the rows by version (sorted as
+   * `order` says, at most `limit`). A version both hold is the log's (written later). The log is read
+   * first: a record that settles between the two reads is then seen twice (once kept), never missed.
+   */
+  private both(
+    pair: Pair,
+    params: unknown[],
+    order: "asc" | "desc",
+    limit = Number.MAX_SAFE_INTEGER,
+  ): RecordRow[] {
+    const fromLog = pair.log.all(...params) as RecordRow[];
+    const settled = pair.records.all(...params) as RecordRow[];
+    if (fromLog.length === 0) return settled;
+    const byVersion = new Map<number, RecordRow>();
+    for (const row of settled) byVersion.set(row.version, row);
+    for (const row of fromLog) byVersion.set(row.version, row);
+    const rows = [...byVersion.values()];
+    rows.sort(order === "asc" ? (a, b) => a.version - b.version : (a, b) => b.version - a.version);
+    return rows.length > limit ? rows.slice(0, limit) : rows;
+  }
+
   shadow(addr: ShadowAddress): HistoryShadow | undefined {
     const row = this.q.shadow.get(addr.thing, addr.shadow) as
       | { id: number; appended: number; horizon: number; pruned: number }
@@ -111,7 +168,7 @@ export class HistoryStore implements JournalSink {
   }
 
   latest(id: number): HistoryRecord | undefined {
-    const row = this.q.latest.get(id) as RecordRow | undefined;
+    const row = this.both(this.pairs.latest, [id], "desc", 1)[0];
     return row && decodeRow(row);
   }
 
@@ -122,28 +179,38 @@ export class HistoryStore implements JournalSink {
     order: "asc" | "desc",
     limit: number,
   ): HistoryRecord[] {
-    const stmt = order === "asc" ? this.q.pageAsc : this.q.pageDesc;
-    const rows = stmt.all(
-      s.id,
-      bounds.lo,
-      bounds.hi,
-      bounds.atLo,
-      bounds.atHi,
-      s.horizon,
-      limit,
-    ) as RecordRow[];
-    return rows.map(decodeRow);
+    const pair = order === "asc" ? this.pairs.pageAsc : this.pairs.pageDesc;
+    const params = [s.id, bounds.lo, bounds.hi, bounds.atLo, bounds.atHi, s.horizon, limit];
+    return this.both(pair, params, order, limit).map(decodeRow);
   }
 
   /** The record at exactly `version`, if it is still kept. */
   record(id: number, version: number): HistoryRecord | undefined {
-    const row = this.q.one.get(id, version) as RecordRow | undefined;
+    const row = (this.pairs.one.log.get(id, version) ?? this.pairs.one.records.get(id, version)) as
+      | RecordRow
+      | undefined;
     return row && decodeRow(row);
   }
 
   /** Records with after < version <= upto, oldest first. */
   range(id: number, after: number, upto: number): HistoryRecord[] {
-    return (this.q.range.all(id, after, upto) as RecordRow[]).map(decodeRow);
+    return this.both(this.pairs.range, [id, after, upto], "asc").map(decodeRow);
+  }
+
+  /**
+   * Per leaf, the version of the record that last wrote it (undefined: none known): the leaf index as
+   * settled, overlaid with the shadow's records still in the log.
+   */
+  leafVersions(
+    id: number,
+    leaves: readonly { section: Section; path: readonly string[] }[],
+  ): (number | undefined)[] {
+    const overlay = new LeafOverlay();
+    for (const row of this.q.logLeaves.all(id) as RecordRow[]) overlay.apply(decodeRow(row));
+    return leaves.map(({ section, path }) => {
+      const v = overlay.version(section, path);
+      return v === undefined ? this.leaves.version(id, section, path) : (v ?? undefined);
+    });
   }
 
   checkpointAtOrBefore(id: number, version: number): HistoryState | undefined {
@@ -163,10 +230,8 @@ export class HistoryStore implements JournalSink {
     const cp = this.q.checkpointAtTime.get(s.id, time) as { version: number } | undefined;
     if (!cp || cp.version < s.horizon) return undefined;
     const next = this.q.checkpointAfter.get(s.id, cp.version) as { version: number } | undefined;
-    const row = this.q.lastAtTime.get(s.id, cp.version, next?.version ?? Number.MAX_SAFE_INTEGER, time) as
-      | { version: number }
-      | undefined;
-    return row?.version ?? cp.version;
+    const params = [s.id, cp.version, next?.version ?? Number.MAX_SAFE_INTEGER, time];
+    return this.both(this.pairs.lastAtTime, params, "desc", 1)[0]?.version ?? cp.version;
   }
 
   checkpoints(id: number): CheckpointRow[] {

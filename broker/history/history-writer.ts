@@ -2,10 +2,9 @@ import { encodePatch, type HistoryKind, type HistoryState, recordFlags } from ".
 import type { ShadowAddress } from "../../shared/topics.ts";
 import type { StagedJournal } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
-import { LeafIndex } from "./leaf-index.ts";
+import { HistorySettler, RECORD_COLS } from "./history-settler.ts";
 
 export const KINDS: readonly HistoryKind[] = ["update", "delete", "merge"];
-export const RECORD_COLS = "version, at, kind, flags, site, via, who, role, token, patch";
 
 /** What a writer needs besides its connection: the same on the main thread and in the commit worker. */
 export interface HistoryWriterOptions {
@@ -13,22 +12,25 @@ export interface HistoryWriterOptions {
   site: string;
   /** A checkpoint every this many records (and on a shadow's first record). */
   checkpointEvery: number;
+  /** Rows the log keeps before commits settle some (default LOG_TARGET_ROWS; 0 settles every commit). */
+  logTarget?: number;
 }
 
 /**
- * Appends change records (docs/history.md) inside the shadow commit's transaction, so a record is on
- * disk exactly when its change is. Only SQL and plain data: it runs on the main thread (inline group
- * commit) or on the commit worker's own connection (broker/shadow/commit-worker.ts).
+ * Appends change records (docs/history.md) to the log inside the shadow commit's transaction, so a
+ * record is on disk exactly when its change is, and settles a bounded part of the log at the end of
+ * the transaction. Only SQL and plain data: it runs on the main thread (inline group commit) or on the
+ * commit worker's own connection (broker/shadow/commit-worker.ts).
  */
 export class HistoryWriter {
   private readonly q;
-  private readonly leaves: LeafIndex;
+  private readonly settler: HistorySettler;
 
   constructor(
     db: Db,
     private readonly options: HistoryWriterOptions,
   ) {
-    this.leaves = new LeafIndex(db);
+    this.settler = new HistorySettler(db, options.logTarget);
     this.q = {
       upsert: db.prepare(
         `INSERT INTO history_shadows (thing, name, appended, since_checkpoint, horizon) VALUES (?, ?, ?, ?, ?)
@@ -37,7 +39,7 @@ export class HistoryWriter {
          RETURNING id, appended, since_checkpoint`,
       ),
       insert: db.prepare(
-        `INSERT OR REPLACE INTO history_records (shadow, ${RECORD_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO history_log (shadow, ${RECORD_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       checkpoint: db.prepare(
         "INSERT OR REPLACE INTO history_checkpoints (shadow, version, at, ordinal, state) VALUES (?, ?, ?, ?, ?)",
@@ -78,8 +80,8 @@ export class HistoryWriter {
         r.clientToken ?? null,
         encodePatch(r.patch),
       );
-      this.leaves.apply(row.id, r);
     }
+    this.settler.appendedRows(n);
     // since_checkpoint counts this batch too: the checkpoint is due if the records before it reached K.
     if (row.since_checkpoint - n + 1 >= every) {
       const v = journal.first;
@@ -93,5 +95,15 @@ export class HistoryWriter {
       this.q.checkpoint.run(row.id, first.version, first.at, row.appended - n + 1, JSON.stringify(state));
       this.q.setSince.run(n - 1, row.id);
     }
+  }
+
+  /** Once per commit, after its records: settles part of the log while it is over its target. */
+  settle(): number {
+    return this.settler.step();
+  }
+
+  /** Settles the whole log (inside a transaction): tests, benches. */
+  settleAll(): number {
+    return this.settler.settleAll();
   }
 }

@@ -94,15 +94,20 @@ export class BatchWriter {
       const j = batch.journals[i];
       if (j && sink) sink.append(j, j.journal);
     }
+    sink?.settle?.();
   }
 
   private sink(batch: CommitBatch): JournalSink | undefined {
     if (this.journal) return this.journal();
     if (!batch.history) return undefined;
-    const key = `${batch.history.site}\n${batch.history.checkpointEvery}`;
+    const { site, checkpointEvery, logTarget } = batch.history;
+    const key = `${site}\n${checkpointEvery}\n${logTarget}`;
     if (!this.history || key !== this.historyKey) {
       const writer = new HistoryWriter(this.db, batch.history);
-      this.history = { append: (target, journal) => writer.append(target.addr, journal) };
+      this.history = {
+        append: (target, journal) => writer.append(target.addr, journal),
+        settle: () => writer.settle(),
+      };
       this.historyKey = key;
     }
     return this.history;

@@ -38,6 +38,8 @@ export interface StagedJournal {
 /** Receives the staged change records inside the commit's transaction (broker/history/history-store.ts). */
 export interface JournalSink {
   append(entry: Pick<ShadowEntry, "addr">, journal: StagedJournal): void;
+  /** Once per commit, after its records, in its transaction: the sink's own upkeep (settling its log). */
+  settle?(): void;
   /** How the commit worker writes the same records on its own connection (absent: inline commits only). */
   readonly writerOptions?: HistoryWriterOptions;
 }

@@ -259,6 +259,28 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "shadows.deferred: updates the Automerge document does not hold yet (docs/shadow-engine.md)",
     up: (db) => addColumnIfMissing(db, "shadows", "deferred", "TEXT"),
   },
+  {
+    version: 12,
+    name: "history_log: change records appended in commit order, settled into history_records later (docs/history.md)",
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS history_log (
+          seq INTEGER PRIMARY KEY,
+          shadow INTEGER NOT NULL,
+          version INTEGER NOT NULL,
+          at INTEGER NOT NULL,
+          kind INTEGER NOT NULL,
+          flags INTEGER NOT NULL,
+          site TEXT,
+          via TEXT,
+          who TEXT,
+          role TEXT,
+          token TEXT,
+          patch TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS history_log_by_shadow ON history_log (shadow, version);
+      `),
+  },
 ];
 
 /** The schema version this code writes: the last step of the list. */

@@ -122,9 +122,10 @@ describe("GroupCommit with the commit worker", () => {
     expect(versionOnDisk(db, "boom")).toBe(2);
   });
 
-  it("writes the change record in the worker's transaction", async () => {
+  it("writes the change record in the worker's transaction, and settles its log there", async () => {
     const { db, store, commits, stage } = setup();
-    const history = new HistoryStore(db, "here", 4);
+    // Log target 0: every commit settles what it appended (into history_records and the leaf index).
+    const history = new HistoryStore(db, "here", 4, 0);
     store.journal = history;
     for (let n = 1; n <= 6; n++) {
       const entry = stage("h", { n });
@@ -144,6 +145,8 @@ describe("GroupCommit with the commit worker", () => {
     );
     expect(history.checkpoints(s?.id ?? -1).map((c) => c.version)).toEqual([1, 5]);
     expect(history.leaves.version(s?.id ?? -1, "reported", ["n"])).toBe(6);
+    expect(db.prepare("SELECT count(*) AS n FROM history_log").get()).toEqual({ n: 0 });
+    expect(db.prepare("SELECT count(*) AS n FROM history_records").get()).toEqual({ n: 6 });
   });
 
   it("runs a main-thread write between batches, never while the worker writes one", async () => {

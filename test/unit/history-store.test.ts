@@ -13,10 +13,13 @@ import { BlameWalk } from "../helpers/blame-walk.ts";
 import { patchArbitrary } from "../helpers/json-arbitraries.ts";
 import { closeAllStores, freshStore } from "../helpers/shadow-store-fixture.ts";
 
-/** The shadow service on a real SQLite store with the change record as its journal. */
-function historyNode(checkpointEvery: number) {
+/**
+ * The shadow service on a real SQLite store with the change record as its journal. `logTarget`: the
+ * rows the log keeps before commits settle some (0: every commit settles; default: nothing settles here).
+ */
+function historyNode(checkpointEvery: number, logTarget?: number) {
   const { store, db } = freshStore({ site: "here" });
-  const history = new HistoryStore(db, "here", checkpointEvery);
+  const history = new HistoryStore(db, "here", checkpointEvery, logTarget);
   store.journal = history;
   const commits = new GroupCommit(store);
   const service = new ShadowService(store, commits, { ...DEFAULT_LIMITS, maxStateBytes: 1 << 20 });
@@ -24,6 +27,8 @@ function historyNode(checkpointEvery: number) {
 }
 
 const addr = { thing: "pdu-1", shadow: "" };
+/** Log targets the property tests cycle through: settle every commit, settle now and then, never. */
+const LOG_TARGETS = [0, 3, 7, undefined];
 const DAY = 86_400_000;
 
 afterEach(() => closeAllStores());
@@ -42,10 +47,10 @@ describe("the change record on SQLite", () => {
         minLength: 30,
         maxLength: 30,
       }),
-      3,
+      LOG_TARGETS.length,
     );
-    for (const updates of run) {
-      const n = historyNode(4);
+    for (const [i, updates] of run.entries()) {
+      const n = historyNode(4, LOG_TARGETS[i % LOG_TARGETS.length]);
       const seen = new Map<number, { desired: JsonObject; reported: JsonObject }>();
       for (const u of updates) {
         const body: JsonObject = {
@@ -60,10 +65,15 @@ describe("the change record on SQLite", () => {
         const v = n.service.peek(addr);
         seen.set(v.version, { desired: v.desired, reported: v.reported });
       }
-      for (const [version, expected] of seen) {
-        const s = n.queries.stateAt(addr, { version });
-        expect({ desired: s.desired, reported: s.reported }).toEqual(expected);
-      }
+      const check = () => {
+        for (const [version, expected] of seen) {
+          const s = n.queries.stateAt(addr, { version });
+          expect({ desired: s.desired, reported: s.reported }).toEqual(expected);
+        }
+      };
+      check();
+      n.history.settleAll();
+      check();
       n.commits.close();
     }
   });
@@ -159,8 +169,9 @@ describe("blame from the leaf index", () => {
       { weight: 8, arbitrary: fc.record({ desired: fc.option(section), reported: fc.option(section) }) },
       { weight: 1, arbitrary: fc.constant("delete" as const) },
     );
-    for (const steps of fc.sample(fc.array(step, { minLength: 10, maxLength: 40 }), 6)) {
-      const n = historyNode(4);
+    const samples = fc.sample(fc.array(step, { minLength: 10, maxLength: 40 }), 2 * LOG_TARGETS.length);
+    for (const [i, steps] of samples.entries()) {
+      const n = historyNode(4, LOG_TARGETS[i % LOG_TARGETS.length]);
       for (const u of steps) {
         if (u === "delete") {
           await n.service.delete(addr);
@@ -178,14 +189,18 @@ describe("blame from the leaf index", () => {
         if (!walk.feed(r)) break;
       }
       const expected = walk.result();
-      const blame = n.queries.blame(addr) as Record<
-        "desired" | "reported",
-        { path: string[]; change?: { version: number } }[]
-      >;
-      for (const sectionName of ["desired", "reported"] as const) {
-        expect(blame[sectionName].map((l) => [l.path, l.change?.version])).toEqual(
-          expected[sectionName].map((l) => [l.path, l.record?.version]),
-        );
+      // As the log and the index hold it now, then with every record settled into the index.
+      for (const settle of [false, true]) {
+        if (settle) n.history.settleAll();
+        const blame = n.queries.blame(addr) as Record<
+          "desired" | "reported",
+          { path: string[]; change?: { version: number } }[]
+        >;
+        for (const sectionName of ["desired", "reported"] as const) {
+          expect(blame[sectionName].map((l) => [l.path, l.change?.version])).toEqual(
+            expected[sectionName].map((l) => [l.path, l.record?.version]),
+          );
+        }
       }
       n.commits.close();
     }
@@ -193,8 +208,9 @@ describe("blame from the leaf index", () => {
 });
 
 describe("retention", () => {
+  // Retention prunes settled records (the log holds the newest): these commits settle as they go.
   it("moves the horizon to a checkpoint, drops reported-only records below it, keeps the desired tail", async () => {
-    const n = historyNode(4);
+    const n = historyNode(4, 0);
     await update(n.service, { state: { desired: { outlet: "on" } }, clientToken: "d1" });
     for (let i = 0; i < 20; i++) await update(n.service, { state: { reported: { w: i } } });
     await update(n.service, { state: { desired: { outlet: "off" } } });
@@ -235,7 +251,7 @@ describe("retention", () => {
   });
 
   it("drops the desired tail by count and by age", async () => {
-    const n = historyNode(2);
+    const n = historyNode(2, 0);
     for (let i = 0; i < 10; i++) await update(n.service, { state: { desired: { o: i } } });
     const pruner = (desiredMax: number, desiredAge: number) =>
       new HistoryPruner(n.db, {

@@ -16,6 +16,7 @@ const TABLES = [
   "history_records",
   "history_leaves",
   "history_checkpoints",
+  "history_log",
   "identities",
   "identity_events",
   "tokens",
@@ -64,7 +65,12 @@ const COLUMNS = {
   ],
   thing_attributes: ["attributes", "origins", "thing", "updated_at", "version"],
 };
-const INDEXES = ["shadow_chunks_by_shadow", "shadow_creators_by_identity", "alarm_events_ts"];
+const INDEXES = [
+  "shadow_chunks_by_shadow",
+  "shadow_creators_by_identity",
+  "alarm_events_ts",
+  "history_log_by_shadow",
+];
 
 /**
  * A store as the code before the migration list left it (user_version 0): the core tables that
