@@ -7,15 +7,29 @@ import { LeafOverlay } from "./leaf-overlay.ts";
 export const RECORD_COLS = "version, at, kind, flags, site, via, who, role, token, patch";
 
 /**
- * Rows the log holds before settling starts. The more rows per shadow a step finds, the fewer pages it
- * writes per record (at 2,000 busy shadows ≈ 16 records per shadow per step); 32,768 records are ≈ 4 MB.
+ * Rows a generation of the log gathers before it is settled. The more records per shadow it holds, the
+ * fewer pages settling writes per record (at 2,000 busy shadows ≈ 16 per shadow); 32,768 records are
+ * ≈ 4 MB, and the log holds at most about two generations.
  */
 export const LOG_TARGET_ROWS = 32_768;
-/** Bounds on one step's rows (one step runs inside one commit's transaction). */
+/** Bounds on the rows one step settles (a step runs inside one commit's transaction). */
 const MIN_STEP_ROWS = 256;
 const MAX_STEP_ROWS = 4_096;
-/** The row count is read again from the table every this many steps (two writers may share a database). */
+/** Settled rows dropped per step (contiguous in the table: cheap per row). */
+const DROP_ROWS = 8_192;
+/** The open generation's row count is read again every this many steps (an estimate otherwise). */
 const RECOUNT_EVERY = 256;
+
+const FILLING = 0;
+const SETTLING = 1;
+const DROPPING = 2;
+
+interface SettleState {
+  phase: number;
+  end_seq: number;
+  cursor_shadow: number;
+  cursor_version: number;
+}
 
 interface LeafRow {
   shadow: number;
@@ -25,34 +39,43 @@ interface LeafRow {
 }
 
 /**
- * Moves change records from the log (appended in commit order: a commit writes a few pages, however
- * many shadows it touches) into `history_records`, clustered by shadow, and brings the leaf index
- * (blame) up to date (docs/history.md, "Settling"). A step takes the log's shadows in id order from a
- * cursor that goes round, so each shadow's records have gathered for a whole turn of the log: its
- * record and leaf pages are written once for all of them instead of once per commit.
+ * Moves change records from the log into `history_records` and the leaf index (docs/history.md,
+ * "Settling"). The log is appended in commit order, so a commit writes a few log pages however many
+ * shadows it touches. Once a generation of it holds the target, it is closed and settled in bounded
+ * steps, one per commit, in (shadow, version) order: each shadow's records of the whole generation go
+ * in at once (its record and leaf pages written once for all of them, not once per commit); then the
+ * generation is dropped, contiguous rows of the table. Where this stands is a row of `history_settle`
+ * written in the same transactions, so a rollback or a crash resumes exactly where it was.
  */
 export class HistorySettler {
   private readonly q;
   private readonly leaves: LeafIndex;
-  /** history_log's row count, as far as this writer knows. */
-  private rows: number;
+  /** Rows of the open generation, as far as this writer knows. */
+  private filling: number;
   /** Rows appended since the last step. */
   private appended = 0;
-  /** The lowest shadow id the next step settles. */
-  private cursor = 0;
   private steps = 0;
 
   constructor(
     db: Db,
-    /** Rows the log keeps before a commit settles some (0: every commit settles what it appended). */
+    /** Rows a generation gathers before it is settled (0: every commit settles what it appended). */
     private readonly target = LOG_TARGET_ROWS,
   ) {
     this.leaves = new LeafIndex(db);
-    const slice = "shadow >= ? AND shadow <= ? AND (shadow < ? OR version <= ?)";
+    const after = "(shadow, version) > (?, ?) AND seq < ?";
+    const slice = `${after} AND (shadow, version) <= (?, ?)`;
     this.q = {
-      count: db.prepare("SELECT count(*) AS n FROM history_log"),
+      state: db.prepare(
+        "SELECT phase, end_seq, cursor_shadow, cursor_version FROM history_settle WHERE id = 1",
+      ),
+      setState: db.prepare(
+        "UPDATE history_settle SET phase = ?, end_seq = ?, cursor_shadow = ?, cursor_version = ? WHERE id = 1",
+      ),
+      openRows: db.prepare("SELECT count(*) AS n FROM history_log WHERE seq >= ?"),
+      nextSeq: db.prepare("SELECT coalesce(max(seq), 0) + 1 AS seq FROM history_log"),
+      lowest: db.prepare("SELECT min(seq) AS seq FROM history_log"),
       nth: db.prepare(
-        "SELECT shadow, version FROM history_log WHERE shadow >= ? ORDER BY shadow, version LIMIT 1 OFFSET ?",
+        `SELECT shadow, version FROM history_log WHERE ${after} ORDER BY shadow, version LIMIT 1 OFFSET ?`,
       ),
       leafRows: db.prepare(
         `SELECT shadow, version, flags, patch FROM history_log WHERE ${slice} ORDER BY shadow, version`,
@@ -61,62 +84,81 @@ export class HistorySettler {
         `INSERT OR REPLACE INTO history_records (shadow, ${RECORD_COLS})
          SELECT shadow, ${RECORD_COLS} FROM history_log WHERE ${slice}`,
       ),
-      drop: db.prepare(`DELETE FROM history_log WHERE ${slice}`),
+      drop: db.prepare("DELETE FROM history_log WHERE seq < ?"),
     };
-    this.rows = this.count();
+    this.filling = this.openRows(this.state().end_seq);
   }
 
   /** Told of rows appended to the log in the current transaction. */
   appendedRows(n: number): void {
-    this.rows += n;
+    this.filling += n;
     this.appended += n;
   }
 
   /**
-   * Called once per commit, inside its transaction: while the log holds more than the target, settles
-   * about twice what was appended since the last step (bounded), so the log shrinks back to the target.
-   * Returns the rows settled.
+   * Called once per commit, inside its transaction: closes the open generation once it holds the
+   * target, settles about twice what was appended since the last step (bounded), then drops what is
+   * settled. Returns the rows settled.
    */
   step(): number {
-    const appended = this.appended;
+    const budget = Math.min(MAX_STEP_ROWS, Math.max(MIN_STEP_ROWS, 2 * this.appended));
     this.appended = 0;
-    if (++this.steps % RECOUNT_EVERY === 0) this.rows = this.count();
-    if (this.rows <= this.target || this.rows === 0) return 0;
-    const budget = Math.min(MAX_STEP_ROWS, Math.max(MIN_STEP_ROWS, 2 * appended, this.rows - this.target));
-    return this.settle(budget);
+    let s = this.state();
+    if (++this.steps % RECOUNT_EVERY === 0) this.filling = this.openRows(s.end_seq);
+    if (s.phase === FILLING) {
+      if (this.filling === 0 || this.filling < this.target) return 0;
+      s = this.close();
+    }
+    const moved = s.phase === SETTLING ? this.settle(s, budget) : 0;
+    s = this.state();
+    if (s.phase === DROPPING) this.drop(s);
+    return moved;
   }
 
-  /** Settles everything (tests, benches, an admin compaction). Call inside a transaction. */
+  /** Settles and drops the whole log (tests, benches). Call inside a transaction. */
   settleAll(): number {
     let moved = 0;
-    this.cursor = 0;
-    while (this.count() > 0) moved += this.settle(MAX_STEP_ROWS);
-    this.rows = 0;
+    let s = this.state();
+    if (s.phase === FILLING) s = this.close();
+    for (;;) {
+      if (s.phase === SETTLING) moved += this.settle(s, MAX_STEP_ROWS);
+      else if (s.phase === DROPPING) this.drop(s);
+      else if (this.openRows(s.end_seq) > 0) this.close();
+      else break;
+      s = this.state();
+    }
     return moved;
   }
 
-  /**
-   * Settles `budget` rows (or all from the cursor on): in (shadow, version) order from the cursor, the
-   * next step going on from the last shadow it touched.
-   */
-  private settle(budget: number): number {
-    const lo = this.cursor;
-    const edge = this.q.nth.get(lo, budget - 1) as { shadow: number; version: number } | undefined;
-    let hi = Number.MAX_SAFE_INTEGER;
-    let upto = Number.MAX_SAFE_INTEGER;
-    if (edge) {
-      hi = edge.shadow;
-      upto = edge.version;
-      this.cursor = hi;
-    } else {
-      this.cursor = 0;
-    }
-    const params = [lo, hi, hi, upto] as const;
+  /** Closes the open generation: every row now in the log is to be settled. */
+  private close(): SettleState {
+    const end = (this.q.nextSeq.get() as { seq: number }).seq;
+    this.filling = 0;
+    return this.setState({ phase: SETTLING, end_seq: end, cursor_shadow: -1, cursor_version: 0 });
+  }
+
+  /** Settles the next `budget` rows of the closed generation in (shadow, version) order. */
+  private settle(s: SettleState, budget: number): number {
+    const from = [s.cursor_shadow, s.cursor_version, s.end_seq] as const;
+    const edge = this.q.nth.get(...from, budget - 1) as { shadow: number; version: number } | undefined;
+    const upto = edge ? [edge.shadow, edge.version] : [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+    const params = [...from, ...upto];
     this.settleLeaves(this.q.leafRows.all(...params) as LeafRow[]);
-    this.q.move.run(...params);
-    const moved = this.q.drop.run(...params).changes;
-    this.rows = Math.max(0, this.rows - moved);
+    const moved = this.q.move.run(...params).changes;
+    if (edge) this.setState({ ...s, cursor_shadow: edge.shadow, cursor_version: edge.version });
+    else this.setState({ ...s, phase: DROPPING });
     return moved;
+  }
+
+  /** Drops the next settled rows, oldest first; the generation is done when none is left. */
+  private drop(s: SettleState): void {
+    const lowest = (this.q.lowest.get() as { seq: number | null }).seq;
+    if (lowest !== null && lowest < s.end_seq) {
+      this.q.drop.run(Math.min(s.end_seq, lowest + DROP_ROWS));
+      const next = (this.q.lowest.get() as { seq: number | null }).seq;
+      if (next !== null && next < s.end_seq) return;
+    }
+    this.setState({ ...s, phase: FILLING, cursor_shadow: -1, cursor_version: 0 });
   }
 
   /** One overlay per shadow of the slice (rows in shadow, version order), written down once. */
@@ -140,7 +182,16 @@ export class HistorySettler {
     overlay?.writeTo(this.leaves, shadow);
   }
 
-  private count(): number {
-    return (this.q.count.get() as { n: number }).n;
+  private state(): SettleState {
+    return this.q.state.get() as SettleState;
+  }
+
+  private setState(s: SettleState): SettleState {
+    this.q.setState.run(s.phase, s.end_seq, s.cursor_shadow, s.cursor_version);
+    return s;
+  }
+
+  private openRows(endSeq: number): number {
+    return (this.q.openRows.get(endSeq) as { n: number }).n;
   }
 }

@@ -265,7 +265,7 @@ export const MIGRATIONS: readonly Migration[] = [
     up: (db) =>
       db.exec(`
         CREATE TABLE IF NOT EXISTS history_log (
-          seq INTEGER PRIMARY KEY,
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
           shadow INTEGER NOT NULL,
           version INTEGER NOT NULL,
           at INTEGER NOT NULL,
@@ -279,6 +279,17 @@ export const MIGRATIONS: readonly Migration[] = [
           patch TEXT NOT NULL
         );
         CREATE UNIQUE INDEX IF NOT EXISTS history_log_by_shadow ON history_log (shadow, version);
+        -- Where settling stands: 0 filling; 1 settling the rows below end_seq from the cursor on; 2
+        -- dropping them (settled). Written in the commit that moves it, so a rollback or a crash
+        -- resumes exactly.
+        CREATE TABLE IF NOT EXISTS history_settle (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          phase INTEGER NOT NULL,
+          end_seq INTEGER NOT NULL,
+          cursor_shadow INTEGER NOT NULL,
+          cursor_version INTEGER NOT NULL
+        );
+        INSERT OR IGNORE INTO history_settle (id, phase, end_seq, cursor_shadow, cursor_version) VALUES (1, 0, 0, -1, 0);
       `),
   },
 ];

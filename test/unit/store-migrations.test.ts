@@ -17,6 +17,7 @@ const TABLES = [
   "history_leaves",
   "history_checkpoints",
   "history_log",
+  "history_settle",
   "identities",
   "identity_events",
   "tokens",
