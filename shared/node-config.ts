@@ -124,6 +124,8 @@ export interface NodeConfig {
   historyDesiredDays: number;
   historyDesiredMax: number;
   historyCheckpointEvery: number;
+  // Records a generation of the append-ordered log gathers before it settles (0: every commit settles).
+  historyLogRows: number;
   historyPruneIntervalMs: number;
   historyPruneBatch: number;
   // Alarms (broker/alarms, docs/alarms.md): the rules directory (polled), and where alarms are sent.

@@ -1,3 +1,4 @@
+import { HISTORY_LOG_ROWS } from "./history.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 
 /**
@@ -222,6 +223,7 @@ const SCHEMA = {
   }),
   historyDesiredMax: count(10_000, { arg: "<n>", help: "and at most this many of them per shadow" }),
   historyCheckpointEvery: count(256),
+  historyLogRows: amount(HISTORY_LOG_ROWS),
   historyPruneIntervalMs: count(250),
   historyPruneBatch: count(1000),
   // Alarms (broker/alarms): URLs are checked by the capability.

@@ -27,7 +27,7 @@ export const historyExtension: ExtensionDefinition = {
   start(ctx: NodeContext): HistoryExtension | NodeExtension {
     const { config, log } = ctx;
     if (!config.historyEnabled) return { routes: (app) => historyDisabledRoutes(app) };
-    const store = new HistoryStore(ctx.db, config.site, config.historyCheckpointEvery);
+    const store = new HistoryStore(ctx.db, config.site, config.historyCheckpointEvery, config.historyLogRows);
     const queries = new HistoryQueries(store);
     const pruner = new HistoryPruner(ctx.db, {
       reported: { maxAgeMs: config.historyReportedDays * DAY, maxRecords: config.historyReportedMax },

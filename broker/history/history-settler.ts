@@ -1,4 +1,4 @@
-import { decodePatch, FLAG_EXISTS } from "../../shared/history.ts";
+import { decodePatch, FLAG_EXISTS, HISTORY_LOG_ROWS } from "../../shared/history.ts";
 import type { Db } from "../store/database.ts";
 import { LeafIndex } from "./leaf-index.ts";
 import { LeafOverlay } from "./leaf-overlay.ts";
@@ -6,12 +6,6 @@ import { LeafOverlay } from "./leaf-overlay.ts";
 /** The columns a record has in both `history_log` and `history_records`. */
 export const RECORD_COLS = "version, at, kind, flags, site, via, who, role, token, patch";
 
-/**
- * Rows a generation of the log gathers before it is settled. The more records per shadow it holds, the
- * fewer pages settling writes per record (at 2,000 busy shadows ≈ 16 per shadow); 32,768 records are
- * ≈ 4 MB, and the log holds at most about two generations.
- */
-export const LOG_TARGET_ROWS = 32_768;
 /** Bounds on the rows one step settles (a step runs inside one commit's transaction). */
 const MIN_STEP_ROWS = 256;
 const MAX_STEP_ROWS = 4_096;
@@ -59,7 +53,7 @@ export class HistorySettler {
   constructor(
     db: Db,
     /** Rows a generation gathers before it is settled (0: every commit settles what it appended). */
-    private readonly target = LOG_TARGET_ROWS,
+    private readonly target = HISTORY_LOG_ROWS,
   ) {
     this.leaves = new LeafIndex(db);
     const after = "(shadow, version) > (?, ?) AND seq < ?";

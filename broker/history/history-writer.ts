@@ -12,7 +12,7 @@ export interface HistoryWriterOptions {
   site: string;
   /** A checkpoint every this many records (and on a shadow's first record). */
   checkpointEvery: number;
-  /** Rows the log keeps before commits settle some (default LOG_TARGET_ROWS; 0 settles every commit). */
+  /** Records a generation of the log gathers before it settles (default HISTORY_LOG_ROWS; 0: every commit). */
   logTarget?: number;
 }
 

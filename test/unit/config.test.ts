@@ -66,6 +66,7 @@ describe("loadConfig defaults", () => {
       historyDesiredDays: 400,
       historyDesiredMax: 10_000,
       historyCheckpointEvery: 256,
+      historyLogRows: 32_768,
       historyPruneIntervalMs: 250,
       historyPruneBatch: 1000,
       limits: {

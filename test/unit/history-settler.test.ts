@@ -85,4 +85,38 @@ describe("settling the change record's log", () => {
     });
     expect(step()).toBe(0);
   });
+  it("resumes where it stood after a restart, and a rolled-back commit takes its step back with it", () => {
+    const { db } = freshStore({ site: "here" });
+    const insert = db.prepare(
+      "INSERT INTO history_log (shadow, version, at, kind, flags, patch) VALUES (?, ?, ?, 0, ?, ?)",
+    );
+    db.transaction(() => {
+      for (let v = 1; v <= 200; v++) {
+        for (let shadow = 1; shadow <= 5; shadow++) {
+          const patch = encodePatch({ reported: [{ kind: "set", path: [`s${shadow}`], value: v }] });
+          insert.run(shadow, v, v, FLAG_EXISTS | FLAG_REPORTED, patch);
+        }
+      }
+    })();
+    const first = new HistorySettler(db, 0);
+    expect(db.transaction(() => first.step())()).toBe(256);
+    const before = db.prepare("SELECT * FROM history_settle").get();
+    expect(() =>
+      db.transaction(() => {
+        first.step();
+        throw new Error("the commit failed");
+      })(),
+    ).toThrow("the commit failed");
+    expect(db.prepare("SELECT * FROM history_settle").get()).toEqual(before);
+    expect(count(db, "history_records")).toBe(256);
+    // A new writer on the same database (a restart) goes on from the stored cursor.
+    const second = new HistorySettler(db, 0);
+    for (let i = 0; i < 10 && count(db, "history_log") > 0; i++) db.transaction(() => second.step())();
+    expect(count(db, "history_log")).toBe(0);
+    expect(count(db, "history_records")).toBe(1000);
+    const leaves = db.prepare("SELECT shadow, path, version FROM history_leaves ORDER BY shadow").all();
+    expect(leaves).toEqual(
+      [1, 2, 3, 4, 5].map((shadow) => ({ shadow, path: `["s${shadow}"]`, version: 200 })),
+    );
+  });
 });
