@@ -84,10 +84,11 @@ function openNode(withHistory: boolean): Node {
         appendMs += performance.now() - t;
         appended += journal.records.length;
       },
-      settle() {
+      settle(maxRows) {
         const t = performance.now();
-        history.settle();
+        const progress = history.settle(maxRows);
         appendMs += performance.now() - t;
+        return progress;
       },
     };
   }

@@ -25,6 +25,16 @@ interface SettleState {
   cursor_version: number;
 }
 
+/** What a settling step did, and what is left. */
+export interface SettleProgress {
+  /** Rows moved into history_records by this step. */
+  settled: number;
+  /** Whether settling has more to do now (a closed generation, or an open one at its target). */
+  more: boolean;
+  /** Whether it falls behind: the open generation reached its target while the last is not settled. */
+  behind: boolean;
+}
+
 interface LeafRow {
   shadow: number;
   version: number;
@@ -90,23 +100,28 @@ export class HistorySettler {
   }
 
   /**
-   * Called once per commit, inside its transaction: closes the open generation once it holds the
-   * target, settles about twice what was appended since the last step (bounded), then drops what is
-   * settled. Returns the rows settled.
+   * One step, inside a transaction: closes the open generation once it holds the target, settles at
+   * most `maxRows` of the closed one (default: twice what was appended since the last step, within
+   * bounds), and drops a part of it once all of it is settled.
    */
-  step(): number {
-    const budget = Math.min(MAX_STEP_ROWS, Math.max(MIN_STEP_ROWS, 2 * this.appended));
+  step(maxRows?: number): SettleProgress {
+    const budget = maxRows ?? Math.min(MAX_STEP_ROWS, Math.max(MIN_STEP_ROWS, 2 * this.appended));
     this.appended = 0;
     let s = this.state();
     if (++this.steps % RECOUNT_EVERY === 0) this.filling = this.openRows(s.end_seq);
-    if (s.phase === FILLING) {
-      if (this.filling === 0 || this.filling < this.target) return 0;
-      s = this.close();
+    const full = this.filling > 0 && this.filling >= this.target;
+    let settled = 0;
+    if (s.phase === FILLING && full) s = this.close();
+    if (s.phase === SETTLING) {
+      settled = this.settle(s, budget);
+      s = this.state();
     }
-    const moved = s.phase === SETTLING ? this.settle(s, budget) : 0;
-    s = this.state();
-    if (s.phase === DROPPING) this.drop(s);
-    return moved;
+    if (s.phase === DROPPING) {
+      this.drop(s);
+      s = this.state();
+    }
+    const open = this.filling > 0 && this.filling >= this.target;
+    return { settled, more: s.phase !== FILLING || open, behind: s.phase !== FILLING && open };
   }
 
   /** Settles and drops the whole log (tests, benches). Call inside a transaction. */

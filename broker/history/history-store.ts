@@ -9,7 +9,7 @@ import {
 import type { ShadowAddress } from "../../shared/topics.ts";
 import type { JournalSink, ShadowEntry, StagedJournal } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
-import { RECORD_COLS } from "./history-settler.ts";
+import { RECORD_COLS, type SettleProgress } from "./history-settler.ts";
 import { HistoryWriter, type HistoryWriterOptions, KINDS } from "./history-writer.ts";
 import { LeafIndex } from "./leaf-index.ts";
 import { LeafOverlay } from "./leaf-overlay.ts";
@@ -128,9 +128,9 @@ export class HistoryStore implements JournalSink {
     this.writer.append(entry.addr, journal);
   }
 
-  /** Called by the commit after its records, in its transaction: settles part of the log. */
-  settle(): void {
-    this.writer.settle();
+  /** Called by an inline commit after its records, in its transaction: settles part of the log. */
+  settle(maxRows?: number): SettleProgress {
+    return this.writer.settle(maxRows);
   }
 
   /** Settles the whole log into history_records and the leaf index now (tests, benches). */

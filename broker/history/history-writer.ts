@@ -2,7 +2,7 @@ import { encodePatch, type HistoryKind, type HistoryState, recordFlags } from ".
 import type { ShadowAddress } from "../../shared/topics.ts";
 import type { StagedJournal } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
-import { HistorySettler, RECORD_COLS } from "./history-settler.ts";
+import { HistorySettler, RECORD_COLS, type SettleProgress } from "./history-settler.ts";
 
 export const KINDS: readonly HistoryKind[] = ["update", "delete", "merge"];
 
@@ -97,9 +97,9 @@ export class HistoryWriter {
     }
   }
 
-  /** Once per commit, after its records: settles part of the log while it is over its target. */
-  settle(): number {
-    return this.settler.step();
+  /** One settling step (inside a transaction): see HistorySettler.step. */
+  settle(maxRows?: number): SettleProgress {
+    return this.settler.step(maxRows);
   }
 
   /** Settles the whole log (inside a transaction): tests, benches. */

@@ -1,3 +1,4 @@
+import type { SettleProgress } from "../history/history-settler.ts";
 import { HistoryWriter, type HistoryWriterOptions } from "../history/history-writer.ts";
 import type { Db } from "../store/database.ts";
 import type { JournalSink, StagedJournal } from "./shadow-store.ts";
@@ -94,7 +95,18 @@ export class BatchWriter {
       const j = batch.journals[i];
       if (j && sink) sink.append(j, j.journal);
     }
-    sink?.settle?.();
+    // Inline commits settle in their own transaction; the commit worker between batches (`settle`).
+    if (this.journal) sink?.settle?.();
+  }
+
+  /**
+   * One step of the journal's upkeep in a transaction of its own (the commit worker, between batches):
+   * settles at most `maxRows` of the change record's log. Undefined before a batch brought records.
+   */
+  settle(maxRows: number): SettleProgress | undefined {
+    const sink = this.history;
+    if (!sink?.settle) return undefined;
+    return this.db.transaction(() => sink.settle?.(maxRows)).immediate();
   }
 
   private sink(batch: CommitBatch): JournalSink | undefined {
@@ -106,7 +118,7 @@ export class BatchWriter {
       const writer = new HistoryWriter(this.db, batch.history);
       this.history = {
         append: (target, journal) => writer.append(target.addr, journal),
-        settle: () => writer.settle(),
+        settle: (maxRows) => writer.settle(maxRows),
       };
       this.historyKey = key;
     }

@@ -57,8 +57,14 @@ function wal(): number {
 }
 
 port.on("message", (req: CommitRequest) => {
-  if (req.type === "batch") writeBatches(req);
-  else control(req);
+  for (let next: CommitRequest | undefined = req; next; ) {
+    if (next.type !== "batch") {
+      control(next);
+      return;
+    }
+    if (settleBehind) settleStep();
+    next = writeBatches(next) ?? settleWhileIdle();
+  }
 });
 
 function control(req: Exclude<CommitRequest, { type: "batch" }>): void {
@@ -76,9 +82,10 @@ function control(req: Exclude<CommitRequest, { type: "batch" }>): void {
  * Writes `first` and every batch already queued behind it (the group commit may post a second one
  * while one is in flight, GroupCommit `pipeline`), each in its own transaction, then one fdatasync for
  * all of them, then the answers in the order the batches came. A batch whose transaction failed (rolled
- * back) is answered in its place; a failed fdatasync fails every batch it was to make durable.
+ * back) is answered in its place; a failed fdatasync fails every batch it was to make durable. Returns
+ * the control message found behind them, if any.
  */
-function writeBatches(first: Extract<CommitRequest, { type: "batch" }>): void {
+function writeBatches(first: Extract<CommitRequest, { type: "batch" }>): CommitRequest | undefined {
   const written: { id: number; commitMs?: number; message?: string }[] = [];
   let after: CommitRequest | undefined;
   for (let req: CommitRequest | undefined = first; req; ) {
@@ -113,7 +120,42 @@ function writeBatches(first: Extract<CommitRequest, { type: "batch" }>): void {
     inbox.postMessage(reply);
   }
   if (!syncError) checkpointAfterAnswer();
-  if (after) control(after as Exclude<CommitRequest, { type: "batch" }>);
+  return after;
+}
+
+/** Rows one settling transaction moves at most (≈ 1 ms): how long a batch may wait for one. */
+const SETTLE_STEP_ROWS = 256;
+/** Steps in one idle stretch at most, then back to the event loop (idle checkpoints, close). */
+const MAX_IDLE_SETTLE_STEPS = 64;
+/** Whether settling fell behind (the open generation is full while the last one is not settled). */
+let settleBehind = false;
+
+/** One settling transaction; whether more is to do. Errors are left to the next try. */
+function settleStep(): boolean {
+  try {
+    const progress = writer.settle(SETTLE_STEP_ROWS);
+    settleBehind = progress?.behind ?? false;
+    return progress?.more ?? false;
+  } catch {
+    // Retried after the next batch; a failing disk shows in that batch's commit.
+    return false;
+  }
+}
+
+/**
+ * Settles the change record's log (broker/history/history-settler.ts) while no batch waits: steps of
+ * SETTLE_STEP_ROWS rows, each its own transaction, without an fdatasync (made durable by the next
+ * batch's; one lost to a crash is redone from the stored cursor). Returns the message that arrived
+ * meanwhile. While settling falls behind (the next generation is full already), one step goes before
+ * the waiting batch, so the log stays bounded under any load.
+ */
+function settleWhileIdle(): CommitRequest | undefined {
+  for (let i = 0; i < MAX_IDLE_SETTLE_STEPS; i++) {
+    const more = settleStep();
+    const next = (receiveMessageOnPort(inbox) as { message: CommitRequest } | undefined)?.message;
+    if (next || !more) return next;
+  }
+  return undefined;
 }
 
 let lastCheckpoint = performance.now();

@@ -2,6 +2,7 @@ import type { Heads } from "@automerge/automerge";
 import type { HistoryRecord } from "../../shared/history.ts";
 import type { ShadowView } from "../../shared/shadow-document.ts";
 import type { ShadowAddress } from "../../shared/topics.ts";
+import type { SettleProgress } from "../history/history-settler.ts";
 import type { HistoryWriterOptions } from "../history/history-writer.ts";
 import type { CommitBatch } from "./commit-batch.ts";
 import type { ShadowDocument } from "./shadow-doc.ts";
@@ -38,8 +39,11 @@ export interface StagedJournal {
 /** Receives the staged change records inside the commit's transaction (broker/history/history-store.ts). */
 export interface JournalSink {
   append(entry: Pick<ShadowEntry, "addr">, journal: StagedJournal): void;
-  /** Once per commit, after its records, in its transaction: the sink's own upkeep (settling its log). */
-  settle?(): void;
+  /**
+   * The sink's upkeep (settling its log, broker/history/history-settler.ts), inside a transaction: after
+   * an inline commit's records in its transaction; in the commit worker, between batches in its own.
+   */
+  settle?(maxRows?: number): SettleProgress;
   /** How the commit worker writes the same records on its own connection (absent: inline commits only). */
   readonly writerOptions?: HistoryWriterOptions;
 }

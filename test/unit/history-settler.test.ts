@@ -66,7 +66,7 @@ describe("settling the change record's log", () => {
       }
     })();
     const settler = new HistorySettler(db, 0);
-    const step = () => db.transaction(() => settler.step())();
+    const step = () => db.transaction(() => settler.step().settled)();
     // No commit appended anything: each step settles the least a step does, oldest versions first.
     expect(step()).toBe(256);
     expect(db.prepare("SELECT max(version) AS v FROM history_records").get()).toEqual({ v: 256 });
@@ -99,7 +99,7 @@ describe("settling the change record's log", () => {
       }
     })();
     const first = new HistorySettler(db, 0);
-    expect(db.transaction(() => first.step())()).toBe(256);
+    expect(db.transaction(() => first.step().settled)()).toBe(256);
     const before = db.prepare("SELECT * FROM history_settle").get();
     expect(() =>
       db.transaction(() => {
