@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Db } from "../store/database.ts";
 import type { CommitBatch } from "./commit-batch.ts";
+import { WriteGate } from "./write-gate.ts";
 
 export interface CommitWorkerData {
   role: "commit";
@@ -11,6 +12,8 @@ export interface CommitWorkerData {
   checkpointer: boolean;
   /** Without the checkpointer: a checkpoint after a batch is answered at most this often; 0 = SQLite's own, inside commits. */
   checkpointEveryMs: number;
+  /** The WriteGate's shared word: the worker settles the change record's log only while it holds it. */
+  gate: Int32Array;
 }
 
 /** The commit worker's note of a checkpoint it ran after answering a batch. */
@@ -84,6 +87,8 @@ export interface CommitWriter {
   close(): Promise<void>;
   /** Told of every WAL checkpoint done off the commit path (if the writer does them). */
   readonly checkpointObservers?: ((report: CheckpointReport) => void)[];
+  /** Shared with a writer that also writes between batches (the commit worker's settling). */
+  readonly gate?: WriteGate;
 }
 
 /**
@@ -98,6 +103,7 @@ export class CommitThread implements CommitWriter {
   private checkpointer: Worker | undefined;
   private readonly checkpointerExited: Promise<void>;
   readonly checkpointObservers: ((report: CheckpointReport) => void)[] = [];
+  readonly gate = new WriteGate();
   private readonly pending = new Map<
     number,
     { resolve: (t: CommitTimes) => void; reject: (e: CommitFailure) => void }
@@ -121,6 +127,7 @@ export class CommitThread implements CommitWriter {
       busyTimeoutMs,
       checkpointer: checkpoints,
       checkpointEveryMs: AFTER_ANSWER_EVERY_MS,
+      gate: this.gate.word,
     };
     this.worker = new Worker(entry, { workerData: data });
     // Referenced only while a batch is in flight: an idle worker never keeps the process alive.

@@ -9,8 +9,17 @@ import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from "
 import Database from "better-sqlite3";
 import { BatchWriter } from "./commit-batch.ts";
 import type { CheckpointNote, CommitReply, CommitRequest, CommitWorkerData } from "./commit-thread.ts";
+import { WORKER, WriteGate } from "./write-gate.ts";
 
-const { path, busyTimeoutMs, checkpointer, checkpointEveryMs } = workerData as CommitWorkerData;
+const {
+  path,
+  busyTimeoutMs,
+  checkpointer,
+  checkpointEveryMs,
+  gate: gateWord,
+} = workerData as CommitWorkerData;
+/** Taken for each settling step: the main thread's writes between batches never wait for one. */
+const gate = new WriteGate(gateWord);
 /** A checkpoint at least this often while batches are rare (see `idleCheckpoints`). */
 const IDLE_CHECKPOINT_MS = 1000;
 const port = parentPort;
@@ -130,8 +139,12 @@ const MAX_IDLE_SETTLE_STEPS = 64;
 /** Whether settling fell behind (the open generation is full while the last one is not settled). */
 let settleBehind = false;
 
-/** One settling transaction; whether more is to do. Errors are left to the next try. */
+/**
+ * One settling transaction, unless the main thread is writing (then none: tried after the next batch);
+ * whether more is to do. Errors are left to the next try.
+ */
 function settleStep(): boolean {
+  if (!gate.tryEnter(WORKER)) return false;
   try {
     const progress = writer.settle(SETTLE_STEP_ROWS);
     settleBehind = progress?.behind ?? false;
@@ -139,6 +152,8 @@ function settleStep(): boolean {
   } catch {
     // Retried after the next batch; a failing disk shows in that batch's commit.
     return false;
+  } finally {
+    gate.leave();
   }
 }
 

@@ -119,8 +119,10 @@ export class GroupCommit {
     /** Writer mode: a second, disjoint batch may be in flight (see the class comment). */
     private readonly pipeline = false,
   ) {
-    if (durability && "write" in durability) this.writer = durability;
-    else this.durability = durability;
+    if (durability && "write" in durability) {
+      this.writer = durability;
+      if (durability.gate) store.setWriteGate(durability.gate);
+    } else this.durability = durability;
   }
 
   /** The writer's WAL checkpoints done off the commit path (commit worker mode), to observe them. */

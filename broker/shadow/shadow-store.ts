@@ -17,6 +17,10 @@ import type {
   ThingPage,
 } from "./shadow-entry.ts";
 import type { PreparedUpdate } from "./update-plan.ts";
+import { MAIN, type WriteGate } from "./write-gate.ts";
+
+/** How soon held writes are tried again when the commit worker held the gate (one settling step ≈ 1 ms). */
+const HELD_RETRY_MS = 2;
 
 /** The store's types live in shadow-entry.ts; importers may keep taking them from here. */
 export type * from "./shadow-entry.ts";
@@ -55,6 +59,10 @@ export class ShadowStore {
   private readonly deferredWrites: (() => void)[] = [];
   /** When the oldest of `deferredWrites` was held (performance.now()). */
   private heldSince = 0;
+  /** Shared with the commit worker, which also writes between batches (it settles the history log). */
+  private gate: WriteGate | undefined;
+  /** A retry of the held writes is scheduled (the worker held the gate). */
+  private retryHeld: NodeJS.Timeout | undefined;
   /** Told of every document loaded from SQLite (the wasm heap's headroom). */
   readonly loadObservers: (() => void)[] = [];
 
@@ -241,12 +249,36 @@ export class ShadowStore {
    * worker's lock (whose first retry alone is 1 ms). At once when no worker is used or it is idle.
    */
   betweenCommits(write: () => void): void {
-    if (!this.workerWriting) {
-      write();
+    if (!this.workerWriting && this.deferredWrites.length === 0 && this.enterGate()) {
+      try {
+        write();
+      } finally {
+        this.gate?.leave();
+      }
       return;
     }
     if (this.deferredWrites.length === 0) this.heldSince = performance.now();
     this.deferredWrites.push(write);
+    if (!this.workerWriting) this.retryHeldSoon();
+  }
+
+  /** The commit worker's gate (CommitThread): its settling steps and these writes take turns. */
+  setWriteGate(gate: WriteGate): void {
+    this.gate = gate;
+  }
+
+  private enterGate(): boolean {
+    return this.gate?.tryEnter(MAIN) ?? true;
+  }
+
+  /** The worker holds the gate for one short settling step: try the held writes again in a moment. */
+  private retryHeldSoon(): void {
+    if (this.retryHeld) return;
+    this.retryHeld = setTimeout(() => {
+      this.retryHeld = undefined;
+      this.runHeldWrites();
+    }, HELD_RETRY_MS);
+    this.retryHeld.unref();
   }
 
   /**
@@ -268,15 +300,23 @@ export class ShadowStore {
   runHeldWrites(olderThanMs = 0): void {
     if (this.workerWriting || this.deferredWrites.length === 0) return;
     if (performance.now() - this.heldSince < olderThanMs) return;
-    for (const write of this.deferredWrites.splice(0)) {
-      try {
-        write();
-      } catch (err) {
-        // Thrown where the write would have thrown on its own (a timer): never into the group commit.
-        setImmediate(() => {
-          throw err;
-        });
+    if (!this.enterGate()) {
+      this.retryHeldSoon();
+      return;
+    }
+    try {
+      for (const write of this.deferredWrites.splice(0)) {
+        try {
+          write();
+        } catch (err) {
+          // Thrown where the write would have thrown on its own (a timer): never into the group commit.
+          setImmediate(() => {
+            throw err;
+          });
+        }
       }
+    } finally {
+      this.gate?.leave();
     }
   }
 
