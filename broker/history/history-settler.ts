@@ -9,6 +9,10 @@ export const RECORD_COLS = "version, at, kind, flags, site, via, who, role, toke
 /** Bounds on the rows one step settles (a step runs inside one commit's transaction). */
 const MIN_STEP_ROWS = 256;
 const MAX_STEP_ROWS = 4_096;
+/** A paced step settles at least this many rows (see `paced`). */
+const MIN_PACED_ROWS = 32;
+/** What the pace may save up while nothing is to settle. */
+const MAX_ALLOWANCE = 16_384;
 /** Settled rows dropped per step (contiguous in the table, ≈ 1 ms). */
 const DROP_ROWS = 2_048;
 
@@ -54,6 +58,8 @@ export class HistorySettler {
   private readonly leaves: LeafIndex;
   /** Rows appended since the last step. */
   private appended = 0;
+  /** Rows paced steps may still settle: two per row appended (see `paced`). */
+  private allowance = 0;
 
   constructor(
     db: Db,
@@ -90,16 +96,40 @@ export class HistorySettler {
   /** Told of rows appended to the log in the current transaction. */
   appendedRows(n: number): void {
     this.appended += n;
+    this.allowance = Math.min(MAX_ALLOWANCE, this.allowance + 2 * n);
   }
 
   /**
-   * One step, inside a transaction: closes the open generation once it holds the target, settles at
-   * most `maxRows` of the closed one (default: twice what was appended since the last step, within
-   * bounds), and drops a part of it once all of it is settled.
+   * One step, inside a transaction (an inline commit's): closes the open generation once it holds the
+   * target, settles twice what was appended since the last step (256–4,096 rows) of the closed one,
+   * and drops a part of it once all of it is settled.
    */
-  step(maxRows?: number): SettleProgress {
-    const budget = maxRows ?? Math.min(MAX_STEP_ROWS, Math.max(MIN_STEP_ROWS, 2 * this.appended));
+  step(): SettleProgress {
+    const budget = Math.min(MAX_STEP_ROWS, Math.max(MIN_STEP_ROWS, 2 * this.appended));
     this.appended = 0;
+    return this.run(budget, DROP_ROWS);
+  }
+
+  /**
+   * A paced step, inside a transaction of its own (the commit worker's, between batches): at most
+   * `maxRows`, and no more than twice the rows appended since the last paced steps (at least 32), so a
+   * closed generation's writes spread over the batches that follow instead of landing on one batch's
+   * fdatasync. Unpaced while behind. `more`: whether another step is due now.
+   */
+  paced(maxRows: number): SettleProgress {
+    const before = this.state();
+    const behind = before.phase !== FILLING && this.full(before);
+    const budget = behind ? maxRows : Math.min(maxRows, Math.max(MIN_PACED_ROWS, this.allowance));
+    const progress = this.run(budget, Math.min(DROP_ROWS, 4 * budget));
+    this.allowance = Math.max(0, this.allowance - Math.max(progress.settled, budget / 4));
+    const settling = this.state().phase !== FILLING;
+    return {
+      ...progress,
+      more: progress.behind || (settling && this.allowance >= MIN_PACED_ROWS) || (!settling && progress.more),
+    };
+  }
+
+  private run(budget: number, dropRows: number): SettleProgress {
     let s = this.state();
     let settled = 0;
     if (s.phase === FILLING && this.full(s)) s = this.close();
@@ -108,7 +138,7 @@ export class HistorySettler {
       s = this.state();
     }
     if (s.phase === DROPPING) {
-      this.drop(s);
+      this.drop(s, dropRows);
       s = this.state();
     }
     const full = this.full(s);
@@ -122,7 +152,7 @@ export class HistorySettler {
     if (s.phase === FILLING) s = this.close();
     for (;;) {
       if (s.phase === SETTLING) moved += this.settle(s, MAX_STEP_ROWS);
-      else if (s.phase === DROPPING) this.drop(s);
+      else if (s.phase === DROPPING) this.drop(s, DROP_ROWS);
       else if (this.nextSeq() > s.end_seq && this.count() > 0) this.close();
       else break;
       s = this.state();
@@ -158,10 +188,10 @@ export class HistorySettler {
   }
 
   /** Drops the next settled rows, oldest first; the generation is done when none is left. */
-  private drop(s: SettleState): void {
+  private drop(s: SettleState, rows: number): void {
     const lowest = this.lowestSeq();
     if (lowest !== undefined && lowest < s.end_seq) {
-      this.q.drop.run(Math.min(s.end_seq, lowest + DROP_ROWS));
+      this.q.drop.run(Math.min(s.end_seq, lowest + rows));
       const next = this.lowestSeq();
       if (next !== undefined && next < s.end_seq) return;
     }

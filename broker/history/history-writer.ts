@@ -97,9 +97,12 @@ export class HistoryWriter {
     }
   }
 
-  /** One settling step (inside a transaction): see HistorySettler.step. */
+  /**
+   * One settling step (inside a transaction): an inline commit's (HistorySettler.step), or with
+   * `maxRows` a paced one of the commit worker between batches (HistorySettler.paced).
+   */
   settle(maxRows?: number): SettleProgress {
-    return this.settler.step(maxRows);
+    return maxRows === undefined ? this.settler.step() : this.settler.paced(maxRows);
   }
 
   /** Settles the whole log (inside a transaction): tests, benches. */

@@ -120,4 +120,33 @@ describe("settling the change record's log", () => {
       [1, 2, 3, 4, 5].map((shadow) => ({ shadow, path: `["s${shadow}"]`, version: 200 })),
     );
   });
+  it("paces the worker's steps by what is appended, so a closed generation's writes spread out", () => {
+    const { db } = freshStore({ site: "here" });
+    const insert = db.prepare(
+      "INSERT INTO history_log (shadow, version, at, kind, flags, patch) VALUES (1, ?, ?, 0, ?, ?)",
+    );
+    const seed = (from: number, n: number) =>
+      db.transaction(() => {
+        for (let v = from; v < from + n; v++) {
+          insert.run(
+            v,
+            v,
+            FLAG_EXISTS | FLAG_REPORTED,
+            encodePatch({ reported: [{ kind: "set", path: ["w"], value: v }] }),
+          );
+        }
+      })();
+    seed(1, 1000);
+    const settler = new HistorySettler(db, 150);
+    const paced = () => db.transaction(() => settler.paced(256))();
+    // Nothing appended through this writer yet: the least a paced step does, and no more is due.
+    expect(paced()).toMatchObject({ settled: 32, more: false, behind: false });
+    // 100 rows appended: 200 may settle now, in steps of at most 256.
+    seed(1001, 100);
+    settler.appendedRows(100);
+    expect(paced()).toMatchObject({ settled: 200, more: false });
+    // Behind (the open generation is full again while this one settles): unpaced.
+    seed(1101, 100);
+    expect(paced()).toMatchObject({ settled: 256, behind: true, more: true });
+  });
 });
