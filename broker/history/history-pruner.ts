@@ -5,6 +5,16 @@ import type { CheckpointRow } from "./history-store.ts";
 /** A shadow with no new record is looked at again after this long (age limits move on their own). */
 const RELOOK_MS = 60_000;
 
+interface ShadowRow {
+  id: number;
+  appended: number;
+  horizon: number;
+  /** The horizon checkpoint's ordinal (null: the horizon is not a checkpoint, not expected). */
+  horizonOrdinal: number | null;
+  /** When the first checkpoint after the horizon was taken (null: none yet). */
+  nextAt: number | null;
+}
+
 export interface PruneTick {
   visited: number;
   deleted: number;
@@ -39,8 +49,14 @@ export class HistoryPruner {
     private readonly options: PrunerOptions,
   ) {
     this.q = {
+      // With each shadow: its horizon's ordinal and when the next checkpoint was taken (two index seeks),
+      // enough to tell that its horizon cannot move (see `tick`).
       shadows: db.prepare(
-        "SELECT id, appended, horizon FROM history_shadows WHERE id > ? ORDER BY id LIMIT ?",
+        `SELECT s.id, s.appended, s.horizon,
+           (SELECT c.ordinal FROM history_checkpoints c WHERE c.shadow = s.id AND c.version = s.horizon) AS horizonOrdinal,
+           (SELECT c.at FROM history_checkpoints c WHERE c.shadow = s.id AND c.version > s.horizon
+            ORDER BY c.version LIMIT 1) AS nextAt
+         FROM history_shadows s WHERE s.id > ? ORDER BY s.id LIMIT ?`,
       ),
       checkpoints: db.prepare(
         "SELECT version, at, ordinal FROM history_checkpoints WHERE shadow = ? ORDER BY version",
@@ -66,11 +82,7 @@ export class HistoryPruner {
   tick(now = Date.now()): PruneTick {
     const result: PruneTick = { visited: 0, deleted: 0, horizonsMoved: 0 };
     this.db.transaction(() => {
-      const rows = this.q.shadows.all(this.cursor, this.options.shadowsPerTick) as {
-        id: number;
-        appended: number;
-        horizon: number;
-      }[];
+      const rows = this.q.shadows.all(this.cursor, this.options.shadowsPerTick) as ShadowRow[];
       this.cursor = rows.length < this.options.shadowsPerTick ? 0 : (rows[rows.length - 1]?.id ?? 0);
       for (const row of rows) {
         const budget = this.options.batch - result.deleted;
@@ -78,8 +90,12 @@ export class HistoryPruner {
           this.cursor = row.id - 1;
           break;
         }
+        // Looked at fully within the minute, and nothing since can move its horizon (a busy shadow's
+        // count changes at every tick, but its horizon moves once per checkpoint at most): what is
+        // below the horizon only ages, which the minute's look covers.
         const last = this.looked.get(row.id);
-        if (last && last.appended === row.appended && now - last.at < RELOOK_MS && now >= last.at) continue;
+        const recent = last !== undefined && now - last.at < RELOOK_MS && now >= last.at;
+        if (recent && (last.appended === row.appended || !this.horizonCanMove(row, now))) continue;
         result.visited++;
         const moved = this.pruneShadow(row, now, budget);
         // Looked at fully only when the budget did not cut the work short.
@@ -89,6 +105,18 @@ export class HistoryPruner {
       }
     })();
     return result;
+  }
+
+  /**
+   * Whether `selectHorizon` could move this horizon: only to a checkpoint after it, and the first one
+   * after it qualifies whenever a later one would (later checkpoints are younger, and the count kept is
+   * reckoned from the horizon until it moves).
+   */
+  private horizonCanMove(row: ShadowRow, now: number): boolean {
+    if (row.nextAt === null) return false;
+    if (row.horizonOrdinal === null) return true;
+    const { maxAgeMs, maxRecords } = this.options.reported;
+    return row.nextAt <= now - maxAgeMs || row.appended - row.horizonOrdinal + 1 > maxRecords;
   }
 
   private pruneShadow(

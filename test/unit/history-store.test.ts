@@ -250,6 +250,32 @@ describe("retention", () => {
     expect(blame.reported[0]?.change?.version).toBe(32);
   });
 
+  it("does not look at a busy shadow again within the minute while its horizon cannot move", async () => {
+    const n = historyNode(4, 0);
+    for (let i = 0; i < 10; i++) await update(n.service, { state: { reported: { w: i } } });
+    const pruner = new HistoryPruner(n.db, {
+      reported: { maxAgeMs: 365 * DAY, maxRecords: 8 },
+      desired: { maxAgeMs: 365 * DAY, maxRecords: 10 },
+      batch: 1000,
+      shadowsPerTick: 10,
+    });
+    const now = Date.now();
+    // First look: 10 records, at most 8 kept: the horizon moves to the checkpoint at 5.
+    expect(pruner.tick(now)).toMatchObject({ visited: 1, horizonsMoved: 1 });
+    expect(n.history.shadow(addr)?.horizon).toBe(5);
+    // One more record: 7 since the horizon, the next checkpoint is young: nothing can move.
+    await update(n.service, { state: { reported: { w: 100 } } });
+    expect(pruner.tick(now + 1000).visited).toBe(0);
+    // Two more: 9 since the horizon, over the maximum: looked at, and the horizon moves to 9.
+    await update(n.service, { state: { reported: { w: 101 } } });
+    await update(n.service, { state: { reported: { w: 102 } } });
+    expect(pruner.tick(now + 2000)).toMatchObject({ visited: 1, horizonsMoved: 1 });
+    expect(n.history.shadow(addr)?.horizon).toBe(9);
+    // A minute after its last look it is looked at again, whatever the counts say.
+    expect(pruner.tick(now + 3000).visited).toBe(0);
+    expect(pruner.tick(now + 70_000).visited).toBe(1);
+  });
+
   it("drops the desired tail by count and by age", async () => {
     const n = historyNode(2, 0);
     for (let i = 0; i < 10; i++) await update(n.service, { state: { desired: { o: i } } });
