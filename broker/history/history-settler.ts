@@ -1,10 +1,8 @@
-import { decodePatch, FLAG_EXISTS, HISTORY_LOG_ROWS } from "../../shared/history.ts";
+import { HISTORY_LOG_ROWS } from "../../shared/history.ts";
 import type { Db } from "../store/database.ts";
+import { decodeRow, RECORD_COLS, type RecordRow } from "./history-row.ts";
 import { LeafIndex } from "./leaf-index.ts";
 import { LeafOverlay } from "./leaf-overlay.ts";
-
-/** The columns a record has in both `history_log` and `history_records`. */
-export const RECORD_COLS = "version, at, kind, flags, site, via, who, role, token, patch";
 
 /** Bounds on the rows one step settles (a step runs inside one commit's transaction). */
 const MIN_STEP_ROWS = 256;
@@ -35,13 +33,6 @@ export interface SettleProgress {
   more: boolean;
   /** Whether it falls behind: the open generation reached its target while the last is not settled. */
   behind: boolean;
-}
-
-interface LeafRow {
-  shadow: number;
-  version: number;
-  flags: number;
-  patch: string;
 }
 
 /**
@@ -76,14 +67,13 @@ export class HistorySettler {
       setState: db.prepare(
         "UPDATE history_settle SET phase = ?, end_seq = ?, cursor_shadow = ?, cursor_version = ? WHERE id = 1",
       ),
-      count: db.prepare("SELECT count(*) AS n FROM history_log"),
       nextSeq: db.prepare("SELECT coalesce(max(seq), 0) + 1 AS seq FROM history_log"),
       lowest: db.prepare("SELECT min(seq) AS seq FROM history_log"),
       nth: db.prepare(
         `SELECT shadow, version FROM history_log WHERE ${after} ORDER BY shadow, version LIMIT 1 OFFSET ?`,
       ),
       leafRows: db.prepare(
-        `SELECT shadow, version, flags, patch FROM history_log WHERE ${slice} ORDER BY shadow, version`,
+        `SELECT shadow, ${RECORD_COLS} FROM history_log WHERE ${slice} ORDER BY shadow, version`,
       ),
       move: db.prepare(
         `INSERT OR REPLACE INTO history_records (shadow, ${RECORD_COLS})
@@ -107,7 +97,8 @@ export class HistorySettler {
   step(): SettleProgress {
     const budget = Math.min(MAX_STEP_ROWS, Math.max(MIN_STEP_ROWS, 2 * this.appended));
     this.appended = 0;
-    return this.run(budget, DROP_ROWS);
+    const { settled, settling, full } = this.run(this.state(), budget, DROP_ROWS);
+    return { settled, more: settling || full, behind: settling && full };
   }
 
   /**
@@ -117,20 +108,24 @@ export class HistorySettler {
    * fdatasync. Unpaced while behind. `more`: whether another step is due now.
    */
   paced(maxRows: number): SettleProgress {
-    const before = this.state();
-    const behind = before.phase !== FILLING && this.full(before);
-    const budget = behind ? maxRows : Math.min(maxRows, Math.max(MIN_PACED_ROWS, this.allowance));
-    const progress = this.run(budget, Math.min(DROP_ROWS, 4 * budget));
-    this.allowance = Math.max(0, this.allowance - Math.max(progress.settled, budget / 4));
-    const settling = this.state().phase !== FILLING;
-    return {
-      ...progress,
-      more: progress.behind || (settling && this.allowance >= MIN_PACED_ROWS) || (!settling && progress.more),
-    };
+    const s = this.state();
+    const wasBehind = s.phase !== FILLING && this.full(s);
+    const budget = wasBehind ? maxRows : Math.min(maxRows, Math.max(MIN_PACED_ROWS, this.allowance));
+    const { settled, settling, full } = this.run(s, budget, Math.min(DROP_ROWS, 4 * budget));
+    this.allowance = Math.max(0, this.allowance - Math.max(settled, budget / 4));
+    const behind = settling && full;
+    // While settling, another step is due only as the pace allows (or when behind); else when full.
+    const more = settling ? behind || this.allowance >= MIN_PACED_ROWS : full;
+    return { settled, more, behind };
   }
 
-  private run(budget: number, dropRows: number): SettleProgress {
-    let s = this.state();
+  /** Closes, settles `budget` rows, drops: what is due from state `s`. Where it ends up, and whether full. */
+  private run(
+    start: SettleState,
+    budget: number,
+    dropRows: number,
+  ): { settled: number; settling: boolean; full: boolean } {
+    let s = start;
     let settled = 0;
     if (s.phase === FILLING && this.full(s)) s = this.close();
     if (s.phase === SETTLING) {
@@ -141,8 +136,7 @@ export class HistorySettler {
       this.drop(s, dropRows);
       s = this.state();
     }
-    const full = this.full(s);
-    return { settled, more: s.phase !== FILLING || full, behind: s.phase !== FILLING && full };
+    return { settled, settling: s.phase !== FILLING, full: this.full(s) };
   }
 
   /** Settles and drops the whole log (tests, benches). Call inside a transaction. */
@@ -153,7 +147,7 @@ export class HistorySettler {
     for (;;) {
       if (s.phase === SETTLING) moved += this.settle(s, MAX_STEP_ROWS);
       else if (s.phase === DROPPING) this.drop(s, DROP_ROWS);
-      else if (this.nextSeq() > s.end_seq && this.count() > 0) this.close();
+      else if (this.lowestSeq() !== undefined) this.close();
       else break;
       s = this.state();
     }
@@ -180,7 +174,7 @@ export class HistorySettler {
     const edge = this.q.nth.get(...from, budget - 1) as { shadow: number; version: number } | undefined;
     const upto = edge ? [edge.shadow, edge.version] : [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
     const params = [...from, ...upto];
-    this.settleLeaves(this.q.leafRows.all(...params) as LeafRow[]);
+    this.settleLeaves(this.q.leafRows.all(...params) as (RecordRow & { shadow: number })[]);
     const moved = this.q.move.run(...params).changes;
     if (edge) this.setState({ ...s, cursor_shadow: edge.shadow, cursor_version: edge.version });
     else this.setState({ ...s, phase: DROPPING });
@@ -199,7 +193,7 @@ export class HistorySettler {
   }
 
   /** One overlay per shadow of the slice (rows in shadow, version order), written down once. */
-  private settleLeaves(rows: LeafRow[]): void {
+  private settleLeaves(rows: (RecordRow & { shadow: number })[]): void {
     let shadow = -1;
     let overlay: LeafOverlay | undefined;
     for (const row of rows) {
@@ -208,13 +202,7 @@ export class HistorySettler {
         shadow = row.shadow;
         overlay = new LeafOverlay();
       }
-      overlay?.apply({
-        version: row.version,
-        at: 0,
-        kind: "update",
-        exists: (row.flags & FLAG_EXISTS) !== 0,
-        patch: decodePatch(row.patch),
-      });
+      overlay?.apply(decodeRow(row));
     }
     overlay?.writeTo(this.leaves, shadow);
   }
@@ -234,9 +222,5 @@ export class HistorySettler {
 
   private lowestSeq(): number | undefined {
     return (this.q.lowest.get() as { seq: number | null }).seq ?? undefined;
-  }
-
-  private count(): number {
-    return (this.q.count.get() as { n: number }).n;
   }
 }

@@ -1,16 +1,11 @@
 import type { Statement } from "better-sqlite3";
-import {
-  decodePatch,
-  FLAG_EXISTS,
-  type HistoryRecord,
-  type HistoryState,
-  type Section,
-} from "../../shared/history.ts";
+import type { HistoryRecord, HistoryState, Section } from "../../shared/history.ts";
 import type { ShadowAddress } from "../../shared/topics.ts";
 import type { JournalSink, ShadowEntry, StagedJournal } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
-import { RECORD_COLS, type SettleProgress } from "./history-settler.ts";
-import { HistoryWriter, type HistoryWriterOptions, KINDS } from "./history-writer.ts";
+import { decodeRow, RECORD_COLS, type RecordRow } from "./history-row.ts";
+import type { SettleProgress } from "./history-settler.ts";
+import { HistoryWriter, type HistoryWriterOptions } from "./history-writer.ts";
 import { LeafIndex } from "./leaf-index.ts";
 import { LeafOverlay } from "./leaf-overlay.ts";
 
@@ -23,19 +18,6 @@ export interface HistoryShadow {
   horizon: number;
   /** Whether retention has ever moved the horizon. */
   pruned: boolean;
-}
-
-interface RecordRow {
-  version: number;
-  at: number;
-  kind: number;
-  flags: number;
-  site: string | null;
-  via: string | null;
-  who: string | null;
-  role: string | null;
-  token: string | null;
-  patch: string;
 }
 
 export interface CheckpointRow {
@@ -106,7 +88,6 @@ export class HistoryStore implements JournalSink {
       shadow: db.prepare(
         "SELECT id, appended, horizon, pruned FROM history_shadows WHERE thing = ? AND name = ?",
       ),
-      logLeaves: db.prepare(`SELECT ${cols} FROM history_log WHERE shadow = ? ORDER BY version`),
       checkpointAtOrBefore: db.prepare(
         "SELECT version, state FROM history_checkpoints WHERE shadow = ? AND version <= ? ORDER BY version DESC LIMIT 1",
       ),
@@ -206,7 +187,8 @@ export class HistoryStore implements JournalSink {
     leaves: readonly { section: Section; path: readonly string[] }[],
   ): (number | undefined)[] {
     const overlay = new LeafOverlay();
-    for (const row of this.q.logLeaves.all(id) as RecordRow[]) overlay.apply(decodeRow(row));
+    const inLog = this.pairs.range.log.all(id, -1, Number.MAX_SAFE_INTEGER) as RecordRow[];
+    for (const row of inLog) overlay.apply(decodeRow(row));
     return leaves.map(({ section, path }) => {
       const v = overlay.version(section, path);
       return v === undefined ? this.leaves.version(id, section, path) : (v ?? undefined);
@@ -241,19 +223,4 @@ export class HistoryStore implements JournalSink {
   get database(): Db {
     return this.db;
   }
-}
-
-function decodeRow(row: RecordRow): HistoryRecord {
-  const r: HistoryRecord = {
-    version: row.version,
-    at: row.at,
-    kind: KINDS[row.kind] ?? "update",
-    exists: (row.flags & FLAG_EXISTS) !== 0,
-    patch: decodePatch(row.patch),
-  };
-  if (row.site !== null) r.site = row.site;
-  if (row.via !== null) r.via = row.via;
-  if (row.who !== null) r.identity = { name: row.who, role: row.role ?? "" };
-  if (row.token !== null) r.clientToken = row.token;
-  return r;
 }

@@ -1,10 +1,9 @@
-import { encodePatch, type HistoryKind, type HistoryState, recordFlags } from "../../shared/history.ts";
+import { encodePatch, type HistoryState, recordFlags } from "../../shared/history.ts";
 import type { ShadowAddress } from "../../shared/topics.ts";
 import type { StagedJournal } from "../shadow/shadow-store.ts";
 import type { Db } from "../store/database.ts";
-import { HistorySettler, RECORD_COLS, type SettleProgress } from "./history-settler.ts";
-
-export const KINDS: readonly HistoryKind[] = ["update", "delete", "merge"];
+import { KINDS, RECORD_COLS } from "./history-row.ts";
+import { HistorySettler, type SettleProgress } from "./history-settler.ts";
 
 /** What a writer needs besides its connection: the same on the main thread and in the commit worker. */
 export interface HistoryWriterOptions {
@@ -18,8 +17,8 @@ export interface HistoryWriterOptions {
 
 /**
  * Appends change records (docs/history.md) to the log inside the shadow commit's transaction, so a
- * record is on disk exactly when its change is, and settles a bounded part of the log at the end of
- * the transaction. Only SQL and plain data: it runs on the main thread (inline group commit) or on the
+ * record is on disk exactly when its change is, and settles the log in bounded steps (`settle`: inside
+ * an inline commit, or between the commit worker's batches). Only SQL and plain data: it runs on the main thread (inline group commit) or on the
  * commit worker's own connection (broker/shadow/commit-worker.ts).
  */
 export class HistoryWriter {
