@@ -12,14 +12,15 @@ export class PresenceTracker {
   private readonly pending = new Map<string, Presence>();
   /** Presence not yet written, so reads see it before the batch is flushed. */
   private readonly latest = new Map<string, Presence>();
-  private readonly relaxed: WalSync | undefined;
+  /** Runs a transaction without an fsync of its own (WalSync.relaxedWrites). */
+  private readonly relaxed: <T>(write: () => T) => T;
 
   constructor(
     private readonly db: Db,
     private readonly site: string,
     private readonly announce: (thing: string, presence: Presence) => void,
   ) {
-    this.relaxed = WalSync.forDatabase(db);
+    this.relaxed = WalSync.relaxedWrites(db);
     this.q = {
       get: db.prepare("SELECT connected, since, site FROM presence WHERE thing = ?"),
       put: db.prepare(
@@ -75,8 +76,7 @@ export class PresenceTracker {
     const write = this.db.transaction(() => {
       for (const [thing, p] of batch) this.q.put.run(thing, p.connected ? 1 : 0, p.since, p.site);
     });
-    if (this.relaxed) this.relaxed.relaxed(write);
-    else write();
+    this.relaxed(write);
     for (const [thing, p] of batch) if (this.latest.get(thing) === p) this.latest.delete(thing);
   }
 

@@ -31,17 +31,32 @@ export function selectHorizon(
   policy: RetentionPolicy,
   now: number,
 ): number {
-  const cutoff = now - policy.maxAgeMs;
   let horizon = current;
   // A horizon that is not a checkpoint (not expected) moves to the first checkpoint after it.
   let ordinal = checkpoints.find((c) => c.version === current)?.ordinal;
   for (const cp of checkpoints) {
     if (cp.version <= horizon) continue;
-    const kept = ordinal === undefined ? Number.POSITIVE_INFINITY : appended - ordinal + 1;
-    if (cp.at <= cutoff || kept > policy.maxRecords) {
+    if (horizonMovesTo(cp.at, appended, ordinal, policy, now)) {
       horizon = cp.version;
       ordinal = cp.ordinal;
     }
   }
   return horizon;
+}
+
+/**
+ * Whether the horizon (its record's `ordinal`; undefined: not a checkpoint) moves on to a later
+ * checkpoint taken at `at`: that one is older than `maxAgeMs`, or more than `maxRecords` are kept from
+ * the horizon on. Later checkpoints are younger, so when the first after the horizon does not qualify,
+ * none does (the pruner's cheap test, broker/history/history-pruner.ts).
+ */
+export function horizonMovesTo(
+  at: number,
+  appended: number,
+  ordinal: number | undefined,
+  policy: RetentionPolicy,
+  now: number,
+): boolean {
+  const kept = ordinal === undefined ? Number.POSITIVE_INFINITY : appended - ordinal + 1;
+  return at <= now - policy.maxAgeMs || kept > policy.maxRecords;
 }

@@ -19,10 +19,11 @@ export interface StoredView {
 export class FleetViewTable {
   private readonly q;
 
-  private readonly relaxed: WalSync | undefined;
+  /** Runs a transaction without an fsync of its own (WalSync.relaxedWrites). */
+  private readonly relaxed: <T>(write: () => T) => T;
 
   constructor(private readonly db: Db) {
-    this.relaxed = WalSync.forDatabase(db);
+    this.relaxed = WalSync.relaxedWrites(db);
     this.q = {
       put: db.prepare("INSERT OR REPLACE INTO fleet_views (thing, name, version, view) VALUES (?, ?, ?, ?)"),
       drop: db.prepare("DELETE FROM fleet_views WHERE thing = ? AND name = ?"),
@@ -50,8 +51,7 @@ export class FleetViewTable {
         else this.q.drop.run(thing, name);
       }
     });
-    if (this.relaxed) this.relaxed.relaxed(write);
-    else write();
+    this.relaxed(write);
   }
 
   /** Every stored view, after dropping those of shadows deleted since they were written. */

@@ -1,4 +1,4 @@
-import { type RetentionPolicy, selectHorizon } from "../../shared/history-retention.ts";
+import { horizonMovesTo, type RetentionPolicy, selectHorizon } from "../../shared/history-retention.ts";
 import type { Db } from "../store/database.ts";
 import type { CheckpointRow } from "./history-store.ts";
 
@@ -114,9 +114,8 @@ export class HistoryPruner {
    */
   private horizonCanMove(row: ShadowRow, now: number): boolean {
     if (row.nextAt === null) return false;
-    if (row.horizonOrdinal === null) return true;
-    const { maxAgeMs, maxRecords } = this.options.reported;
-    return row.nextAt <= now - maxAgeMs || row.appended - row.horizonOrdinal + 1 > maxRecords;
+    const ordinal = row.horizonOrdinal ?? undefined;
+    return horizonMovesTo(row.nextAt, row.appended, ordinal, this.options.reported, now);
   }
 
   private pruneShadow(

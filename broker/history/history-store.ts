@@ -109,7 +109,7 @@ export class HistoryStore implements JournalSink {
     this.writer.append(entry.addr, journal);
   }
 
-  /** Called by an inline commit after its records, in its transaction: settles part of the log. */
+  /** One settling step inside the caller's transaction: an inline commit's, after its records. */
   settle(maxRows?: number): SettleProgress {
     return this.writer.settle(maxRows);
   }

@@ -95,7 +95,7 @@ export class BatchWriter {
       const j = batch.journals[i];
       if (j && sink) sink.append(j, j.journal);
     }
-    // Inline commits settle in their own transaction; the commit worker between batches (`settle`).
+    // Inline commits settle a step inside this transaction; the commit worker between batches (`settle`).
     if (this.journal) sink?.settle?.();
   }
 

@@ -26,6 +26,8 @@ const port = parentPort;
 if (!port) throw new Error("commit-worker.ts runs as a worker thread (broker/shadow/commit-thread.ts)");
 /** The same port, typed as present (the functions below run only after the check above). */
 const inbox: MessagePort = port;
+/** A message already waiting on the port, taken without going back to the event loop. */
+const nextMessage = () => (receiveMessageOnPort(inbox) as { message: CommitRequest } | undefined)?.message;
 
 function open(): { db: Database.Database; writer: BatchWriter } {
   const db = new Database(path, { fileMustExist: true });
@@ -109,7 +111,7 @@ function writeBatches(first: Extract<CommitRequest, { type: "batch" }>): CommitR
     } catch (err) {
       written.push({ id: req.id, message: (err as Error).message });
     }
-    req = (receiveMessageOnPort(inbox) as { message: CommitRequest } | undefined)?.message;
+    req = nextMessage();
   }
   const t1 = performance.now();
   let syncError: string | undefined;
@@ -167,7 +169,7 @@ function settleStep(): boolean {
 function settleWhileIdle(): CommitRequest | undefined {
   for (let i = 0; i < MAX_IDLE_SETTLE_STEPS; i++) {
     const more = settleStep();
-    const next = (receiveMessageOnPort(inbox) as { message: CommitRequest } | undefined)?.message;
+    const next = nextMessage();
     if (next || !more) return next;
   }
   return undefined;
