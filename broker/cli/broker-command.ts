@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { ConfigError } from "../../shared/config.ts";
 import { createLogger } from "../../shared/logger.ts";
 import { loadConfig } from "../config-load.ts";
+import { tuneGarbageCollection } from "../gc-tuning.ts";
 import type { RunningNode } from "../node.ts";
 import { addSettingFlags, settingsFromFlags } from "./broker-flags.ts";
 import { formatStartupSummary, startupFacts } from "./startup-summary.ts";
@@ -31,6 +32,8 @@ export function registerBrokerCommand(program: Command): void {
         throw err;
       }
       const log = createLogger(config.logLevel);
+      const gcFlag = tuneGarbageCollection();
+      if (gcFlag) log.debug({ flag: gcFlag }, "garbage collection tuned for this machine");
       const signals = new StopSignals("node", "hold");
       watchNpmParent((why) => signals.request(why));
       let node: RunningNode;

@@ -26,7 +26,7 @@ type ClientInternals = Client & {
   deliverQoS?: Deliver;
   receiveMaximum?: number;
   maximumPacketSize?: number;
-  subscriptions?: Record<string, { qos: number }>;
+  subscriptions?: Record<string, { qos: number; func?: Deliver }>;
 };
 const internals = (client: Client) => client as ClientInternals;
 
@@ -83,6 +83,18 @@ export function subscribesTo(client: Client, filter: string): boolean {
   return subs !== undefined && Object.hasOwn(subs, filter);
 }
 
+/**
+ * The delivery aedes registered for the client's subscription to exactly this filter (what the live
+ * matcher calls for a message on it: the subscription's options applied, then the client's QoS
+ * delivery), or undefined.
+ */
+export function subscriptionDelivery(client: Client, filter: string): Deliver | undefined {
+  const subs = internals(client).subscriptions;
+  if (subs === undefined || !Object.hasOwn(subs, filter)) return undefined;
+  const func = subs[filter]?.func;
+  return typeof func === "function" ? func : undefined;
+}
+
 /** Whether aedes made this client id up (the client sent an empty one): `aedes_` + a UUID. */
 export function isGeneratedClientId(id: string): boolean {
   return id.startsWith("aedes_");
@@ -109,30 +121,34 @@ export function liveMatcher(broker: Aedes): { match(topic: string): unknown[] } 
 }
 
 /**
- * Calls `f` whenever a subscription may have been added anywhere: to the live matcher (every client's
- * subscription, a resumed session's, the node's own `broker.subscribe`: all go through mqemitter's
- * `on`) or to the persistence's index of offline persistent sessions. Called before and after each
- * addition (the persistence's is asynchronous). Returns false if the matcher is not where expected.
+ * Calls `f` whenever a subscription may have been added or removed anywhere: in the live matcher
+ * (every client's subscription, a resumed session's, the node's own `broker.subscribe`: all go through
+ * mqemitter's `on` and `removeListener`) or in the persistence's index of offline persistent sessions.
+ * Called before and after each change (the persistence's is asynchronous). Returns false if the
+ * matcher is not where expected.
  */
-export function onSubscriptionAdded(broker: Aedes, f: () => void): boolean {
-  const matcher = (broker as unknown as { mq?: { _matcher?: { add?: unknown } } }).mq?._matcher;
-  if (!matcher || typeof matcher.add !== "function") return false;
-  const add = matcher.add as (...args: unknown[]) => unknown;
-  matcher.add = function watchedAdd(this: unknown, ...args: unknown[]) {
-    f();
-    try {
-      return add.apply(this, args);
-    } finally {
+export function onSubscriptionsChanged(broker: Aedes, f: () => void): boolean {
+  const matcher = (broker as unknown as { mq?: { _matcher?: Record<string, unknown> } }).mq?._matcher;
+  if (!matcher || typeof matcher.add !== "function" || typeof matcher.remove !== "function") return false;
+  for (const name of ["add", "remove"]) {
+    const original = matcher[name] as (...args: unknown[]) => unknown;
+    matcher[name] = function watched(this: unknown, ...args: unknown[]) {
       f();
-    }
-  };
-  const persistence = persistenceOf<{ addSubscriptions?: (...args: unknown[]) => Promise<unknown> }>(broker);
-  const addSubscriptions = persistence?.addSubscriptions;
-  if (persistence && typeof addSubscriptions === "function") {
-    persistence.addSubscriptions = function watchedAddSubscriptions(this: unknown, ...args: unknown[]) {
+      try {
+        return original.apply(this, args);
+      } finally {
+        f();
+      }
+    };
+  }
+  const persistence = persistenceOf<Record<string, unknown> | undefined>(broker);
+  for (const name of ["addSubscriptions", "removeSubscriptions", "cleanSubscriptions"]) {
+    const original = persistence?.[name];
+    if (!persistence || typeof original !== "function") continue;
+    persistence[name] = function watched(this: unknown, ...args: unknown[]) {
       f();
-      const done = addSubscriptions.apply(this, args);
-      // Again once it is in the index: a lookup in between may have found it missing.
+      const done = (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+      // Again once the index has it: a lookup in between may have seen it as it was.
       done.then(f, f);
       return done;
     };

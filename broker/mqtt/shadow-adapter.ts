@@ -12,7 +12,7 @@ import {
 } from "../../shared/topics.ts";
 import type { Admission } from "../auth/request-limits.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
-import { subscribesTo } from "./aedes-seam.ts";
+import { subscribesTo, subscriptionDelivery } from "./aedes-seam.ts";
 import { publishResponse, type ResponseRoute } from "./mqtt5.ts";
 import { publishFromNode, publishJson, sendJson } from "./publish.ts";
 import { ReplyCork } from "./reply-cork.ts";
@@ -112,7 +112,9 @@ export class ShadowMqttAdapter {
           if (own) this.cork.releaseAfterWrite(requester.client, hold);
           else this.cork.release(requester.client, hold);
         }
-        if (own || (await this.subscribers.has(topic))) await publishJson(this.broker, topic, body);
+        if (own && requester && (await this.deliverOwn(requester.client, topic, body))) {
+          // delivered to its only subscriber, the requester
+        } else if (own || (await this.subscribers.has(topic))) await publishJson(this.broker, topic, body);
       }
       // Published (written, held by flow control, or denied on the way): nothing left to wait for.
       if (requester && hold !== 0) this.cork.release(requester.client, hold);
@@ -123,6 +125,28 @@ export class ShadowMqttAdapter {
     } finally {
       if (requester && hold !== 0) this.cork.release(requester.client, hold);
     }
+  }
+
+  /**
+   * Delivers a reply straight to the requester when its own subscription is the only one anywhere that
+   * wants it (the usual device): through the delivery aedes' publish would call for that subscription
+   * (its options, flow control, the forward hook, QoS 1), without the broker-wide steps (offline queues,
+   * the trie, the `publish` event) that have nobody else to reach. False when someone else may want
+   * the reply, or the requester's session is persistent (aedes queues a persistent session's messages
+   * as it routes them): the caller publishes.
+   */
+  private async deliverOwn(client: Client, topic: string, body: object): Promise<boolean> {
+    if (client.clean !== true) return false;
+    const deliver = subscriptionDelivery(client, topic);
+    if (deliver === undefined) return false;
+    const sole = this.subscribers.sole(topic);
+    if ((sole instanceof Promise ? await sole : sole) !== deliver) return false;
+    const payload = Buffer.from(JSON.stringify(body));
+    await new Promise<void>((resolve) => {
+      // Called once written (or refused on the way), never with an error worth more than that.
+      deliver({ cmd: "publish", topic, payload, qos: 1, retain: false, dup: false }, () => resolve());
+    });
+    return true;
   }
 
   /** documents and delta on both roots, rendered (once) only when someone subscribes to them. */

@@ -91,6 +91,7 @@ export function changesAfterBase(raw: RawDoc, epoch: number): number {
 
 /** Whether two sets of heads are equal (order aside). */
 export function sameHeads(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   const sa = [...a].sort();
   const sb = [...b].sort();

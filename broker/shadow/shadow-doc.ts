@@ -53,6 +53,12 @@ export class ShadowDocument {
    */
   private deferred: { folded: ShadowView; count: number; time: number } | undefined;
 
+  /**
+   * The document's heads once read, until it changes (`changed`): the store asks at every commit, and a
+   * deferred update leaves them as they were. Frozen, as callers share it.
+   */
+  private heads_: Heads | undefined;
+
   private constructor(
     private raw: RawDoc,
     private view_: ShadowView,
@@ -155,6 +161,7 @@ export class ShadowDocument {
     applyOps(raw, roots.reported, update.reportedOps);
     raw.increment("/", "version", 1);
     raw.commit(this.site, timestamp);
+    this.changed();
     this.sinceBase++;
     const next = viewAfter(view, update, timestamp);
     // A local write supersedes every concurrent value of the keys it writes: rescan only when needed.
@@ -183,6 +190,7 @@ export class ShadowDocument {
     applyOps(raw, roots.reported, reported);
     raw.increment("/", "version", d.count);
     raw.commit(this.site, d.time);
+    this.changed();
     this.sinceBase++;
     return true;
   }
@@ -222,6 +230,7 @@ export class ShadowDocument {
     raw.put("/", "deleted", true);
     raw.increment("/", "version", 1);
     raw.commit(this.site, timestamp);
+    this.changed();
     this.sinceBase++;
     const next: ShadowView = {
       exists: false,
@@ -242,9 +251,10 @@ export class ShadowDocument {
   applyRemote(changes: readonly Uint8Array[], now = Math.floor(Date.now() / 1000)): boolean {
     this.fold();
     const raw = this.raw;
-    const before = raw.getHeads();
+    const before = this.heads();
     raw.applyChanges(changes as Uint8Array[]);
-    const after = raw.getHeads();
+    this.changed();
+    const after = this.heads();
     if (sameHeads(before, after)) return false;
     this.epoch_ = epochOf(raw);
     this.sinceBase = changesAfterBase(raw, this.epoch_);
@@ -290,7 +300,13 @@ export class ShadowDocument {
   }
 
   heads(): Heads {
-    return this.raw.getHeads();
+    this.heads_ ??= Object.freeze(this.raw.getHeads()) as Heads;
+    return this.heads_;
+  }
+
+  /** The document changed: its heads are read again when next asked. */
+  private changed(): void {
+    this.heads_ = undefined;
   }
 
   /** The epoch of this document: 0 until the first cut. */
@@ -322,7 +338,7 @@ export class ShadowDocument {
     // The peers hold the document's heads, not the deferred updates: fold and sync them first.
     if (this.view_.conflicts || this.deferred) return false;
     const clock = coveredClock(this.raw, key, this.epoch_, SKELETON_ACTOR);
-    return this.startEpoch(key, cutMessage(this.raw.getHeads(), clock));
+    return this.startEpoch(key, cutMessage(this.heads(), clock));
   }
 
   private startEpoch(key: string, message: string | null): boolean {
@@ -332,6 +348,7 @@ export class ShadowDocument {
     const next = baseDoc(key, epoch, this.view_, this.raw.getActorId(), message);
     this.raw.free();
     this.raw = next;
+    this.changed();
     this.epoch_ = epoch;
     this.sinceBase = 0;
     this.deferred = undefined;
@@ -351,6 +368,7 @@ export class ShadowDocument {
     const previous = this.view_;
     this.raw.free();
     this.raw = adopted.raw;
+    this.changed();
     this.epoch_ = epochOf(adopted.raw);
     this.sinceBase = changesAfterBase(adopted.raw, this.epoch_);
     const after = materialize(adopted.raw);
@@ -391,5 +409,6 @@ export class ShadowDocument {
 
   free(): void {
     this.raw.free();
+    this.changed();
   }
 }

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:net";
 import { Aedes } from "aedes";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { liveClient, subscriptionDelivery } from "../../broker/mqtt/aedes-seam.ts";
 import { SubscriberCache } from "../../broker/mqtt/subscriber-cache.ts";
 
 /** The cache on a real aedes broker (in-memory persistence) with real MQTT clients. */
@@ -59,5 +60,29 @@ describe("SubscriberCache", () => {
     const fresh = new SubscriberCache(broker);
     expect(await fresh.has("sc/offline")).toBe(true);
     expect(await cache.has("sc/offline")).toBe(true);
+  });
+
+  it("names the only subscription that wants a topic, and stops once anyone else may want it", async () => {
+    const cache = new SubscriberCache(broker);
+    expect(await cache.sole("so/a/accepted")).toBeNull(); // nobody
+    const device = await connect("so-device");
+    await device.subscribeAsync("so/a/accepted", { qos: 1 });
+    const own = subscriptionDelivery(liveClient(broker, "so-device") as never, "so/a/accepted");
+    expect(own).toBeTypeOf("function");
+    expect(await cache.sole("so/a/accepted")).toBe(own);
+    expect(cache.sole("so/a/accepted")).toBe(own); // known now: no lookup, no promise
+    // A second subscriber (a wildcard) anywhere: the reply is for both, so no sole subscriber.
+    const watcher = await connect("so-watcher");
+    await watcher.subscribeAsync("so/+/accepted", { qos: 1 });
+    expect(await cache.sole("so/a/accepted")).toBeNull();
+    await watcher.unsubscribeAsync("so/+/accepted");
+    expect(await cache.sole("so/a/accepted")).toBe(own);
+    // An offline persistent session that wants it.
+    const persistent = await connect("so-persistent", false);
+    await persistent.subscribeAsync("so/a/accepted", { qos: 1 });
+    await persistent.endAsync();
+    for (let i = 0; i < 200 && liveClient(broker, "so-persistent"); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await cache.sole("so/a/accepted")).toBeNull();
   });
 });
