@@ -73,13 +73,43 @@ export class ShadowMqttAdapter {
       (admission !== undefined && admission.refusal !== null) || forbidden(principal, parsed, payload);
     // The PUBACK aedes writes next leaves with the reply, in one socket write (reply-cork.ts).
     const hold = requester === undefined ? 0 : this.cork.hold(requester.client);
-    this.answer(parsed, payload, principal, requester, admission, hold).catch(this.onError);
+    // Only the continuation below waits for the result (no suspended frame per request in flight: a
+    // closed loop keeps thousands waiting for their commit, and their memory is what GC copies).
+    let result: Promise<ShadowResult>;
+    try {
+      result = this.serve(parsed, payload, principal, admission);
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result.then(
+      (result) => this.reply(parsed, result, principal, requester, admission, hold),
+      (err: unknown) => {
+        this.finish(requester, admission, hold);
+        this.onError(err);
+      },
+    );
     return refused ? "refused" : "request";
   }
 
-  private async answer(
+  /** The service's result for the request (a 429 decided by the admission, or the operation's). */
+  private serve(
     t: ShadowTopic,
     payload: Buffer | string,
+    principal: Principal,
+    admission: Admission | undefined,
+  ): Promise<ShadowResult> {
+    if (admission?.refusal)
+      return Promise.resolve(this.service.refuse(payload, new ShadowError(429, admission.refusal)));
+    const addr = { thing: t.thing, shadow: t.shadow };
+    if (t.op === "get") return this.service.get(addr, payload, principal);
+    if (t.op === "update") return this.service.update(addr, payload, principal);
+    return this.service.delete(addr, payload, principal);
+  }
+
+  /** Publishes the reply of `t` (and its MQTT 5 response); never rejects. */
+  private async reply(
+    t: ShadowTopic,
+    result: ShadowResult,
     principal: Principal,
     requester: Requester | undefined,
     admission: Admission | undefined,
@@ -87,18 +117,8 @@ export class ShadowMqttAdapter {
     hold: number,
   ): Promise<void> {
     try {
-      const addr = { thing: t.thing, shadow: t.shadow };
-      let result: ShadowResult;
-      try {
-        if (admission?.refusal)
-          result = this.service.refuse(payload, new ShadowError(429, admission.refusal));
-        else if (t.op === "get") result = await this.service.get(addr, payload, principal);
-        else if (t.op === "update") result = await this.service.update(addr, payload, principal);
-        else result = await this.service.delete(addr, payload, principal);
-      } finally {
-        if (admission?.refusal === null) admission.release();
-      }
-      const topic = shadowTopic(t.root, addr, t.op, result.ok ? "accepted" : "rejected");
+      if (admission?.refusal === null) admission.release();
+      const topic = shadowTopic(t.root, t, t.op, result.ok ? "accepted" : "rejected");
       const body = result.ok ? result.body : result.error;
       if (requester && !maySubscribe(principal, topic)) {
         if (hold !== 0) this.cork.releaseAfterWrite(requester.client, hold);
@@ -122,9 +142,17 @@ export class ShadowMqttAdapter {
       // The node publishes the response for the requester, so only where the requester may publish itself.
       if (route && mayPublish(principal, route.topic) && !isNodeOwnedTopic(route.topic))
         await publishResponse(this.broker, route, topic, body);
+    } catch (err) {
+      this.onError(err);
     } finally {
       if (requester && hold !== 0) this.cork.release(requester.client, hold);
     }
+  }
+
+  /** A request that ends without a reply (the service failed): its admission and cork are let go. */
+  private finish(requester: Requester | undefined, admission: Admission | undefined, hold: number): void {
+    if (admission?.refusal === null) admission.release();
+    if (requester && hold !== 0) this.cork.release(requester.client, hold);
   }
 
   /**

@@ -109,21 +109,22 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> impl
       "get",
       raw,
       principal,
-      async (body, ts) => {
+      (body, ts) => {
         const req = validatePlainRequest(body, this.limits);
         const entry = this.store.open(addr);
         const view = entry.doc.view;
-        await this.commits.submit();
-        if (!view.exists) throw notFound(addr);
-        const doc = renderShadow(
-          view,
-          ts,
-          req.clientToken,
-          this.presenceOf(addr.thing),
-        ) as unknown as JsonObject;
-        const sync = this.syncStatus?.(addr);
-        if (sync && Object.keys(sync).length > 0) doc.sync = sync;
-        return doc;
+        return this.commits.submit().then(() => {
+          if (!view.exists) throw notFound(addr);
+          const doc = renderShadow(
+            view,
+            ts,
+            req.clientToken,
+            this.presenceOf(addr.thing),
+          ) as unknown as JsonObject;
+          const sync = this.syncStatus?.(addr);
+          if (sync && Object.keys(sync).length > 0) doc.sync = sync;
+          return doc;
+        });
       },
       addr,
     );
@@ -134,34 +135,38 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> impl
       "update",
       raw,
       principal,
-      async (body, ts) => {
+      (body, ts) => {
         const req = validateUpdateRequest(body, this.limits);
         const { entry, previous, update } = admitUpdate(this.store, this.limits, this, addr, req, principal);
         const admitted = previous.exists ? undefined : this.admitNew?.(addr, principal);
         if (!this.store.apply(entry, update, ts)) {
           admitted?.();
-          await this.commits.submit();
-          return renderUpdateAccepted(req, previous.version, ts);
+          return this.commits.submit().then(() => renderUpdateAccepted(req, previous.version, ts));
         }
         this.store.stage(entry);
         const current = entry.doc.view;
         this.store.record(entry, () => localRecord("update", current, principal, req.clientToken, update));
-        // try/finally, not .finally(): an extra promise step here would let the replies of later
-        // updates in the same batch overtake this one's (a client's replies must keep its order).
-        try {
-          await this.commits.submit(entry);
-        } finally {
-          admitted?.();
-        }
-        this.emitChange({
-          addr,
-          kind: "update",
-          previous,
-          current,
-          timestamp: ts,
-          clientToken: req.clientToken,
-        });
-        return renderUpdateAccepted(req, current.version, ts);
+        // One promise step whichever way the commit goes (not .finally() and then): an extra step here
+        // would let the replies of later updates in the same batch overtake this one's (a client's
+        // replies must keep its order).
+        return this.commits.submit(entry).then(
+          () => {
+            admitted?.();
+            this.emitChange({
+              addr,
+              kind: "update",
+              previous,
+              current,
+              timestamp: ts,
+              clientToken: req.clientToken,
+            });
+            return renderUpdateAccepted(req, current.version, ts);
+          },
+          (err: unknown) => {
+            admitted?.();
+            throw err;
+          },
+        );
       },
       addr,
     );
@@ -191,30 +196,32 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> impl
       "delete",
       raw,
       principal,
-      async (body, ts) => {
+      (body, ts) => {
         const req = validatePlainRequest(body, this.limits);
         checkClaim(this, addr, principal);
         const entry = this.store.open(addr);
         const previous = entry.doc.view;
         if (!previous.exists) {
-          await this.commits.submit();
-          throw notFound(addr);
+          return this.commits.submit().then(() => {
+            throw notFound(addr);
+          });
         }
         checkVersion(req.version, previous);
         entry.doc.delete(ts);
         this.store.stage(entry);
         const current = entry.doc.view;
         this.store.record(entry, () => localRecord("delete", current, principal, req.clientToken));
-        await this.commits.submit(entry);
-        this.emitChange({
-          addr,
-          kind: "delete",
-          previous,
-          current,
-          timestamp: ts,
-          clientToken: req.clientToken,
+        return this.commits.submit(entry).then(() => {
+          this.emitChange({
+            addr,
+            kind: "delete",
+            previous,
+            current,
+            timestamp: ts,
+            clientToken: req.clientToken,
+          });
+          return renderDeleteAccepted(current.version, ts, req.clientToken);
         });
-        return renderDeleteAccepted(current.version, ts, req.clientToken);
       },
       addr,
     );
@@ -288,7 +295,12 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> impl
     return { ok: false, error: errorDocument(error, nowSeconds(), token) };
   }
 
-  private async run(
+  /**
+   * What every request shares: parse, clientToken, the common checks, then `handle`; an error at any
+   * point becomes the error document. Not an async function: a request waiting for its commit keeps only
+   * the continuations it needs (thousands wait at once in a closed loop, and GC copies what they hold).
+   */
+  private run(
     op: ShadowOp,
     raw: RequestBody,
     principal: Principal,
@@ -298,18 +310,28 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> impl
     this.stats.requests[op]++;
     const ts = nowSeconds();
     let token: string | undefined;
+    let handled: Promise<JsonObject>;
     try {
       const body = parseBody(raw, this.limits);
       token = clientTokenOf(body, this.limits);
       checkRequest(op, addr, principal);
-      const result: ShadowResult = { ok: true, body: await handle(body, ts) };
-      this.count(200);
-      return result;
+      handled = handle(body, ts);
     } catch (err) {
-      const error = asShadowError(err);
-      this.count(error.code);
-      return { ok: false, error: errorDocument(error, ts, token) };
+      return Promise.resolve(this.failed(err, ts, token));
     }
+    return handled.then(
+      (body): ShadowResult => {
+        this.count(200);
+        return { ok: true, body };
+      },
+      (err: unknown) => this.failed(err, ts, token),
+    );
+  }
+
+  private failed(err: unknown, ts: number, token: string | undefined): ShadowResult {
+    const error = asShadowError(err);
+    this.count(error.code);
+    return { ok: false, error: errorDocument(error, ts, token) };
   }
 
   private count(code: number): void {
