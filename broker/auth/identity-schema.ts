@@ -47,6 +47,7 @@ export function identityQueries(db: Db) {
       `UPDATE identities SET password_hash = ?, previous_hash = ?, previous_until = ?, password_set_at = ?
        WHERE name = ? AND revoked_at IS NULL AND password_hash = ?`,
     ),
+    generation: db.prepare("SELECT n FROM identity_generation WHERE id = 1"),
     nextGraceEnd: db.prepare(
       "SELECT min(previous_until) AS t FROM identities WHERE revoked_at IS NULL AND previous_until > ?",
     ),

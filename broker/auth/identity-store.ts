@@ -62,16 +62,17 @@ export type IdentityScope = "device" | "user";
 /**
  * Identities (devices and users, with scrypt password hashes) and HTTP bearer tokens, in the node's
  * SQLite store. Admin commands write here directly; a running node notices through `changed()`
- * (SQLite's data_version moves when another connection commits) and reloads.
- */
-/**
- * Identities (devices and users, with scrypt password hashes) and HTTP bearer tokens, in the node's
- * SQLite store. Admin commands write here directly; a running node notices through `changed()`
- * (SQLite's data_version moves when another connection commits) and reloads.
+ * (SQLite's data_version moves when another connection commits, and `identity_generation`, moved by
+ * triggers on every identity or token write, says whether that commit touched them) and reloads.
  */
 export class IdentityStore {
   private readonly q: ReturnType<typeof identityQueries>;
   private lastDataVersion: number;
+  /**
+   * `identity_generation` when last looked at. data_version also moves for every commit of the node's
+   * own other connections (the commit worker's, each batch): those are not identity changes.
+   */
+  private lastGeneration: number;
   /** data_version does not move for this connection's own commits, so they are flagged here. */
   private ownWrite = false;
   /** The earliest end of a grace period still running (see changed()); null when none runs. */
@@ -83,11 +84,16 @@ export class IdentityStore {
   ) {
     this.q = identityQueries(db);
     this.lastDataVersion = this.dataVersion();
+    this.lastGeneration = this.generation();
     this.nextGraceEnd = this.findNextGraceEnd();
   }
 
   private dataVersion(): number {
     return this.db.pragma("data_version", { simple: true }) as number;
+  }
+
+  private generation(): number {
+    return (this.q.generation.get() as { n: number }).n;
   }
 
   private findNextGraceEnd(): number | null {
@@ -103,6 +109,9 @@ export class IdentityStore {
     const graceEnded = this.nextGraceEnd !== null && this.now() >= this.nextGraceEnd;
     if (v === this.lastDataVersion && !this.ownWrite && !graceEnded) return false;
     this.lastDataVersion = v;
+    const g = this.generation();
+    if (g === this.lastGeneration && !this.ownWrite && !graceEnded) return false;
+    this.lastGeneration = g;
     this.ownWrite = false;
     this.nextGraceEnd = this.findNextGraceEnd();
     return true;
@@ -126,6 +135,7 @@ export class IdentityStore {
         `an active identity named '${name}' already exists: give it a new password with \`${command} ${name}\` (or revoke it first to replace it)`,
       );
     }
+    this.ownWrite = true;
     return password;
   }
 
@@ -253,6 +263,7 @@ export class IdentityStore {
     const id = newSecret(6);
     const secret = newSecret(32);
     this.q.insertToken.run(id, name, role, things, tokenDigest(secret), this.now());
+    this.ownWrite = true;
     return { id, token: `umb_${id}_${secret}` };
   }
 

@@ -292,6 +292,27 @@ export const MIGRATIONS: readonly Migration[] = [
         INSERT OR IGNORE INTO history_settle (id, phase, end_seq, cursor_shadow, cursor_version) VALUES (1, 0, 0, -1, 0);
       `),
   },
+  {
+    version: 13,
+    name: "identity_generation: moved by every write to identities or tokens, so a running node tells an admin command's change from the commits of its own other connections",
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE identity_generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+        INSERT INTO identity_generation (id, n) VALUES (1, 0);
+        CREATE TRIGGER identities_written_insert AFTER INSERT ON identities
+          BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;
+        CREATE TRIGGER identities_written_update AFTER UPDATE ON identities
+          BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;
+        CREATE TRIGGER identities_written_delete AFTER DELETE ON identities
+          BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;
+        CREATE TRIGGER tokens_written_insert AFTER INSERT ON tokens
+          BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;
+        CREATE TRIGGER tokens_written_update AFTER UPDATE ON tokens
+          BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;
+        CREATE TRIGGER tokens_written_delete AFTER DELETE ON tokens
+          BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;
+      `),
+  },
 ];
 
 /** The schema version this code writes: the last step of the list. */

@@ -180,7 +180,27 @@ describe("Authenticator", () => {
   it("notices commits from another connection (an admin command on the same data dir)", async () => {
     const other = openDatabase(dir);
     try {
+      expect(store.changed()).toBe(true); // its own writes of beforeEach count once
       expect(store.changed()).toBe(false);
+      new IdentityStore(other).revoke("dev-1");
+      expect(store.changed()).toBe(true);
+      expect(store.changed()).toBe(false);
+    } finally {
+      other.close();
+    }
+  });
+
+  it("does not count another connection's commits to other tables (the commit worker's) as a change", async () => {
+    const other = openDatabase(dir);
+    try {
+      expect(store.changed()).toBe(true); // its own writes of beforeEach count once
+      expect(store.changed()).toBe(false);
+      // What the node's commit worker does at every batch: a commit on its own connection.
+      other.prepare("INSERT OR REPLACE INTO node_meta (key, value) VALUES ('probe', ?)").run(String(Date.now()));
+      expect(store.changed()).toBe(false);
+      // A token is an identity change too, whoever writes it.
+      other.prepare("UPDATE tokens SET revoked_at = 1 WHERE id = 'none'").run();
+      expect(store.changed()).toBe(false); // no row touched: nothing changed
       new IdentityStore(other).revoke("dev-1");
       expect(store.changed()).toBe(true);
       expect(store.changed()).toBe(false);

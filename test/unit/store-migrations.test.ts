@@ -20,6 +20,7 @@ const TABLES = [
   "history_settle",
   "identities",
   "identity_events",
+  "identity_generation",
   "tokens",
   "shadow_creators",
   "relay_known",
