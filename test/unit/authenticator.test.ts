@@ -196,7 +196,9 @@ describe("Authenticator", () => {
       expect(store.changed()).toBe(true); // its own writes of beforeEach count once
       expect(store.changed()).toBe(false);
       // What the node's commit worker does at every batch: a commit on its own connection.
-      other.prepare("INSERT OR REPLACE INTO node_meta (key, value) VALUES ('probe', ?)").run(String(Date.now()));
+      other
+        .prepare("INSERT OR REPLACE INTO node_meta (key, value) VALUES ('probe', ?)")
+        .run(String(Date.now()));
       expect(store.changed()).toBe(false);
       // A token is an identity change too, whoever writes it.
       other.prepare("UPDATE tokens SET revoked_at = 1 WHERE id = 'none'").run();
