@@ -82,7 +82,7 @@ export class ShadowMqttAdapter {
       result = Promise.reject(err);
     }
     result.then(
-      (result) => this.reply(parsed, result, principal, requester, admission, hold),
+      (r) => this.reply(parsed, r, principal, requester, admission, hold),
       (err: unknown) => {
         this.finish(requester, admission, hold);
         this.onError(err);
