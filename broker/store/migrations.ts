@@ -295,23 +295,16 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 13,
     name: "identity_generation: moved by every write to identities or tokens, so a running node tells an admin command's change from the commits of its own other connections",
-    up: (db) =>
+    up: (db) => {
       db.exec(`
         CREATE TABLE identity_generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
         INSERT INTO identity_generation (id, n) VALUES (1, 0);
-        CREATE TRIGGER identities_written_insert AFTER INSERT ON identities
-          BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;
-        CREATE TRIGGER identities_written_update AFTER UPDATE ON identities
-          BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;
-        CREATE TRIGGER identities_written_delete AFTER DELETE ON identities
-          BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;
-        CREATE TRIGGER tokens_written_insert AFTER INSERT ON tokens
-          BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;
-        CREATE TRIGGER tokens_written_update AFTER UPDATE ON tokens
-          BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;
-        CREATE TRIGGER tokens_written_delete AFTER DELETE ON tokens
-          BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;
-      `),
+      `);
+      for (const table of ["identities", "tokens"])
+        for (const event of ["INSERT", "UPDATE", "DELETE"])
+          db.exec(`CREATE TRIGGER ${table}_written_${event.toLowerCase()} AFTER ${event} ON ${table}
+            BEGIN UPDATE identity_generation SET n = n + 1 WHERE id = 1; END;`);
+    },
   },
 ];
 

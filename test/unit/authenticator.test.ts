@@ -203,6 +203,9 @@ describe("Authenticator", () => {
       // A token is an identity change too, whoever writes it.
       other.prepare("UPDATE tokens SET revoked_at = 1 WHERE id = 'none'").run();
       expect(store.changed()).toBe(false); // no row touched: nothing changed
+      new IdentityStore(other).createToken("ops", "operator", "#");
+      expect(store.changed()).toBe(true);
+      expect(store.changed()).toBe(false);
       new IdentityStore(other).revoke("dev-1");
       expect(store.changed()).toBe(true);
       expect(store.changed()).toBe(false);
