@@ -5,7 +5,7 @@ import { setFlagsFromString } from "node:v8";
  * V8's parallel scavenging (the young-generation collector copying with helper threads) off on a
  * machine with at most two cores: there the helpers compete for the one other core with the commit
  * worker and the clients, and the node did more per update with them than without (docs/benchmarks.md,
- * "Scavenges on two cores"). Left to V8 on larger machines (not measured) and whenever the node's own
+ * "Main thread and GC (sixth session)"). Left to V8 on larger machines (not measured) and whenever the node's own
  * flags say anything about scavenging. Returns the flag to set, or null.
  */
 export function scavengeFlag(cores: number, nodeFlags: readonly string[]): string | null {

@@ -114,6 +114,17 @@ export function persistenceOf<T>(broker: Aedes): T {
   return (broker as unknown as { persistence: T }).persistence;
 }
 
+/**
+ * The subscriptions of persistent sessions (online or offline) whose filter matches `topic`, from the
+ * persistence's index; undefined when the persistence cannot say.
+ */
+export function storedSubscriptions(broker: Aedes, topic: string): Promise<unknown[]> | undefined {
+  const persistence = persistenceOf<{ subscriptionsByTopic?(t: string): Promise<unknown[]> } | undefined>(
+    broker,
+  );
+  return persistence?.subscriptionsByTopic ? persistence.subscriptionsByTopic(topic) : undefined;
+}
+
 /** The live subscription matcher (mqemitter's), if this aedes has one where expected. */
 export function liveMatcher(broker: Aedes): { match(topic: string): unknown[] } | undefined {
   const m = (broker as unknown as { mq?: { _matcher?: { match?: unknown } } }).mq?._matcher;

@@ -1,5 +1,5 @@
 import type { Aedes, Client, PublishPacket } from "aedes";
-import { liveMatcher, persistenceOf } from "./aedes-seam.ts";
+import { liveMatcher, storedSubscriptions } from "./aedes-seam.ts";
 
 /** A message the node publishes as itself. */
 export interface NodeMessage {
@@ -65,9 +65,6 @@ export async function hasSubscribers(broker: Aedes, topic: string): Promise<bool
   if (!matcher) return true;
   if (matcher.match(topic).length > 0) return true;
   // Persistent sessions (clean session 0) that are offline right now still want the message queued.
-  const persistence = persistenceOf<{ subscriptionsByTopic?(t: string): Promise<unknown[]> } | undefined>(
-    broker,
-  );
-  if (!persistence?.subscriptionsByTopic) return true;
-  return (await persistence.subscriptionsByTopic(topic)).length > 0;
+  const stored = storedSubscriptions(broker, topic);
+  return stored === undefined || (await stored).length > 0;
 }

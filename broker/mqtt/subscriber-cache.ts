@@ -1,5 +1,5 @@
 import type { Aedes } from "aedes";
-import { liveMatcher, onSubscriptionsChanged, persistenceOf } from "./aedes-seam.ts";
+import { liveMatcher, onSubscriptionsChanged, storedSubscriptions } from "./aedes-seam.ts";
 import { hasSubscribers } from "./publish.ts";
 
 /** Topics remembered before the cache starts over (a few per shadow: ~100 bytes each). */
@@ -52,7 +52,7 @@ export class SubscriberCache {
    */
   sole(topic: string): object | null | Promise<object | null> {
     const known = this.soles.get(topic);
-    if (known !== undefined && known.generation === this.generation && this.enabled) {
+    if (known !== undefined && known.generation === this.generation) {
       const deliver = known.deliver === null ? null : known.deliver.deref();
       if (deliver !== undefined) return deliver;
     }
@@ -76,11 +76,8 @@ export class SubscriberCache {
 async function soleSubscriber(broker: Aedes, topic: string): Promise<object | null> {
   const matches = liveMatcher(broker)?.match(topic);
   if (matches?.length !== 1) return null;
-  const persistence = persistenceOf<{ subscriptionsByTopic?(t: string): Promise<unknown[]> } | undefined>(
-    broker,
-  );
-  if (!persistence?.subscriptionsByTopic) return null;
-  if ((await persistence.subscriptionsByTopic(topic)).length > 0) return null;
+  const stored = storedSubscriptions(broker, topic);
+  if (stored === undefined || (await stored).length > 0) return null;
   const only = matches[0];
   return typeof only === "function" || (typeof only === "object" && only !== null) ? only : null;
 }
