@@ -13,6 +13,7 @@ import { publishFromNode } from "../mqtt/publish.ts";
 import type { ShadowChange } from "../shadow/shadow-service.ts";
 import { serveChildLinks } from "./child-links.ts";
 import { dialParent, type ParentDialer } from "./child-side.ts";
+import { AgreedCuts } from "./agreed-cuts.ts";
 import { relayCutPolicy } from "./cut-policy.ts";
 import { DedupFilter, isHistorical } from "./dedup.ts";
 import { FrameIntake, intakePolicy } from "./frame-intake.ts";
@@ -87,49 +88,32 @@ export const relayExtension: ExtensionDefinition = {
           heldBack: (thing: string) => [...links.values()].some((l) => l.holdsBackCut(thing)),
         }
       : undefined;
+    const parentPatterns = parents.map((p) => compileThingPattern(p.things));
     ctx.store.setCutPolicy(
-      relayCutPolicy(
-        parents.map((p) => compileThingPattern(p.things)),
-        () => ctx.identities.list((r) => r.role === "site"),
-        Date.now,
-        agreed,
-      ),
+      relayCutPolicy(parentPatterns, () => ctx.identities.list((r) => r.role === "site"), Date.now, agreed),
     );
-    const cutting = new Set<string>();
-    // An ack that arrives while a cut of its shadow is on its way to disk is looked at again afterwards:
-    // that cut may have found a peer lagging, and this ack may be the last one (the commit worker makes
-    // the wait long enough for it to happen).
-    const ackedMeanwhile = new Set<string>();
-    const cutRetries = new Map<string, number>();
+    const cuts = new AgreedCuts({
+      ready: (key) => ctx.store.cutReady(ctx.store.open(addrOfKey(key))),
+      due: (key) => {
+        const addr = addrOfKey(key);
+        return (
+          !parentPatterns.some((p) => matchesThing(p, addr.thing)) && ctx.store.cutWanted(ctx.store.open(addr))
+        );
+      },
+      cut: (key) => ctx.service.cutShared(addrOfKey(key)),
+      // The new epoch goes to every peer: from its old heads it sends the whole (new) document.
+      onCut: (key) => {
+        for (const link of links.values()) link.markDirty(key, addrOfKey(key).thing);
+      },
+      onError: (key, err) => relayLog.error({ err, shadow: key }, "relay: agreed cut failed"),
+      after: (ms, f) => {
+        const t = setTimeout(f, ms);
+        t.unref();
+        return () => clearTimeout(t);
+      },
+    });
     const acked = (key: string) => {
-      if (!agreed) return;
-      if (cutting.has(key)) {
-        ackedMeanwhile.add(key);
-        return;
-      }
-      const addr = addrOfKey(key);
-      if (!ctx.store.cutReady(ctx.store.open(addr))) return;
-      cutting.add(key);
-      let cut = false;
-      ctx.service
-        .cutShared(addr)
-        .then((done) => {
-          cut = done;
-          // The new epoch goes to every peer: from its old heads it sends the whole (new) document.
-          if (cut) for (const link of links.values()) link.markDirty(key, addr.thing);
-        })
-        .catch((err) => relayLog.error({ err, shadow: key }, "relay: agreed cut failed"))
-        .finally(() => {
-          cutting.delete(key);
-          // Looked at again after an ack meanwhile, or when the commit found a peer lagging that has
-          // caught up since (no further ack need come); a few times in a row at most.
-          const tries = (cutRetries.get(key) ?? 0) + 1;
-          const again =
-            ackedMeanwhile.delete(key) || (!cut && tries <= 3 && ctx.store.cutReady(ctx.store.open(addr)));
-          if (again && !cut) cutRetries.set(key, tries);
-          else cutRetries.delete(key);
-          if (again) setImmediate(() => acked(key));
-        });
+      if (agreed) cuts.acked(key);
     };
 
     const linkDeps = (
@@ -343,6 +327,7 @@ export const relayExtension: ExtensionDefinition = {
         ctx.service.off("change", onChange);
         ctx.service.syncStatus = undefined;
         ctx.broker.off("publish", onPublish);
+        cuts.close();
         children.stop();
         await Promise.all(dialers.map((d) => d.close()));
         await Promise.all([...links.values()].map((l) => l.shutdown()));
