@@ -11,9 +11,9 @@ import { shadowKey } from "../../shared/topics.ts";
 import type { ExtensionDefinition, NodeContext, NodeExtension } from "../extension.ts";
 import { publishFromNode } from "../mqtt/publish.ts";
 import type { ShadowChange } from "../shadow/shadow-service.ts";
+import { AgreedCuts } from "./agreed-cuts.ts";
 import { serveChildLinks } from "./child-links.ts";
 import { dialParent, type ParentDialer } from "./child-side.ts";
-import { AgreedCuts } from "./agreed-cuts.ts";
 import { relayCutPolicy } from "./cut-policy.ts";
 import { DedupFilter, isHistorical } from "./dedup.ts";
 import { FrameIntake, intakePolicy } from "./frame-intake.ts";
@@ -97,7 +97,8 @@ export const relayExtension: ExtensionDefinition = {
       due: (key) => {
         const addr = addrOfKey(key);
         return (
-          !parentPatterns.some((p) => matchesThing(p, addr.thing)) && ctx.store.cutWanted(ctx.store.open(addr))
+          !parentPatterns.some((p) => matchesThing(p, addr.thing)) &&
+          ctx.store.cutWanted(ctx.store.open(addr))
         );
       },
       cut: (key) => ctx.service.cutShared(addrOfKey(key)),

@@ -30,7 +30,9 @@ function harness(options: { maxSweeps?: number } = {}) {
     },
     options,
   );
-  const tick = () => timers.splice(0).forEach((f) => f());
+  const tick = () => {
+    for (const f of timers.splice(0)) f();
+  };
   const settle = () => new Promise((r) => setTimeout(r, 5));
   return { state, cuts, timers, tick, settle };
 }
