@@ -156,8 +156,11 @@ export async function startNode(
     const service = new ShadowService(store, commits, config.limits, (thing) => presence.shown(thing));
     const quota = new ShadowQuota(db, config.limits);
     service.admitNew = (addr, principal) => quota.admitNew(addr, principal);
-    const shadows = new ShadowMqttAdapter(broker, service, (err) =>
-      log.error({ err }, "shadow request failed"),
+    const shadows = new ShadowMqttAdapter(
+      broker,
+      service,
+      (err) => log.error({ err }, "shadow request failed"),
+      config.requestsInWork,
     );
     const access = new MqttAccess(broker, authenticator, shadows, s, log, mqttStore.sessionOwners());
     const sharedSubscriptions = new SharedSubscriptions(broker);

@@ -65,6 +65,8 @@ export interface NodeConfig {
   walCheckpointer: boolean;
   /** With the commit worker: a second batch in flight when it shares no shadow with the first (docs/shadow-engine.md). */
   commitPipeline: boolean;
+  /** Shadow requests over MQTT worked on at once; beyond, a request's publish waits (broker/mqtt/request-flow.ts); 0 = no bound. */
+  requestsInWork: number;
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string;
   /** Accept clients without credentials (development only; the node warns). */

@@ -1,5 +1,5 @@
 import type { TLSSocket } from "node:tls";
-import type { Aedes, AuthenticateError, Client } from "aedes";
+import type { Aedes, AuthenticateError, Client, PublishPacket } from "aedes";
 import { mayPublish, maySubscribe, type Principal } from "../../shared/acl.ts";
 import type { SecurityLimits } from "../../shared/config.ts";
 import type { Logger } from "../../shared/logger.ts";
@@ -96,27 +96,44 @@ export class MqttAccess {
         const shadow = parseShadowTopic(packet.topic);
         // Replies (shadow, attributes) and presence: acknowledged, never forwarded (conformance).
         if (shadow ? shadow.reply !== undefined : isNodeOwnedTopic(packet.topic)) return done(null);
-        const dispatched =
-          shadow !== null &&
-          this.shadows.dispatch(shadow, packet.payload, {
+        if (shadow === null) return this.authorizePlain(client, session, packet, done);
+        // A shadow request waits here while the node has as many as it works on at once (request-flow.ts).
+        this.shadows.flow.admit(() => {
+          const dispatched = this.shadows.dispatch(shadow, packet.payload, {
             client,
             principal: session.principal,
             admit: session.admit,
             response: responseRouteOf(packet),
           });
-        // A shadow request refused for its requester (403, 429) reaches nobody else: subscribers of the
-        // request topic (e.g. the device watching `…/shadow/#`) must not see a write that was refused.
-        if (dispatched === "refused" || !mayPublish(session.principal, packet.topic)) {
-          this.deniedPublishes++;
-          this.log.debug({ client: client.id, topic: packet.topic }, "publish denied");
-          // MQTT 5 can say no: aedes answers PUBACK/PUBREC 0x87 and keeps the connection (docs/mqtt5.md).
-          if (client.version === 5) return done(new Error("not authorized"));
-          packet.topic = SINK_TOPIC;
-          packet.retain = false;
-        }
-        done(null);
+          // A shadow request refused for its requester (403, 429) reaches nobody else: subscribers of the
+          // request topic (e.g. the device watching `…/shadow/#`) must not see a write that was refused.
+          if (dispatched === "refused") this.deny(client, packet, done);
+          else this.authorizePlain(client, session, packet, done);
+        });
       },
     };
+  }
+
+  /** A publish the ACL decides alone (anything but a shadow request, or a request once dispatched). */
+  private authorizePlain(
+    client: Client,
+    session: Session,
+    packet: PublishPacket,
+    done: (err: Error | null) => void,
+  ) {
+    if (mayPublish(session.principal, packet.topic)) return done(null);
+    this.deny(client, packet, done);
+  }
+
+  /** Acknowledged and delivered to nobody (MQTT 3.1.1), or refused with 0x87 (MQTT 5, connection kept). */
+  private deny(client: Client, packet: PublishPacket, done: (err: Error | null) => void) {
+    this.deniedPublishes++;
+    this.log.debug({ client: client.id, topic: packet.topic }, "publish denied");
+    // MQTT 5 can say no: aedes answers PUBACK/PUBREC 0x87 and keeps the connection (docs/mqtt5.md).
+    if (client.version === 5) return done(new Error("not authorized"));
+    packet.topic = SINK_TOPIC;
+    packet.retain = false;
+    done(null);
   }
 
   private async authenticate(

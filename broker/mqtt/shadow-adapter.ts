@@ -16,6 +16,7 @@ import { subscribesTo, subscriptionDelivery } from "./aedes-seam.ts";
 import { publishResponse, type ResponseRoute } from "./mqtt5.ts";
 import { publishFromNode, publishJson, sendJson } from "./publish.ts";
 import { ReplyCork } from "./reply-cork.ts";
+import { RequestFlow } from "./request-flow.ts";
 import { SubscriberCache } from "./subscriber-cache.ts";
 
 const NOBODY: readonly string[] = [];
@@ -46,12 +47,16 @@ export type Dispatch = "request" | "refused" | false;
 export class ShadowMqttAdapter {
   private readonly cork = new ReplyCork();
   private readonly subscribers: SubscriberCache;
+  /** The requests in work at once over MQTT (request-flow.ts); the caller of `dispatch` admits through it. */
+  readonly flow: RequestFlow;
 
   constructor(
     private readonly broker: Aedes,
     private readonly service: ShadowService,
     private readonly onError: (err: unknown) => void,
+    requestsInWork = 0,
   ) {
+    this.flow = new RequestFlow(requestsInWork);
     this.subscribers = new SubscriberCache(broker);
     service.on("change", (change) => {
       this.announce(change).catch(onError);
@@ -76,6 +81,7 @@ export class ShadowMqttAdapter {
     // Only the continuation below waits for the result (no suspended frame per request in flight: a
     // closed loop keeps thousands waiting for their commit, and their memory is what GC copies).
     let result: Promise<ShadowResult>;
+    this.flow.started();
     try {
       result = this.serve(parsed, payload, principal, admission);
     } catch (err) {
@@ -116,6 +122,7 @@ export class ShadowMqttAdapter {
     /** The requester's cork (0: none), released with the reply's write (never after waiting for it). */
     hold: number,
   ): Promise<void> {
+    this.flow.finished();
     try {
       if (admission?.refusal === null) admission.release();
       const topic = shadowTopic(t.root, t, t.op, result.ok ? "accepted" : "rejected");
@@ -151,6 +158,7 @@ export class ShadowMqttAdapter {
 
   /** A request that ends without a reply (the service failed): its admission and cork are let go. */
   private finish(requester: Requester | undefined, admission: Admission | undefined, hold: number): void {
+    this.flow.finished();
     if (admission?.refusal === null) admission.release();
     if (requester && hold !== 0) this.cork.release(requester.client, hold);
   }
