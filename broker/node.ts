@@ -185,7 +185,7 @@ export async function startNode(
     presence.markAllDisconnected();
 
     const metrics = new Registry();
-    registerLimitMetrics(metrics, access.requestLimits, quota);
+    registerLimitMetrics(metrics, access.requestLimits, quota, shadows.flow);
     const extensions = new Map<string, NodeExtension>();
     const ctx: NodeContext = {
       config,

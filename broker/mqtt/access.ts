@@ -107,8 +107,10 @@ export class MqttAccess {
           });
           // A shadow request refused for its requester (403, 429) reaches nobody else: subscribers of the
           // request topic (e.g. the device watching `…/shadow/#`) must not see a write that was refused.
-          if (dispatched === "refused") this.deny(client, packet, done);
-          else this.authorizePlain(client, session, packet, done);
+          if (dispatched === "refused" || !mayPublish(session.principal, packet.topic))
+            return this.deny(client, packet, done);
+          this.shadows.routeOnlyIfWanted(packet);
+          done(null);
         });
       },
     };

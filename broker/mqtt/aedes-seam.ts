@@ -167,6 +167,29 @@ export function onSubscriptionsChanged(broker: Aedes, f: () => void): boolean {
   return true;
 }
 
+/**
+ * Lets `skip` decide, for a client's publish, that aedes' routing has nobody to reach: then the publish
+ * is done and its `publish` event emitted (its listeners see every client publish, as before), without
+ * aedes' per-message steps — the retained step, the offline-queue lookup, the trie match and delivery,
+ * the `published` hook (aedes' default: none). Returns false when `broker.publish` is not there.
+ */
+export function skipRouting(broker: Aedes, skip: (packet: PublishPacket) => boolean): boolean {
+  type Publish = (packet: PublishPacket, client?: unknown, done?: unknown) => void;
+  const b = broker as unknown as { publish?: Publish };
+  const original = b.publish;
+  if (typeof original !== "function") return false;
+  b.publish = function publish(this: Aedes, packet, client, done) {
+    if (typeof client !== "object" || client === null || !skip(packet)) {
+      original.call(this, packet, client, done);
+      return;
+    }
+    // As aedes' last step does: its callback (on a later tick, as after its routing), then the event.
+    if (typeof done === "function") process.nextTick(done as (err: null) => void, null);
+    broker.emit("publish", packet, client as Client);
+  };
+  return true;
+}
+
 /** A message as the forward hook sees it (aedes adds broker fields to the PUBLISH packet). */
 export type ForwardPacket = Parameters<Aedes["authorizeForward"]>[1];
 type Forwarded = ForwardPacket | null | undefined;

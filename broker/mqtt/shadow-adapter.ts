@@ -1,4 +1,4 @@
-import type { Aedes, Client, Subscription } from "aedes";
+import type { Aedes, Client, PublishPacket, Subscription } from "aedes";
 import { ANONYMOUS, mayPublish, maySubscribe, type Principal, shadowDenial } from "../../shared/acl.ts";
 import { ShadowError } from "../../shared/errors.ts";
 import { renderDelta, renderDocuments } from "../../shared/shadow-document.ts";
@@ -12,7 +12,7 @@ import {
 } from "../../shared/topics.ts";
 import type { Admission } from "../auth/request-limits.ts";
 import type { ShadowChange, ShadowResult, ShadowService } from "../shadow/shadow-service.ts";
-import { subscribesTo, subscriptionDelivery } from "./aedes-seam.ts";
+import { skipRouting, subscribesTo, subscriptionDelivery } from "./aedes-seam.ts";
 import { publishResponse, type ResponseRoute } from "./mqtt5.ts";
 import { publishFromNode, publishJson, sendJson } from "./publish.ts";
 import { ReplyCork } from "./reply-cork.ts";
@@ -20,6 +20,10 @@ import { RequestFlow } from "./request-flow.ts";
 import { SubscriberCache } from "./subscriber-cache.ts";
 
 const NOBODY: readonly string[] = [];
+
+/** Marks a request publish nobody else wants (`routeOnlyIfWanted`). */
+const UNROUTED = Symbol("unrouted");
+type Unrouted = PublishPacket & { [UNROUTED]?: true };
 
 function isEmpty(o: object): boolean {
   for (const _ in o) return false;
@@ -58,6 +62,7 @@ export class ShadowMqttAdapter {
   ) {
     this.flow = new RequestFlow(requestsInWork);
     this.subscribers = new SubscriberCache(broker);
+    skipRouting(broker, (packet) => (packet as Unrouted)[UNROUTED] === true);
     service.on("change", (change) => {
       this.announce(change).catch(onError);
     });
@@ -95,6 +100,16 @@ export class ShadowMqttAdapter {
       },
     );
     return refused ? "refused" : "request";
+  }
+
+  /**
+   * A request publish the ACL lets through to its topic's subscribers: when nobody subscribes to that
+   * topic (known now, live or offline), aedes need not route it (aedes-seam.ts `skipRouting`). On a
+   * busy node that is most requests, and aedes' routing of each was ≈ 7 % of the main thread.
+   */
+  routeOnlyIfWanted(packet: PublishPacket): void {
+    if (packet.retain || this.subscribers.has(packet.topic) !== false) return;
+    (packet as Unrouted)[UNROUTED] = true;
   }
 
   /** The service's result for the request (a 429 decided by the admission, or the operation's). */

@@ -21,6 +21,7 @@ import {
   persistenceOf,
   receiveMaximumOf,
   restoredSubscriptions,
+  skipRouting,
   subscribesTo,
 } from "../../broker/mqtt/aedes-seam.ts";
 
@@ -174,5 +175,48 @@ describe("the aedes seam", () => {
     expect(seen.map((p) => p.cmd)).toEqual(expect.arrayContaining(["connect", "subscribe", "publish"]));
     const sub = seen.find((p) => p.cmd === "subscribe");
     expect(sub?.subscriptions?.[0]?.topic).toBe("x/+");
+  });
+});
+
+describe("skipRouting", () => {
+  it("finishes a client's publish that `skip` marks with its publish event only, and routes the rest", async () => {
+    const b = await Aedes.createBroker();
+    expect(skipRouting(b, (packet) => packet.topic.startsWith("skip/"))).toBe(true);
+    const srv = createServer((socket) => b.handle(socket));
+    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+    const url = `mqtt://127.0.0.1:${(srv.address() as { port: number }).port}`;
+    const watcher = await mqtt.connectAsync(url, { clientId: "watcher", reconnectPeriod: 0 });
+    const sender = await mqtt.connectAsync(url, { clientId: "sender", reconnectPeriod: 0 });
+    try {
+      const received: string[] = [];
+      const events: string[] = [];
+      watcher.on("message", (topic) => received.push(topic));
+      b.on("publish", (packet, client) => {
+        if (client) events.push(packet.topic);
+      });
+      await watcher.subscribeAsync("#", { qos: 1 });
+      await sender.publishAsync("skip/a", "1", { qos: 1 }); // acknowledged: aedes' callback was called
+      await sender.publishAsync("skip/b", "2", { qos: 0 });
+      await sender.publishAsync("route/a", "3", { qos: 1 });
+      for (let i = 0; i < 200 && !received.includes("route/a"); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(received).toEqual(["route/a"]);
+      expect(events).toEqual(["skip/a", "skip/b", "route/a"]);
+      // The node's own publishes (no client) are always routed.
+      await new Promise<void>((resolve) =>
+        b.publish(
+          { cmd: "publish", topic: "skip/own", payload: Buffer.from("4"), qos: 0, retain: false, dup: false },
+          () => resolve(),
+        ),
+      );
+      for (let i = 0; i < 200 && !received.includes("skip/own"); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(received).toEqual(["route/a", "skip/own"]);
+    } finally {
+      watcher.end(true);
+      sender.end(true);
+      await new Promise<void>((resolve) => srv.close(() => resolve()));
+      await new Promise<void>((resolve) => b.close(() => resolve()));
+    }
   });
 });
