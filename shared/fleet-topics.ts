@@ -15,6 +15,8 @@ export function attributesTopic(thing: string, op: AttributesOp, reply?: "accept
 }
 
 export function parseAttributesTopic(topic: string): AttributesTopic | null {
+  // Every publish the node sees is asked (the broker's publish event): most are not under $umbra/things/.
+  if (!topic.startsWith("$umbra/things/")) return null;
   const levels = topic.split("/");
   if (levels.length < 5 || levels.length > 6) return null;
   const [root, things, thing, attributes, op, reply] = levels;

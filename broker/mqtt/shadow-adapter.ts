@@ -51,6 +51,11 @@ export type Dispatch = "request" | "refused" | false;
 export class ShadowMqttAdapter {
   private readonly cork = new ReplyCork();
   private readonly subscribers: SubscriberCache;
+  /** Per shadow, its announcement topics someone subscribes to (`subscribed`), weakly held. */
+  private readonly announced = new WeakMap<
+    ShadowAddress,
+    { generation: number; documents?: readonly string[]; delta?: readonly string[] }
+  >();
   /** The requests in work at once over MQTT (request-flow.ts); the caller of `dispatch` admits through it. */
   readonly flow: RequestFlow;
 
@@ -224,13 +229,29 @@ export class ShadowMqttAdapter {
     for (const topic of deltaTopics) await publishFromNode(this.broker, { topic, payload });
   }
 
-  /** The topics of an update's `reply` on both roots that someone subscribes to, in ROOTS order. */
+  /**
+   * The topics of an update's `reply` on both roots that someone subscribes to, in ROOTS order;
+   * remembered per shadow (its cached address object) until a subscription changes anywhere, so a
+   * steady fleet builds no topic strings and looks nothing up per update.
+   */
   private async subscribed(addr: ShadowAddress, reply: "documents" | "delta"): Promise<readonly string[]> {
+    const generation = this.subscribers.generationNow;
+    let known = this.announced.get(addr);
+    const remembered = known?.generation === generation ? known?.[reply] : undefined;
+    if (remembered !== undefined) return remembered;
     let topics = NOBODY;
     for (const root of ROOTS) {
       const topic = shadowTopic(root, addr, "update", reply);
       const has = this.subscribers.has(topic);
       if (has === true || (has !== false && (await has))) topics = [...topics, topic];
+    }
+    if (generation !== undefined && generation === this.subscribers.generationNow) {
+      known = this.announced.get(addr);
+      if (known?.generation !== generation) {
+        known = { generation };
+        this.announced.set(addr, known);
+      }
+      known[reply] = topics;
     }
     return topics;
   }

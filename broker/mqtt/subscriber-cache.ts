@@ -30,6 +30,15 @@ export class SubscriberCache {
     });
   }
 
+  /**
+   * A number that changes whenever a subscription may have been added or removed anywhere: an answer
+   * derived from this cache holds while it stays the same. Undefined when changes cannot be seen (then
+   * nothing may be kept).
+   */
+  get generationNow(): number | undefined {
+    return this.enabled ? this.generation : undefined;
+  }
+
   /** Whether anyone subscribes to `topic`: at once when known, else a promise (see hasSubscribers). */
   has(topic: string): boolean | Promise<boolean> {
     if (!this.enabled) return hasSubscribers(this.broker, topic);

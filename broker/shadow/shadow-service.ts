@@ -152,8 +152,10 @@ export class ShadowService extends EventEmitter<{ change: [ShadowChange] }> impl
         return this.commits.submit(entry).then(
           () => {
             admitted?.();
+            // The entry's own address (the same object for every change of this shadow while it is
+            // cached): the MQTT adapter remembers per shadow who subscribes to its announcements.
             this.emitChange({
-              addr,
+              addr: entry.addr,
               kind: "update",
               previous,
               current,

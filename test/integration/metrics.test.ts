@@ -113,6 +113,10 @@ describe("GET /metrics", () => {
     expect(delta("umbra_commit_batch_size_sum")).toBe(2);
     expect(delta("umbra_commit_duration_seconds_count")).toBe(2);
     expect(delta("umbra_commit_duration_seconds_sum")).toBeGreaterThan(0);
+    // Per request, each part of its wait for the commit (bulk histograms: broker/metrics/bulk-histogram.ts).
+    for (const part of ["wait", "queue", "prepare", "sql", "fsync", "handoff"])
+      expect(delta(`umbra_commit_${part}_seconds_count`), part).toBe(2);
+    expect(delta('umbra_commit_wait_seconds_bucket{le="+Inf"}')).toBe(2);
     expect(sample(after, "umbra_shadow_cache_documents")).toBe(1);
     expect(delta("umbra_shadow_cache_hits_total")).toBeGreaterThanOrEqual(1);
     expect(sample(after, 'umbra_presence_things{state="connected"}')).toBe(1);
