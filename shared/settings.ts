@@ -119,7 +119,7 @@ const SCHEMA = {
   // A second commit batch in flight when it shares no shadow with the first (docs/shadow-engine.md); off: no gain measured yet.
   commitPipeline: { kind: "bool", env: "", default: false, flag: only },
   // Shadow requests over MQTT the node works on at once; beyond, a request's publish waits unacknowledged (docs/shadow-engine.md "Request flow"); 0 = no bound.
-  requestsInWork: amount(2000),
+  requestsInWork: amount(500),
   logLevel: {
     kind: "level",
     env: "",

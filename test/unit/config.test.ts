@@ -42,7 +42,7 @@ describe("loadConfig defaults", () => {
       epochAfterChanges: 32,
       deferUpdates: 32,
       commitPipeline: false,
-      requestsInWork: 2000,
+      requestsInWork: 500,
       heapGrowthPercent: 100,
       epochShared: true,
       commitWorker: true,
