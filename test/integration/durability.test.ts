@@ -105,9 +105,16 @@ describe("durability under SIGKILL", () => {
   it(
     `keeps every accepted update across ${ROUNDS} kill -9 rounds while shadows are cut into epochs and compacted every few changes`,
     // Every 5th commit of a shadow rewrites its snapshot as a new epoch's base, every 3rd chunk compacts:
-    // a kill lands inside one of those transactions often.
+    // a kill lands inside one of those transactions often. Every update is its own change here (no
+    // deferred updates, which would make one change per 32 updates): else how many epochs a shadow
+    // reaches depends on how long the random kill delays let the writers run (a round killed 1 ms after
+    // its warm-up left one shadow at 5 epochs in a full run).
     async () => {
-      await killRounds(epochDir, { UMBRA_EPOCH_AFTER_CHANGES: "5", UMBRA_COMPACT_AFTER_CHUNKS: "3" });
+      await killRounds(epochDir, {
+        UMBRA_EPOCH_AFTER_CHANGES: "5",
+        UMBRA_COMPACT_AFTER_CHUNKS: "3",
+        UMBRA_DEFER_UPDATES: "0",
+      });
       // The shadows really went through many epochs (the relay shares nothing on this node).
       const db = new Database(join(epochDir, "umbra.db"), { readonly: true, fileMustExist: true });
       try {
