@@ -18,6 +18,8 @@ export interface AgreedCutOptions {
   sweepMs?: number;
   /** How many such looks before it waits for the next ack. */
   maxSweeps?: number;
+  /** Shadows looked at per sweep at most (the rest wait for the next one): bounds the main thread's turn. */
+  perSweep?: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export class AgreedCuts {
   private cancelSweep: (() => void) | undefined;
   private readonly sweepMs: number;
   private readonly maxSweeps: number;
+  private readonly perSweep: number;
 
   constructor(
     private readonly deps: AgreedCutDeps,
@@ -44,6 +47,7 @@ export class AgreedCuts {
   ) {
     this.sweepMs = options.sweepMs ?? 250;
     this.maxSweeps = options.maxSweeps ?? 40;
+    this.perSweep = options.perSweep ?? 1000;
   }
 
   /** A peer may now hold the shadow's heads (an ack, a merge of its changes, nothing left to send). */
@@ -105,12 +109,17 @@ export class AgreedCuts {
 
   private sweep(): void {
     this.cancelSweep = undefined;
-    for (const [key, sweeps] of [...this.waiting]) {
-      if (sweeps >= this.maxSweeps) this.stopWatching(key);
-      else {
-        this.waiting.set(key, sweeps + 1);
-        this.acked(key);
-      }
+    // The first `perSweep` in order; each looked at goes to the back (taken out, put back if still due).
+    const batch: [string, number][] = [];
+    for (const entry of this.waiting) {
+      if (batch.length >= this.perSweep) break;
+      batch.push(entry);
+    }
+    for (const [key, sweeps] of batch) {
+      this.waiting.delete(key);
+      if (sweeps >= this.maxSweeps) continue;
+      this.waiting.set(key, sweeps + 1);
+      this.acked(key);
     }
     if (this.waiting.size > 0) this.cancelSweep ??= this.deps.after(this.sweepMs, () => this.sweep());
   }

@@ -100,6 +100,36 @@ describe("AgreedCuts", () => {
     expect(h.state.cutsTried).toBe(0);
   });
 
+  it("looks at no more than perSweep shadows per sweep, taking turns", () => {
+    const looked: string[] = [];
+    const timers: (() => void)[] = [];
+    const cuts = new AgreedCuts(
+      {
+        ready: (key) => {
+          looked.push(key);
+          return false;
+        },
+        due: () => true,
+        cut: async () => false,
+        onCut: () => undefined,
+        onError: () => undefined,
+        after: (_ms, f) => {
+          timers.push(f);
+          return () => undefined;
+        },
+      },
+      { perSweep: 2 },
+    );
+    for (const k of ["a", "b", "c"]) cuts.acked(k);
+    looked.length = 0;
+    timers.shift()?.();
+    expect(looked).toEqual(["a", "b"]);
+    timers.shift()?.();
+    expect(looked).toEqual(["a", "b", "c", "a"]);
+    expect(cuts.sweeping).toBe(3);
+    cuts.close();
+  });
+
   it("close cancels the sweep", () => {
     const h = harness();
     h.cuts.acked("k");
