@@ -106,11 +106,12 @@ export class IdentityStore {
    */
   changed(): boolean {
     const v = this.dataVersion();
-    const graceEnded = this.nextGraceEnd !== null && this.now() >= this.nextGraceEnd;
-    if (v === this.lastDataVersion && !this.ownWrite && !graceEnded) return false;
+    const forced = this.ownWrite || (this.nextGraceEnd !== null && this.now() >= this.nextGraceEnd);
+    if (v === this.lastDataVersion && !forced) return false;
     this.lastDataVersion = v;
+    // Another connection committed: the generation says whether it wrote identities or tokens.
     const g = this.generation();
-    if (g === this.lastGeneration && !this.ownWrite && !graceEnded) return false;
+    if (g === this.lastGeneration && !forced) return false;
     this.lastGeneration = g;
     this.ownWrite = false;
     this.nextGraceEnd = this.findNextGraceEnd();

@@ -1,13 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { AgreedCuts } from "../../broker/relay/agreed-cuts.ts";
+import { type AgreedCutOptions, AgreedCuts } from "../../broker/relay/agreed-cuts.ts";
 
 /** A shadow the cutter may cut once `lagging` is false, with a hand-driven sweep timer. */
-function harness(options: { maxSweeps?: number } = {}) {
+function harness(options: AgreedCutOptions = {}) {
   const state = { lagging: true, due: true, epoch: 0, cutsTried: 0, failNextCut: false };
   const timers: (() => void)[] = [];
+  /** The shadows the cutter looked at, in order. */
+  const looked: string[] = [];
   const cuts = new AgreedCuts(
     {
-      ready: () => state.due && !state.lagging,
+      ready: (key) => {
+        looked.push(key);
+        return state.due && !state.lagging;
+      },
       due: () => state.due,
       cut: async () => {
         await Promise.resolve(); // through the group commit
@@ -34,7 +39,7 @@ function harness(options: { maxSweeps?: number } = {}) {
     for (const f of timers.splice(0)) f();
   };
   const settle = () => new Promise((r) => setTimeout(r, 5));
-  return { state, cuts, timers, tick, settle };
+  return { state, cuts, timers, looked, tick, settle };
 }
 
 describe("AgreedCuts", () => {
@@ -101,33 +106,15 @@ describe("AgreedCuts", () => {
   });
 
   it("looks at no more than perSweep shadows per sweep, taking turns", () => {
-    const looked: string[] = [];
-    const timers: (() => void)[] = [];
-    const cuts = new AgreedCuts(
-      {
-        ready: (key) => {
-          looked.push(key);
-          return false;
-        },
-        due: () => true,
-        cut: async () => false,
-        onCut: () => undefined,
-        onError: () => undefined,
-        after: (_ms, f) => {
-          timers.push(f);
-          return () => undefined;
-        },
-      },
-      { perSweep: 2 },
-    );
-    for (const k of ["a", "b", "c"]) cuts.acked(k);
-    looked.length = 0;
-    timers.shift()?.();
-    expect(looked).toEqual(["a", "b"]);
-    timers.shift()?.();
-    expect(looked).toEqual(["a", "b", "c", "a"]);
-    expect(cuts.sweeping).toBe(3);
-    cuts.close();
+    const h = harness({ perSweep: 2 });
+    for (const k of ["a", "b", "c"]) h.cuts.acked(k);
+    h.looked.length = 0;
+    h.tick();
+    expect(h.looked).toEqual(["a", "b"]);
+    h.tick();
+    expect(h.looked).toEqual(["a", "b", "c", "a"]);
+    expect(h.cuts.sweeping).toBe(3);
+    h.cuts.close();
   });
 
   it("close cancels the sweep", () => {
